@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "reportgen",
+    products: [
+        .executable(name: "reportgen", targets: ["reportgen"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Sources/CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCairo",
+            path: "Sources/CCairo",
+            pkgConfig: "pangocairo",
+            providers: [.apt(["libcairo2-dev", "libpango1.0-dev"])]
+        ),
+        // fork/exec in C: a new process group and a parent-death signal must be set
+        // between fork and exec, which posix_spawn and Foundation.Process cannot do.
+        .target(name: "CSpawn", path: "Sources/CSpawn"),
+        .target(name: "Experiments", dependencies: ["CSQLite", "CSpawn"]),
+        .target(name: "Report", dependencies: ["Experiments", "CCairo"]),
+        .executableTarget(
+            name: "reportgen",
+            dependencies: [
+                "Experiments",
+                "Report",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"]),
+    ]
+)

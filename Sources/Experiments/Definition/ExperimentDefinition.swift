@@ -1,0 +1,128 @@
+import Foundation
+
+/// A parsed, validated and expanded experiment: what `experiment.toml` declares, with every
+/// path resolved against the experiment's folder and every list value expanded into variants.
+public struct ExperimentDefinition: Sendable, Equatable {
+    /// The experiment's name: its folder's name.
+    public var name: String
+    /// The folder that holds `experiment.toml`; apps are imported with it as working directory.
+    public var directory: URL
+    /// The definition file itself.
+    public var file: URL
+    /// The file's text exactly as read, stored with every run.
+    public var text: String
+
+    public var title: String
+    public var trials: Int
+    public var upstream: UpstreamSettings
+    public var app: AppSettings
+    public var load: LoadSettings
+    /// Expanded variants in definition order.
+    public var variants: [VariantDefinition]
+
+    public init(
+        name: String, directory: URL, file: URL, text: String, title: String, trials: Int,
+        upstream: UpstreamSettings, app: AppSettings, load: LoadSettings,
+        variants: [VariantDefinition]
+    ) {
+        self.name = name
+        self.directory = directory
+        self.file = file
+        self.text = text
+        self.title = title
+        self.trials = trials
+        self.upstream = upstream
+        self.app = app
+        self.load = load
+        self.variants = variants
+    }
+}
+
+/// `[upstream]`: the shared server every variant's route calls.
+public struct UpstreamSettings: Sendable, Equatable {
+    /// Only "nginx" is supported.
+    public var server: String
+    /// Absolute path of the folder it serves.
+    public var root: URL
+    /// nginx worker processes (default 1).
+    public var workers: Int
+
+    public init(server: String, root: URL, workers: Int) {
+        self.server = server
+        self.root = root
+        self.workers = workers
+    }
+}
+
+/// `[app]`: defaults for every variant.
+public struct AppSettings: Sendable, Equatable {
+    /// Only "gunicorn" is supported.
+    public var server: String
+    /// Absolute path of the pinned lock file.
+    public var requirements: URL
+
+    public init(server: String, requirements: URL) {
+        self.server = server
+        self.requirements = requirements
+    }
+}
+
+/// `[load]`: how the load generator drives each variant.
+public struct LoadSettings: Sendable, Equatable {
+    /// "wrk" (or, later, "builtin").
+    public var generator: String
+    /// Route requested on the app, starting with "/".
+    public var path: String
+    public var connections: Int
+    public var threads: Int
+    /// Measured window.
+    public var duration: Duration
+    /// Per-request timeout.
+    public var timeout: Duration
+    /// Discarded warm-up under load before the measured window; zero for none.
+    public var warmup: Duration
+
+    public init(
+        generator: String, path: String, connections: Int, threads: Int,
+        duration: Duration, timeout: Duration, warmup: Duration
+    ) {
+        self.generator = generator
+        self.path = path
+        self.connections = connections
+        self.threads = threads
+        self.duration = duration
+        self.timeout = timeout
+        self.warmup = warmup
+    }
+}
+
+/// One expanded variant: the app settings merged with the variant's own keys.
+public struct VariantDefinition: Sendable, Equatable {
+    /// Unique name after expansion, e.g. "flask:50".
+    public var name: String
+    /// Position in definition order, from 0.
+    public var position: Int
+    /// WSGI/ASGI target, "package.module:attribute".
+    public var module: String
+    /// gunicorn `-k` value.
+    public var workerClass: String
+    /// gunicorn `-w`.
+    public var workers: Int
+    /// gunicorn `--threads`, when set.
+    public var threads: Int?
+    /// Extra environment for the app process (`env` table), sorted by key when used.
+    public var environment: [String: String]
+
+    public init(
+        name: String, position: Int, module: String, workerClass: String, workers: Int,
+        threads: Int?, environment: [String: String] = [:]
+    ) {
+        self.name = name
+        self.position = position
+        self.module = module
+        self.workerClass = workerClass
+        self.workers = workers
+        self.threads = threads
+        self.environment = environment
+    }
+}

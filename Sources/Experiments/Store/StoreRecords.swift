@@ -1,0 +1,236 @@
+import Foundation
+
+/// The machine a run was measured on. `fingerprint` identifies it across runs.
+public struct MachineInfo: Sendable, Equatable, Codable {
+    /// Hex hash of CPU model, cores, memory and kernel.
+    public var fingerprint: String
+    public var hostname: String
+    public var cpuModel: String
+    public var cpuCores: Int
+    public var memoryBytes: Int64
+    public var kernel: String
+    public var os: String
+    /// CPU frequency governor, when readable.
+    public var cpuGovernor: String?
+
+    public init(
+        fingerprint: String, hostname: String, cpuModel: String, cpuCores: Int,
+        memoryBytes: Int64, kernel: String, os: String, cpuGovernor: String?
+    ) {
+        self.fingerprint = fingerprint
+        self.hostname = hostname
+        self.cpuModel = cpuModel
+        self.cpuCores = cpuCores
+        self.memoryBytes = memoryBytes
+        self.kernel = kernel
+        self.os = os
+        self.cpuGovernor = cpuGovernor
+    }
+}
+
+/// Run status as stored in `runs.status`.
+public enum RunStatus: String, Sendable, Codable {
+    case running, complete, interrupted, failed
+}
+
+/// Trial status as stored in `trials.status`. Interrupted trials are never stored.
+public enum TrialStatus: String, Sendable, Codable {
+    case ok, failed
+}
+
+/// What is known about a run when it starts.
+public struct NewRun: Sendable {
+    public var experiment: String
+    public var definitionHash: String
+    public var definitionText: String
+    public var machineID: Int64
+    public var startedAt: Date
+    public var toolVersion: String
+    public var projectCommit: String?
+    public var shuffleSeed: UInt64
+    /// Command-line overrides that shaped the effective definition, as JSON.
+    public var overridesJSON: String
+    /// Whether this is a `--quick` smoke run.
+    public var quick: Bool
+    /// Software versions (python, pip freeze, nginx, wrk, gunicorn, …) as JSON object.
+    public var softwareJSON: String
+    /// The upstream's exact command line.
+    public var upstreamCommandLine: String
+
+    public init(
+        experiment: String, definitionHash: String, definitionText: String, machineID: Int64,
+        startedAt: Date, toolVersion: String, projectCommit: String?, shuffleSeed: UInt64,
+        overridesJSON: String, quick: Bool, softwareJSON: String, upstreamCommandLine: String
+    ) {
+        self.experiment = experiment
+        self.definitionHash = definitionHash
+        self.definitionText = definitionText
+        self.machineID = machineID
+        self.startedAt = startedAt
+        self.toolVersion = toolVersion
+        self.projectCommit = projectCommit
+        self.shuffleSeed = shuffleSeed
+        self.overridesJSON = overridesJSON
+        self.quick = quick
+        self.softwareJSON = softwareJSON
+        self.upstreamCommandLine = upstreamCommandLine
+    }
+}
+
+/// A variant as stored with its run.
+public struct NewVariant: Sendable {
+    public var name: String
+    public var position: Int
+    /// Resolved configuration including the exact app command line, as JSON.
+    public var configJSON: String
+
+    public init(name: String, position: Int, configJSON: String) {
+        self.name = name
+        self.position = position
+        self.configJSON = configJSON
+    }
+}
+
+public struct StoredVariant: Sendable, Equatable {
+    public var id: Int64
+    public var runID: Int64
+    public var name: String
+    public var position: Int
+    public var configJSON: String
+}
+
+public struct StoredRun: Sendable, Equatable {
+    public var id: Int64
+    public var experiment: String
+    public var definitionHash: String
+    public var machineID: Int64
+    public var startedAt: Date
+    public var finishedAt: Date?
+    public var status: RunStatus
+    public var shuffleSeed: UInt64
+    public var quick: Bool
+}
+
+/// One periodic reading of a process group's CPU time and memory.
+public struct ResourceSample: Sendable, Equatable {
+    /// Milliseconds since the trial's measured window started (negative during warm-up).
+    public var tMs: Int64
+    /// "app", "upstream" or "loadgen".
+    public var role: String
+    public var cpuUserMs: Int64
+    public var cpuSystemMs: Int64
+    public var rssBytes: Int64
+
+    public init(tMs: Int64, role: String, cpuUserMs: Int64, cpuSystemMs: Int64, rssBytes: Int64) {
+        self.tMs = tMs
+        self.role = role
+        self.cpuUserMs = cpuUserMs
+        self.cpuSystemMs = cpuSystemMs
+        self.rssBytes = rssBytes
+    }
+}
+
+/// One (latency, count) bucket of a distribution.
+public struct LatencyBucket: Sendable, Equatable {
+    public var latencyUs: Int64
+    public var count: Int64
+
+    public init(latencyUs: Int64, count: Int64) {
+        self.latencyUs = latencyUs
+        self.count = count
+    }
+}
+
+/// A finished trial, written in one transaction with its samples.
+public struct TrialRecord: Sendable {
+    public var variantID: Int64
+    public var trialIndex: Int
+    public var runOrder: Int
+    public var status: TrialStatus
+    public var startedAt: Date
+    public var endedAt: Date
+    /// The measured window as the load generator reports it.
+    public var durationUs: Int64
+    public var requests: Int64
+    public var bytes: Int64
+    public var errorsConnect: Int64
+    public var errorsRead: Int64
+    public var errorsWrite: Int64
+    public var errorsStatus: Int64
+    public var errorsTimeout: Int64
+    /// The exact load command line of the measured window.
+    public var commandLine: String
+    /// The exact app server command line.
+    public var serverCommandLine: String
+    public var failure: String?
+    /// The tail of the app server's log, kept for failed trials.
+    public var logTail: String?
+    /// CPU time reportgen itself used during the measured window.
+    public var runnerCPUUs: Int64
+    /// 1-minute load average and available memory when the trial started.
+    public var loadAverage: Double?
+    public var memoryAvailableBytes: Int64?
+    /// Raw latency distribution (no coordinated-omission correction).
+    public var latency: [LatencyBucket]
+    /// The load generator's own percentiles, keyed by percentile (e.g. 99.9), in µs.
+    /// For wrk these include its coordinated-omission correction.
+    public var generatorPercentiles: [Double: Double]
+    public var resources: [ResourceSample]
+
+    public init(
+        variantID: Int64, trialIndex: Int, runOrder: Int, status: TrialStatus,
+        startedAt: Date, endedAt: Date, durationUs: Int64, requests: Int64, bytes: Int64,
+        errorsConnect: Int64, errorsRead: Int64, errorsWrite: Int64, errorsStatus: Int64,
+        errorsTimeout: Int64, commandLine: String, serverCommandLine: String,
+        failure: String?, logTail: String?, runnerCPUUs: Int64, loadAverage: Double?,
+        memoryAvailableBytes: Int64?, latency: [LatencyBucket],
+        generatorPercentiles: [Double: Double], resources: [ResourceSample]
+    ) {
+        self.variantID = variantID
+        self.trialIndex = trialIndex
+        self.runOrder = runOrder
+        self.status = status
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.durationUs = durationUs
+        self.requests = requests
+        self.bytes = bytes
+        self.errorsConnect = errorsConnect
+        self.errorsRead = errorsRead
+        self.errorsWrite = errorsWrite
+        self.errorsStatus = errorsStatus
+        self.errorsTimeout = errorsTimeout
+        self.commandLine = commandLine
+        self.serverCommandLine = serverCommandLine
+        self.failure = failure
+        self.logTail = logTail
+        self.runnerCPUUs = runnerCPUUs
+        self.loadAverage = loadAverage
+        self.memoryAvailableBytes = memoryAvailableBytes
+        self.latency = latency
+        self.generatorPercentiles = generatorPercentiles
+        self.resources = resources
+    }
+}
+
+/// A stored trial's identity, for resuming: which (variant, trial index) pairs are done.
+public struct StoredTrialKey: Sendable, Hashable {
+    public var variantName: String
+    public var trialIndex: Int
+    public var status: TrialStatus
+
+    public init(variantName: String, trialIndex: Int, status: TrialStatus) {
+        self.variantName = variantName
+        self.trialIndex = trialIndex
+        self.status = status
+    }
+}
+
+/// One line of `reportgen list`.
+public struct RunListing: Sendable {
+    public var run: StoredRun
+    public var hostname: String
+    public var variantCount: Int
+    public var trialsOK: Int
+    public var trialsFailed: Int
+}
