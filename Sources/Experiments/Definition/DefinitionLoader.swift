@@ -1,0 +1,178 @@
+import Foundation
+
+/// Finds, reads and validates an experiment's `experiment.toml` into an `ExperimentDefinition`.
+public enum DefinitionLoader {
+    /// The experiment used when none is named: the seed blog post's.
+    public static let defaultExperiment = "aiohttp-vs-flask"
+    /// The definition file every experiment folder holds.
+    public static let fileName = "experiment.toml"
+
+    /// Loads `experiment`: a folder name under `<projectRoot>/experiments/`, a path to a folder,
+    /// or a path to its definition file; nil means `defaultExperiment`.
+    public static func load(experiment: String?, projectRoot: URL) throws -> ExperimentDefinition {
+        let file = try locate(experiment: experiment, projectRoot: projectRoot)
+        let data: Data
+        do {
+            data = try Data(contentsOf: file)
+        } catch {
+            throw ReportgenError(
+                .io, "cannot read \(displayPath(file))", underlying: error.localizedDescription)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ReportgenError(
+                .badDefinition, "the file is not UTF-8 text",
+                at: SourceLocation(file: displayPath(file)), hint: "save it as UTF-8")
+        }
+        return try parse(text: text, file: file)
+    }
+
+    /// Parses and validates definition text; paths in it are resolved against `file`'s folder,
+    /// which names the experiment.
+    public static func parse(text: String, file: URL) throws -> ExperimentDefinition {
+        let file = file.standardizedFileURL
+        let directory = file.deletingLastPathComponent()
+        let display = displayPath(file)
+        let top = DefinitionSection(
+            table: try TOMLParser.parse(text, file: display), path: "", file: display, line: nil,
+            header: "the top level")
+        try top.rejectUnknownKeys(allowed: DefinitionSchema.topLevel)
+
+        let title = try top.requiredString("title", example: "\"Aiohttp vs Flask\"")
+        guard !title.trimmingSpaces.isEmpty else {
+            throw top.failure("title", "the title must not be empty")
+        }
+        let trials = try top.integer("trials", in: 1...1000) ?? 3
+        let upstream = try readUpstream(top, directory: directory)
+        let (app, defaults) = try readApp(top, directory: directory)
+        let load = try readLoad(top)
+        let variants = try VariantExpansion.expand(top, defaults: defaults)
+        return ExperimentDefinition(
+            name: directory.lastPathComponent, directory: directory, file: file, text: text,
+            title: title, trials: trials, upstream: upstream, app: app, load: load,
+            variants: variants)
+    }
+
+    /// Names of the experiments under `<projectRoot>/experiments/` (folders holding
+    /// `experiment.toml`), sorted.
+    public static func availableExperiments(projectRoot: URL) -> [String] {
+        let folder = projectRoot.appendingPathComponent("experiments")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.filter { name in
+            isFile(folder.appendingPathComponent(name).appendingPathComponent(fileName))
+        }.sorted()
+    }
+
+    static func locate(experiment: String?, projectRoot: URL) throws -> URL {
+        let name = experiment ?? defaultExperiment
+        var candidates: [URL] = []
+        if !name.isEmpty, !name.contains("/"), name != ".", name != ".." {
+            candidates.append(projectRoot.appendingPathComponent("experiments").appendingPathComponent(name))
+        }
+        if !name.isEmpty { candidates.append(URL(fileURLWithPath: name)) }
+        for candidate in candidates {
+            if isDirectory(candidate) {
+                let file = candidate.appendingPathComponent(fileName)
+                guard isFile(file) else {
+                    throw ReportgenError(
+                        .badArgument, "\(displayPath(candidate))/ has no \(fileName)",
+                        hint: "an experiment is a folder holding \(fileName)")
+                }
+                return file.standardizedFileURL
+            }
+            if isFile(candidate) { return candidate.standardizedFileURL }
+        }
+        let available = availableExperiments(projectRoot: projectRoot)
+        let folder = displayPath(projectRoot.appendingPathComponent("experiments"))
+        let hint: String
+        if available.isEmpty {
+            hint = "no experiments found in \(folder)/"
+        } else {
+            let near = KeySuggestion.nearest(to: name, in: available).map { "did you mean '\($0)'? " } ?? ""
+            hint = "\(near)available experiments: " + available.joined(separator: ", ")
+        }
+        throw ReportgenError(.badArgument, "no experiment '\(name)'", hint: hint)
+    }
+
+    private static func readUpstream(_ top: DefinitionSection, directory: URL) throws -> UpstreamSettings {
+        let section = try top.requiredSection(
+            "upstream", header: "[upstream]", example: "[upstream]\nroot = \"upstream\"")
+        try section.rejectUnknownKeys(allowed: DefinitionSchema.upstream)
+        return UpstreamSettings(
+            server: try section.choice("server", allowed: ["nginx"], default: "nginx"),
+            root: try section.existingPath("root", relativeTo: directory, folder: true, example: "\"upstream\""),
+            workers: try section.integer("workers", in: 1...64) ?? 1)
+    }
+
+    private static func readApp(
+        _ top: DefinitionSection, directory: URL
+    ) throws -> (AppSettings, VariantExpansion.Defaults) {
+        let section = try top.requiredSection(
+            "app", header: "[app]",
+            example: "[app]\nmodule = \"apps.flask_app:app\"\nrequirements = \"requirements.lock\"")
+        try section.rejectUnknownKeys(allowed: DefinitionSchema.app)
+        let server = try section.choice("server", allowed: ["gunicorn"], default: "gunicorn")
+        let requirements = try section.existingPath(
+            "requirements", relativeTo: directory, folder: false, example: "\"requirements.lock\"")
+        var fields: [VariantField: VariantField.Value] = [
+            .workerClass: .text("sync"), .workers: .number(2),
+        ]
+        for field in VariantField.allCases {
+            guard let value = section.value(field.rawValue) else { continue }
+            if case .array = value.kind {
+                throw section.failure(
+                    field.rawValue, "a list expands into variants only inside [[variants]]",
+                    hint: "move \(field.rawValue) = [...] into a [[variants]] entry")
+            }
+            fields[field] = try field.read(value, key: field.rawValue, in: section)
+        }
+        let defaults = VariantExpansion.Defaults(
+            fields: fields, environment: try section.stringTable("env") ?? [:])
+        return (AppSettings(server: server, requirements: requirements), defaults)
+    }
+
+    private static func readLoad(_ top: DefinitionSection) throws -> LoadSettings {
+        let section = try top.requiredSection(
+            "load", header: "[load]",
+            example: "[load]\npath = \"/\"\nconnections = 100\nthreads = 4\nduration = \"20s\"\ntimeout = \"10s\"")
+        try section.rejectUnknownKeys(allowed: DefinitionSchema.load)
+        let generator = try section.choice("generator", allowed: ["wrk", "builtin"], default: "wrk")
+        let path = try section.requiredString("path", example: "\"/\"")
+        guard path.hasPrefix("/") else {
+            throw section.failure(
+                "path", "the path must start with '/', found \(path.quoted)", hint: "write path = \(("/" + path).quoted)")
+        }
+        let connections = try section.requiredInteger("connections", in: 1...100_000, example: "100")
+        let threads = try section.requiredInteger("threads", in: 1...1000, example: "4")
+        guard threads <= connections else {
+            throw section.failure(
+                "threads", "threads (\(threads)) must not exceed connections (\(connections))",
+                hint: "each load thread needs at least one connection")
+        }
+        return LoadSettings(
+            generator: generator, path: path, connections: connections, threads: threads,
+            duration: try section.requiredDuration("duration", allowZero: false, example: "\"20s\""),
+            timeout: try section.requiredDuration("timeout", allowZero: false, example: "\"10s\""),
+            warmup: try section.duration("warmup", allowZero: true) ?? .zero)
+    }
+
+    /// How messages name a path: relative to the working directory when inside it.
+    static func displayPath(_ url: URL) -> String {
+        let path = url.standardizedFileURL.path
+        let workingDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            .standardizedFileURL.path
+        if path.hasPrefix(workingDirectory + "/") {
+            return String(path.dropFirst(workingDirectory.count + 1))
+        }
+        return path
+    }
+
+    private static func isDirectory(_ url: URL) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    private static func isFile(_ url: URL) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && !isDirectory.boolValue
+    }
+}

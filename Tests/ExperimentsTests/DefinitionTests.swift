@@ -1,0 +1,526 @@
+import Foundation
+import Testing
+
+@testable import Experiments
+
+/// A temporary project folder holding one experiment; `remove()` deletes it.
+struct DefinitionFixture {
+    /// The example from DESIGN.md's "Experiment definition (contract)" section.
+    static let designExample = """
+        title = "Aiohttp vs multithreaded Flask for high I/O applications"
+        trials = 3                      # repeated trials per variant
+
+        [upstream]                      # shared server that every variant's route calls
+        server = "nginx"
+        root = "upstream"               # folder it serves, relative to this file
+
+        [app]                           # defaults for every variant
+        server = "gunicorn"
+        module = "apps.flask_app:app"   # imported with this folder as working directory
+        workers = 2
+        requirements = "requirements.lock"   # every package pinned; installed with --no-deps
+
+        [load]
+        generator = "wrk"
+        path = "/remote"
+        connections = 400
+        threads = 10
+        duration = "20s"
+        timeout = "10s"
+        warmup = "5s"
+
+        [[variants]]
+        name = "aiohttp"
+        module = "apps.aiohttp_app:app"
+        worker_class = "aiohttp.GunicornWebWorker"
+
+        [[variants]]
+        name = "flask:gevent"
+        worker_class = "gevent"
+
+        [[variants]]
+        name = "flask:meinheld"
+        worker_class = "meinheld.gmeinheld.MeinheldWorker"
+
+        [[variants]]
+        name = "flask:{threads}"        # a list value expands into one variant per element
+        worker_class = "gthread"
+        threads = [10, 20, 50, 100, 200, 400, 800, 1000]
+
+        """
+
+    let root: URL
+    let name: String
+    var folder: URL { root.appendingPathComponent("experiments").appendingPathComponent(name) }
+
+    init(
+        _ toml: String = designExample, name: String = "aiohttp-vs-flask", upstream: Bool = true,
+        requirements: Bool = true
+    ) throws {
+        root = FileManager.default.temporaryDirectory
+            .appendingPathComponent("reportgen-definition-\(UUID().uuidString)")
+        self.name = name
+        let folder = root.appendingPathComponent("experiments").appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try toml.write(to: folder.appendingPathComponent("experiment.toml"), atomically: true, encoding: .utf8)
+        if upstream {
+            try FileManager.default.createDirectory(
+                at: folder.appendingPathComponent("upstream"), withIntermediateDirectories: true)
+        }
+        if requirements {
+            try "flask==3.0.0\n".write(
+                to: folder.appendingPathComponent("requirements.lock"), atomically: true, encoding: .utf8)
+        }
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: root)
+    }
+}
+
+/// Runs `body` with a fresh fixture and removes it afterwards.
+private func withFixture<T>(
+    _ toml: String = DefinitionFixture.designExample, upstream: Bool = true, requirements: Bool = true,
+    _ body: (DefinitionFixture) throws -> T
+) throws -> T {
+    let fixture = try DefinitionFixture(toml, upstream: upstream, requirements: requirements)
+    defer { fixture.remove() }
+    return try body(fixture)
+}
+
+private func load(_ toml: String) throws -> ExperimentDefinition {
+    try withFixture(toml) { try DefinitionLoader.load(experiment: nil, projectRoot: $0.root) }
+}
+
+/// The error loading `toml` raises, or nil when it loads.
+private func loadError(
+    _ toml: String, upstream: Bool = true, requirements: Bool = true
+) throws -> ReportgenError? {
+    try withFixture(toml, upstream: upstream, requirements: requirements) { fixture in
+        do {
+            _ = try DefinitionLoader.load(experiment: nil, projectRoot: fixture.root)
+            return nil
+        } catch let error as ReportgenError {
+            return error
+        }
+    }
+}
+
+/// The design example with `old` replaced by `new`.
+private func example(replacing old: String, with new: String) -> String {
+    let text = DefinitionFixture.designExample
+    precondition(text.contains(old), "the example has no '\(old)'")
+    return text.replacingOccurrences(of: old, with: new)
+}
+
+/// 1-based number of the first line containing `needle`.
+private func line(of needle: String, in text: String) -> Int? {
+    text.split(separator: "\n", omittingEmptySubsequences: false)
+        .firstIndex { $0.contains(needle) }
+        .map { $0 + 1 }
+}
+
+/// The design example with a different `[[variants]]` list.
+private func example(variants: String) -> String {
+    let text = DefinitionFixture.designExample
+    let start = text.range(of: "[[variants]]").map(\.lowerBound) ?? text.endIndex
+    return String(text[..<start]) + variants
+}
+
+/// Loading, validating and expanding `experiment.toml`, and applying run overrides.
+struct DefinitionTests {}
+
+extension DefinitionTests {
+    struct Loader {
+        @Test func designExampleExpandsIntoElevenVariants() throws {
+            let definition = try load(DefinitionFixture.designExample)
+            #expect(definition.name == "aiohttp-vs-flask")
+            #expect(definition.title == "Aiohttp vs multithreaded Flask for high I/O applications")
+            #expect(definition.trials == 3)
+            #expect(definition.text == DefinitionFixture.designExample)
+            #expect(definition.file.lastPathComponent == "experiment.toml")
+            #expect(definition.upstream.server == "nginx")
+            #expect(definition.upstream.root.path == definition.directory.appendingPathComponent("upstream").path)
+            #expect(definition.upstream.workers == 1)
+            #expect(definition.app.server == "gunicorn")
+            #expect(definition.app.requirements.lastPathComponent == "requirements.lock")
+            #expect(
+                definition.load
+                    == LoadSettings(
+                        generator: "wrk", path: "/remote", connections: 400, threads: 10,
+                        duration: .seconds(20), timeout: .seconds(10), warmup: .seconds(5)))
+
+            let variants = definition.variants
+            #expect(
+                variants.map(\.name) == [
+                    "aiohttp", "flask:gevent", "flask:meinheld", "flask:10", "flask:20", "flask:50",
+                    "flask:100", "flask:200", "flask:400", "flask:800", "flask:1000",
+                ])
+            #expect(variants.map(\.position) == Array(0..<11))
+            #expect(variants.map(\.threads) == [nil, nil, nil, 10, 20, 50, 100, 200, 400, 800, 1000])
+            #expect(variants[0].module == "apps.aiohttp_app:app")
+            #expect(variants[0].workerClass == "aiohttp.GunicornWebWorker")
+            #expect(variants[1].module == "apps.flask_app:app")
+            #expect(variants[3].workerClass == "gthread")
+            #expect(variants.allSatisfy { $0.workers == 2 && $0.environment.isEmpty })
+        }
+
+        @Test func defaultsApplyWhenKeysAreLeftOut() throws {
+            let toml = """
+                title = "minimal"
+                [upstream]
+                root = "upstream"
+                [app]
+                module = "app:app"
+                requirements = "requirements.lock"
+                [load]
+                path = "/"
+                connections = 10
+                threads = 2
+                duration = "1.5s"
+                timeout = "500ms"
+                [[variants]]
+                name = "only"
+                """
+            let definition = try load(toml)
+            #expect(definition.trials == 3)
+            #expect(definition.load.generator == "wrk")
+            #expect(definition.load.warmup == .zero)
+            #expect(definition.load.duration == .milliseconds(1500))
+            #expect(definition.load.timeout == .milliseconds(500))
+            #expect(
+                definition.variants == [
+                    VariantDefinition(
+                        name: "only", position: 0, module: "app:app", workerClass: "sync", workers: 2, threads: nil)
+                ])
+        }
+
+        @Test func severalListsGiveEveryCombinationFirstListSlowest() throws {
+            let toml = example(
+                variants: """
+                    [[variants]]
+                    name = "w{workers}-t{threads}"
+                    workers = [1, 2]
+                    worker_class = "gthread"
+                    threads = [10, 20]
+                    env = { MODE = "fast" }
+                    """)
+            let definition = try load(toml)
+            #expect(definition.variants.map(\.name) == ["w1-t10", "w1-t20", "w2-t10", "w2-t20"])
+            #expect(definition.variants.map(\.position) == [0, 1, 2, 3])
+            #expect(definition.variants.allSatisfy { $0.environment == ["MODE": "fast"] })
+        }
+
+        @Test func variantEnvironmentOverridesTheAppEnvironment() throws {
+            let toml = example(
+                replacing: "workers = 2\n", with: "workers = 2\nenv = { A = \"app\", B = \"app\" }\n"
+            ) + "env = { B = \"variant\" }\n"
+            let definition = try load(toml)
+            #expect(definition.variants[0].environment == ["A": "app", "B": "app"])
+            #expect(definition.variants.last?.environment == ["A": "app", "B": "variant"])
+        }
+
+        @Test func findsExperimentsByNameFolderOrFile() throws {
+            try withFixture { fixture in
+                let byName = try DefinitionLoader.load(experiment: "aiohttp-vs-flask", projectRoot: fixture.root)
+                let byFolder = try DefinitionLoader.load(experiment: fixture.folder.path, projectRoot: fixture.root)
+                let byFile = try DefinitionLoader.load(
+                    experiment: fixture.folder.appendingPathComponent("experiment.toml").path,
+                    projectRoot: URL(fileURLWithPath: "/nonexistent"))
+                #expect(byName == byFolder)
+                #expect(byFile == byName)
+                #expect(DefinitionLoader.availableExperiments(projectRoot: fixture.root) == ["aiohttp-vs-flask"])
+            }
+        }
+
+        @Test func missingExperimentListsTheAvailableOnes() throws {
+            try withFixture { fixture in
+                let error = try #require(throws: ReportgenError.self) {
+                    try DefinitionLoader.load(experiment: "aiohttp-vs-flsk", projectRoot: fixture.root)
+                }
+                #expect(error.code == .badArgument)
+                #expect(error.message == "no experiment 'aiohttp-vs-flsk'")
+                #expect(error.hint == "did you mean 'aiohttp-vs-flask'? available experiments: aiohttp-vs-flask")
+            }
+        }
+    }
+}
+
+extension DefinitionTests {
+    struct Errors {
+        @Test func unknownKeySuggestsTheNearestValidKey() throws {
+            let toml = example(replacing: "connections = 400", with: "conections = 400")
+            let error = try #require(try loadError(toml))
+            #expect(error.code == .badDefinition)
+            #expect(error.location?.keyPath == "load.conections")
+            #expect(error.location?.line == line(of: "conections", in: toml))
+            #expect(error.location?.file.hasSuffix("experiments/aiohttp-vs-flask/experiment.toml") == true)
+            #expect(error.message == "unknown key")
+            #expect(error.hint == "did you mean 'load.connections'?")
+        }
+
+        @Test func keyInTheWrongSectionSaysWhereItBelongs() throws {
+            let toml = example(replacing: "path = \"/remote\"", with: "path = \"/remote\"\nworker_class = \"sync\"")
+            let error = try #require(try loadError(toml))
+            #expect(error.location?.keyPath == "load.worker_class")
+            #expect(error.hint == "'worker_class' belongs in [app] or [[variants]]")
+        }
+
+        @Test func unknownKeyInAVariant() throws {
+            let toml = example(replacing: "worker_class = \"gevent\"", with: "workerclass = \"gevent\"")
+            let error = try #require(try loadError(toml))
+            #expect(error.location?.keyPath == "variants[1].workerclass")
+            #expect(error.hint == "did you mean 'variants[1].worker_class'?")
+        }
+
+        @Test func wrongTypeSaysWhatWasExpected() throws {
+            let toml = example(replacing: "workers = 2", with: "workers = \"2\"")
+            let error = try #require(try loadError(toml))
+            #expect(error.location?.keyPath == "app.workers")
+            #expect(error.location?.line == line(of: "workers = \"2\"", in: toml))
+            #expect(error.message == "expected an integer, found a string")
+            #expect(error.hint == "remove the quotes: 2")
+        }
+
+        @Test func wrongTypeInsideAList() throws {
+            let toml = example(replacing: "[10, 20, 50,", with: "[10, \"20\", 50,")
+            let error = try #require(try loadError(toml))
+            #expect(error.location?.keyPath == "variants[3].threads[1]")
+            #expect(error.message == "expected an integer, found a string")
+        }
+
+        @Test func outOfRangeSaysTheRange() throws {
+            let error = try #require(try loadError(example(replacing: "connections = 400", with: "connections = 0")))
+            #expect(error.location?.keyPath == "load.connections")
+            #expect(error.message == "must be between 1 and 100000, found 0")
+
+            let threads = try #require(try loadError(example(replacing: "threads = 10", with: "threads = 500")))
+            #expect(threads.message == "threads (500) must not exceed connections (400)")
+
+            let trials = try #require(try loadError(example(replacing: "trials = 3", with: "trials = 0")))
+            #expect(trials.message == "must be between 1 and 1000, found 0")
+        }
+
+        @Test func duplicateNamesFromOneListSuggestAField() throws {
+            let toml = example(replacing: "name = \"flask:{threads}\"", with: "name = \"flask\"")
+            let error = try #require(try loadError(toml))
+            #expect(error.location?.keyPath == "variants[3].name")
+            #expect(error.message == "the list in 'threads' expands into several variants named 'flask'")
+            #expect(error.hint == "put the varying value in the name: name = \"flask:{threads}\"")
+        }
+
+        @Test func duplicateNamesFromTwoEntriesNameBothLines() throws {
+            let toml = example(replacing: "name = \"flask:meinheld\"", with: "name = \"flask:gevent\"")
+            let error = try #require(try loadError(toml))
+            let first = try #require(line(of: "name = \"flask:gevent\"", in: toml))
+            #expect(error.message == "duplicate variant name 'flask:gevent' (lines \(first) and \(first + 4))")
+            #expect(error.location?.line == first + 4)
+            #expect(error.hint?.contains("{") == true)
+        }
+
+        @Test func duplicateNamesAcrossAnExpansion() throws {
+            let toml = DefinitionFixture.designExample + "\n[[variants]]\nname = \"flask:50\"\n"
+            let error = try #require(try loadError(toml))
+            #expect(error.message.hasPrefix("duplicate variant name 'flask:50' (lines "))
+        }
+
+        @Test func missingRootFolderSaysWhereItLooked() throws {
+            let error = try #require(try loadError(DefinitionFixture.designExample, upstream: false))
+            #expect(error.location?.keyPath == "upstream.root")
+            #expect(error.message.hasPrefix("folder not found: looked for "))
+            #expect(error.message.hasSuffix("experiments/aiohttp-vs-flask/upstream"))
+        }
+
+        @Test func missingRequirementsFileSaysWhereItLooked() throws {
+            let error = try #require(try loadError(DefinitionFixture.designExample, requirements: false))
+            #expect(error.location?.keyPath == "app.requirements")
+            #expect(error.message.hasPrefix("file not found: looked for "))
+            #expect(error.message.hasSuffix("aiohttp-vs-flask/requirements.lock"))
+        }
+
+        @Test func rootThatIsAFileIsRejected() throws {
+            let error = try #require(try loadError(example(replacing: "root = \"upstream\"", with: "root = \"requirements.lock\"")))
+            #expect(error.message.hasSuffix("is a file, not a folder"))
+        }
+
+        @Test(arguments: [
+            ("duration = 20", "expected a duration such as \"20s\", found an integer", "add a unit in quotes: duration = \"20s\""),
+            ("duration = \"20\"", "\"20\" has no unit", "add a unit: duration = \"20s\" (units: h, m, s, ms, us)"),
+            ("duration = \"fast\"", "\"fast\" is not a duration", "write durations like \"20s\", \"500ms\", \"1.5s\" or \"1m30s\""),
+            ("duration = \"0s\"", "must be longer than zero, found \"0s\"", "e.g. duration = \"20s\""),
+            ("duration = \"-5s\"", "a duration cannot be negative, found \"-5s\"", nil),
+        ])
+        func badDurations(replacement: String, message: String, hint: String?) throws {
+            let error = try #require(try loadError(example(replacing: "duration = \"20s\"", with: replacement)))
+            #expect(error.location?.keyPath == "load.duration")
+            #expect(error.message == message)
+            #expect(error.hint == hint)
+        }
+
+        @Test func zeroWarmupIsAllowed() throws {
+            let definition = try load(example(replacing: "warmup = \"5s\"", with: "warmup = \"0s\""))
+            #expect(definition.load.warmup == .zero)
+        }
+
+        @Test func noVariantsIsAnError() throws {
+            let error = try #require(try loadError(example(variants: "")))
+            #expect(error.location?.keyPath == "variants")
+            #expect(error.message == "no variants: an experiment needs at least one [[variants]] section")
+        }
+
+        @Test func singleBracketVariantsGetADoubleBracketHint() throws {
+            let error = try #require(try loadError(example(variants: "[variants]\nname = \"a\"\n")))
+            #expect(error.message == "expected a list of [[variants]] tables, found a table")
+            #expect(error.hint == "write each variant under [[variants]], with double brackets")
+        }
+
+        @Test func unknownFieldInNameSuggestsTheNearest() throws {
+            let toml = example(replacing: "name = \"flask:{threads}\"", with: "name = \"flask:{thread}\"")
+            let error = try #require(try loadError(toml))
+            #expect(error.location?.keyPath == "variants[3].name")
+            #expect(error.message == "unknown field '{thread}' in the name \"flask:{thread}\"")
+            #expect(error.hint?.hasPrefix("did you mean '{threads}'?") == true)
+        }
+
+        @Test func fieldWithoutAValueInName() throws {
+            let toml = example(replacing: "name = \"flask:gevent\"", with: "name = \"flask:{threads}-gevent\"")
+            let error = try #require(try loadError(toml))
+            #expect(error.message == "the name uses {threads}, but this variant has no threads")
+        }
+
+        @Test func badModuleReference() throws {
+            let error = try #require(try loadError(example(replacing: "\"apps.flask_app:app\"", with: "\"apps/flask_app.py\"")))
+            #expect(error.location?.keyPath == "app.module")
+            #expect(error.hint == "write it as package.module:attribute, e.g. \"apps.flask_app:app\"")
+        }
+
+        @Test func unsupportedServer() throws {
+            let error = try #require(try loadError(example(replacing: "server = \"nginx\"", with: "server = \"ngnix\"")))
+            #expect(error.location?.keyPath == "upstream.server")
+            #expect(error.message == "\"ngnix\" is not supported")
+            #expect(error.hint == "did you mean 'nginx'? server must be 'nginx'")
+        }
+
+        @Test func pathMustStartWithASlash() throws {
+            let error = try #require(try loadError(example(replacing: "path = \"/remote\"", with: "path = \"remote\"")))
+            #expect(error.hint == "write path = \"/remote\"")
+        }
+
+        @Test func missingRequiredKeyAndSection() throws {
+            let title = try #require(try loadError(example(replacing: "title = ", with: "# title = ")))
+            #expect(title.location?.keyPath == "title")
+            #expect(title.message == "missing required key")
+
+            let timeout = try #require(try loadError(example(replacing: "timeout = \"10s\"", with: "")))
+            #expect(timeout.location?.keyPath == "load.timeout")
+            #expect(timeout.location?.line == line(of: "[load]", in: DefinitionFixture.designExample))
+            #expect(timeout.hint == "add timeout = \"10s\" under [load]")
+
+            let load = try #require(try loadError(example(replacing: "[load]", with: "[lod]")))
+            #expect(load.hint == "did you mean 'load'?")
+        }
+
+        @Test func listInAppIsRejected() throws {
+            let error = try #require(try loadError(example(replacing: "workers = 2", with: "workers = [1, 2]")))
+            #expect(error.message == "a list expands into variants only inside [[variants]]")
+        }
+
+        @Test func syntaxErrorsCarryTheFileAndLine() throws {
+            let toml = example(replacing: "path = \"/remote\"", with: "path = \"/remote")
+            let error = try #require(try loadError(toml))
+            #expect(error.location?.line == line(of: "path = ", in: toml))
+            #expect(error.location?.file.hasSuffix("experiment.toml") == true)
+            #expect(error.message.hasPrefix("unterminated string"))
+        }
+    }
+}
+
+extension DefinitionTests {
+    struct Durations {
+        @Test(arguments: [
+            ("20s", Duration.seconds(20)), ("500ms", .milliseconds(500)), ("1.5s", .milliseconds(1500)),
+            ("2m", .seconds(120)), ("1m30s", .seconds(90)), ("1h", .seconds(3600)), ("250us", .microseconds(250)),
+            (" 5s ", .seconds(5)), ("0s", .zero),
+        ])
+        func parses(text: String, expected: Duration) {
+            #expect(RunOverrides.parseDuration(text) == expected)
+        }
+
+        @Test(arguments: ["20", "", "s", "1.s", "-5s", "5 s", "fast", "5sec", "99999999999999999999s"])
+        func rejects(text: String) {
+            #expect(RunOverrides.parseDuration(text) == nil)
+        }
+    }
+}
+
+extension DefinitionTests {
+    struct Overrides {
+        private func definition() throws -> ExperimentDefinition {
+            try load(DefinitionFixture.designExample)
+        }
+
+        @Test func quickMeansOneShortTrial() throws {
+            let quick = try definition().applying(RunOverrides(quick: true))
+            #expect(quick.trials == 1)
+            #expect(quick.load.duration == .seconds(3))
+            #expect(quick.load.warmup == .seconds(1))
+            #expect(quick.variants.count == 11)
+        }
+
+        @Test func explicitValuesWinOverQuick() throws {
+            let overrides = RunOverrides(
+                quick: true, trials: 2, duration: .seconds(5), warmup: .zero, connections: 50)
+            let result = try definition().applying(overrides)
+            #expect(result.trials == 2)
+            #expect(result.load.duration == .seconds(5))
+            #expect(result.load.warmup == .zero)
+            #expect(result.load.connections == 50)
+            #expect(result.load.threads == 10)
+        }
+
+        @Test func fewerConnectionsThanThreadsLowersTheThreads() throws {
+            let result = try definition().applying(RunOverrides(connections: 4))
+            #expect(result.load.threads == 4)
+        }
+
+        @Test func variantsFilterKeepsDefinitionOrderAndPositions() throws {
+            let result = try definition().applying(RunOverrides(variants: ["flask:50", "aiohttp"]))
+            #expect(result.variants.map(\.name) == ["aiohttp", "flask:50"])
+            #expect(result.variants.map(\.position) == [0, 5])
+        }
+
+        @Test func unknownVariantListsTheValidNames() throws {
+            let error = try #require(throws: ReportgenError.self) {
+                try definition().applying(RunOverrides(variants: ["aiohttp", "flask:5"]))
+            }
+            #expect(error.code == .badArgument)
+            #expect(error.message == "unknown variant 'flask:5' in --variants")
+            #expect(error.hint?.hasPrefix("did you mean 'flask:50'? variants: aiohttp, flask:gevent,") == true)
+        }
+
+        @Test(arguments: [
+            RunOverrides(trials: 0), RunOverrides(duration: .zero), RunOverrides(warmup: .seconds(-1)),
+            RunOverrides(connections: 0), RunOverrides(variants: []),
+        ])
+        func badValuesAreArgumentErrors(overrides: RunOverrides) throws {
+            let error = try #require(throws: ReportgenError.self) { try definition().applying(overrides) }
+            #expect(error.code == .badArgument)
+        }
+
+        @Test func canonicalJSONIsStable() throws {
+            let a = RunOverrides(quick: true, trials: 2, duration: .seconds(5), variants: ["b", "a\"x"])
+            let b = RunOverrides(quick: true, trials: 2, duration: .milliseconds(5000), variants: ["a\"x", "b", "b"])
+            #expect(a.canonicalJSON == #"{"duration_us":5000000,"quick":true,"trials":2,"variants":["a\"x","b"]}"#)
+            #expect(a.canonicalJSON == b.canonicalJSON)
+            #expect(RunOverrides().canonicalJSON == #"{"quick":false}"#)
+        }
+
+        @Test func codableRoundTrip() throws {
+            let overrides = RunOverrides(
+                quick: true, trials: 2, duration: .milliseconds(1500), warmup: .seconds(1), connections: 10,
+                variants: ["aiohttp"])
+            let data = try JSONEncoder().encode(overrides)
+            #expect(try JSONDecoder().decode(RunOverrides.self, from: data) == overrides)
+        }
+    }
+}
