@@ -1,0 +1,129 @@
+/// One named step of the results store's schema. A released migration is never edited;
+/// a change is a new migration appended to the list.
+struct Migration: Sendable {
+    var name: String
+    var sql: String
+}
+
+/// The results store's schema: ordered migrations, the version in `PRAGMA user_version`
+/// (how many migrations ran), and the `PRAGMA application_id` that marks a file as ours.
+enum StoreSchema {
+    /// "RPGN" in ASCII: lets reportgen tell its own stores from other SQLite files.
+    static let applicationID: Int32 = 0x5250_474E
+
+    /// The schema version this build writes and understands.
+    static var currentVersion: Int { migrations.count }
+
+    static let migrations: [Migration] = [
+        Migration(name: "create machines, runs, variants, trials and samples", sql: """
+            CREATE TABLE machines (
+                id INTEGER PRIMARY KEY,
+                fingerprint TEXT NOT NULL UNIQUE,
+                hostname TEXT NOT NULL,
+                cpu_model TEXT NOT NULL,
+                cpu_cores INTEGER NOT NULL,
+                memory_bytes INTEGER NOT NULL,
+                kernel TEXT NOT NULL,
+                os TEXT NOT NULL,
+                cpu_governor TEXT
+            );
+            CREATE TABLE runs (
+                id INTEGER PRIMARY KEY,
+                experiment TEXT NOT NULL,
+                definition_hash TEXT NOT NULL,
+                definition_text TEXT NOT NULL,
+                -- No cascade: removing a machine must not silently remove its results.
+                machine_id INTEGER NOT NULL REFERENCES machines(id),
+                started_at TEXT NOT NULL,
+                finished_at TEXT,
+                status TEXT NOT NULL,
+                kind TEXT NOT NULL DEFAULT 'measured',
+                tool_version TEXT NOT NULL,
+                project_commit TEXT,
+                -- A UInt64 stored by bit pattern: read it back with Int64(bitPattern:).
+                shuffle_seed INTEGER NOT NULL,
+                overrides_json TEXT NOT NULL,
+                quick INTEGER NOT NULL DEFAULT 0,
+                software_json TEXT NOT NULL,
+                upstream_command_line TEXT NOT NULL
+            );
+            CREATE INDEX runs_by_definition ON runs(experiment, definition_hash, machine_id);
+            CREATE INDEX runs_by_machine ON runs(machine_id);
+            CREATE TABLE variants (
+                id INTEGER PRIMARY KEY,
+                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                position INTEGER NOT NULL,
+                config_json TEXT NOT NULL,
+                UNIQUE (run_id, name)
+            );
+            CREATE TABLE trials (
+                id INTEGER PRIMARY KEY,
+                variant_id INTEGER NOT NULL REFERENCES variants(id) ON DELETE CASCADE,
+                trial_index INTEGER NOT NULL,
+                run_order INTEGER NOT NULL,
+                status TEXT NOT NULL,
+                started_at TEXT NOT NULL,
+                ended_at TEXT NOT NULL,
+                duration_us INTEGER NOT NULL,
+                requests INTEGER NOT NULL,
+                bytes INTEGER NOT NULL,
+                errors_connect INTEGER NOT NULL,
+                errors_read INTEGER NOT NULL,
+                errors_write INTEGER NOT NULL,
+                errors_status INTEGER NOT NULL,
+                errors_timeout INTEGER NOT NULL,
+                command_line TEXT NOT NULL,
+                failure TEXT,
+                server_command_line TEXT NOT NULL,
+                log_tail TEXT,
+                runner_cpu_us INTEGER NOT NULL,
+                load_average REAL,
+                memory_available_bytes INTEGER,
+                UNIQUE (variant_id, trial_index)
+            );
+            CREATE TABLE latency_samples (
+                trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+                latency_us INTEGER NOT NULL,
+                count INTEGER NOT NULL
+            );
+            CREATE INDEX latency_samples_by_trial ON latency_samples(trial_id);
+            CREATE TABLE generator_percentiles (
+                trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+                percentile REAL NOT NULL,
+                latency_us REAL NOT NULL,
+                note TEXT NOT NULL,
+                PRIMARY KEY (trial_id, percentile)
+            );
+            CREATE TABLE resource_samples (
+                trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+                t_ms INTEGER NOT NULL,
+                role TEXT NOT NULL,
+                cpu_user_ms INTEGER NOT NULL,
+                cpu_system_ms INTEGER NOT NULL,
+                rss_bytes INTEGER NOT NULL
+            );
+            CREATE INDEX resource_samples_by_trial ON resource_samples(trial_id);
+            """),
+    ]
+
+    /// Applies the migrations `database` lacks, each in its own transaction together with
+    /// the version it reaches, so a failure leaves the store at the previous version.
+    static func migrate(_ database: SQLiteDatabase) throws {
+        for (offset, migration) in migrations.enumerated() {
+            let version = offset + 1
+            do {
+                try database.transaction {
+                    // Read under the write lock: another reportgen may have just migrated.
+                    guard try database.integerPragma("user_version") < version else { return }
+                    try database.execute(migration.sql)
+                    try database.execute("PRAGMA application_id = \(applicationID)")
+                    try database.execute("PRAGMA user_version = \(version)")
+                }
+            } catch var error as SQLiteError {
+                error.message = "migration \(version) (\(migration.name)) failed: \(error.message)"
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import CSQLite
+import Foundation
+
+/// The SQLite results store: machines, runs, variants, trials and every raw latency sample,
+/// in one file. Not thread-safe: one isolation domain owns a store (an actor, to share it).
+public final class ResultStore {
+    /// The store's file.
+    public let path: URL
+    let database: SQLiteDatabase
+
+    /// Opens the store at `path`, creating it and its folder or migrating an older store as
+    /// needed; refuses, leaving the file untouched, anything that is not a store this build
+    /// can use.
+    public init(path: URL) throws {
+        self.path = path
+        let file = path.path(percentEncoded: false)
+        let folder = path.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw ReportgenError(
+                .io, "cannot create the folder for the results store", at: SourceLocation(file: file),
+                hint: "check that \(folder.path(percentEncoded: false)) can be created, or pass another --db",
+                underlying: "\(error)")
+        }
+        if FileManager.default.fileExists(atPath: file) {
+            try Self.inspect(file)
+        }
+        database = try Self.guarded(file, "open the results store") { try Self.openForWriting(file) }
+    }
+
+    /// Checks an existing file through a read-only connection, so that refusing it cannot
+    /// change a byte (a read-write connection may checkpoint a WAL into it on close).
+    private static func inspect(_ file: String) throws {
+        let location = SourceLocation(file: file)
+        let applicationID: Int64, version: Int64, tables: Int64
+        do {
+            let database = try SQLiteDatabase(path: file, mode: .readOnly)
+            applicationID = try database.integerPragma("application_id")
+            version = try database.integerPragma("user_version")
+            tables = try database.firstRow("SELECT count(*) FROM sqlite_master") { $0.int64(at: 0) } ?? 0
+        } catch let error as SQLiteError where error.code == SQLITE_NOTADB {
+            throw ReportgenError(
+                .badStore, "not a reportgen results store: file is not a database", at: location,
+                hint: "pass --db a reportgen results store or a path that does not exist yet; this file was left untouched",
+                underlying: error.description)
+        } catch let error as SQLiteError {
+            throw storeError(error, file: file, action: "read the results store")
+        }
+
+        let ours = applicationID == Int64(StoreSchema.applicationID)
+        // An empty SQLite file (or one reportgen created and never migrated) is a new store.
+        let blank = applicationID == 0 && tables == 0 && version == 0
+        guard ours || blank else {
+            let owner = applicationID == 0
+                ? "" : ", application_id 0x" + String(UInt32(truncatingIfNeeded: applicationID), radix: 16)
+            let count = tables == 1 ? "1 table" : "\(tables) tables"
+            throw ReportgenError(
+                .badStore, "not a reportgen results store: an SQLite database of another program (\(count)\(owner))",
+                at: location,
+                hint: "reportgen only writes into its own stores; pass --db a new path. This file was left untouched")
+        }
+        guard version <= Int64(StoreSchema.currentVersion) else {
+            throw ReportgenError(
+                .badStore,
+                "written by a newer reportgen (schema \(version), this build knows \(StoreSchema.currentVersion))",
+                at: location, hint: "upgrade reportgen or use another --db; this file was left untouched")
+        }
+    }
+
+    private static func openForWriting(_ file: String) throws -> SQLiteDatabase {
+        let database = try SQLiteDatabase(path: file)
+        // A second reportgen (say `list` during a run) waits for the writer instead of failing.
+        try database.setBusyTimeout(milliseconds: 10_000)
+        // WAL lets readers work while a run writes trials; NORMAL sync is safe with WAL (a
+        // power cut may lose the last trials, never corrupt the store) and much faster.
+        _ = try database.rows("PRAGMA journal_mode = WAL") { $0.string(at: 0) }
+        try database.execute("PRAGMA synchronous = NORMAL")
+        try database.execute("PRAGMA foreign_keys = ON")
+        try StoreSchema.migrate(database)
+        return database
+    }
+
+    /// Runs `body`, turning an SQLite failure into an error for the person at the terminal.
+    func guarded<T>(_ action: @autoclosure () -> String, _ body: () throws -> T) throws -> T {
+        try Self.guarded(path.path(percentEncoded: false), action(), body)
+    }
+
+    private static func guarded<T>(
+        _ file: String, _ action: @autoclosure () -> String, _ body: () throws -> T
+    ) throws -> T {
+        do {
+            return try body()
+        } catch let error as SQLiteError {
+            throw storeError(error, file: file, action: action())
+        }
+    }
+
+    private static func storeError(_ error: SQLiteError, file: String, action: String) -> ReportgenError {
+        let location = SourceLocation(file: file)
+        let folder = URL(filePath: file).deletingLastPathComponent().path(percentEncoded: false)
+        let hint: String?
+        switch error.code {
+        case SQLITE_NOTADB, SQLITE_CORRUPT, SQLITE_MISMATCH:
+            return ReportgenError(
+                .badStore, "could not \(action): the results store is damaged", at: location,
+                hint: "check it with sqlite3 \(file) 'PRAGMA integrity_check', or pass another --db",
+                underlying: error.description)
+        case SQLITE_BUSY, SQLITE_LOCKED:
+            hint = "another reportgen is writing to this store; wait for it to finish or pass another --db"
+        case SQLITE_FULL:
+            hint = "the disk is full; free some space and run again"
+        case SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_PERM, SQLITE_IOERR:
+            hint = "check that \(folder) is writable and has space, or pass another --db"
+        default:
+            hint = nil
+        }
+        return ReportgenError(.io, "could not \(action)", at: location, hint: hint, underlying: error.description)
+    }
+}

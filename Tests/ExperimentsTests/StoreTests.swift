@@ -1,0 +1,284 @@
+import Foundation
+import Testing
+
+@testable import Experiments
+
+@Suite("ResultStore")
+struct StoreTests {
+    @Test("a new store is created with its folder, migrated, and reopens with its data")
+    func createMigrateReopen() throws {
+        try withTemporaryFolder { folder in
+            let url = folder.appending(path: "nested/deeper/results.sqlite")
+            let machineID = try ResultStore(path: url).machineID(for: machine())
+
+            let reopened = try ResultStore(path: url)
+            #expect(try reopened.machine(id: machineID) == machine())
+            #expect(try scalar(url, "PRAGMA user_version") == Int64(StoreSchema.currentVersion))
+            #expect(try scalar(url, "PRAGMA application_id") == Int64(StoreSchema.applicationID))
+            let mode = try SQLiteDatabase(path: url.path).firstRow("PRAGMA journal_mode") { $0.string(at: 0) }
+            #expect(mode == "wal")
+        }
+    }
+
+    @Test("an empty existing file is taken as a new store")
+    func emptyFileIsNewStore() throws {
+        try withTemporaryFolder { folder in
+            let url = folder.appending(path: "results.sqlite")
+            #expect(FileManager.default.createFile(atPath: url.path, contents: Data()))
+            _ = try ResultStore(path: url)
+            #expect(try scalar(url, "PRAGMA user_version") == Int64(StoreSchema.currentVersion))
+        }
+    }
+
+    @Test("recording the same machine twice keeps one row and refreshes its facts")
+    func machineUpsert() throws {
+        try withTemporaryStore { store, url in
+            let first = try store.machineID(for: machine())
+            var renamed = machine()
+            renamed.hostname = "bench-2"
+            renamed.cpuGovernor = nil
+            let second = try store.machineID(for: renamed)
+
+            #expect(first == second)
+            #expect(try scalar(url, "SELECT count(*) FROM machines") == 1)
+            #expect(try store.machine(id: first) == renamed)
+            #expect(try store.machine(id: first + 1) == nil)
+        }
+    }
+
+    @Test("a run, its variants and trials read back as stored")
+    func runRoundTrip() throws {
+        try withTemporaryStore { store, url in
+            let machineID = try store.machineID(for: machine())
+            let started = Date(timeIntervalSince1970: 1_795_801_800.123)
+            let (run, variants) = try store.createRun(
+                newRun(machineID: machineID, startedAt: started, seed: .max),
+                variants: [
+                    NewVariant(name: "flask", position: 1, configJSON: #"{"app":"gunicorn app:app"}"#),
+                    NewVariant(name: "aiohttp", position: 0, configJSON: "{}"),
+                ])
+
+            #expect(run.status == .running)
+            #expect(run.shuffleSeed == .max)
+            #expect(run.quick)
+            #expect(run.finishedAt == nil)
+            #expect(abs(run.startedAt.timeIntervalSince(started)) < 0.001)
+            #expect(try store.run(id: run.id) == run)
+            #expect(variants.map(\.name) == ["aiohttp", "flask"])
+            #expect(try store.variants(runID: run.id) == variants)
+            let startedText = try SQLiteDatabase(path: url.path)
+                .firstRow("SELECT started_at FROM runs WHERE id = ?", run.id) { $0.string(at: 0) }
+            #expect(startedText == "2026-11-27T17:50:00.123Z")
+
+            for variant in variants {
+                for index in 0..<2 {
+                    try store.recordTrial(trial(
+                        variantID: variant.id, index: index, status: index == 0 ? .ok : .failed,
+                        buckets: (1...50).map { LatencyBucket(latencyUs: Int64($0) * 100, count: Int64($0)) }))
+                }
+            }
+            try store.setRunStatus(run.id, .complete, finishedAt: started.addingTimeInterval(60))
+
+            #expect(try store.run(id: run.id)?.status == .complete)
+            #expect(try store.run(id: run.id)?.finishedAt != nil)
+            #expect(try store.storedTrials(runID: run.id) == [
+                StoredTrialKey(variantName: "aiohttp", trialIndex: 0, status: .ok),
+                StoredTrialKey(variantName: "aiohttp", trialIndex: 1, status: .failed),
+                StoredTrialKey(variantName: "flask", trialIndex: 0, status: .ok),
+                StoredTrialKey(variantName: "flask", trialIndex: 1, status: .failed),
+            ])
+            #expect(try scalar(url, "SELECT count(*) FROM trials") == 4)
+            #expect(try scalar(url, "SELECT count(*) FROM latency_samples") == 4 * 50)
+            #expect(try scalar(url, "SELECT SUM(count) FROM latency_samples") == 4 * (50 * 51 / 2))
+            #expect(try scalar(url, "SELECT count(*) FROM generator_percentiles WHERE note LIKE 'wrk,%'") == 4 * 3)
+            #expect(try scalar(url, "SELECT count(*) FROM resource_samples") == 4 * 2)
+            #expect(try scalar(url, "SELECT count(*) FROM trials WHERE failure IS NULL AND load_average = 1.5") == 4)
+        }
+    }
+
+    @Test("a trial that cannot be stored leaves nothing behind")
+    func recordTrialIsAtomic() throws {
+        try withTemporaryStore { store, url in
+            let machineID = try store.machineID(for: machine())
+            let (_, variants) = try store.createRun(
+                newRun(machineID: machineID), variants: [NewVariant(name: "a", position: 0, configJSON: "{}")])
+            let variantID = try #require(variants.first).id
+            let buckets = [LatencyBucket(latencyUs: 900, count: 7)]
+            try store.recordTrial(trial(variantID: variantID, index: 0, buckets: buckets))
+
+            let duplicate = trial(variantID: variantID, index: 0, buckets: buckets + buckets)
+            let error = try #require(throws: ReportgenError.self) { try store.recordTrial(duplicate) }
+            #expect(error.underlying?.contains("UNIQUE") == true)
+
+            #expect(try scalar(url, "SELECT count(*) FROM trials") == 1)
+            #expect(try scalar(url, "SELECT count(*) FROM latency_samples") == 1)
+            #expect(try scalar(url, "SELECT count(*) FROM generator_percentiles") == 3)
+            #expect(try scalar(url, "SELECT count(*) FROM resource_samples") == 2)
+            // The failed transaction was rolled back, so the next trial can be written.
+            try store.recordTrial(trial(variantID: variantID, index: 1, buckets: buckets))
+            #expect(try scalar(url, "SELECT count(*) FROM trials") == 2)
+        }
+    }
+
+    @Test("latestRun finds the newest run of the same definition on the same machine")
+    func latestRun() throws {
+        try withTemporaryStore { store, _ in
+            let here = try store.machineID(for: machine())
+            var otherMachine = machine()
+            otherMachine.fingerprint = "other"
+            let there = try store.machineID(for: otherMachine)
+
+            _ = try store.createRun(newRun(machineID: here), variants: [])
+            let (newest, _) = try store.createRun(newRun(machineID: here), variants: [])
+            _ = try store.createRun(newRun(machineID: here, hash: "changed"), variants: [])
+            _ = try store.createRun(newRun(machineID: there), variants: [])
+
+            #expect(try store.latestRun(experiment: "demo", definitionHash: "h1", machineID: here) == newest)
+            #expect(try store.latestRun(experiment: "other", definitionHash: "h1", machineID: here) == nil)
+        }
+    }
+
+    @Test("listRuns shows runs newest first with variant and trial counts")
+    func listRuns() throws {
+        try withTemporaryStore { store, _ in
+            let machineID = try store.machineID(for: machine())
+            let (older, olderVariants) = try store.createRun(
+                newRun(machineID: machineID),
+                variants: [NewVariant(name: "a", position: 0, configJSON: "{}"), NewVariant(name: "b", position: 1, configJSON: "{}")])
+            let (newer, _) = try store.createRun(newRun(machineID: machineID), variants: [])
+            for (index, status) in [TrialStatus.ok, .ok, .failed].enumerated() {
+                try store.recordTrial(trial(variantID: olderVariants[index % 2].id, index: index, status: status))
+            }
+
+            let listing = try store.listRuns()
+            #expect(listing.map(\.run.id) == [newer.id, older.id])
+            #expect(listing.map(\.variantCount) == [0, 2])
+            #expect(listing.map(\.trialsOK) == [0, 2])
+            #expect(listing.map(\.trialsFailed) == [0, 1])
+            #expect(listing.allSatisfy { $0.hostname == "bench-1" })
+        }
+    }
+
+    @Test("recording a trial of 200k latency buckets is quick")
+    func largeDistribution() throws {
+        try withTemporaryStore { store, url in
+            let machineID = try store.machineID(for: machine())
+            let (_, variants) = try store.createRun(
+                newRun(machineID: machineID), variants: [NewVariant(name: "a", position: 0, configJSON: "{}")])
+            let buckets = (0..<200_000).map { LatencyBucket(latencyUs: Int64($0), count: 2) }
+            let record = trial(variantID: try #require(variants.first).id, index: 0, buckets: buckets)
+
+            let elapsed = try ContinuousClock().measure { try store.recordTrial(record) }
+
+            #expect(try scalar(url, "SELECT SUM(count) FROM latency_samples") == 400_000)
+            // Generous for debug builds on a busy machine; a per-row commit would take minutes.
+            #expect(elapsed < .seconds(20))
+        }
+    }
+
+    @Test("a file that is not SQLite is refused and left untouched")
+    func refusesTextFile() throws {
+        try withTemporaryFolder { folder in
+            let url = folder.appending(path: "results.sqlite")
+            let text = Data(String(repeating: "variant,rps\nflask,1200\n", count: 40).utf8)
+            try text.write(to: url)
+
+            let error = try #require(throws: ReportgenError.self) { try ResultStore(path: url) }
+
+            #expect(error.code == .badStore)
+            #expect(error.message.contains("not a database"))
+            #expect(error.location?.file == url.path)
+            #expect(try Data(contentsOf: url) == text)
+        }
+    }
+
+    @Test("another program's SQLite database is refused and left untouched")
+    func refusesForeignDatabase() throws {
+        try withTemporaryFolder { folder in
+            let url = folder.appending(path: "results.sqlite")
+            do {
+                let foreign = try SQLiteDatabase(path: url.path)
+                try foreign.execute("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('keep me')")
+            }
+            let before = try Data(contentsOf: url)
+
+            let error = try #require(throws: ReportgenError.self) { try ResultStore(path: url) }
+
+            #expect(error.code == .badStore)
+            #expect(error.message.contains("another program"))
+            #expect(try Data(contentsOf: url) == before)
+        }
+    }
+
+    @Test("a store from a newer reportgen is refused and left untouched")
+    func refusesNewerStore() throws {
+        try withTemporaryFolder { folder in
+            let url = folder.appending(path: "results.sqlite")
+            _ = try ResultStore(path: url).machineID(for: machine())
+            try SQLiteDatabase(path: url.path).execute("PRAGMA user_version = 99")
+            let before = try Data(contentsOf: url)
+
+            let error = try #require(throws: ReportgenError.self) { try ResultStore(path: url) }
+
+            #expect(error.code == .badStore)
+            #expect(error.message.contains("newer reportgen (schema 99, this build knows \(StoreSchema.currentVersion))"))
+            #expect(error.hint?.contains("--db") == true)
+            #expect(try Data(contentsOf: url) == before)
+        }
+    }
+}
+
+private func withTemporaryFolder(_ body: (URL) throws -> Void) throws {
+    let folder = FileManager.default.temporaryDirectory
+        .appending(path: "reportgen-store-tests-\(UUID().uuidString)", directoryHint: .isDirectory)
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    try body(folder)
+}
+
+private func withTemporaryStore(_ body: (ResultStore, URL) throws -> Void) throws {
+    try withTemporaryFolder { folder in
+        let url = folder.appending(path: "results.sqlite")
+        try body(try ResultStore(path: url), url)
+    }
+}
+
+/// Reads one integer straight from the file, as a user in the sqlite3 shell would.
+private func scalar(_ url: URL, _ sql: String) throws -> Int64? {
+    try SQLiteDatabase(path: url.path, mode: .readOnly).firstRow(sql) { $0.int64(at: 0) }
+}
+
+private func machine() -> MachineInfo {
+    MachineInfo(
+        fingerprint: "f00d", hostname: "bench-1", cpuModel: "Test CPU", cpuCores: 2,
+        memoryBytes: 8 << 30, kernel: "6.1.0", os: "Debian 12", cpuGovernor: "performance")
+}
+
+private func newRun(
+    machineID: Int64, hash: String = "h1", startedAt: Date = Date(), seed: UInt64 = 42
+) -> NewRun {
+    NewRun(
+        experiment: "demo", definitionHash: hash, definitionText: "name = \"demo\"\n",
+        machineID: machineID, startedAt: startedAt, toolVersion: "0.1.0", projectCommit: nil,
+        shuffleSeed: seed, overridesJSON: "{}", quick: true, softwareJSON: #"{"wrk":"4.2.0"}"#,
+        upstreamCommandLine: "nginx -c /tmp/nginx.conf")
+}
+
+private func trial(
+    variantID: Int64, index: Int, status: TrialStatus = .ok,
+    buckets: [LatencyBucket] = [LatencyBucket(latencyUs: 1_000, count: 3)]
+) -> TrialRecord {
+    TrialRecord(
+        variantID: variantID, trialIndex: index, runOrder: index, status: status,
+        startedAt: Date(), endedAt: Date(), durationUs: 10_000_000,
+        requests: buckets.reduce(0) { $0 + $1.count }, bytes: 1_000, errorsConnect: 0,
+        errorsRead: 0, errorsWrite: 0, errorsStatus: 0, errorsTimeout: 0,
+        commandLine: "taskset -c 1 /usr/bin/wrk -t1 -c10 -d10s http://127.0.0.1:8080/",
+        serverCommandLine: "gunicorn app:app", failure: nil, logTail: nil, runnerCPUUs: 5_000,
+        loadAverage: 1.5, memoryAvailableBytes: 4 << 30, latency: buckets,
+        generatorPercentiles: [50: 900, 99: 2_000, 99.9: 3_500],
+        resources: [
+            ResourceSample(tMs: -500, role: "app", cpuUserMs: 10, cpuSystemMs: 2, rssBytes: 50 << 20),
+            ResourceSample(tMs: 0, role: "loadgen", cpuUserMs: 20, cpuSystemMs: 5, rssBytes: 8 << 20),
+        ])
+}
