@@ -1,0 +1,25 @@
+import Foundation
+
+/// A short command run to completion for its output (versions, `pip freeze`): its status
+/// is data, never an exception.
+public struct CommandOutput: Sendable {
+    public var status: ExitStatus
+    public var text: String
+
+    /// Runs `executable` with a 30 s limit and returns its combined stdout and stderr.
+    public static func run(
+        _ executable: String, _ arguments: [String],
+        environment: [String: String]? = nil, workingDirectory: URL? = nil
+    ) throws -> CommandOutput {
+        let logFile = FileManager.default.temporaryDirectory
+            .appendingPathComponent("reportgen-cmd-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: logFile) }
+        let process = try ChildProcess(
+            executable: executable, arguments: arguments,
+            environment: environment ?? ProcessEnvironment.base(path: ProcessEnvironment.inheritedPath),
+            workingDirectory: workingDirectory, logFile: logFile)
+        let status = process.wait(timeout: .seconds(30)) ?? process.stop()
+        let text = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+        return CommandOutput(status: status, text: text)
+    }
+}
