@@ -1,0 +1,55 @@
+import Foundation
+
+/// The versions of everything a run's numbers depend on, stored with the run as JSON.
+public struct SoftwareVersions: Sendable, Codable, Equatable {
+    public var reportgen: String
+    public var projectCommit: String?
+    public var python: String?
+    public var pipFreeze: [String]
+    public var nginx: String?
+    public var wrk: String?
+    public var gunicorn: String?
+
+    /// Asks each tool for its version; a tool that fails is recorded as unknown, not fatal.
+    public static func capture(python: PythonEnvironment, projectRoot: URL) -> SoftwareVersions {
+        func firstLine(_ executable: String, _ arguments: [String]) -> String? {
+            guard let output = try? CommandOutput.run(executable, arguments) else { return nil }
+            let line = output.text.split(separator: "\n").first.map(String.init)
+            return line?.trimmingCharacters(in: .whitespaces)
+        }
+        let freeze = (try? CommandOutput.run(
+            python.python.path, ["-m", "pip", "freeze", "--all", "--disable-pip-version-check"]))
+            .map { $0.text.split(separator: "\n").map(String.init) } ?? []
+        let gunicorn = firstLine(python.binFolder.appendingPathComponent("gunicorn").path, ["--version"])
+        return SoftwareVersions(
+            reportgen: ReportgenVersion.current,
+            projectCommit: projectCommit(projectRoot),
+            python: firstLine(python.python.path, ["--version"]),
+            pipFreeze: freeze,
+            nginx: firstLine("nginx", ["-v"]).map { $0.replacingOccurrences(of: "nginx version: ", with: "") },
+            wrk: firstLine("wrk", ["-v"]),
+            gunicorn: gunicorn)
+    }
+
+    /// `git rev-parse HEAD` of the project, with "-dirty" when it has uncommitted changes.
+    static func projectCommit(_ root: URL) -> String? {
+        guard let head = try? CommandOutput.run("git", ["-C", root.path, "rev-parse", "HEAD"]),
+            head.status == .exited(0)
+        else { return nil }
+        let commit = head.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let status = try? CommandOutput.run("git", ["-C", root.path, "status", "--porcelain", "--untracked-files=no"])
+        let dirty = (status?.text.isEmpty == false) ? "-dirty" : ""
+        return commit + dirty
+    }
+
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
+
+/// reportgen's own version.
+public enum ReportgenVersion {
+    public static let current = "0.1.0"
+}

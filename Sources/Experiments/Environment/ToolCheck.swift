@@ -1,0 +1,61 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One thing a run or a build needs on this machine, and the Debian package that brings it.
+public struct Requirement: Sendable {
+    public var name: String
+    public var package: String
+    public var purpose: String
+    public var isPresent: @Sendable () -> Bool
+
+    /// Everything reportgen needs at run time, in the order `doctor` lists it.
+    public static let all: [Requirement] = [
+        Requirement(name: "nginx", package: "nginx", purpose: "the shared upstream server") {
+            ToolCheck.find("nginx") != nil
+        },
+        Requirement(name: "wrk", package: "wrk", purpose: "the load generator") {
+            ToolCheck.find("wrk") != nil
+        },
+        Requirement(name: "python3", package: "python3", purpose: "the apps' interpreter") {
+            ToolCheck.find("python3") != nil
+        },
+        Requirement(name: "python3 venv", package: "python3-venv", purpose: "the pinned app environment") {
+            (try? CommandOutput.run("python3", ["-c", "import venv, ensurepip"]))?.status == .exited(0)
+        },
+        Requirement(name: "Python.h", package: "python3-dev", purpose: "building meinheld from source") {
+            (try? CommandOutput.run("python3", [
+                "-c", "import os, sysconfig, sys; sys.exit(0 if os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')) else 1)",
+            ]))?.status == .exited(0)
+        },
+        Requirement(name: "cc", package: "gcc", purpose: "building meinheld from source") {
+            ToolCheck.find("cc") != nil
+        },
+    ]
+}
+
+/// Finds tools on PATH and turns missing ones into one clear error.
+public enum ToolCheck {
+    /// The absolute path of `tool` on PATH (plus the system folders), or nil.
+    public static func find(_ tool: String) -> String? {
+        ChildProcess.resolve(tool, path: ProcessEnvironment.inheritedPath)
+    }
+
+    /// Throws if any requirement named in `names` is missing, with the install command.
+    public static func require(_ names: [String]) throws {
+        let missing = Requirement.all.filter { names.contains($0.name) && !$0.isPresent() }
+        guard !missing.isEmpty else { return }
+        throw ReportgenError(
+            .missingDependency,
+            "missing: " + missing.map { "\($0.name) (\($0.purpose))" }.joined(separator: ", "),
+            hint: "install with: " + installCommand(missing.map(\.package)))
+    }
+
+    /// The apt-get command for `packages`, with sudo when not root.
+    public static func installCommand(_ packages: [String]) -> String {
+        let sudo = geteuid() == 0 ? "" : "sudo "
+        return "\(sudo)apt-get install -y " + packages.joined(separator: " ")
+    }
+}

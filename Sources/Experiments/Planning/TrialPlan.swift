@@ -1,0 +1,61 @@
+/// One planned trial: which variant, which repetition, and where it falls in the run.
+public struct PlannedTrial: Sendable, Equatable {
+    public var variant: String
+    /// 1-based repetition of the variant.
+    public var trialIndex: Int
+    /// 1-based position in the whole plan.
+    public var runOrder: Int
+}
+
+/// The order trials run in: rounds (every variant's trial k before any trial k+1), each
+/// round shuffled with a recorded seed, so slow drift on a shared machine spreads over all
+/// variants instead of landing on whichever ran last.
+public struct TrialPlan: Sendable, Equatable {
+    public var seed: UInt64
+    public var trials: [PlannedTrial]
+
+    public init(variants: [String], trialsPerVariant: Int, seed: UInt64) {
+        self.seed = seed
+        var generator = SplitMix64(seed: seed)
+        var planned: [PlannedTrial] = []
+        for round in 1...max(trialsPerVariant, 1) {
+            var order = variants
+            // Fisher–Yates with our own generator: the order must be reproducible from the
+            // seed on any platform, which the standard library's generator does not promise.
+            if order.count > 1 {
+                for i in stride(from: order.count - 1, to: 0, by: -1) {
+                    let j = Int(generator.next() % UInt64(i + 1))
+                    order.swapAt(i, j)
+                }
+            }
+            for name in order {
+                planned.append(PlannedTrial(variant: name, trialIndex: round, runOrder: planned.count + 1))
+            }
+        }
+        trials = planned
+    }
+
+    /// The trials not yet in `done` (keys: variant name and trial index), in plan order.
+    public func remaining(excluding done: Set<String>) -> [PlannedTrial] {
+        trials.filter { !done.contains(TrialPlan.key($0.variant, $0.trialIndex)) }
+    }
+
+    public static func key(_ variant: String, _ trialIndex: Int) -> String {
+        "\(variant)#\(trialIndex)"
+    }
+}
+
+/// SplitMix64: a small, well-known 64-bit generator with a documented output sequence.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

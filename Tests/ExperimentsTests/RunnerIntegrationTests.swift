@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+
+@testable import Experiments
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs the default experiment for real (nginx, gunicorn, wrk on loopback) with two
+/// variants, one trial and short windows, and checks what a user would look at in the store.
+@Suite("runner against real servers", .serialized, .timeLimit(.minutes(10)))
+struct RunnerIntegrationTests {
+    static let projectRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func makeRunner(db: URL, overrides: RunOverrides, interrupt: Interrupt = Interrupt()) throws -> (ExperimentRunner, ResultStore) {
+        let definition = try DefinitionLoader.load(experiment: "aiohttp-vs-flask", projectRoot: Self.projectRoot)
+            .applying(overrides)
+        let store = try ResultStore(path: db)
+        let runner = ExperimentRunner(
+            definition: definition, overrides: overrides, store: store,
+            projectRoot: Self.projectRoot, interrupt: interrupt, events: { _ in })
+        return (runner, store)
+    }
+
+    static var shortRun: RunOverrides {
+        var overrides = RunOverrides()
+        overrides.trials = 1
+        overrides.duration = .seconds(2)
+        overrides.warmup = .seconds(1)
+        overrides.connections = 50
+        overrides.variants = ["aiohttp", "flask:10"]
+        return overrides
+    }
+
+    @Test("a 2-variant, 1-trial run stores complete, consistent trials and leaves nothing running")
+    func shortRealRun() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-it-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("results.sqlite")
+        let (runner, store) = try makeRunner(db: db, overrides: Self.shortRun)
+        let outcome = try runner.run()
+        #expect(outcome.trialsRun == 2)
+        #expect(outcome.trialsFailed == 0)
+
+        let database = store.database
+        let statuses = try database.rows("SELECT status FROM trials") { $0.string(at: 0) }
+        #expect(statuses == ["ok", "ok"])
+        let runStatus = try database.firstRow("SELECT status FROM runs WHERE id = \(outcome.runID)") { $0.string(at: 0) }
+        #expect(runStatus == "complete")
+
+        // The raw distribution holds exactly the requests that completed within the timeout.
+        let rows = try database.rows("""
+            SELECT t.requests, t.errors_timeout, t.duration_us,
+                   (SELECT SUM(count) FROM latency_samples s WHERE s.trial_id = t.id)
+            FROM trials t
+            """) { ($0.int64(at: 0), $0.int64(at: 1), $0.int64(at: 2), $0.int64(at: 3)) }
+        for (requests, timeouts, durationUs, sum) in rows {
+            #expect(requests > 100, "a 2 s window against a local server serves far more than 100 requests")
+            #expect(sum == requests - timeouts)
+            #expect(durationUs >= 1_900_000 && durationUs < 3_000_000)
+        }
+
+        // wrk's own (corrected) percentiles are kept beside the raw samples.
+        let percentiles = try database.firstRow("SELECT COUNT(*) FROM generator_percentiles") { $0.int64(at: 0) }
+        #expect((percentiles ?? 0) >= 2 * 6)
+
+        // Resource samples cover the app, the upstream and the load generator.
+        let roles = try database.rows("SELECT DISTINCT role FROM resource_samples ORDER BY role") { $0.string(at: 0) }
+        #expect(roles == ["app", "loadgen", "upstream"])
+        let peakRSS = try database.firstRow("SELECT MAX(rss_bytes) FROM resource_samples WHERE role = 'app'") { $0.int64(at: 0) }
+        #expect((peakRSS ?? 0) > 10_000_000, "two Python workers and a master use more than 10 MB")
+
+        // The exact command lines are stored.
+        let commands = try database.rows("SELECT command_line, server_command_line FROM trials") {
+            ($0.string(at: 0) ?? "", $0.string(at: 1) ?? "")
+        }
+        for (load, server) in commands {
+            #expect(load.hasPrefix("wrk --duration 2s --connections 50"))
+            #expect(server.contains("gunicorn apps.") && server.contains("--workers 2"))
+        }
+
+        // Nothing the run started is left.
+        #expect(ChildRegistry.shared.live.isEmpty)
+
+        // The same definition again: complete, so nothing is measured.
+        let (again, _) = try makeRunner(db: db, overrides: Self.shortRun)
+        let second = try again.run()
+        #expect(second.alreadyComplete)
+        #expect(second.runID == outcome.runID)
+    }
+
+    @Test("an interrupted run keeps its finished trials and the next run continues it")
+    func interruptAndResume() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-it-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("results.sqlite")
+        let interrupt = Interrupt()
+        let definition = try DefinitionLoader.load(experiment: "aiohttp-vs-flask", projectRoot: Self.projectRoot)
+            .applying(Self.shortRun)
+        let store = try ResultStore(path: db)
+        var finished = 0
+        let runner = ExperimentRunner(
+            definition: definition, overrides: Self.shortRun, store: store,
+            projectRoot: Self.projectRoot, interrupt: interrupt
+        ) { event in
+            // Stop during the second trial's measured window.
+            if case .trialFinished = event { finished += 1 }
+            if case .trialPhase(_, "measuring", _) = event, finished == 1 { interrupt.request() }
+        }
+        #expect(throws: ReportgenError.self) { try runner.run() }
+        #expect(ChildRegistry.shared.live.isEmpty)
+        let stored = try store.database.firstRow("SELECT COUNT(*) FROM trials") { $0.int64(at: 0) }
+        #expect(stored == 1)
+        let status = try store.database.firstRow("SELECT status FROM runs") { $0.string(at: 0) }
+        #expect(status == "interrupted")
+
+        let (resumed, _) = try makeRunner(db: db, overrides: Self.shortRun)
+        let outcome = try resumed.run()
+        #expect(outcome.resumed)
+        #expect(outcome.trialsRun == 1)
+        let keys = try store.database.rows("SELECT v.name, t.trial_index FROM trials t JOIN variants v ON v.id = t.variant_id ORDER BY v.name") {
+            "\($0.string(at: 0) ?? "")#\($0.int64(at: 1))"
+        }
+        #expect(keys == ["aiohttp#1", "flask:10#1"])
+        #expect(ChildRegistry.shared.live.isEmpty)
+    }
+}
