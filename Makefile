@@ -1,0 +1,26 @@
+# `make report` measures the default experiment and stores every sample;
+# `make test` runs the unit and integration tests. Both install what is missing first.
+SWIFT ?= swift
+BIN := .build/release/reportgen
+
+.PHONY: report test deps release bench-runner clean
+
+report: release
+	$(BIN) build
+
+test: deps
+	$(SWIFT) test
+
+release: deps
+	$(SWIFT) build -c release --product reportgen
+
+deps:
+	@scripts/ensure-deps.sh
+
+# Runner overhead: its own CPU time per measured window, and the share of wall time spent
+# measuring, from a real run of the default experiment stored in its own file.
+bench-runner: release
+	benchmarks/runner-overhead.sh
+
+clean:
+	rm -rf .build
