@@ -12,7 +12,7 @@ struct Reportgen: ParsableCommand {
             command-line value; 65 bad experiment definition or lock; 66 unusable results \
             store; 69 a required tool is missing (see 'reportgen doctor'); 70 a server or the \
             load generator misbehaved; 74 a file could not be read or written; 130 interrupted \
-            (SIGINT or SIGTERM; run the same command again to continue).
+            (SIGINT; 143 for SIGTERM; run the same command again to continue).
             """,
         version: ReportgenVersion.current,
         subcommands: [

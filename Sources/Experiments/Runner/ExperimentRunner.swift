@@ -41,6 +41,13 @@ public final class ExperimentRunner {
     public func run() throws -> RunOutcome {
         try LoadCheck.validate(definition)
         try ToolCheck.require(["nginx", "wrk"])
+        // A reportgen killed with SIGKILL runs no cleanup: stop what it left before measuring.
+        let state = store.path.deletingLastPathComponent().appendingPathComponent(".reportgen")
+        let stale = ChildRegistry.stopStale(in: state)
+        if !stale.isEmpty {
+            emit(.note("stopped \(stale.count) process group(s) left by an earlier reportgen that was killed"))
+        }
+        ChildRegistry.shared.record(in: state)
         let machine = MachineProbe.current()
         let machineID = try store.machineID(for: machine)
 
@@ -156,6 +163,7 @@ public final class ExperimentRunner {
     ) throws -> TrialRecord {
         let startedAt = Date()
         let loadAverage = MachineProbe.loadAverage()
+        let busy = (loadAverage ?? 0) > Double(ProcessInfo.processInfo.activeProcessorCount)
         let memoryAvailable = MachineProbe.meminfo("MemAvailable")
         let label = "trial-\(planned.runOrder)"
         let appLog = work.appendingPathComponent("\(label)-app.log")
@@ -175,7 +183,7 @@ public final class ExperimentRunner {
                 errorsTimeout: 0, commandLine: measuredCommand, serverCommandLine: launch.commandLine,
                 failure: error.message, logTail: log ?? error.underlying, runnerCPUUs: 0,
                 loadAverage: loadAverage, memoryAvailableBytes: memoryAvailable, latency: [],
-                generatorPercentiles: [:], resources: [])
+                generatorPercentiles: [:], resources: [], busy: busy)
         }
 
         let sampler = ResourceSampler()
@@ -229,7 +237,7 @@ public final class ExperimentRunner {
                 commandLine: measuredCommand, serverCommandLine: launch.commandLine, failure: nil,
                 logTail: nil, runnerCPUUs: runnerCPU, loadAverage: loadAverage,
                 memoryAvailableBytes: memoryAvailable, latency: report.rawBuckets,
-                generatorPercentiles: report.correctedPercentiles, resources: samples)
+                generatorPercentiles: report.correctedPercentiles, resources: samples, busy: busy)
         } catch let error as ReportgenError where error.code == .processFailed && !interrupt.isRequested {
             let log = app?.process.logTail()
             return failed(error, log: log)

@@ -66,14 +66,15 @@ public final class NginxUpstream: @unchecked Sendable {
     }
 
     /// The nginx configuration: no access log, keep-alive connections that never expire
-    /// during a run (so no client reconnects), temp paths inside `folder`.
+    /// during a run (so no client reconnects), temp paths inside `folder`. With one worker,
+    /// nginx runs as a single process: it then dies with reportgen even on SIGKILL (the
+    /// parent-death signal reaches it), where a master's workers would outlive it.
     static func configuration(root: URL, port: Int, workers: Int, folder: URL, runAsRoot: Bool) -> String {
         let temp = folder.path
         return """
             # Written by reportgen for one run; started with -p \(temp)
             daemon off;
-            master_process on;
-            worker_processes \(workers);
+            \(workers == 1 ? "master_process off;" : "master_process on;\nworker_processes \(workers);")
             \(runAsRoot ? "user root;\n" : "")pid \(temp)/nginx.pid;
             error_log \(temp)/error.log warn;
             events { worker_connections 8192; }

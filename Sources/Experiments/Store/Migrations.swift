@@ -105,6 +105,9 @@ enum StoreSchema {
             );
             CREATE INDEX resource_samples_by_trial ON resource_samples(trial_id);
             """),
+        Migration(name: "flag trials that started on a busy machine", sql: """
+            ALTER TABLE trials ADD COLUMN busy INTEGER NOT NULL DEFAULT 0;
+            """),
     ]
 
     /// Applies the migrations `database` lacks, each in its own transaction together with

@@ -13,14 +13,15 @@ extension ResultStore {
                     INSERT INTO trials (variant_id, trial_index, run_order, status, started_at, ended_at,
                         duration_us, requests, bytes, errors_connect, errors_read, errors_write,
                         errors_status, errors_timeout, command_line, failure, server_command_line,
-                        log_tail, runner_cpu_us, load_average, memory_available_bytes)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        log_tail, runner_cpu_us, load_average, memory_available_bytes, busy)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     trial.variantID, trial.trialIndex, trial.runOrder, trial.status.rawValue,
                     trial.startedAt, trial.endedAt, trial.durationUs, trial.requests, trial.bytes,
                     trial.errorsConnect, trial.errorsRead, trial.errorsWrite, trial.errorsStatus,
                     trial.errorsTimeout, trial.commandLine, trial.failure, trial.serverCommandLine,
-                    trial.logTail, trial.runnerCPUUs, trial.loadAverage, trial.memoryAvailableBytes)
+                    trial.logTail, trial.runnerCPUUs, trial.loadAverage, trial.memoryAvailableBytes,
+                    trial.busy)
                 let trialID = database.lastInsertedRowID
 
                 // Typed binds on one reused statement: a trial can carry 100k buckets.

@@ -170,6 +170,8 @@ public struct TrialRecord: Sendable {
     /// 1-minute load average and available memory when the trial started.
     public var loadAverage: Double?
     public var memoryAvailableBytes: Int64?
+    /// Whether the machine was busy when the trial started (load average above the cores).
+    public var busy: Bool = false
     /// Raw latency distribution (no coordinated-omission correction).
     public var latency: [LatencyBucket]
     /// The load generator's own percentiles, keyed by percentile (e.g. 99.9), in µs.
@@ -184,8 +186,9 @@ public struct TrialRecord: Sendable {
         errorsTimeout: Int64, commandLine: String, serverCommandLine: String,
         failure: String?, logTail: String?, runnerCPUUs: Int64, loadAverage: Double?,
         memoryAvailableBytes: Int64?, latency: [LatencyBucket],
-        generatorPercentiles: [Double: Double], resources: [ResourceSample]
+        generatorPercentiles: [Double: Double], resources: [ResourceSample], busy: Bool = false
     ) {
+        self.busy = busy
         self.variantID = variantID
         self.trialIndex = trialIndex
         self.runOrder = runOrder

@@ -5,18 +5,47 @@ import Synchronization
 import Glibc
 #endif
 
-/// Every process group reportgen has started and not yet reaped, so a last-resort cleanup
-/// (an error path that skipped a `stop`, or exit) can still stop them.
+/// Every process group reportgen has started and not yet reaped. Each is also written as a
+/// pid file in a state folder, so that if reportgen itself is killed with SIGKILL (no
+/// cleanup runs), the next start finds what it left and stops it before measuring.
 public final class ChildRegistry: Sendable {
     public static let shared = ChildRegistry()
 
-    private let pids = Mutex<Set<pid_t>>([])
+    private struct State {
+        var pids: Set<pid_t> = []
+        var folder: URL?
+    }
 
-    func add(_ pid: pid_t) { pids.withLock { _ = $0.insert(pid) } }
-    func remove(_ pid: pid_t) { pids.withLock { _ = $0.remove(pid) } }
+    private let state = Mutex(State())
+
+    /// Starts writing pid files into `folder` (created if needed).
+    public func record(in folder: URL) {
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        state.withLock { $0.folder = folder }
+    }
+
+    func add(_ pid: pid_t) {
+        let folder = state.withLock { state -> URL? in
+            state.pids.insert(pid)
+            return state.folder
+        }
+        guard let folder, let own = ProcessIdentity(pid: getpid()), let child = ProcessIdentity(pid: pid) else { return }
+        let text = "\(own.pid) \(own.startTicks) \(child.pid) \(child.startTicks)\n"
+        try? text.write(to: folder.appendingPathComponent("\(getpid())-\(pid).pid"), atomically: true, encoding: .utf8)
+    }
+
+    func remove(_ pid: pid_t) {
+        let folder = state.withLock { state -> URL? in
+            state.pids.remove(pid)
+            return state.folder
+        }
+        if let folder {
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent("\(getpid())-\(pid).pid"))
+        }
+    }
 
     /// The groups still registered.
-    public var live: Set<pid_t> { pids.withLock { $0 } }
+    public var live: Set<pid_t> { state.withLock { $0.pids } }
 
     /// Kills every registered group at once; for exit paths only.
     public func killAll() {
@@ -26,5 +55,55 @@ public final class ChildRegistry: Sendable {
             waitpid(pid, &status, 0)
             remove(pid)
         }
+    }
+
+    /// Stops the process groups recorded in `folder` by a reportgen that is no longer
+    /// running, and removes their pid files. Returns the groups it stopped.
+    @discardableResult
+    public static func stopStale(in folder: URL) -> [pid_t] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
+        var stopped: [pid_t] = []
+        for name in names where name.hasSuffix(".pid") {
+            let file = folder.appendingPathComponent(name)
+            guard let text = try? String(contentsOf: file, encoding: .utf8) else { continue }
+            let fields = text.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Int64($0) }
+            guard fields.count == 4 else {
+                try? FileManager.default.removeItem(at: file)
+                continue
+            }
+            let owner = ProcessIdentity(pid: pid_t(fields[0]), startTicks: fields[1])
+            if owner.isRunning { continue }
+            let group = pid_t(fields[2])
+            // Only members that started no earlier than the recorded child: a group id that
+            // was reused by someone else's processes is left alone.
+            let members = ProcessTable.members(ofGroup: group).filter { $0.startTicks >= fields[3] }
+            if !members.isEmpty {
+                for member in members { kill(member.pid, SIGKILL) }
+                stopped.append(group)
+            }
+            try? FileManager.default.removeItem(at: file)
+        }
+        return stopped
+    }
+}
+
+/// A process identified by pid and start time, so a reused pid is not mistaken for it.
+struct ProcessIdentity: Equatable {
+    var pid: pid_t
+    var startTicks: Int64
+
+    init(pid: pid_t, startTicks: Int64) {
+        self.pid = pid
+        self.startTicks = startTicks
+    }
+
+    /// The identity of a running process, or nil.
+    init?(pid: pid_t) {
+        guard let fields = ProcessTable.statFields(pid), fields.count > 19, let start = Int64(fields[19]) else { return nil }
+        self.init(pid: pid, startTicks: start)
+    }
+
+    var isRunning: Bool {
+        ProcessIdentity(pid: pid)?.startTicks == startTicks && ProcessTable.isAlive(pid)
     }
 }

@@ -69,7 +69,7 @@ extension ReportgenError {
     public static func interrupted(by signal: Int32) -> ReportgenError {
         let name = signal == SIGTERM ? "SIGTERM" : signal == SIGINT ? "SIGINT" : "signal \(signal)"
         return ReportgenError(
-            .interrupted, "interrupted by \(name); finished trials are stored",
+            signal == SIGTERM ? .terminated : .interrupted, "interrupted by \(name); finished trials are stored",
             hint: "run the same command again to continue where it stopped")
     }
 }

@@ -56,14 +56,22 @@ public enum ProcessTable {
 
     /// How many processes of group `pgid` are alive (zombies do not count).
     public static func liveMembers(ofGroup pgid: pid_t) -> Int {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return 0 }
-        var count = 0
+        members(ofGroup: pgid).count
+    }
+
+    /// The live (non-zombie) processes of group `pgid`.
+    static func members(ofGroup pgid: pid_t) -> [ProcessIdentity] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        let group = "\(pgid)"
+        var found: [ProcessIdentity] = []
         for entry in entries {
-            guard let pid = pid_t(entry), let fields = statFields(pid), fields.count > 2 else { continue }
+            guard let pid = pid_t(entry), let fields = statFields(pid), fields.count > 19 else { continue }
             let state = fields[0]
-            if fields[2] == "\(pgid)" && state != "Z" && state != "X" { count += 1 }
+            if fields[2] == group && state != "Z" && state != "X", let start = Int64(fields[19]) {
+                found.append(ProcessIdentity(pid: pid, startTicks: start))
+            }
         }
-        return count
+        return found
     }
 
     /// Whether `pid` exists and is not a zombie.

@@ -36,8 +36,10 @@ public struct ReportgenError: Error, Sendable, Equatable, CustomStringConvertibl
         case processFailed
         /// Reading or writing a file failed.
         case io
-        /// The run was interrupted by a signal.
+        /// The run was interrupted by SIGINT (Ctrl-C).
         case interrupted
+        /// The run was stopped by SIGTERM.
+        case terminated
         /// One or more variants failed while the run itself completed.
         case variantFailed
     }
@@ -78,6 +80,7 @@ public struct ReportgenError: Error, Sendable, Equatable, CustomStringConvertibl
         case .processFailed: return 70
         case .io: return 74
         case .interrupted: return 130
+        case .terminated: return 143
         case .variantFailed: return 3
         }
     }
