@@ -1,0 +1,184 @@
+import Foundation
+import Experiments
+
+/// The machine-readable results beside the report: `results.csv` (one summary row per
+/// variant) and `results.json` (the run's provenance, statistics and every trial).
+public enum ResultsExport {
+    /// The CSV header. The first columns mean what the seed's published-2017.csv columns mean.
+    public static let csvHeader = [
+        "variant", "model", "trials_ok", "trials_failed", "min_ms", "p50_ms", "p90_ms", "p99_ms",
+        "p99_9_ms", "p99_99_ms", "max_ms", "mean_ms", "duration_s", "requests_mean",
+        "requests_ci95_low", "requests_ci95_high", "requests_per_s", "errors_connect",
+        "errors_read", "errors_write", "errors_status", "errors_timeout", "app_cpu_s",
+        "app_peak_rss_bytes",
+    ]
+
+    /// One row per variant; "." decimals, no grouping, empty cells for missing values
+    /// (a failed variant has only its name, model and trial counts).
+    public static func csv(_ stats: [VariantStatistics]) -> String {
+        let rows = stats.map { stats -> [String] in
+            let ok = stats.trialsOK > 0
+            let errors: [String] = ok
+                ? [stats.errors.connect, stats.errors.read, stats.errors.write, stats.errors.status, stats.errors.timeout]
+                    .map { String($0) }
+                : Array(repeating: "", count: 5)
+            return [
+                stats.name, stats.model?.rawValue ?? "", String(stats.trialsOK), String(stats.trialsFailed),
+                number(stats.minMs, 3), number(stats.p50Ms, 3), number(stats.p90Ms, 3), number(stats.p99Ms, 3),
+                number(stats.p999Ms, 3), number(stats.p9999Ms, 3), number(stats.maxMs, 3), number(stats.meanMs, 3),
+                number(stats.meanDurationS, 3), number(stats.requestsMean, 2),
+                number(stats.requestsCI95?.lowerBound, 2), number(stats.requestsCI95?.upperBound, 2),
+                number(stats.requestsPerSecondMean, 2),
+            ] + errors + [number(stats.appCPUSeconds, 3), stats.appPeakRSSBytes.map { String($0) } ?? ""]
+        }
+        return ([csvHeader] + rows).map { $0.map(csvField).joined(separator: ",") + "\n" }.joined()
+    }
+
+    /// Pretty JSON with sorted keys: run provenance, machine, software versions, and each
+    /// variant's statistics with its trials. Missing values are null.
+    public static func json(run: RunData, stats: [VariantStatistics]) throws -> Data {
+        let byName = Dictionary(run.variants.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let document: [String: Any] = [
+            "format_version": 1,
+            "run": runObject(run),
+            "machine": machineObject(run.machine),
+            "software": parsed(run.softwareJSON),
+            "variants": stats.map { stats in
+                variantObject(stats, trials: byName[stats.name].map(run.trials(of:)) ?? [], config: byName[stats.name]?.configJSON)
+            },
+        ]
+        do {
+            return try JSONSerialization.data(
+                withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        } catch {
+            throw ReportgenError(.io, "could not encode the results as JSON", underlying: "\(error)")
+        }
+    }
+
+    private static func runObject(_ data: RunData) -> [String: Any] {
+        let run = data.run
+        return [
+            "id": run.id,
+            "experiment": run.experiment,
+            "kind": data.kind,
+            "status": run.status.rawValue,
+            "quick": run.quick,
+            "started_at": iso8601(run.startedAt),
+            "finished_at": run.finishedAt.map(iso8601) ?? NSNull(),
+            "tool_version": data.toolVersion,
+            "project_commit": data.projectCommit ?? NSNull(),
+            "definition_hash": run.definitionHash,
+            // A string: JSON readers that hold numbers as doubles would corrupt a 64-bit seed.
+            "shuffle_seed": String(run.shuffleSeed),
+            "overrides": parsed(data.overridesJSON),
+            "upstream_command_line": data.upstreamCommandLine,
+        ]
+    }
+
+    private static func machineObject(_ machine: MachineInfo) -> [String: Any] {
+        [
+            "fingerprint": machine.fingerprint,
+            "hostname": machine.hostname,
+            "cpu_model": machine.cpuModel,
+            "cpu_cores": machine.cpuCores,
+            "memory_bytes": machine.memoryBytes,
+            "kernel": machine.kernel,
+            "os": machine.os,
+            "cpu_governor": machine.cpuGovernor ?? NSNull(),
+        ]
+    }
+
+    private static func variantObject(_ stats: VariantStatistics, trials: [StoredTrial], config: String?) -> [String: Any] {
+        [
+            "name": stats.name,
+            "position": stats.position,
+            "model": stats.model?.rawValue ?? NSNull(),
+            "worker_class": stats.workerClass ?? NSNull(),
+            "threads": stats.threads ?? NSNull(),
+            "config": config.map(parsed) ?? NSNull(),
+            "trials_ok": stats.trialsOK,
+            "trials_failed": stats.trialsFailed,
+            "failures": stats.failures,
+            "latency_ms": [
+                "samples": stats.latency.count,
+                "min": value(stats.minMs), "p50": value(stats.p50Ms), "p90": value(stats.p90Ms),
+                "p99": value(stats.p99Ms), "p99_9": value(stats.p999Ms), "p99_99": value(stats.p9999Ms),
+                "max": value(stats.maxMs), "mean": value(stats.meanMs),
+            ],
+            "duration_s_mean": value(stats.meanDurationS),
+            "requests": [
+                "mean": value(stats.requestsMean),
+                "ci95_low": value(stats.requestsCI95?.lowerBound),
+                "ci95_high": value(stats.requestsCI95?.upperBound),
+                "per_trial": stats.requestsPerTrial,
+            ],
+            "requests_per_s": [
+                "mean": value(stats.requestsPerSecondMean),
+                "ci95_low": value(stats.requestsPerSecondCI95?.lowerBound),
+                "ci95_high": value(stats.requestsPerSecondCI95?.upperBound),
+            ],
+            "errors": errorsObject(stats.errors),
+            "app": [
+                "cpu_s": value(stats.appCPUSeconds),
+                "cpu_percent_of_core": value(stats.appCPUPercentOfCore),
+                "peak_rss_bytes": stats.appPeakRSSBytes ?? NSNull(),
+            ],
+            "loadgen": [
+                "cpu_s": value(stats.loadgenCPUSeconds),
+                "cpu_percent_of_core": value(stats.loadgenCPUPercentOfCore),
+            ],
+            "trials": trials.map(trialObject),
+        ]
+    }
+
+    private static func trialObject(_ trial: StoredTrial) -> [String: Any] {
+        [
+            "trial": trial.trialIndex,
+            "run_order": trial.runOrder,
+            "status": trial.status.rawValue,
+            "started_at": iso8601(trial.startedAt),
+            "requests": trial.requests,
+            "duration_s": Double(trial.durationUs) / 1e6,
+            "errors": errorsObject(RunStatistics.errors(trial)),
+            "failure": trial.failure ?? NSNull(),
+            "app_cpu_s": value(RunStatistics.cpu(of: "app", in: trial)?.seconds),
+            "app_peak_rss_bytes": RunStatistics.peakRSS(of: "app", in: trial) ?? NSNull(),
+        ]
+    }
+
+    private static func errorsObject(_ errors: ErrorCounts) -> [String: Any] {
+        [
+            "connect": errors.connect, "read": errors.read, "write": errors.write,
+            "status": errors.status, "timeout": errors.timeout, "total": errors.total,
+        ]
+    }
+
+    /// Stored JSON text as an object; text that does not parse is kept as a string rather
+    /// than dropped.
+    private static func parsed(_ text: String) -> Any {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) ?? text
+    }
+
+    /// A finite number, or null: JSON has no NaN or infinity.
+    private static func value(_ number: Double?) -> Any {
+        guard let number, number.isFinite else { return NSNull() }
+        return number
+    }
+
+    private static func number(_ value: Double?, _ places: Int) -> String {
+        guard let value, value.isFinite else { return "" }
+        return ReportNumber.decimal(value, places: places, grouped: false)
+    }
+
+    /// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
+    static func csvField(_ field: String) -> String {
+        guard field.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return field }
+        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    private static func iso8601(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}

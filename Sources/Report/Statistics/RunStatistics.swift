@@ -1,0 +1,141 @@
+import Foundation
+import Experiments
+
+/// Turns a stored run into per-variant statistics.
+public enum RunStatistics {
+    /// Statistics of every variant of `run`, in definition order. Failed trials are listed in
+    /// `failures` and left out of every number.
+    public static func compute(_ run: RunData) -> [VariantStatistics] {
+        run.variants.sorted { $0.position < $1.position }.map { variant in
+            statistics(of: variant, trials: run.trials(of: variant))
+        }
+    }
+
+    static func statistics(of variant: StoredVariant, trials: [StoredTrial]) -> VariantStatistics {
+        let config = VariantConfig(json: variant.configJSON)
+        var stats = VariantStatistics(
+            name: variant.name, position: variant.position,
+            workerClass: config?.workerClass, threads: config?.threads)
+        if config == nil { stats.model = nil }
+
+        let ok = trials.filter { $0.status == .ok }
+        let failed = trials.filter { $0.status != .ok }
+        stats.trialsOK = ok.count
+        stats.trialsFailed = failed.count
+        stats.failures = failed.map { "trial \($0.trialIndex): \($0.failure ?? "failed without a recorded reason")" }
+
+        let latency = LatencyDistribution(merging: ok.map(\.latency))
+        stats.latency = latency
+        let percentiles = latency.percentiles([50, 90, 99, 99.9, 99.99])
+        stats.minMs = latency.min.map(milliseconds)
+        stats.p50Ms = percentiles[50].map(milliseconds)
+        stats.p90Ms = percentiles[90].map(milliseconds)
+        stats.p99Ms = percentiles[99].map(milliseconds)
+        stats.p999Ms = percentiles[99.9].map(milliseconds)
+        stats.p9999Ms = percentiles[99.99].map(milliseconds)
+        stats.maxMs = latency.max.map(milliseconds)
+        stats.meanMs = latency.mean.map { $0 / 1000 }
+
+        stats.meanDurationS = mean(ok.map { Double($0.durationUs) / 1e6 })
+        stats.requestsPerTrial = ok.map(\.requests)
+        let requests = ok.map { Double($0.requests) }
+        stats.requestsMean = mean(requests)
+        stats.requestsCI95 = StudentT.interval95(requests)
+        let rates = ok.compactMap { trial in
+            trial.durationUs > 0 ? Double(trial.requests) / (Double(trial.durationUs) / 1e6) : nil
+        }
+        stats.requestsPerSecondMean = mean(rates)
+        stats.requestsPerSecondCI95 = StudentT.interval95(rates)
+        stats.errors = ok.map(errors).reduce(ErrorCounts(), +)
+
+        let appCPU = ok.compactMap { cpu(of: "app", in: $0) }
+        stats.appCPUSeconds = mean(appCPU.map(\.seconds))
+        stats.appCPUPercentOfCore = mean(appCPU.map(\.percentOfCore))
+        stats.appPeakRSSPerTrial = ok.compactMap { peakRSS(of: "app", in: $0) }
+        stats.appPeakRSSBytes = stats.appPeakRSSPerTrial.max()
+        let loadgenCPU = ok.compactMap { cpu(of: "loadgen", in: $0) }
+        stats.loadgenCPUSeconds = mean(loadgenCPU.map(\.seconds))
+        stats.loadgenCPUPercentOfCore = mean(loadgenCPU.map(\.percentOfCore))
+        return stats
+    }
+
+    /// CPU time `role` used during the trial's measured window: the last cumulative sample at
+    /// or before the window's end minus the last one at or before its start. nil without both.
+    static func cpu(of role: String, in trial: StoredTrial) -> (seconds: Double, percentOfCore: Double)? {
+        let windowMs = Double(trial.durationUs) / 1000
+        let samples = trial.resources.filter { $0.role == role }.sorted { $0.tMs < $1.tMs }
+        guard let start = samples.last(where: { $0.tMs <= 0 }),
+            let end = samples.last(where: { Double($0.tMs) <= windowMs }),
+            end.tMs > start.tMs
+        else { return nil }
+        // A process that exits mid-window drops out of the tree's sum; never report negative time.
+        let usedMs = max(0, (end.cpuUserMs + end.cpuSystemMs) - (start.cpuUserMs + start.cpuSystemMs))
+        // Divided by the span between the two samples, not the window, so that sampling
+        // jitter at either edge does not skew the percentage.
+        let percent = Double(usedMs) / Double(end.tMs - start.tMs) * 100
+        return (Double(usedMs) / 1000, percent)
+    }
+
+    /// Largest RSS of `role` among samples inside the measured window [0, duration].
+    static func peakRSS(of role: String, in trial: StoredTrial) -> Int64? {
+        let windowMs = Double(trial.durationUs) / 1000
+        return trial.resources
+            .filter { $0.role == role && $0.tMs >= 0 && Double($0.tMs) <= windowMs }
+            .map(\.rssBytes).max()
+    }
+
+    static func errors(_ trial: StoredTrial) -> ErrorCounts {
+        ErrorCounts(
+            connect: trial.errorsConnect, read: trial.errorsRead, write: trial.errorsWrite,
+            status: trial.errorsStatus, timeout: trial.errorsTimeout)
+    }
+
+    static func mean(_ values: [Double]) -> Double? {
+        values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+    }
+
+    private static func milliseconds(_ microseconds: Int64) -> Double {
+        Double(microseconds) / 1000
+    }
+}
+
+/// The parts of a stored variant's configuration JSON that statistics need.
+private struct VariantConfig: Decodable {
+    var workerClass: String?
+    var threads: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case workerClass = "worker_class"
+        case threads
+    }
+
+    init?(json: String) {
+        guard let value = try? JSONDecoder().decode(Self.self, from: Data(json.utf8)) else { return nil }
+        self = value
+    }
+}
+
+/// Student's t distribution, two-sided 95%, for intervals across a handful of trials.
+enum StudentT {
+    /// t(0.975, df) for df = 1…30; beyond that the normal 1.96 is within 2%.
+    private static let table: [Double] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+        2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+        2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+    ]
+
+    static func critical95(degreesOfFreedom df: Int) -> Double? {
+        guard df >= 1 else { return nil }
+        return df <= table.count ? table[df - 1] : 1.96
+    }
+
+    /// mean ± t(n−1) · s/√n with the sample standard deviation s; nil for n < 2.
+    static func interval95(_ values: [Double]) -> ClosedRange<Double>? {
+        let n = values.count
+        guard n >= 2, let t = critical95(degreesOfFreedom: n - 1) else { return nil }
+        let mean = values.reduce(0, +) / Double(n)
+        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n - 1)
+        let half = t * variance.squareRoot() / Double(n).squareRoot()
+        return (mean - half)...(mean + half)
+    }
+}
