@@ -1,0 +1,223 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+@testable import Report
+
+/// The seed post's eleven variants with the numbers it published (published-2017.csv).
+private struct PublishedRow {
+    var name: String
+    var model: String
+    var p50: Double
+    var p99: Double
+    var p999: Double
+    var max: Double
+    var requests: Double
+}
+
+private let published: [PublishedRow] = [
+    PublishedRow(name: "aiohttp", model: "async", p50: 247.72, p99: 352.75, p999: 404.59, max: 1414.08, requests: 30702),
+    PublishedRow(name: "flask:gevent", model: "greenlet", p50: 945.17, p99: 6587.19, p999: 8177.32, max: 8192.75, requests: 7491),
+    PublishedRow(name: "flask:meinheld", model: "greenlet", p50: 2526.55, p99: 6753.13, p999: 6857.55, max: 6857.55, requests: 190),
+    PublishedRow(name: "flask:10", model: "threads", p50: 4419.11, p99: 4505.59, p999: 4659.46, max: 4667.55, requests: 1797),
+    PublishedRow(name: "flask:20", model: "threads", p50: 2368.20, p99: 3140.01, p999: 3434.39, max: 3476.06, requests: 3364),
+    PublishedRow(name: "flask:50", model: "threads", p50: 472.98, p99: 3978.68, p999: 8599.01, max: 9845.94, requests: 4606),
+    PublishedRow(name: "flask:100", model: "threads", p50: 499.16, p99: 4428.77, p999: 8714.60, max: 9987.37, requests: 4555),
+    PublishedRow(name: "flask:200", model: "threads", p50: 459.85, p99: 4493.61, p999: 8548.99, max: 9683.27, requests: 4378),
+    PublishedRow(name: "flask:400", model: "threads", p50: 526.72, p99: 3195.23, p999: 8069.06, max: 9686.35, requests: 4336),
+    PublishedRow(name: "flask:800", model: "threads", p50: 430.07, p99: 4503.95, p999: 8653.69, max: 9722.19, requests: 4381),
+    PublishedRow(name: "flask:1000", model: "threads", p50: 732.21, p99: 1919.72, p999: 5323.73, max: 7364.60, requests: 4121),
+]
+
+/// Three trials spread ±4% around the published count, with a matching interval.
+private func requestBars(_ rows: [PublishedRow] = published) -> [RequestsChart.Bar] {
+    rows.map { row in
+        RequestsChart.Bar(
+            name: row.name, model: row.model, mean: row.requests,
+            trials: [row.requests * 0.96, row.requests * 1.01, row.requests * 1.03],
+            interval: row.requests * 0.93...row.requests * 1.07)
+    }
+}
+
+private func percentileSeries(_ rows: [PublishedRow] = published) -> [PercentileChart.Series] {
+    rows.map { row in
+        PercentileChart.Series(name: row.name, model: row.model, points: [
+            .init(percentile: 50, ms: row.p50), .init(percentile: 90, ms: (row.p50 + row.p99) / 2),
+            .init(percentile: 99, ms: row.p99), .init(percentile: 99.9, ms: row.p999),
+            .init(percentile: 99.99, ms: row.max), .init(percentile: 100, ms: row.max),
+        ])
+    }
+}
+
+private let outputFolder = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-chart-tests", isDirectory: true)
+
+/// What a reader would notice in the written files: right size, something drawn in the plot,
+/// an SVG that parses and names the chart, a real PDF.
+private func expectWellFormed(_ files: ChartFiles, _ chart: some Chart) throws {
+    let image = try CairoSurface.png(files.png)
+    #expect(image.width == chart.width * 2)
+    #expect(image.height == chart.height * 2)
+    let pixels = image.pixels()
+    #expect(Set(pixels).count > 50, "a chart has text, bars and antialiasing: many distinct colours")
+    let width = Int(image.width)
+    let height = Int(image.height)
+    var inked = 0
+    var total = 0
+    for y in (height * 3 / 10)..<(height * 8 / 10) {
+        for x in (width / 5)..<(width * 7 / 10) {
+            total += 1
+            if pixels[y * width + x] != 0xFFFF_FFFF { inked += 1 }
+        }
+    }
+    #expect(Double(inked) / Double(total) > 0.02, "the plot area has data drawn in it")
+
+    let svg = try Data(contentsOf: files.svg)
+    let parser = XMLParser(data: svg)
+    #expect(parser.parse(), "the SVG is well-formed XML")
+    #expect(String(decoding: svg, as: UTF8.self).contains("<title>\(ChartWriter.xmlEscaped(chart.title))</title>"))
+    let pdf = try Data(contentsOf: files.pdf)
+    #expect(pdf.starts(with: Array("%PDF".utf8)))
+}
+
+struct ChartTests {
+    @Test func requestsChartWithSeedVariants() throws {
+        let chart = RequestsChart(title: "Requests served in 20 s, per variant", yLabel: "requests per trial (20 s window)", bars: requestBars())
+        try expectWellFormed(ChartWriter.write(chart, folder: outputFolder, name: "requests"), chart)
+    }
+
+    /// Seventeen variants, some with long names and one failed, in every chart: labels and
+    /// legends must stay apart (look at the PNGs in the temp folder after a change).
+    @Test func longNamesInEveryChart() throws {
+        var rows = published
+        rows += published.prefix(6).map { row in
+            var long = row
+            long.name = "gthread-workers-with-a-long-name-\(row.name)"
+            long.model = "threads"
+            return long
+        }
+        var bars = requestBars(rows)
+        bars[2] = RequestsChart.Bar(name: "flask:meinheld", model: "greenlet", mean: nil, failed: true)
+        let requests = RequestsChart(title: "Seventeen variants, one failed, some with long names", yLabel: "requests per trial (20 s window)", bars: bars)
+        try expectWellFormed(ChartWriter.write(requests, folder: outputFolder, name: "requests-long"), requests)
+
+        let percentiles = PercentileChart(title: "Latency by percentile, seventeen variants", series: percentileSeries(rows))
+        try expectWellFormed(ChartWriter.write(percentiles, folder: outputFolder, name: "percentiles-long"), percentiles)
+
+        let memory = MemoryChart(bars: bars.map { bar in
+            var bar = bar
+            bar.mean = bar.mean.map { 30 + $0 / 1000 }
+            bar.trials = bar.trials.map { 30 + $0 / 1000 }
+            bar.interval = nil
+            return bar
+        })
+        try expectWellFormed(ChartWriter.write(memory, folder: outputFolder, name: "memory-long"), memory)
+
+        let grouped = GroupedBarChart(
+            title: "This machine vs published 2017, seventeen variants", yLabel: "requests per trial (20 s window)",
+            groups: rows.map { GroupedBarChart.Group(name: $0.name, values: [$0.requests * 1.4, $0.requests]) },
+            sources: ["this machine", "published 2017"])
+        try expectWellFormed(ChartWriter.write(grouped, folder: outputFolder, name: "grouped-long"), grouped)
+
+        let few = RequestsChart(title: "Seven variants", yLabel: "requests per trial (20 s window)", bars: requestBars(Array(published.prefix(7))))
+        try expectWellFormed(ChartWriter.write(few, folder: outputFolder, name: "requests-seven"), few)
+    }
+
+    @Test func percentileChartWithSeedVariants() throws {
+        let chart = PercentileChart(title: "Latency by percentile", series: percentileSeries())
+        try expectWellFormed(ChartWriter.write(chart, folder: outputFolder, name: "percentiles"), chart)
+    }
+
+    @Test func memoryChartWithSeedVariants() throws {
+        let bars = published.enumerated().map { index, row in
+            let peak = row.model == "threads" ? 40 + Double(index) * 6.5 : 33.5
+            return MemoryChart.Bar(name: row.name, model: row.model, mean: peak, trials: [peak - 0.8, peak, peak + 1.1])
+        }
+        let chart = MemoryChart(bars: bars)
+        try expectWellFormed(ChartWriter.write(chart, folder: outputFolder, name: "memory"), chart)
+    }
+
+    @Test func groupedBarChartComparesSources() throws {
+        let groups = published.enumerated().map { index, row in
+            GroupedBarChart.Group(name: row.name, values: [index == 4 ? nil : row.requests * 1.6, row.requests])
+        }
+        let chart = GroupedBarChart(
+            title: "This machine vs the published 2017 run", yLabel: "requests per trial (20 s window)",
+            groups: groups, sources: ["this machine", "published 2017"])
+        try expectWellFormed(ChartWriter.write(chart, folder: outputFolder, name: "grouped"), chart)
+    }
+
+    @Test func modelColoursDifferInGrey() {
+        let lumas = ChartStyle.modelOrder.map { ChartStyle.style(forModel: $0).color.luma }
+        for (index, luma) in lumas.enumerated() {
+            for other in lumas[(index + 1)...] { #expect(abs(luma - other) >= 0.15) }
+        }
+        let patterns = ChartStyle.modelOrder.map { ChartStyle.style(forModel: $0).pattern }
+        #expect(Set(patterns.map { "\($0)" }).count == patterns.count, "each model has its own fill pattern too")
+        let sources = ChartStyle.sourceStyles.prefix(3).map(\.color.luma)
+        for (index, luma) in sources.enumerated() {
+            for other in sources[(index + 1)...] { #expect(abs(luma - other) >= 0.15) }
+        }
+    }
+
+    @Test func linesOfOneModelLookDifferent() {
+        let styles = ChartStyle.seriesStyles(forModels: published.map(\.model))
+        let keys = styles.map { "\($0.color)|\($0.marker)|\($0.filled)|\($0.dash)" }
+        #expect(Set(keys).count == styles.count)
+    }
+
+    /// Seed names at the default width: labels either fit their slots side by side or are
+    /// rotated far enough apart that neighbouring lines cannot touch.
+    @Test func categoryLabelsNeverOverlap() throws {
+        let context = try CairoContext(CairoSurface.image(width: 10, height: 10))
+        for (names, slot) in [(published.map(\.name), 56.0), (published.map(\.name), 30.0), (published.map(\.name) + published.map(\.name), 9.0)] {
+            let labels = CategoryLabels(names, slotWidth: slot, maxHeight: 120, context: context)
+            switch labels.mode {
+            case .horizontal, .wrapped:
+                for line in labels.lines.flatMap({ $0 }) { #expect(context.labelSize(line, font: CategoryLabels.font).width <= slot) }
+            case .rotated45:
+                #expect(slot * sqrt(0.5) >= labels.lineHeight)
+            case .rotated90:
+                #expect(slot * Double(labels.stride) >= labels.lineHeight)
+            }
+            #expect(labels.height <= 120 + labels.lineHeight)
+        }
+    }
+
+    @Test func emptyChartsStillRender() throws {
+        let allFailed = published.prefix(3).map { RequestsChart.Bar(name: $0.name, model: $0.model, mean: nil, failed: true) }
+        let charts: [(String, any Chart)] = [
+            ("empty-requests", RequestsChart(title: "No variants", yLabel: "requests per trial (20 s window)", bars: [])),
+            ("failed-requests", RequestsChart(title: "Every variant failed", yLabel: "requests per trial (20 s window)", bars: allFailed)),
+            ("empty-percentiles", PercentileChart(title: "No latencies", series: [])),
+            ("empty-grouped", GroupedBarChart(title: "Nothing to compare", yLabel: "requests", groups: [], sources: [])),
+        ]
+        for (name, chart) in charts {
+            let files = try ChartWriter.write(chart, folder: outputFolder, name: name)
+            let image = try CairoSurface.png(files.png)
+            #expect(image.width == chart.width * 2)
+        }
+    }
+
+    @Test func niceLinearTicks() {
+        let axis = Axis.linear(through: 30702)
+        #expect(axis.ticks.map(\.label) == ["0", "5,000", "10,000", "15,000", "20,000", "25,000", "30,000", "35,000"])
+        #expect(Axis.linear(through: 0.9).ticks.map(\.label) == ["0", "0.2", "0.4", "0.6", "0.8", "1"])
+        #expect(Axis.formatted(1234567.891, fractionDigits: 2) == "1,234,567.89")
+    }
+
+    @Test func ninesAndLatencyAxes() throws {
+        let nines = Axis.nines()
+        #expect(nines.ticks.map(\.label) == ["p50", "p90", "p99", "p99.9", "p99.99"])
+        let positions = try nines.ticks.map { try #require(nines.fraction($0.value)) }
+        // Each nine takes the same width.
+        #expect(abs((positions[2] - positions[1]) - (positions[3] - positions[2])) < 1e-9)
+        #expect(nines.fraction(100) == nil)
+        let latency = Axis.latency(minimum: 85, maximum: 9987)
+        #expect(latency.ticks.map(\.label) == ["10", "100", "1,000", "10,000"])
+        #expect(latency.fraction(0) == nil)
+        #expect(Axis.latency(minimum: 200, maximum: 900).ticks.map(\.label) == ["100", "200", "500", "1,000"])
+    }
+}
