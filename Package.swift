@@ -22,11 +22,17 @@ let package = Package(
             pkgConfig: "pangocairo",
             providers: [.apt(["libcairo2-dev", "libpango1.0-dev"])]
         ),
+        // Debian's libcmark-gfm-dev ships no pkg-config file; the headers are in /usr/include.
+        .systemLibrary(
+            name: "CCMark",
+            path: "Sources/CCMark",
+            providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
+        ),
         // fork/exec in C: a new process group and a parent-death signal must be set
         // between fork and exec, which posix_spawn and Foundation.Process cannot do.
         .target(name: "CSpawn", path: "Sources/CSpawn"),
         .target(name: "Experiments", dependencies: ["CSQLite", "CSpawn"]),
-        .target(name: "Report", dependencies: ["Experiments", "CCairo"]),
+        .target(name: "Report", dependencies: ["Experiments", "CCairo", "CCMark"]),
         .executableTarget(
             name: "reportgen",
             dependencies: [
@@ -36,5 +42,6 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Experiments"]),
     ]
 )
