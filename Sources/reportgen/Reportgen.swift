@@ -16,7 +16,7 @@ struct Reportgen: ParsableCommand {
             """,
         version: ReportgenVersion.current,
         subcommands: [
-            BuildCommand.self, RunCommand.self, ValidateCommand.self, ListCommand.self,
+            BuildCommand.self, RunCommand.self, RenderCommand.self, ValidateCommand.self, ListCommand.self,
             DoctorCommand.self,
         ]
     )

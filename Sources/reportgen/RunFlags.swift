@@ -34,6 +34,9 @@ struct RunFlags: ParsableArguments {
     @Option(help: "The results store.")
     var db: String = "output/results.sqlite"
 
+    @Option(help: "Where reports are written (one folder per experiment).")
+    var output: String = "output"
+
     func validate() throws {
         if let trials, trials < 1 { throw ValidationError("--trials must be at least 1, got \(trials)") }
         if let connections, connections < 1 {
@@ -66,8 +69,10 @@ struct RunFlags: ParsableArguments {
 
     var storeURL: URL { URL(fileURLWithPath: db, relativeTo: projectRoot).standardizedFileURL }
 
+    var outputURL: URL { URL(fileURLWithPath: output, relativeTo: projectRoot).standardizedFileURL }
+
     /// Loads, validates and shapes the definition, opens the store, and runs what is missing.
-    func measure() throws -> RunOutcome {
+    func measure() throws -> (RunOutcome, ExperimentDefinition, ResultStore) {
         let loaded = try DefinitionLoader.load(experiment: experiment, projectRoot: projectRoot)
         let overrides = overrides
         let definition = try loaded.applying(overrides)
@@ -81,6 +86,6 @@ struct RunFlags: ParsableArguments {
         runner.failFast = failFast
         let outcome = try runner.run()
         progress.finish(outcome, store: storeURL.path)
-        return outcome
+        return (outcome, loaded, store)
     }
 }

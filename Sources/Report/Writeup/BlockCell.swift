@@ -1,0 +1,160 @@
+import Experiments
+import Foundation
+
+/// Renders the block cells of a write-up into Markdown.
+struct BlockCell {
+    let context: ReportContext
+    /// Charts drawn for this report, by cell name (requests, latency, memory, …).
+    let charts: [String: ReportChart]
+
+    func render(kind: String, arguments: [String], body: [String], at location: SourceLocation) throws -> String {
+        switch kind {
+        case "table":
+            try noArguments(kind, arguments, location)
+            return ResultsTable.render(context.statistics, format: .markdown)
+        case "chart":
+            guard arguments.count == 1, let name = arguments.first else {
+                throw ReportgenError(
+                    .badDefinition, "a chart cell names one chart", at: location,
+                    hint: "write ```chart requests (charts: \(charts.keys.sorted().joined(separator: ", ")))")
+            }
+            guard let chart = charts[name] else {
+                throw ReportgenError(
+                    .badDefinition, "unknown chart '\(name)'", at: location,
+                    hint: "charts: \(charts.keys.sorted().joined(separator: ", "))")
+            }
+            var text = "![\(chart.title)](\(chart.fileName).png)"
+            let caption = body.joined(separator: " ").trimmingCharacters(in: .whitespaces)
+            if !caption.isEmpty { text += "\n\n*\(caption)*" }
+            return text
+        case "environment":
+            try noArguments(kind, arguments, location)
+            return environment()
+        case "method":
+            try noArguments(kind, arguments, location)
+            return try method(seed: body, at: location)
+        case "failures":
+            try noArguments(kind, arguments, location)
+            return failures()
+        default:
+            throw ReportgenError(.badDefinition, "unknown cell '\(kind)'", at: location, hint: "cells: \(Template.cellKinds.sorted().joined(separator: ", "))")
+        }
+    }
+
+    private func noArguments(_ kind: String, _ arguments: [String], _ location: SourceLocation) throws {
+        guard arguments.isEmpty else {
+            throw ReportgenError(.badDefinition, "the \(kind) cell takes no arguments, found '\(arguments.joined(separator: " "))'", at: location)
+        }
+    }
+
+    private func environment() -> String {
+        let machine = context.data.machine
+        let software = context.software
+        var rows: [[String]] = [
+            ["CPU", machine.cpuModel],
+            ["cores", "\(machine.cpuCores)"],
+            ["memory", ReportNumber.gibibytes(machine.memoryBytes)],
+            ["kernel", machine.kernel],
+            ["OS", machine.os],
+            ["CPU frequency governor", machine.cpuGovernor ?? "not readable"],
+            ["Python", software?.python ?? "unknown"],
+            ["nginx", software?.nginx ?? "unknown"],
+            ["wrk", software?.wrk ?? "unknown"],
+            ["gunicorn", software?.gunicorn ?? "unknown"],
+        ]
+        for name in ["aiohttp", "uvloop", "Flask", "requests", "gevent", "greenlet", "meinheld"] {
+            if let version = context.package(name) { rows.append([name, version]) }
+        }
+        rows.append(["reportgen", context.data.toolVersion + (context.data.projectCommit.map { " (commit \($0.prefix(12)))" } ?? "")])
+        let table = ResultsTable.grid(header: ["", "this run"], rows: rows, rightAligned: [], format: .markdown)
+        let packages = software?.pipFreeze.count ?? 0
+        return table + "\n\nThe run's store keeps the full `pip freeze` (\(packages) packages) in `runs.software_json`."
+    }
+
+    private func method(seed: [String], at location: SourceLocation) throws -> String {
+        let definition = context.definition
+        let load = definition.load
+        var lines: [String] = []
+        let trials = context.data.trials
+        let plan = "\(definition.variants.count) variants × \(definition.trials) trial\(definition.trials == 1 ? "" : "s"), interleaved in rounds (every variant's trial k before any trial k + 1), each round shuffled with seed \(context.data.run.shuffleSeed)."
+        lines.append("**Trial plan.** " + plan + " Before each measured window of \(InlineValue.seconds(load.duration)) the app gets a discarded warm-up of \(InlineValue.seconds(load.warmup)) under the same load. One nginx serves every variant's upstream request for the whole run.")
+        lines.append("")
+        lines.append("**Upstream.**")
+        lines.append("")
+        lines.append("```")
+        lines.append(context.data.upstreamCommandLine)
+        lines.append("```")
+        lines.append("")
+        lines.append("**App servers** (gunicorn in its own process group on a free loopback port; ready when `\(load.path)` answers 200):")
+        lines.append("")
+        lines.append("```")
+        for variant in context.data.variants {
+            let first = trials.first { $0.variantID == variant.id && $0.status == .ok } ?? trials.first { $0.variantID == variant.id }
+            if let first { lines.append(first.serverCommandLine) }
+        }
+        lines.append("```")
+        lines.append("")
+        if let load = trials.first(where: { $0.status == .ok })?.commandLine ?? trials.first?.commandLine {
+            lines.append("**Load** (the measured window; the warm-up runs the same command with a shorter duration):")
+            lines.append("")
+            lines.append("```")
+            lines.append(load)
+            lines.append("```")
+            lines.append("")
+        }
+        lines.append("**Latency.** Percentiles are nearest-rank over the raw distribution of all of a variant's trials merged: p is the smallest latency L such that at least ⌈p/100 · N⌉ of the N measured requests took L or less. wrk adds synthetic samples for coordinated omission before handing its histogram over; reportgen removes them exactly, so the table describes requests that were really made. wrk's own corrected percentiles are kept in the store (`generator_percentiles`). Requests per trial come with a 95% Student-t interval across trials.")
+        if !seed.filter({ !$0.trimmingCharacters(in: .whitespaces).isEmpty }).isEmpty {
+            lines.append("")
+            lines.append(try deviations(seed: seed, at: location))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// "setting | original | this run" from the cell body's `setting: original value` lines.
+    private func deviations(seed: [String], at location: SourceLocation) throws -> String {
+        let definition = context.definition
+        let load = definition.load
+        let firstVariant = definition.variants.first
+        let known: [String: String] = [
+            "python": context.software?.python?.replacingOccurrences(of: "Python ", with: "") ?? "unknown",
+            "trials": "\(definition.trials) per variant, interleaved",
+            "warm-up": load.warmup > .zero ? InlineValue.seconds(load.warmup) + ", discarded" : "none",
+            "duration": InlineValue.seconds(load.duration),
+            "connections": "\(load.connections)",
+            "load threads": "\(load.threads)",
+            "timeout": InlineValue.seconds(load.timeout),
+            "workers": firstVariant.map { "\($0.workers)" } ?? "—",
+            "upstream": "nginx \(context.software?.nginx ?? "") on loopback, one per run",
+            "machine": "\(context.data.machine.cpuModel), \(context.data.machine.cpuCores) cores",
+        ]
+        var rows: [[String]] = []
+        for (offset, line) in seed.enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2 else {
+                throw ReportgenError(
+                    .badDefinition, "a method cell line must read 'setting: original value'",
+                    at: SourceLocation(file: location.file, line: (location.line ?? 0) + offset + 1),
+                    hint: "settings: \(known.keys.sorted().joined(separator: ", "))")
+            }
+            guard let ours = known[parts[0]] else {
+                throw ReportgenError(
+                    .badDefinition, "unknown setting '\(parts[0])' in the method cell",
+                    at: SourceLocation(file: location.file, line: (location.line ?? 0) + offset + 1),
+                    hint: "settings: \(known.keys.sorted().joined(separator: ", "))")
+            }
+            rows.append([parts[0], parts[1], ours])
+        }
+        return "How this run differs from the original:\n\n" + ResultsTable.grid(header: ["setting", "original", "this run"], rows: rows, rightAligned: [], format: .markdown)
+    }
+
+    private func failures() -> String {
+        let failed = context.data.trials.filter { $0.status == .failed }
+        guard !failed.isEmpty else { return "No trial failed." }
+        var lines: [String] = []
+        for trial in failed {
+            let name = context.data.variants.first { $0.id == trial.variantID }?.name ?? "?"
+            lines.append("- **\(name)**, trial \(trial.trialIndex): \(trial.failure ?? "unknown cause")")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

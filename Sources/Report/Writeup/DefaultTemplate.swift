@@ -1,0 +1,34 @@
+/// The write-up used when an experiment has no `report.md`: every standard cell, no prose.
+enum DefaultTemplate {
+    static let text = """
+        # Results
+
+        ```table
+        ```
+
+        ```chart requests
+        ```
+
+        ```chart latency
+        ```
+
+        ```chart memory
+        ```
+
+        ## Method
+
+        ```method
+        ```
+
+        ## Environment
+
+        ```environment
+        ```
+
+        ## Failed trials
+
+        ```failures
+        ```
+
+        """
+}

@@ -1,0 +1,44 @@
+import Experiments
+
+/// A per-variant number that prose can quote, with its polarity: for requests more is
+/// better, for latency less is.
+public enum Metric: String, CaseIterable, Sendable {
+    case requests, rps, min, p50, p90, p99, p999 = "p99.9", p9999 = "p99.99", max, mean, errors, rss, cpu
+
+    public var higherIsBetter: Bool {
+        switch self {
+        case .requests, .rps: return true
+        default: return false
+        }
+    }
+
+    /// The metric's value for a variant, nil when it has none (a failed variant).
+    public func value(_ stats: VariantStatistics) -> Double? {
+        switch self {
+        case .requests: return stats.requestsMean
+        case .rps: return stats.requestsPerSecondMean
+        case .min: return stats.minMs
+        case .p50: return stats.p50Ms
+        case .p90: return stats.p90Ms
+        case .p99: return stats.p99Ms
+        case .p999: return stats.p999Ms
+        case .p9999: return stats.p9999Ms
+        case .max: return stats.maxMs
+        case .mean: return stats.meanMs
+        case .errors: return stats.trialsOK > 0 ? Double(stats.errors.total) : nil
+        case .rss: return stats.appPeakRSSBytes.map(Double.init)
+        case .cpu: return stats.appCPUSeconds
+        }
+    }
+
+    /// The value formatted with its unit, using the report's one rounding policy.
+    public func format(_ value: Double?) -> String {
+        switch self {
+        case .requests, .errors: return ReportNumber.count(value)
+        case .rps: return ReportNumber.count(value) + (value == nil ? "" : " requests/s")
+        case .rss: return ReportNumber.mebibytes(value)
+        case .cpu: return ReportNumber.seconds(value) + (value == nil ? "" : " s")
+        default: return ReportNumber.milliseconds(value) + (value == nil ? "" : " ms")
+        }
+    }
+}

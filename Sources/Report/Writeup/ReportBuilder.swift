@@ -1,0 +1,161 @@
+import Experiments
+import Foundation
+
+/// The files a rendered report consists of.
+public struct ReportFiles: Sendable {
+    public var folder: URL
+    public var markdown: URL
+    public var pdf: URL
+    public var csv: URL
+    public var json: URL
+    public var charts: [ChartFiles]
+}
+
+/// Renders a stored run into `output/<experiment>/`: report.md (with its charts beside it),
+/// report.pdf, results.csv and results.json. Reads the store only; measures nothing.
+public enum ReportBuilder {
+    /// Renders run `runID` (default: the newest run of `experiment`, complete ones first).
+    public static func render(
+        store: ResultStore, runID: Int64?, experiment: ExperimentDefinition, outputRoot: URL
+    ) throws -> ReportFiles {
+        let id: Int64
+        if let runID {
+            id = runID
+        } else if let latest = try store.latestRun(experiment: experiment.name) {
+            id = latest.id
+        } else {
+            throw ReportgenError(
+                .badArgument, "the store has no run of \(experiment.name) to render",
+                at: SourceLocation(file: store.path.path), hint: "measure one first: reportgen build \(experiment.name)")
+        }
+        let data = try store.loadRun(id: id)
+        let context = try makeContext(data: data, experiment: experiment)
+        let templateFile = experiment.directory.appendingPathComponent("report.md")
+        let templateText = (try? String(contentsOf: templateFile, encoding: .utf8)) ?? DefaultTemplate.text
+        let template = try Template(text: templateText, file: displayPath(templateFile))
+        let charts = ReportCharts.make(context)
+        let markdown = try compose(template: template, context: context, charts: charts)
+
+        let folder = outputRoot.appendingPathComponent(experiment.name)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var chartFiles: [ChartFiles] = []
+        for chart in charts {
+            chartFiles.append(try ChartWriter.write(chart.chart, folder: folder, name: chart.fileName))
+        }
+        let files = ReportFiles(
+            folder: folder, markdown: folder.appendingPathComponent("report.md"),
+            pdf: folder.appendingPathComponent("report.pdf"), csv: folder.appendingPathComponent("results.csv"),
+            json: folder.appendingPathComponent("results.json"), charts: chartFiles)
+        try write(markdown, to: files.markdown)
+        try write(ResultsExport.csv(context.statistics), to: files.csv)
+        try ResultsExport.json(run: data, stats: context.statistics).write(to: files.json, options: .atomic)
+        let byFile = Dictionary(uniqueKeysWithValues: charts.map { ("\($0.fileName).png", $0) })
+        try PDFRenderer().render(markdown: markdown, to: files.pdf, title: title(of: markdown, fallback: experiment.title)) { src in
+            guard let chart = byFile[src] else { return nil }
+            return .vector(width: chart.chart.width, height: chart.chart.height, draw: chart.chart.draw)
+        }
+        return files
+    }
+
+    /// The run's own definition (as stored, with its command-line overrides) and statistics.
+    static func makeContext(data: RunData, experiment: ExperimentDefinition) throws -> ReportContext {
+        let overrides = (try? JSONDecoder().decode(RunOverrides.self, from: Data(data.overridesJSON.utf8))) ?? RunOverrides()
+        // The stored text, not today's file: the report describes what was measured.
+        let definition = try DefinitionLoader.parse(text: data.definitionText, file: experiment.file).applying(overrides)
+        return ReportContext(data: data, definition: definition, overrides: overrides, statistics: RunStatistics.compute(data))
+    }
+
+    /// The template with every cell and value filled, and the run's labels at the top.
+    static func compose(template: Template, context: ReportContext, charts: [ReportChart]) throws -> String {
+        let cells = BlockCell(context: context, charts: Dictionary(uniqueKeysWithValues: charts.map { ($0.name, $0) }))
+        var output: [String] = []
+        var labelled = false
+        for part in template.parts {
+            switch part {
+            case .markdown(let text, let line):
+                var filled = try fillInline(text, line: line, template: template, context: context)
+                if !labelled, let range = firstHeadingEnd(in: filled) {
+                    filled.insert(contentsOf: "\n\n" + banner(context), at: range)
+                    labelled = true
+                }
+                output.append(filled)
+            case .cell(let kind, let arguments, let body, let line):
+                output.append(try cells.render(kind: kind, arguments: arguments, body: body, at: SourceLocation(file: template.file, line: line)))
+            case .verbatim(let text):
+                output.append(text)
+            }
+        }
+        var text = output.joined(separator: "\n")
+        if !labelled { text = banner(context) + "\n\n" + text }
+        return text.hasSuffix("\n") ? text : text + "\n"
+    }
+
+    /// What a reader must know before the numbers: which run, where, and whether it is a
+    /// smoke test or has failed or disturbed trials.
+    static func banner(_ context: ReportContext) -> String {
+        let data = context.data
+        let machine = data.machine
+        let date = ISO8601DateFormatter.string(from: data.run.startedAt, timeZone: TimeZone(identifier: "UTC") ?? .current, formatOptions: [.withFullDate])
+        var lines = ["*Run \(data.run.id) of `\(data.run.experiment)`, measured \(date) on \(machine.hostname) (\(machine.cpuModel), \(machine.cpuCores) cores); \(context.definition.variants.count) variants × \(context.definition.trials) trials; generated by reportgen \(data.toolVersion).*"]
+        if data.run.quick {
+            lines.append("")
+            lines.append("> **Quick run.** \(context.definition.trials) trial per variant with \(InlineValue.seconds(context.definition.load.duration)) windows: a smoke test of the set-up, not a result to quote.")
+        }
+        if data.run.status != .complete {
+            lines.append("")
+            lines.append("> **Incomplete run** (\(data.run.status.rawValue)): some planned trials are missing; `reportgen build` continues it.")
+        }
+        let failed = context.statistics.filter { $0.trialsFailed > 0 }
+        if !failed.isEmpty {
+            lines.append("")
+            lines.append("> **Failed trials:** " + failed.map { "\($0.name) (\($0.trialsFailed) of \($0.trialsTotal))" }.joined(separator: ", ") + "; they are left out of every number and listed at the end.")
+        }
+        let busy = data.trials.filter(\.busy)
+        if !busy.isEmpty {
+            lines.append("")
+            lines.append("> **Busy machine:** \(busy.count) trial\(busy.count == 1 ? "" : "s") started while the load average was above \(machine.cpuCores) (the core count); their numbers may be disturbed.")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func fillInline(_ text: String, line: Int, template: Template, context: ReportContext) throws -> String {
+        var result = text
+        for value in Template.inlineValues(in: text).reversed() {
+            let location = SourceLocation(file: template.file, line: line + value.lineOffset)
+            let filled = try InlineValue.evaluate(value.expression, context: context, at: location)
+            result.replaceSubrange(value.range, with: filled)
+        }
+        return result
+    }
+
+    /// Where the first level-1 heading's line ends, if the text has one.
+    private static func firstHeadingEnd(in text: String) -> String.Index? {
+        var index = text.startIndex
+        while index < text.endIndex {
+            let lineEnd = text[index...].firstIndex(of: "\n") ?? text.endIndex
+            if text[index..<lineEnd].hasPrefix("# ") { return lineEnd }
+            index = lineEnd < text.endIndex ? text.index(after: lineEnd) : text.endIndex
+        }
+        return nil
+    }
+
+    private static func title(of markdown: String, fallback: String) -> String {
+        for line in markdown.split(separator: "\n") where line.hasPrefix("# ") {
+            return String(line.dropFirst(2))
+        }
+        return fallback
+    }
+
+    private static func write(_ text: String, to url: URL) throws {
+        do {
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        } catch {
+            throw ReportgenError(.io, "cannot write \(url.path)", underlying: "\(error)")
+        }
+    }
+
+    static func displayPath(_ url: URL) -> String {
+        let cwd = FileManager.default.currentDirectoryPath + "/"
+        return url.path.hasPrefix(cwd) ? String(url.path.dropFirst(cwd.count)) : url.path
+    }
+}

@@ -1,0 +1,40 @@
+import Experiments
+import Foundation
+
+/// Everything a write-up's cells can refer to: the run, its effective definition, the
+/// statistics per variant and the charts drawn for it.
+public struct ReportContext: Sendable {
+    public var data: RunData
+    public var definition: ExperimentDefinition
+    public var overrides: RunOverrides
+    public var statistics: [VariantStatistics]
+    public var software: SoftwareVersions?
+
+    public init(data: RunData, definition: ExperimentDefinition, overrides: RunOverrides, statistics: [VariantStatistics]) {
+        self.data = data
+        self.definition = definition
+        self.overrides = overrides
+        self.statistics = statistics
+        software = try? JSONDecoder().decode(SoftwareVersions.self, from: Data(data.softwareJSON.utf8))
+    }
+
+    /// The statistics of the variant named `name`, or an error naming the known variants.
+    func variant(_ name: String, at location: SourceLocation) throws -> VariantStatistics {
+        if let found = statistics.first(where: { $0.name == name }) { return found }
+        let names = statistics.map(\.name)
+        throw ReportgenError(
+            .badDefinition, "unknown variant '\(name)' in a cell",
+            at: location, hint: "this run's variants are: \(names.joined(separator: ", "))")
+    }
+
+    /// The version of a Python package from the run's `pip freeze`.
+    func package(_ name: String) -> String? {
+        let wanted = name.lowercased().replacingOccurrences(of: "_", with: "-")
+        for line in software?.pipFreeze ?? [] {
+            let parts = line.split(separator: "=", maxSplits: 2, omittingEmptySubsequences: true)
+            guard parts.count == 2 else { continue }
+            if parts[0].lowercased().replacingOccurrences(of: "_", with: "-") == wanted { return String(parts[1]) }
+        }
+        return nil
+    }
+}
