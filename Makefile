@@ -3,7 +3,7 @@
 SWIFT ?= swift
 BIN := .build/release/reportgen
 
-.PHONY: report test deps release bench-runner clean
+.PHONY: report test deps release bench-runner bench-render clean
 
 report: release
 	$(BIN) build
@@ -21,6 +21,10 @@ deps:
 # measuring, from a real run of the default experiment stored in its own file.
 bench-runner: release
 	benchmarks/runner-overhead.sh
+
+# Rendering speed: the full default run, and a store with 10x the samples.
+bench-render: release
+	benchmarks/render.sh
 
 clean:
 	rm -rf .build

@@ -1,62 +1,114 @@
 import Experiments
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Shows a run's progress: a live line on a terminal, plain log lines otherwise.
-final class ProgressPrinter: @unchecked Sendable {
-    // @unchecked: events arrive on the runner's thread only.
+/// Shows a run's progress. On a terminal: one live line (variant, trial k of N, position in
+/// the plan, time left in the window, ETA of the run), redrawn every second. Otherwise:
+/// plain log lines, one per event that matters.
+final class ProgressPrinter: Sendable {
+    private struct Line {
+        var prefix = ""
+        var phase = ""
+        var phaseEnd: ContinuousClock.Instant?
+        var active = false
+    }
+
     private let live = isatty(STDOUT_FILENO) == 1
-    private let definition: ExperimentDefinition
-    private var current = ""
+    private let trials: Int
+    private let line = Mutex(Line())
+    private let ticking = Mutex(false)
+    /// Held while writing, so the ticker's redraw never splits a log line.
+    private let terminal = Mutex(())
 
     init(definition: ExperimentDefinition) {
-        self.definition = definition
+        trials = definition.trials
     }
 
     func handle(_ event: RunEvent) {
         switch event {
         case .note(let text):
-            line(text)
+            print(text)
         case .trialStarted(let trial, let position, let total, let estimatedEnd):
-            let eta = estimatedEnd.map { " · done about \(Timestamps.clock($0))" } ?? ""
-            current = "[\(position)/\(total)] \(trial.variant) trial \(trial.trialIndex)/\(definition.trials)\(eta)"
-            status(current + " · starting")
+            let eta = estimatedEnd.map { " · run done about \(Timestamps.clock($0))" } ?? ""
+            let prefix = "[\(position)/\(total)] \(trial.variant) trial \(trial.trialIndex)/\(trials)\(eta)"
+            line.withLock { $0 = Line(prefix: prefix, phase: "starting", phaseEnd: nil, active: true) }
+            if live {
+                startTicker()
+                redraw()
+            }
         case .trialPhase(_, let phase, let length):
-            let time = length.map { " \(Int($0.seconds.rounded())) s" } ?? ""
-            status(current + " · \(phase)\(time)")
+            line.withLock {
+                $0.phase = phase
+                $0.phaseEnd = length.map { ContinuousClock.now + $0 }
+            }
+            if live { redraw() }
         case .trialFinished(_, let summary):
+            let prefix = line.withLock { state -> String in
+                state.active = false
+                return state.prefix
+            }
             if summary.status == .ok {
-                let p50 = summary.p50Ms.map { String(format: ", p50 %.1f ms", $0) } ?? ""
                 let rate = String(format: "%.0f", summary.requestsPerSecond)
-                line(current + ": \(summary.requests) requests, \(rate) req/s\(p50), \(summary.errors) errors")
+                let p50 = summary.p50Ms.map { String(format: ", p50 %.1f ms", $0) } ?? ""
+                print(prefix + ": \(summary.requests) requests, \(rate) req/s\(p50), \(summary.errors) errors")
             } else {
-                line(current + ": FAILED: \(summary.failure ?? "unknown cause")")
+                print(prefix + ": FAILED: \(summary.failure ?? "unknown cause")")
             }
         }
     }
 
     func finish(_ outcome: RunOutcome, store: String) {
+        line.withLock { $0.active = false }
         if outcome.alreadyComplete { return }
         var text = "run \(outcome.runID): \(outcome.trialsRun) trials measured, stored in \(store)"
         if outcome.trialsFailed > 0 {
             text += "; \(outcome.trialsFailed) failed (\(outcome.failedVariants.joined(separator: ", ")))"
         }
-        line(text)
+        print(text)
     }
 
-    private func status(_ text: String) {
-        if live {
-            print("\r\u{1B}[2K" + text, terminator: "")
+    /// Prints a line of its own, clearing the live line first.
+    private func print(_ text: String) {
+        terminal.withLock { _ in
+            if live { Swift.print("\r\u{1B}[2K", terminator: "") }
+            Swift.print(text)
             fflush(nil)
         }
     }
 
-    private func line(_ text: String) {
-        if live { print("\r\u{1B}[2K", terminator: "") }
-        print(text)
-        fflush(nil)
+    private func redraw() {
+        let text = line.withLock { state -> String? in
+            guard state.active else { return nil }
+            var text = state.prefix + " · " + state.phase
+            if let end = state.phaseEnd {
+                let left = max(0, Int((end - ContinuousClock.now).seconds.rounded(.up)))
+                text += " · \(left) s left"
+            }
+            return text
+        }
+        guard let text else { return }
+        terminal.withLock { _ in
+            Swift.print("\r\u{1B}[2K" + text, terminator: "")
+            fflush(nil)
+        }
+    }
+
+    /// Redraws the live line once a second so the countdown moves while the runner waits.
+    private func startTicker() {
+        let alreadyRunning = ticking.withLock { running -> Bool in
+            defer { running = true }
+            return running
+        }
+        guard !alreadyRunning else { return }
+        Thread.detachNewThread { [self] in
+            while true {
+                sleep(1)
+                redraw()
+            }
+        }
     }
 }

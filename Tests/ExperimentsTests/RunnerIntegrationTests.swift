@@ -7,6 +7,18 @@ import Testing
 import Glibc
 #endif
 
+/// Short real runs: one trial, 2 s windows after a 1 s warm-up, 50 connections.
+enum RunIntegrationDefaults {
+    static var short: RunOverrides {
+        var overrides = RunOverrides()
+        overrides.trials = 1
+        overrides.duration = .seconds(2)
+        overrides.warmup = .seconds(1)
+        overrides.connections = 50
+        return overrides
+    }
+}
+
 /// Runs the default experiment for real (nginx, gunicorn, wrk on loopback) with two
 /// variants, one trial and short windows, and checks what a user would look at in the store.
 @Suite("runner against real servers", .serialized, .timeLimit(.minutes(10)))
@@ -25,11 +37,7 @@ struct RunnerIntegrationTests {
     }
 
     static var shortRun: RunOverrides {
-        var overrides = RunOverrides()
-        overrides.trials = 1
-        overrides.duration = .seconds(2)
-        overrides.warmup = .seconds(1)
-        overrides.connections = 50
+        var overrides = RunIntegrationDefaults.short
         overrides.variants = ["aiohttp", "flask:10"]
         return overrides
     }

@@ -28,8 +28,8 @@ public struct PythonEnvironment: Sendable, Equatable {
 
     /// The venv for `lock`, created on first use. `log` receives one line per step.
     public static func prepare(
-        lock: URL, interpreter: String = "python3", interrupt: Interrupt,
-        log: (String) -> Void
+        lock: URL, interpreter: String = "python3", cache: URL = PythonEnvironment.cacheFolder,
+        interrupt: Interrupt, log: (String) -> Void
     ) throws -> PythonEnvironment {
         let lockText: String
         do {
@@ -41,7 +41,7 @@ public struct PythonEnvironment: Sendable, Equatable {
         }
         let version = try interpreterVersion(interpreter)
         let key = String(SHA256.hex(lockText + "\n" + version).prefix(16))
-        let folder = cacheFolder.appendingPathComponent("venvs/\(key)")
+        let folder = cache.appendingPathComponent("venvs/\(key)")
         let environment = PythonEnvironment(folder: folder)
         let marker = folder.appendingPathComponent(".reportgen-complete")
         if FileManager.default.fileExists(atPath: marker.path) { return environment }
@@ -52,7 +52,7 @@ public struct PythonEnvironment: Sendable, Equatable {
         try? FileManager.default.removeItem(at: folder)
         try FileManager.default.createDirectory(
             at: folder.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let logFile = cacheFolder.appendingPathComponent("venvs/\(key)-install.log")
+        let logFile = cache.appendingPathComponent("venvs/\(key)-install.log")
         try? FileManager.default.removeItem(at: logFile)
         let env = ProcessEnvironment.base(path: ProcessEnvironment.inheritedPath)
         try runStep(

@@ -17,6 +17,8 @@ public final class ExperimentRunner {
     public var failFast = false
     /// How long an app server may take to answer 200 after it starts.
     public var readinessTimeout: Duration = .seconds(60)
+    /// Picks the app server's port for each trial; tests replace it to occupy the port.
+    public var appPort: @Sendable () throws -> Int = { try LoopbackPort.free() }
     private let emit: (RunEvent) -> Void
 
     /// `definition` is the effective one: `overrides` already applied.
@@ -163,11 +165,16 @@ public final class ExperimentRunner {
     ) throws -> TrialRecord {
         let startedAt = Date()
         let loadAverage = MachineProbe.loadAverage()
-        let busy = (loadAverage ?? 0) > Double(ProcessInfo.processInfo.activeProcessorCount)
+        // The load average still carries the previous trial's own load for minutes, so it
+        // cannot tell a busy machine; the CPU others use right now, with our servers idle,
+        // can. Busy: others take at least half the cores (at least one).
+        let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
+        let othersLoad = MachineProbe.cpuLoad(over: .milliseconds(300)) ?? 0
+        let busy = othersLoad >= max(1, cores / 2)
         let memoryAvailable = MachineProbe.meminfo("MemAvailable")
         let label = "trial-\(planned.runOrder)"
         let appLog = work.appendingPathComponent("\(label)-app.log")
-        let port = try LoopbackPort.free()
+        let port = try appPort()
         let launch = AppLaunch.gunicorn(
             variant: variant, port: port, upstreamURL: upstream.url, python: python,
             directory: definition.directory)

@@ -1,0 +1,234 @@
+import Foundation
+import Testing
+
+@testable import Experiments
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Faults injected into real runs (nginx, gunicorn and wrk on loopback): a dying app
+/// server, a dying upstream, a taken port, interrupts at every phase, and reportgen itself
+/// killed with SIGKILL. Each checks what is stored and that nothing is left running.
+@Suite("faults against real servers", .serialized, .timeLimit(.minutes(10)))
+struct FaultInjectionTests {
+    static let projectRoot = RunnerIntegrationTests.projectRoot
+
+    static func overrides(_ variants: [String]) -> RunOverrides {
+        var overrides = RunIntegrationDefaults.short
+        overrides.variants = variants
+        return overrides
+    }
+
+    func temporaryStore() -> URL {
+        FileManager.default.temporaryDirectory
+            .appendingPathComponent("reportgen-fault-\(UUID().uuidString)/results.sqlite")
+    }
+
+    func runner(db: URL, variants: [String], interrupt: Interrupt = Interrupt(), events: @escaping (RunEvent) -> Void = { _ in }) throws -> (ExperimentRunner, ResultStore) {
+        let overrides = Self.overrides(variants)
+        let definition = try DefinitionLoader.load(experiment: "aiohttp-vs-flask", projectRoot: Self.projectRoot).applying(overrides)
+        let store = try ResultStore(path: db)
+        return (ExperimentRunner(definition: definition, overrides: overrides, store: store, projectRoot: Self.projectRoot, interrupt: interrupt, events: events), store)
+    }
+
+    /// The live process whose command line contains `word`, among those reportgen started.
+    static func startedProcess(containing word: String) -> pid_t? {
+        for pid in ChildRegistry.shared.live {
+            guard let bytes = ProcessTable.readSmallFile("/proc/\(pid)/cmdline") else { continue }
+            let text = String(decoding: bytes.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
+            if text.contains(word) { return pid }
+        }
+        return nil
+    }
+
+    /// Runs `body` on another thread after `delay`, so a fault lands inside a window.
+    static func later(_ delay: Duration, _ body: @escaping @Sendable () -> Void) {
+        Thread.detachNewThread {
+            usleep(UInt32(delay.microseconds))
+            body()
+        }
+    }
+
+    func expectNothingLeft() {
+        #expect(ChildRegistry.shared.live.isEmpty)
+    }
+
+    @Test("an app server killed mid-trial is a failed trial with its cause; the run goes on")
+    func appServerDies() throws {
+        let db = temporaryStore()
+        defer { try? FileManager.default.removeItem(at: db.deletingLastPathComponent()) }
+        var killed = false
+        let (runner, store) = try runner(db: db, variants: ["flask:10", "aiohttp"]) { event in
+            if case .trialPhase(let trial, "measuring", _) = event, trial.variant == "flask:10", !killed,
+                let pid = Self.startedProcess(containing: "gunicorn")
+            {
+                killed = true
+                Self.later(.milliseconds(800)) { kill(pid, SIGKILL) }
+            }
+        }
+        let outcome = try runner.run()
+        #expect(killed)
+        #expect(outcome.trialsRun == 2)
+        #expect(outcome.failedVariants == ["flask:10"])
+        let rows = try store.database.rows(
+            "SELECT v.name, t.status, t.failure FROM trials t JOIN variants v ON v.id = t.variant_id ORDER BY v.name"
+        ) { ($0.string(at: 0) ?? "", $0.string(at: 1) ?? "", $0.string(at: 2)) }
+        #expect(rows.count == 2)
+        #expect(rows[0].0 == "aiohttp" && rows[0].1 == "ok")
+        #expect(rows[1].0 == "flask:10" && rows[1].1 == "failed")
+        #expect(rows[1].2?.contains("killed by signal 9") == true)
+        expectNothingLeft()
+    }
+
+    @Test("an upstream that dies mid-run fails the trial and stops the run with a clear error")
+    func upstreamDies() throws {
+        let db = temporaryStore()
+        defer { try? FileManager.default.removeItem(at: db.deletingLastPathComponent()) }
+        var killed = false
+        let (runner, store) = try runner(db: db, variants: ["aiohttp", "flask:10"]) { event in
+            if case .trialPhase(_, "measuring", _) = event, !killed, let pid = Self.startedProcess(containing: "nginx") {
+                killed = true
+                Self.later(.milliseconds(800)) { kill(pid, SIGKILL) }
+            }
+        }
+        let error = #expect(throws: ReportgenError.self) { try runner.run() }
+        #expect(error?.code == .processFailed)
+        #expect(error?.message.contains("upstream") == true)
+        let failures = try store.database.rows("SELECT status, failure FROM trials") { ($0.string(at: 0) ?? "", $0.string(at: 1) ?? "") }
+        #expect(failures.count == 1)
+        #expect(failures.first?.0 == "failed")
+        #expect(failures.first?.1.contains("upstream") == true)
+        let status = try store.database.firstRow("SELECT status FROM runs") { $0.string(at: 0) }
+        #expect(status == "failed")
+        expectNothingLeft()
+    }
+
+    @Test("a port taken before the app server starts is a failed trial, not a fake readiness")
+    func portTaken() throws {
+        let db = temporaryStore()
+        defer { try? FileManager.default.removeItem(at: db.deletingLastPathComponent()) }
+        try FileManager.default.createDirectory(at: db.deletingLastPathComponent(), withIntermediateDirectories: true)
+        // Something else listens on the port the runner is given.
+        let squatter = try ChildProcess(
+            executable: "python3", arguments: ["-m", "http.server", "--bind", "127.0.0.1", "0"],
+            environment: ["PATH": ProcessEnvironment.inheritedPath], logFile: db.deletingLastPathComponent().appendingPathComponent("squatter.log"))
+        defer { squatter.stop() }
+        let port = try Self.listeningPort(of: squatter.pid)
+        let (runner, store) = try runner(db: db, variants: ["flask:10"])
+        runner.appPort = { port }
+        let outcome = try runner.run()
+        #expect(outcome.failedVariants == ["flask:10"])
+        let failure = try store.database.firstRow("SELECT failure FROM trials") { $0.string(at: 0) }
+        #expect(failure??.contains("already taken") == true)
+        // Only the squatter, which the test itself started, is still running.
+        #expect(ChildRegistry.shared.live == [squatter.pid])
+    }
+
+    @Test("an interrupt at any phase stores nothing half-written, stops everything, and the next run resumes", arguments: ["ready", "warm-up", "measuring"])
+    func interruptAtPhase(phase: String) throws {
+        let db = temporaryStore()
+        defer { try? FileManager.default.removeItem(at: db.deletingLastPathComponent()) }
+        let interrupt = Interrupt()
+        var finished = 0
+        let (runner, store) = try runner(db: db, variants: ["aiohttp", "flask:10"], interrupt: interrupt) { event in
+            if case .trialFinished = event { finished += 1 }
+            if case .trialPhase(_, let current, _) = event, current == phase, finished == 1 { interrupt.request(signal: SIGINT) }
+        }
+        let error = #expect(throws: ReportgenError.self) { try runner.run() }
+        #expect(error?.exitCode == 130)
+        expectNothingLeft()
+        #expect(try store.database.firstRow("SELECT COUNT(*) FROM trials") { $0.int64(at: 0) } == 1)
+
+        let (again, _) = try self.runner(db: db, variants: ["aiohttp", "flask:10"])
+        let outcome = try again.run()
+        #expect(outcome.resumed && outcome.trialsRun == 1)
+        let keys = try store.database.rows("SELECT v.name || '#' || t.trial_index FROM trials t JOIN variants v ON v.id = t.variant_id ORDER BY 1") { $0.string(at: 0) ?? "" }
+        #expect(keys == ["aiohttp#1", "flask:10#1"])
+        expectNothingLeft()
+    }
+
+    @Test("SIGKILL of reportgen takes its servers down; the next start finds nothing left to stop")
+    func sigkillReportgen() throws {
+        let binary = try Self.reportgenBinary()
+        let db = temporaryStore()
+        let folder = db.deletingLastPathComponent()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let reportgen = try ChildProcess(
+            executable: binary.path,
+            arguments: ["run", "--quick", "--variants", "flask:10", "--duration", "10s", "--db", db.path],
+            environment: ProcessEnvironment.base(path: ProcessEnvironment.inheritedPath),
+            workingDirectory: Self.projectRoot, logFile: folder.appendingPathComponent("reportgen.log"))
+        defer { reportgen.stop() }
+        // Wait until it has started nginx and the app server (their pid files appear).
+        let pidFiles = folder.appendingPathComponent(".reportgen")
+        var groups: [pid_t] = []
+        let deadline = ContinuousClock.now + .seconds(90)
+        while ContinuousClock.now < deadline {
+            groups = Self.recordedGroups(in: pidFiles)
+            if groups.contains(where: { Self.commandLine($0).contains("gunicorn") }) { break }
+            usleep(100_000)
+        }
+        #expect(groups.contains(where: { Self.commandLine($0).contains("gunicorn") }), "reportgen started an app server")
+        kill(reportgen.pid, SIGKILL)
+        _ = reportgen.wait(timeout: .seconds(5))
+        // The parent-death signal stops nginx and gunicorn's master; gunicorn's workers exit
+        // when they see their master gone.
+        let gone = ContinuousClock.now + .seconds(15)
+        while groups.contains(where: { ProcessTable.liveMembers(ofGroup: $0) > 0 }) && ContinuousClock.now < gone {
+            usleep(100_000)
+        }
+        for group in groups {
+            #expect(ProcessTable.liveMembers(ofGroup: group) == 0, "group \(group) (\(Self.commandLine(group))) is gone")
+        }
+        #expect(ChildRegistry.stopStale(in: pidFiles).isEmpty)
+    }
+
+    static func recordedGroups(in folder: URL) -> [pid_t] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.compactMap { name -> pid_t? in
+            guard name.hasSuffix(".pid"), let text = try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8) else { return nil }
+            let fields = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
+            return fields.count == 4 ? pid_t(fields[2]) : nil
+        }
+    }
+
+    static func commandLine(_ pid: pid_t) -> String {
+        let bytes = ProcessTable.readSmallFile("/proc/\(pid)/cmdline") ?? []
+        return String(decoding: bytes.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
+    }
+
+    /// The reportgen executable built beside this test bundle.
+    static func reportgenBinary() throws -> URL {
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = folder.appendingPathComponent("reportgen")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            folder.deleteLastPathComponent()
+        }
+        throw ReportgenError(.missingDependency, "the reportgen executable is not built beside the tests (\(CommandLine.arguments[0]))", hint: "run swift build before swift test")
+    }
+
+    /// The port a process listens on, from /proc/net/tcp, waiting up to 10 s for it.
+    static func listeningPort(of pid: pid_t) throws -> Int {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            let inodes = Set(((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []).compactMap { fd -> String? in
+                let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)")) ?? ""
+                return target.hasPrefix("socket:[") ? String(target.dropFirst(8).dropLast()) : nil
+            })
+            let table = (try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)) ?? ""
+            for line in table.split(separator: "\n").dropFirst() {
+                let fields = line.split(separator: " ")
+                // local_address is field 1 (IP:PORT in hex), st is field 3 (0A = LISTEN), inode field 9.
+                guard fields.count > 9, fields[3] == "0A", inodes.contains(String(fields[9])),
+                    let port = Int(fields[1].split(separator: ":").last ?? "", radix: 16)
+                else { continue }
+                return port
+            }
+            usleep(50_000)
+        }
+        throw ReportgenError(.processFailed, "the port squatter did not start listening")
+    }
+}

@@ -1,0 +1,191 @@
+import Foundation
+import Testing
+
+@testable import Experiments
+@testable import Report
+
+/// A fixture store (real SQLite) with a small, fully known run, rendered through a template
+/// with every cell kind; compared with a golden file.
+///
+/// Regenerate the golden file after an intended change with:
+/// `REPORTGEN_UPDATE_GOLDEN=1 swift test --filter ReportBuilderTests`
+@Suite("report rendering from a fixture store", .serialized)
+struct ReportBuilderTests {
+    static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Golden/fixture-report.md")
+
+    static let definitionText = """
+        title = "Fixture experiment"
+        trials = 2
+
+        [upstream]
+        root = "upstream"
+
+        [app]
+        server = "gunicorn"
+        module = "apps.flask_app:app"
+        workers = 2
+        requirements = "requirements.lock"
+
+        [load]
+        generator = "wrk"
+        path = "/remote"
+        connections = 400
+        threads = 10
+        duration = "20s"
+        timeout = "10s"
+        warmup = "2s"
+
+        [[variants]]
+        name = "aiohttp"
+        module = "apps.aiohttp_app:app"
+        worker_class = "aiohttp.GunicornUVLoopWebWorker"
+
+        [[variants]]
+        name = "flask:{threads}"
+        worker_class = "gthread"
+        threads = [10]
+        """
+
+    static let template = """
+        # Fixture report
+
+        aiohttp served {{ requests aiohttp }} requests per window, {{ ratio requests aiohttp flask:10 }} as many as flask:10.
+        The fastest median was {{ best p50 }}; {{ run.trials }} trials of {{ run.duration }} on {{ machine.cores }} cores.
+
+        ```table
+        ```
+
+        ```chart requests
+        Each dot is one trial.
+        ```
+
+        ```python
+        print("{{ this stays as written }}")
+        ```
+
+        ```method
+        python: 3.6
+        trials: 1
+        ```
+
+        ```environment
+        ```
+
+        ```failures
+        ```
+        """
+
+    /// A temporary experiment folder and a store holding one complete run of it.
+    static func fixture() throws -> (folder: URL, experiment: ExperimentDefinition, store: ResultStore) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-fixture-\(UUID().uuidString)")
+        let experimentFolder = folder.appendingPathComponent("experiments/fixture")
+        try FileManager.default.createDirectory(at: experimentFolder.appendingPathComponent("upstream"), withIntermediateDirectories: true)
+        try "flask==3.1.3\n".write(to: experimentFolder.appendingPathComponent("requirements.lock"), atomically: true, encoding: .utf8)
+        try definitionText.write(to: experimentFolder.appendingPathComponent("experiment.toml"), atomically: true, encoding: .utf8)
+        try template.write(to: experimentFolder.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
+        let experiment = try DefinitionLoader.load(experiment: "fixture", projectRoot: folder)
+
+        let store = try ResultStore(path: folder.appendingPathComponent("results.sqlite"))
+        let machine = MachineInfo(
+            fingerprint: "fixture", hostname: "fixture-host", cpuModel: "Example CPU", cpuCores: 2,
+            memoryBytes: 8 << 30, kernel: "6.1.0 x86_64", os: "Debian GNU/Linux 12 (bookworm)", cpuGovernor: nil)
+        let machineID = try store.machineID(for: machine)
+        let software = SoftwareVersions(
+            reportgen: "0.1.0", projectCommit: "0123456789abcdef", python: "Python 3.11.7",
+            pipFreeze: ["aiohttp==3.14.5", "Flask==3.1.3"], nginx: "nginx/1.22.1", wrk: "wrk 4.1.0", gunicorn: "gunicorn (version 27.0.1)")
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let (run, variants) = try store.createRun(
+            NewRun(
+                experiment: "fixture", definitionHash: "fixture-hash", definitionText: definitionText,
+                machineID: machineID, startedAt: start, toolVersion: "0.1.0", projectCommit: "0123456789abcdef",
+                shuffleSeed: 42, overridesJSON: RunOverrides().canonicalJSON, quick: false,
+                softwareJSON: software.json, upstreamCommandLine: "nginx -p /tmp/x -c /tmp/x/nginx.conf"),
+            variants: experiment.variants.map { NewVariant(name: $0.name, position: $0.position, configJSON: "{\"worker_class\":\"\($0.workerClass)\"\($0.threads.map { ",\"threads\":\($0)" } ?? "")}") })
+        // aiohttp: 1000 and 1200 requests; flask:10: 200 and 260. Latencies in µs.
+        let trials: [(String, Int, Int64, [LatencyBucket])] = [
+            ("aiohttp", 1, 1000, [LatencyBucket(latencyUs: 2_000, count: 500), LatencyBucket(latencyUs: 3_000, count: 490), LatencyBucket(latencyUs: 50_000, count: 10)]),
+            ("aiohttp", 2, 1200, [LatencyBucket(latencyUs: 2_500, count: 1190), LatencyBucket(latencyUs: 40_000, count: 10)]),
+            ("flask:10", 1, 200, [LatencyBucket(latencyUs: 20_000, count: 150), LatencyBucket(latencyUs: 90_000, count: 50)]),
+            ("flask:10", 2, 260, [LatencyBucket(latencyUs: 25_000, count: 250), LatencyBucket(latencyUs: 120_000, count: 10)]),
+        ]
+        for (order, trial) in trials.enumerated() {
+            let variant = try #require(variants.first { $0.name == trial.0 })
+            try store.recordTrial(TrialRecord(
+                variantID: variant.id, trialIndex: trial.1, runOrder: order + 1, status: .ok,
+                startedAt: start.addingTimeInterval(Double(order) * 25), endedAt: start.addingTimeInterval(Double(order) * 25 + 24),
+                durationUs: 20_000_000, requests: trial.2, bytes: trial.2 * 700, errorsConnect: 0, errorsRead: 0,
+                errorsWrite: 0, errorsStatus: trial.0 == "flask:10" ? 3 : 0, errorsTimeout: 0,
+                commandLine: "wrk --duration 20s --connections 400 --threads 10 --timeout 10s http://127.0.0.1:8000/remote",
+                serverCommandLine: "gunicorn \(trial.0 == "aiohttp" ? "apps.aiohttp_app:app" : "apps.flask_app:app") --workers 2",
+                failure: nil, logTail: nil, runnerCPUUs: 40_000, loadAverage: 0.5, memoryAvailableBytes: 4 << 30,
+                latency: trial.3, generatorPercentiles: [50: 2_000],
+                resources: [
+                    ResourceSample(tMs: -100, role: "app", cpuUserMs: 100, cpuSystemMs: 50, rssBytes: 50 << 20),
+                    ResourceSample(tMs: 20_000, role: "app", cpuUserMs: 9_100, cpuSystemMs: 1_050, rssBytes: 60 << 20),
+                ]))
+        }
+        try store.setRunStatus(run.id, .complete, finishedAt: start.addingTimeInterval(100))
+        return (folder, experiment, store)
+    }
+
+    @Test("the rendered Markdown matches the golden file, and every output is written")
+    func goldenMarkdown() throws {
+        let (folder, experiment, store) = try Self.fixture()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let files = try ReportBuilder.render(store: store, runID: nil, experiment: experiment, outputRoot: folder.appendingPathComponent("output"))
+        let markdown = try String(contentsOf: files.markdown, encoding: .utf8)
+        if ProcessInfo.processInfo.environment["REPORTGEN_UPDATE_GOLDEN"] == "1" {
+            try markdown.write(to: Self.golden, atomically: true, encoding: .utf8)
+        }
+        let expected = try String(contentsOf: Self.golden, encoding: .utf8)
+        #expect(markdown == expected, "regenerate with REPORTGEN_UPDATE_GOLDEN=1 if the change is intended")
+        for file in [files.pdf, files.csv, files.json] + files.charts.flatMap({ [$0.png, $0.svg, $0.pdf] }) {
+            #expect(FileManager.default.fileExists(atPath: file.path), "\(file.lastPathComponent) written")
+        }
+        // The PDF carries the table's numbers as text.
+        let text = try Self.pdfText(files.pdf)
+        #expect(text.contains("aiohttp") && text.contains("flask:10"))
+        #expect(text.contains("1,100"))
+    }
+
+    @Test("an unknown cell, chart or value is an error that names it and its line")
+    func unknownCells() throws {
+        let (folder, experiment, store) = try Self.fixture()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let report = experiment.directory.appendingPathComponent("report.md")
+        let cases: [(String, String, Int)] = [
+            ("# T\n\n```chart nosuch\n```\n", "unknown chart 'nosuch'", 3),
+            ("# T\n\nline two\n{{ p50 nosuch }}\n", "unknown variant 'nosuch'", 4),
+            ("# T\n\n{{ speed aiohttp }}\n", "no metric 'speed'", 3),
+            ("# T\n\n{{ run.colour }}\n", "no field 'colour'", 3),
+            ("# T\n\n```method\nflavour: vanilla\n```\n", "unknown setting 'flavour'", 4),
+            ("# T\n\n```table\n", "never closed", 3),
+        ]
+        for (template, message, line) in cases {
+            try template.write(to: report, atomically: true, encoding: .utf8)
+            let error = #expect(throws: ReportgenError.self) {
+                try ReportBuilder.render(store: store, runID: nil, experiment: experiment, outputRoot: folder.appendingPathComponent("output"))
+            }
+            #expect(error?.message.contains(message) == true, "\(message): got \(error?.message ?? "nothing")")
+            #expect(error?.location?.line == line, "\(message) at line \(line)")
+            #expect(error?.location?.file.hasSuffix("report.md") == true)
+        }
+    }
+
+    @Test("a quick run is labelled as such at the top")
+    func quickBanner() throws {
+        let (folder, experiment, store) = try Self.fixture()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try store.database.execute("UPDATE runs SET quick = 1")
+        let files = try ReportBuilder.render(store: store, runID: nil, experiment: experiment, outputRoot: folder.appendingPathComponent("output"))
+        let markdown = try String(contentsOf: files.markdown, encoding: .utf8)
+        let lines = markdown.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.prefix(6).contains { $0.contains("**Quick run.**") })
+    }
+
+    static func pdfText(_ url: URL) throws -> String {
+        let output = try CommandOutput.run("pdftotext", ["-layout", url.path, "-"])
+        return output.text
+    }
+}
