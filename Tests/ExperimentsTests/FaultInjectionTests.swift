@@ -10,9 +10,10 @@ import Glibc
 /// Faults injected into real runs (nginx, gunicorn and wrk on loopback): a dying app
 /// server, a dying upstream, a taken port, interrupts at every phase, and reportgen itself
 /// killed with SIGKILL. Each checks what is stored and that nothing is left running.
-@Suite("faults against real servers", .serialized, .timeLimit(.minutes(10)))
+extension RealServers {
+@Suite("faults against real servers", .serialized)
 struct FaultInjectionTests {
-    static let projectRoot = RunnerIntegrationTests.projectRoot
+    static let projectRoot = RealServers.projectRoot
 
     static func overrides(_ variants: [String]) -> RunOverrides {
         var overrides = RunIntegrationDefaults.short
@@ -51,7 +52,7 @@ struct FaultInjectionTests {
     }
 
     func expectNothingLeft() {
-        #expect(ChildRegistry.shared.live.isEmpty)
+        #expect(RealServers.serversLeft().isEmpty)
     }
 
     @Test("an app server killed mid-trial is a failed trial with its cause; the run goes on")
@@ -121,8 +122,7 @@ struct FaultInjectionTests {
         #expect(outcome.failedVariants == ["flask:10"])
         let failure = try store.database.firstRow("SELECT failure FROM trials") { $0.string(at: 0) }
         #expect(failure??.contains("already taken") == true)
-        // Only the squatter, which the test itself started, is still running.
-        #expect(ChildRegistry.shared.live == [squatter.pid])
+        expectNothingLeft()
     }
 
     @Test("an interrupt at any phase stores nothing half-written, stops everything, and the next run resumes", arguments: ["ready", "warm-up", "measuring"])
@@ -231,4 +231,5 @@ struct FaultInjectionTests {
         }
         throw ReportgenError(.processFailed, "the port squatter did not start listening")
     }
+}
 }
