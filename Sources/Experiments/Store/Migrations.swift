@@ -108,6 +108,39 @@ enum StoreSchema {
         Migration(name: "flag trials that started on a busy machine", sql: """
             ALTER TABLE trials ADD COLUMN busy INTEGER NOT NULL DEFAULT 0;
             """),
+        // SQLite cannot add a UNIQUE or NOT NULL column to a filled table: a unique index
+        // enforces the identity, and a trigger gives every new run a random UUID, so run
+        // creation needs no change. Runs stored before this migration get an identity derived
+        // from their own shuffle seed and start time, not a random one: two copies of the same
+        // old store then migrate to the same identities and importing both keeps one copy.
+        Migration(name: "stable run identities and published baselines", sql: """
+            ALTER TABLE runs ADD COLUMN uid TEXT;
+            UPDATE runs SET uid = printf('legacy-%016x-%s', shuffle_seed,
+                replace(replace(replace(replace(started_at, '-', ''), ':', ''), '.', ''), 'T', ''));
+            CREATE UNIQUE INDEX runs_by_uid ON runs(uid);
+            CREATE TRIGGER runs_assign_uid AFTER INSERT ON runs WHEN NEW.uid IS NULL
+            BEGIN
+                UPDATE runs SET uid = lower(
+                    hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2)
+                    || '-' || substr('89AB', 1 + abs(random() % 4), 1) || substr(hex(randomblob(2)), 2)
+                    || '-' || hex(randomblob(6)))
+                WHERE id = NEW.id;
+            END;
+            CREATE TABLE published_results (
+                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                variant_id INTEGER NOT NULL REFERENCES variants(id) ON DELETE CASCADE,
+                min_ms REAL,
+                p50_ms REAL,
+                p99_ms REAL,
+                p99_9_ms REAL,
+                max_ms REAL,
+                mean_ms REAL,
+                duration_s REAL,
+                requests INTEGER NOT NULL,
+                PRIMARY KEY (variant_id)
+            );
+            CREATE INDEX published_results_by_run ON published_results(run_id);
+            """),
     ]
 
     /// Applies the migrations `database` lacks, each in its own transaction together with

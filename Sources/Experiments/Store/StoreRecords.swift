@@ -170,7 +170,8 @@ public struct TrialRecord: Sendable {
     /// 1-minute load average and available memory when the trial started.
     public var loadAverage: Double?
     public var memoryAvailableBytes: Int64?
-    /// Whether the machine was busy when the trial started (load average above the cores).
+    /// Whether the machine was busy when the trial started: other processes used at least
+    /// half the cores (and at least one) while reportgen's servers were idle.
     public var busy: Bool = false
     /// Raw latency distribution (no coordinated-omission correction).
     public var latency: [LatencyBucket]
@@ -236,4 +237,80 @@ public struct RunListing: Sendable {
     public var variantCount: Int
     public var trialsOK: Int
     public var trialsFailed: Int
+}
+
+/// What a run holds, as stored in `runs.kind`.
+public enum RunKind: String, Sendable, Codable {
+    /// Trials measured by reportgen, with every raw latency sample.
+    case measured
+    /// A results table someone published, imported from CSV: one summary row per variant,
+    /// no trials and no samples.
+    case published
+}
+
+/// One variant's row of a published results table (`published_results`), in the units of
+/// the seed's `published-2017.csv`: latencies in ms, the window in s. A value the table
+/// leaves empty is nil; `requests` is always given.
+public struct PublishedRow: Sendable, Equatable {
+    public var variant: String
+    public var minMs: Double?
+    public var p50Ms: Double?
+    public var p99Ms: Double?
+    public var p999Ms: Double?
+    public var maxMs: Double?
+    public var meanMs: Double?
+    /// The measured window.
+    public var durationS: Double?
+    /// Requests completed in the window.
+    public var requests: Int64
+
+    public init(
+        variant: String, minMs: Double?, p50Ms: Double?, p99Ms: Double?, p999Ms: Double?,
+        maxMs: Double?, meanMs: Double?, durationS: Double?, requests: Int64
+    ) {
+        self.variant = variant
+        self.minMs = minMs
+        self.p50Ms = p50Ms
+        self.p99Ms = p99Ms
+        self.p999Ms = p999Ms
+        self.maxMs = maxMs
+        self.meanMs = meanMs
+        self.durationS = durationS
+        self.requests = requests
+    }
+
+    /// Requests per second over the published window; nil without a positive window.
+    public var requestsPerSecond: Double? {
+        guard let durationS, durationS > 0 else { return nil }
+        return Double(requests) / durationS
+    }
+}
+
+/// One run that `importRuns(from:)` found in a portable file.
+public struct PortableRun: Sendable, Equatable {
+    /// The run's stable identity (`runs.uid`), the same in every store that holds it.
+    public var uid: String
+    /// The run's row id in the store this value describes: the one imported into, or the one
+    /// exported from. Row ids differ between stores; `uid` does not.
+    public var id: Int64
+    public var experiment: String
+    public var kind: String
+    public var status: RunStatus
+}
+
+/// What importing a portable file did: runs added, runs the store already held (left as
+/// they were), and machines it did not know yet.
+public struct ImportOutcome: Sendable, Equatable {
+    public var imported: [PortableRun] = []
+    public var alreadyPresent: [PortableRun] = []
+    public var machinesAdded: Int = 0
+}
+
+/// What an export wrote.
+public struct ExportSummary: Sendable, Equatable {
+    public var file: URL
+    public var run: PortableRun
+    public var variants: Int
+    public var trials: Int
+    public var latencyRows: Int
 }
