@@ -16,8 +16,8 @@ struct Reportgen: ParsableCommand {
             """,
         version: ReportgenVersion.current,
         subcommands: [
-            BuildCommand.self, RunCommand.self, RenderCommand.self, ValidateCommand.self, ListCommand.self,
-            DoctorCommand.self,
+            BuildCommand.self, RunCommand.self, RenderCommand.self, CompareCommand.self, ExportCommand.self,
+            ImportCommand.self, ValidateCommand.self, ListCommand.self, DoctorCommand.self,
         ]
     )
 }

@@ -6,6 +6,10 @@ struct BlockCell {
     let context: ReportContext
     /// Charts drawn for this report, by cell name (requests, latency, memory, …).
     let charts: [String: ReportChart]
+    /// The experiment's published numbers, for the `published` and `claims` cells.
+    var baseline: PublishedBaseline? = nil
+    /// Every variant a claim may name: the experiment's, then the published table's.
+    var knownVariants: [String] = []
 
     func render(kind: String, arguments: [String], body: [String], at location: SourceLocation) throws -> String {
         switch kind {
@@ -36,6 +40,23 @@ struct BlockCell {
         case "failures":
             try noArguments(kind, arguments, location)
             return failures()
+        case "published":
+            try noArguments(kind, arguments, location)
+            guard let baseline else {
+                throw ReportgenError(
+                    .badDefinition, "the published cell needs the numbers someone published", at: location,
+                    hint: "put them in \(ReportBuilder.displayPath(context.definition.directory))/baseline/NAME.csv (columns: \(PublishedCSV.columns.joined(separator: ","))), or remove the cell")
+            }
+            return PublishedSection.markdown(baseline, context.statistics, window: context.definition.load.duration)
+        case "claims":
+            try noArguments(kind, arguments, location)
+            let claims = try Claim.parse(body, known: knownVariants, file: location.file, firstLine: (location.line ?? 0) + 1)
+            guard !claims.isEmpty else {
+                throw ReportgenError(.badDefinition, "the claims cell holds no claim", at: location, hint: Claim.grammar)
+            }
+            var sources = baseline.map { [ClaimSource.published($0)] } ?? []
+            sources.append(.run(context.statistics, name: "this run"))
+            return ClaimCheck.markdown(claims, sources: sources)
         default:
             throw ReportgenError(.badDefinition, "unknown cell '\(kind)'", at: location, hint: "cells: \(Template.cellKinds.sorted().joined(separator: ", "))")
         }

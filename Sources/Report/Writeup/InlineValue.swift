@@ -32,8 +32,8 @@ enum InlineValue {
         case "ratio":
             guard words.count == 4 else { throw unknown("ratio takes a metric and two variants", "write {{ ratio requests aiohttp flask:gevent }}") }
             let m = try metric(words[1])
-            let a = m.value(try context.variant(words[2], at: location))
-            let b = m.value(try context.variant(words[3], at: location))
+            let a = try context.variant(words[2], at: location).flatMap(m.value)
+            let b = try context.variant(words[3], at: location).flatMap(m.value)
             guard let a, let b, b != 0 else { return "—" }
             return ReportNumber.ratio(a / b)
         case "best", "worst":
@@ -84,7 +84,8 @@ enum InlineValue {
             throw unknown("not a known form", "write {{ METRIC VARIANT }}, {{ ratio METRIC A B }}, {{ best METRIC }} or {{ run.trials }}")
         }
         let m = try metric(head)
-        return m.format(m.value(try context.variant(words[1], at: location)))
+        guard let stats = try context.variant(words[1], at: location) else { return "n/a (not in this run)" }
+        return m.format(m.value(stats))
     }
 
     static func seconds(_ duration: Duration) -> String {

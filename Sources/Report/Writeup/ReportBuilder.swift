@@ -12,7 +12,8 @@ public struct ReportFiles: Sendable {
 }
 
 /// Renders a stored run into `output/<experiment>/`: report.md (with its charts beside it),
-/// report.pdf, results.csv and results.json. Reads the store only; measures nothing.
+/// report.pdf, results.csv and results.json. Measures nothing; the one write to the store
+/// is importing the experiment's published baseline (`baseline/*.csv`), which is idempotent.
 public enum ReportBuilder {
     /// Renders run `runID` (default: the newest run of `experiment`, complete ones first).
     public static func render(
@@ -29,12 +30,26 @@ public enum ReportBuilder {
                 at: SourceLocation(file: store.path.path), hint: "measure one first: reportgen build \(experiment.name)")
         }
         let data = try store.loadRun(id: id)
+        guard data.kind == RunKind.measured.rawValue else {
+            throw ReportgenError(
+                .badArgument, "run \(id) is a \(data.kind) table, not a measured run",
+                at: SourceLocation(file: store.path.path), hint: "render a measured run; 'reportgen list' shows them")
+        }
         let context = try makeContext(data: data, experiment: experiment)
+        let baseline = try PublishedBaseline.load(for: experiment, store: store)
         let templateFile = experiment.directory.appendingPathComponent("report.md")
         let templateText = (try? String(contentsOf: templateFile, encoding: .utf8)) ?? DefaultTemplate.text
-        let template = try Template(text: templateText, file: displayPath(templateFile))
-        let charts = ReportCharts.make(context)
-        let markdown = try compose(template: template, context: context, charts: charts)
+        var template = try Template(text: templateText, file: displayPath(templateFile))
+        if baseline != nil, !template.parts.contains(where: { if case .cell("published", _, _, _) = $0 { true } else { false } }) {
+            // Every report of an experiment with a baseline compares with it, even when the
+            // write-up does not ask to.
+            template = try Template(text: templateText + "\n" + publishedSection, file: displayPath(templateFile))
+        }
+        let charts = ReportCharts.make(context, baseline: baseline)
+        // Claims may name any variant of the definition, measured in this run or not.
+        let defined = try DefinitionLoader.parse(text: data.definitionText, file: experiment.file).variants.map(\.name)
+        let known = defined + (baseline?.rows.map(\.variant).filter { !defined.contains($0) } ?? [])
+        let markdown = try compose(template: template, context: context, charts: charts, baseline: baseline, knownVariants: known)
 
         let folder = outputRoot.appendingPathComponent(experiment.name)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -61,13 +76,21 @@ public enum ReportBuilder {
     static func makeContext(data: RunData, experiment: ExperimentDefinition) throws -> ReportContext {
         let overrides = (try? JSONDecoder().decode(RunOverrides.self, from: Data(data.overridesJSON.utf8))) ?? RunOverrides()
         // The stored text, not today's file: the report describes what was measured.
-        let definition = try DefinitionLoader.parse(text: data.definitionText, file: experiment.file).applying(overrides)
-        return ReportContext(data: data, definition: definition, overrides: overrides, statistics: RunStatistics.compute(data))
+        let full = try DefinitionLoader.parse(text: data.definitionText, file: experiment.file)
+        let definition = try full.applying(overrides)
+        var context = ReportContext(data: data, definition: definition, overrides: overrides, statistics: RunStatistics.compute(data))
+        context.definedVariants = Set(full.variants.map(\.name))
+        return context
     }
 
     /// The template with every cell and value filled, and the run's labels at the top.
-    static func compose(template: Template, context: ReportContext, charts: [ReportChart]) throws -> String {
-        let cells = BlockCell(context: context, charts: Dictionary(uniqueKeysWithValues: charts.map { ($0.name, $0) }))
+    static func compose(
+        template: Template, context: ReportContext, charts: [ReportChart], baseline: PublishedBaseline? = nil,
+        knownVariants: [String]? = nil
+    ) throws -> String {
+        var cells = BlockCell(context: context, charts: Dictionary(uniqueKeysWithValues: charts.map { ($0.name, $0) }))
+        cells.baseline = baseline
+        cells.knownVariants = knownVariants ?? context.statistics.map(\.name)
         var output: [String] = []
         var labelled = false
         for part in template.parts {
@@ -89,6 +112,19 @@ public enum ReportBuilder {
         if !labelled { text = banner(context) + "\n\n" + text }
         return text.hasSuffix("\n") ? text : text + "\n"
     }
+
+    /// Appended to a write-up without a `published` cell when the experiment has a baseline.
+    static let publishedSection = """
+
+        ## Compared with the published numbers
+
+        ```published
+        ```
+
+        ```chart published
+        ```
+
+        """
 
     /// What a reader must know before the numbers: which run, where, and whether it is a
     /// smoke test or has failed or disturbed trials.
@@ -113,7 +149,7 @@ public enum ReportBuilder {
         let busy = data.trials.filter(\.busy)
         if !busy.isEmpty {
             lines.append("")
-            lines.append("> **Busy machine:** \(busy.count) trial\(busy.count == 1 ? "" : "s") started while the load average was above \(machine.cpuCores) (the core count); their numbers may be disturbed.")
+            lines.append("> **Busy machine:** \(busy.count) trial\(busy.count == 1 ? "" : "s") started while other processes were using at least half of the \(machine.cpuCores) cores; their numbers may be disturbed (`trials.busy` in the store).")
         }
         return lines.joined(separator: "\n")
     }

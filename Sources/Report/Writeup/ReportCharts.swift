@@ -17,11 +17,12 @@ public struct ReportChart: Sendable {
 }
 
 /// The standard charts of a run: requests per variant (the seed's chart), latency by
-/// percentile, and the app's peak memory.
+/// percentile, and the app's peak memory; with a published baseline, this machine's
+/// requests next to the published ones (`published`).
 enum ReportCharts {
     static let percentiles: [Double] = [50, 90, 99, 99.9, 99.99]
 
-    static func make(_ context: ReportContext) -> [ReportChart] {
+    static func make(_ context: ReportContext, baseline: PublishedBaseline? = nil) -> [ReportChart] {
         let stats = context.statistics
         let window = InlineValue.seconds(context.definition.load.duration)
         let requests = RequestsChart(
@@ -48,11 +49,17 @@ enum ReportCharts {
                 let mean = perTrial.isEmpty ? nil : perTrial.reduce(0, +) / Double(perTrial.count)
                 return BarChart.Bar(name: s.name, model: model(s), mean: mean, trials: perTrial, failed: s.isFailed)
             })
-        return [
+        var charts = [
             ReportChart(name: "requests", fileName: "requests", chart: requests),
             ReportChart(name: "latency", fileName: "latency-percentiles", chart: latency),
             ReportChart(name: "memory", fileName: "memory", chart: memory),
         ]
+        if let baseline {
+            charts.append(ReportChart(
+                name: "published", fileName: "published-comparison",
+                chart: PublishedSection.chart(baseline, stats, window: context.definition.load.duration)))
+        }
+        return charts
     }
 
     private static func model(_ stats: VariantStatistics) -> String {

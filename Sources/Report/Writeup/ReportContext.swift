@@ -9,6 +9,8 @@ public struct ReportContext: Sendable {
     public var overrides: RunOverrides
     public var statistics: [VariantStatistics]
     public var software: SoftwareVersions?
+    /// Every variant the experiment defines, including those a `--variants` run left out.
+    public var definedVariants: Set<String> = []
 
     public init(data: RunData, definition: ExperimentDefinition, overrides: RunOverrides, statistics: [VariantStatistics]) {
         self.data = data
@@ -18,13 +20,15 @@ public struct ReportContext: Sendable {
         software = try? JSONDecoder().decode(SoftwareVersions.self, from: Data(data.softwareJSON.utf8))
     }
 
-    /// The statistics of the variant named `name`, or an error naming the known variants.
-    func variant(_ name: String, at location: SourceLocation) throws -> VariantStatistics {
+    /// The statistics of the variant named `name`; nil for a variant the experiment defines
+    /// but this run left out (`--variants`); an error naming the known variants otherwise.
+    func variant(_ name: String, at location: SourceLocation) throws -> VariantStatistics? {
         if let found = statistics.first(where: { $0.name == name }) { return found }
-        let names = statistics.map(\.name)
+        if definedVariants.contains(name) { return nil }
+        let names = definedVariants.isEmpty ? statistics.map(\.name) : definedVariants.sorted()
         throw ReportgenError(
             .badDefinition, "unknown variant '\(name)' in a cell",
-            at: location, hint: "this run's variants are: \(names.joined(separator: ", "))")
+            at: location, hint: "the experiment's variants are: \(names.joined(separator: ", "))")
     }
 
     /// The version of a Python package from the run's `pip freeze`.

@@ -3,7 +3,7 @@ import Foundation
 
 /// A write-up template (`experiments/NAME/report.md`): Markdown written by a person, with
 /// cells the report fills. A fenced block whose info string names a cell kind (`table`,
-/// `chart NAME`, `environment`, `method`, …) is a block cell; `{{ … }}` in prose is an
+/// `chart NAME`, `environment`, `method`, `published`, `claims`, …) is a block cell; `{{ … }}` in prose is an
 /// inline value. Other fenced blocks stay as they are.
 public struct Template: Sendable, Equatable {
     public enum Part: Sendable, Equatable {
@@ -16,7 +16,9 @@ public struct Template: Sendable, Equatable {
     }
 
     /// The block cell kinds reportgen knows.
-    public static let cellKinds: Set<String> = ["table", "chart", "environment", "method", "failures"]
+    public static let cellKinds: Set<String> = [
+        "table", "chart", "environment", "method", "failures", "published", "claims",
+    ]
 
     public var file: String
     public var parts: [Part]

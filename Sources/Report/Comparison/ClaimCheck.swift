@@ -1,0 +1,184 @@
+import Experiments
+import Foundation
+
+/// A set of numbers a claim is checked against: a published table or a measured run.
+struct ClaimSource: Sendable {
+    /// One variant's value of one metric.
+    struct Value: Sendable {
+        var value: Double
+        /// 95% interval across trials, where the metric has one.
+        var interval: ClosedRange<Double>?
+        var trials: Int
+    }
+
+    private enum Numbers: Sendable {
+        case published([PublishedRow])
+        case run([VariantStatistics])
+    }
+
+    /// Column header: "published 2017", "this run".
+    var name: String
+    /// Why a variant has no value here.
+    var absence: String
+    private var numbers: Numbers
+
+    static func published(_ baseline: PublishedBaseline) -> ClaimSource {
+        ClaimSource(name: baseline.label, absence: "not in the published table", numbers: .published(baseline.rows))
+    }
+
+    static func run(_ statistics: [VariantStatistics], name: String) -> ClaimSource {
+        ClaimSource(name: name, absence: "not measured in this run", numbers: .run(statistics))
+    }
+
+    /// Every variant with numbers, in order.
+    var variants: [String] {
+        switch numbers {
+        case .published(let rows): return rows.map(\.variant)
+        case .run(let statistics): return statistics.filter { !$0.isFailed }.map(\.name)
+        }
+    }
+
+    func value(_ variant: String, _ metric: Metric) -> Value? {
+        switch numbers {
+        case .published(let rows):
+            guard let row = rows.first(where: { $0.variant == variant }) else { return nil }
+            let value: Double?
+            switch metric {
+            case .requests: value = Double(row.requests)
+            case .rps: value = row.requestsPerSecond
+            case .min: value = row.minMs
+            case .p50: value = row.p50Ms
+            case .p99: value = row.p99Ms
+            case .p999: value = row.p999Ms
+            case .max: value = row.maxMs
+            case .mean: value = row.meanMs
+            default: value = nil
+            }
+            return value.map { Value(value: $0, interval: nil, trials: 1) }
+        case .run(let statistics):
+            guard let stats = statistics.first(where: { $0.name == variant }), !stats.isFailed,
+                let value = metric.value(stats)
+            else { return nil }
+            let interval: ClosedRange<Double>? = switch metric {
+            case .requests: stats.requestsCI95
+            case .rps: stats.requestsPerSecondCI95
+            default: nil
+            }
+            return Value(value: value, interval: interval, trials: stats.trialsOK)
+        }
+    }
+}
+
+/// A claim's outcome against one source.
+struct ClaimResult: Sendable, Equatable {
+    enum Verdict: String, Sendable {
+        case holds = "holds"
+        case doesNotHold = "does not hold"
+        case cannotCheck = "cannot be checked"
+    }
+
+    var verdict: Verdict
+    /// The numbers behind the verdict.
+    var detail: String
+}
+
+/// Checks claims against the numbers and writes the `claims` cell.
+enum ClaimCheck {
+    static func evaluate(_ claim: Claim, in source: ClaimSource) -> ClaimResult {
+        let metric = claim.metric
+        func show(_ name: String, _ value: ClaimSource.Value) -> String { "\(name) \(metric.format(value.value))" }
+        func cannot(_ why: String) -> ClaimResult { ClaimResult(verdict: .cannotCheck, detail: why) }
+        func valued(_ names: [String]) -> [(name: String, value: ClaimSource.Value)] {
+            names.compactMap { name in source.value(name, metric).map { (name, $0) } }
+        }
+
+        switch claim.form {
+        case .most(let subject), .fewest(let subject):
+            let highest: Bool
+            if case .most = claim.form { highest = true } else { highest = false }
+            guard let mine = source.value(subject, metric) else { return cannot("\(subject) is \(source.absence)") }
+            let others = valued(source.variants.filter { $0 != subject })
+            guard let rival = highest ? others.max(by: { $0.value.value < $1.value.value }) : others.min(by: { $0.value.value < $1.value.value })
+            else { return cannot("no other variant has a \(Claim.measure(metric)) value") }
+            let holds = highest ? mine.value > rival.value.value : mine.value < rival.value.value
+            let scope = "\(others.count + 1) variants"
+            return ClaimResult(
+                verdict: holds ? .holds : .doesNotHold,
+                detail: holds
+                    ? "\(show(subject, mine)); next \(show(rival.name, rival.value)) (\(scope))"
+                    : "\(show(rival.name, rival.value)) against \(show(subject, mine)) (\(scope))")
+
+        case .more(let subject, let list):
+            guard let mine = source.value(subject, metric) else { return cannot("\(subject) is \(source.absence)") }
+            let present = valued(list)
+            guard let strongest = present.max(by: { $0.value.value < $1.value.value }) else {
+                return cannot(noneHere(list, source))
+            }
+            let holds = mine.value > strongest.value.value
+            var detail = holds
+                ? "\(show(subject, mine)); highest of the others \(show(strongest.name, strongest.value))"
+                : "\(show(strongest.name, strongest.value)) against \(show(subject, mine))"
+            detail += absentNote(list, present.map(\.name), source)
+            return ClaimResult(verdict: holds ? .holds : .doesNotHold, detail: detail)
+
+        case .noGain(let base, let list):
+            guard let reference = source.value(base, metric) else { return cannot("\(base) is \(source.absence)") }
+            let present = valued(list)
+            guard !present.isEmpty else { return cannot(noneHere(list, source)) }
+            var usedIntervals = 0
+            let gains = present.filter { other in
+                if let mine = other.value.interval, let theirs = reference.interval, other.value.trials >= 2, reference.trials >= 2 {
+                    usedIntervals += 1
+                    // A gain counts only when it clears both variants' run-to-run noise.
+                    return metric.higherIsBetter ? mine.lowerBound > theirs.upperBound : mine.upperBound < theirs.lowerBound
+                }
+                return metric.higherIsBetter ? other.value.value > reference.value : other.value.value < reference.value
+            }
+            let method = usedIntervals == present.count
+                ? "compared by 95% intervals across trials"
+                : usedIntervals == 0
+                    ? "one value per variant: any improvement counts"
+                    : "compared by 95% intervals where both have two or more trials, otherwise any improvement counts"
+            let best = metric.higherIsBetter
+                ? present.max(by: { $0.value.value < $1.value.value })
+                : present.min(by: { $0.value.value < $1.value.value })
+            var detail: String
+            if gains.isEmpty, let best {
+                detail = "best of the others \(show(best.name, best.value)) against \(show(base, reference))"
+            } else {
+                detail = gains.prefix(3).map { show($0.name, $0.value) }.joined(separator: ", ")
+                    + (gains.count > 3 ? " and \(gains.count - 3) more" : "")
+                    + (gains.count == 1 ? " improves" : " improve") + " on \(show(base, reference))"
+            }
+            detail += " (\(method))" + absentNote(list, present.map(\.name), source)
+            return ClaimResult(verdict: gains.isEmpty ? .holds : .doesNotHold, detail: detail)
+        }
+    }
+
+    /// The `claims` cell: one row per claim, one column per source.
+    static func markdown(_ claims: [Claim], sources: [ClaimSource]) -> String {
+        let rows = claims.map { claim -> [String] in
+            // Not capitalized: a sentence starts with a variant name, which is an identifier.
+            [claim.sentence] + sources.map { source in
+                let result = evaluate(claim, in: source)
+                let verdict = result.verdict == .cannotCheck ? "*\(result.verdict.rawValue)*" : "**\(result.verdict.rawValue)**"
+                return "\(verdict): \(result.detail)"
+            }
+        }
+        let table = ResultsTable.grid(header: ["claim"] + sources.map(\.name), rows: rows, rightAligned: [], format: .markdown)
+        return table + "\nEach verdict is computed from the numbers when the report is rendered. "
+            + "For a claim of no gain, an improvement counts only when the two variants' 95% intervals across trials "
+            + "do not overlap; where a variant has a single value (the published table, or one trial) any improvement counts."
+    }
+
+    private static func noneHere(_ list: [String], _ source: ClaimSource) -> String {
+        if list.count == 1, let only = list.first { return "\(only) is \(source.absence)" }
+        return "none of \(Claim.join(list)) is \(source.absence.replacingOccurrences(of: "not ", with: ""))"
+    }
+
+    private static func absentNote(_ list: [String], _ present: [String], _ source: ClaimSource) -> String {
+        let absent = list.filter { !present.contains($0) }
+        guard !absent.isEmpty else { return "" }
+        return "; \(Claim.join(absent)) \(absent.count == 1 ? "is" : "are") \(source.absence)"
+    }
+}

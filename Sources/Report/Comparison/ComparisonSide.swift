@@ -1,0 +1,90 @@
+import Experiments
+import Foundation
+
+/// One side of a comparison: a measured run, whose numbers come with their trials, or a
+/// published table, which gives one value per variant and nothing to estimate noise from.
+public struct ComparisonSide: Sendable {
+    /// One variant's data on this side.
+    public struct Variant: Sendable {
+        public var name: String
+        /// Requests per second of each ok trial; a published row gives one value.
+        public var rates: [Double]
+        /// Each ok trial's latency distribution; empty for a published row.
+        public var trialLatency: [LatencyDistribution]
+        /// The published row, for a published side.
+        public var published: PublishedRow?
+        /// Every trial failed.
+        public var failed: Bool
+
+        /// Trials behind the numbers (1 for a published row).
+        public var trials: Int { published == nil ? rates.count : 1 }
+
+        /// Mean requests per second.
+        public var requestsPerSecond: Double? {
+            rates.isEmpty ? nil : rates.reduce(0, +) / Double(rates.count)
+        }
+
+        /// Mean requests per second over the trials drawn with `weights`.
+        func requestsPerSecond(weights: [Int]) -> Double? {
+            let drawn = zip(rates, weights).reduce((0.0, 0)) { ($0.0 + $1.0 * Double($1.1), $0.1 + $1.1) }
+            return drawn.1 > 0 ? drawn.0 / Double(drawn.1) : nil
+        }
+
+        /// The p-th latency percentile in ms: of every trial merged, or as published (p50 and
+        /// p99 only).
+        public func latencyMs(_ p: Double) -> Double? {
+            if let published {
+                return p == 50 ? published.p50Ms : p == 99 ? published.p99Ms : nil
+            }
+            return latencyMs(p, weights: Array(repeating: 1, count: trialLatency.count))
+        }
+
+        func latencyMs(_ p: Double, weights: [Int]) -> Double? {
+            LatencyDistribution.percentile(p, of: trialLatency, weights: weights).map { Double($0) / 1000 }
+        }
+    }
+
+    /// How tables and charts name this side: "run 12", "published 2017".
+    public var label: String
+    public var data: RunData
+    public var variants: [Variant]
+
+    /// A published table: one value per variant, no interval possible.
+    public var isPublished: Bool { data.kind == RunKind.published.rawValue }
+
+    /// The variant named `name`, if this side has it.
+    public func variant(_ name: String) -> Variant? {
+        variants.first { $0.name == name }
+    }
+
+    /// Loads run `runID` of `store` (measured or published) as a side called `label`
+    /// ("run ID", or the published table's name, when nil).
+    public static func load(store: ResultStore, runID: Int64, label: String? = nil) throws -> ComparisonSide {
+        let data = try store.loadRun(id: runID)
+        if data.kind == RunKind.published.rawValue {
+            let rows = try store.publishedRows(runID: runID)
+            return ComparisonSide(
+                label: label ?? data.machine.hostname, data: data,
+                variants: rows.map { row in
+                    Variant(
+                        name: row.variant, rates: row.requestsPerSecond.map { [$0] } ?? [], trialLatency: [],
+                        published: row, failed: false)
+                })
+        }
+        return ComparisonSide(label: label ?? "run \(runID)", data: data, variants: measuredVariants(data))
+    }
+
+    static func measuredVariants(_ data: RunData) -> [Variant] {
+        data.variants.sorted { $0.position < $1.position }.map { variant in
+            let trials = data.trials(of: variant)
+            let ok = trials.filter { $0.status == .ok }
+            let timed = ok.filter { $0.durationUs > 0 }
+            return Variant(
+                name: variant.name,
+                rates: timed.map { Double($0.requests) / (Double($0.durationUs) / 1e6) },
+                trialLatency: timed.map { LatencyDistribution($0.latency) },
+                published: nil,
+                failed: ok.isEmpty && !trials.isEmpty)
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Experiments
+import Foundation
+
+/// How the definitions of two runs differ: a line diff of the stored definition text and
+/// the command-line overrides (`--quick`, `--duration`, …) that differ, key by key.
+public struct DefinitionDifferences: Sendable, Equatable {
+    /// Changed lines: "- 17: old text" for the baseline's, "+ 17: new text" for the other's.
+    public var lines: [String]
+    /// "key: baseline value → against value" for each override that differs.
+    public var overrides: [String]
+    /// Set when the runs are of different experiments.
+    public var experiments: String?
+
+    public var isEmpty: Bool { lines.isEmpty && overrides.isEmpty && experiments == nil }
+
+    public init(baseline: RunData, against: RunData) {
+        experiments = baseline.run.experiment == against.run.experiment
+            ? nil : "\(baseline.run.experiment) → \(against.run.experiment)"
+        lines = Self.lineDiff(
+            baseline.definitionText.components(separatedBy: "\n"), against.definitionText.components(separatedBy: "\n"))
+        overrides = Self.overrideDiff(baseline.overridesJSON, against.overridesJSON)
+    }
+
+    /// "3 changed lines, overrides quick, duration_us", for an error message.
+    public var summary: String {
+        var parts: [String] = []
+        if let experiments { parts.append("experiments \(experiments)") }
+        if !lines.isEmpty { parts.append("\(lines.count) changed line\(lines.count == 1 ? "" : "s") of definition text") }
+        if !overrides.isEmpty {
+            parts.append("overrides " + overrides.compactMap { $0.split(separator: ":").first.map(String.init) }.joined(separator: ", "))
+        }
+        return parts.joined(separator: "; ")
+    }
+
+    /// Removed and added lines from a longest-common-subsequence alignment, numbered by
+    /// their line in their own file; definitions are short, so the quadratic table is fine.
+    static func lineDiff(_ old: [String], _ new: [String]) -> [String] {
+        let n = old.count
+        let m = new.count
+        var common = Array(repeating: Array(repeating: 0, count: m + 1), count: n + 1)
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            for j in stride(from: m - 1, through: 0, by: -1) {
+                common[i][j] = old[i] == new[j] ? common[i + 1][j + 1] + 1 : max(common[i + 1][j], common[i][j + 1])
+            }
+        }
+        var result: [String] = []
+        var i = 0
+        var j = 0
+        while i < n || j < m {
+            if i < n, j < m, old[i] == new[j] {
+                i += 1
+                j += 1
+            } else if i < n, j == m || common[i + 1][j] >= common[i][j + 1] {
+                // Removals before additions, as diff tools show a changed line.
+                result.append("- \(i + 1): \(old[i])")
+                i += 1
+            } else {
+                result.append("+ \(j + 1): \(new[j])")
+                j += 1
+            }
+        }
+        return result
+    }
+
+    static func overrideDiff(_ old: String, _ new: String) -> [String] {
+        let a = object(old)
+        let b = object(new)
+        return Set(a.keys).union(b.keys).sorted().compactMap { key in
+            let left = a[key] ?? "unset"
+            let right = b[key] ?? "unset"
+            return left == right ? nil : "\(key): \(left) → \(right)"
+        }
+    }
+
+    /// A JSON object's members as compact JSON text, for comparing and printing.
+    private static func object(_ json: String) -> [String: String] {
+        guard let parsed = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return [:] }
+        return parsed.mapValues { value in
+            (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]))
+                .map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Experiments
+import Foundation
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write one stored run into a self-contained results file for 'reportgen import' elsewhere.",
+        discussion: """
+            The file is a reportgen store holding just that run: its machine, variants, trials \
+            with every latency and resource sample, and its published rows for a published \
+            baseline. It is never written over: pass a path that does not exist.
+            """)
+
+    @Argument(help: ArgumentHelp("The run to export (see 'reportgen list').", valueName: "run"))
+    var runID: Int64
+
+    @Option(name: [.customShort("o"), .customLong("output")], help: "The file to write, e.g. bench-1.sqlite.")
+    var output: String
+
+    @Option(help: "The results store to read.")
+    var db: String = "output/results.sqlite"
+
+    func run() throws {
+        try reportingErrors {
+            let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            let storeURL = URL(fileURLWithPath: db, relativeTo: root).standardizedFileURL
+            guard FileManager.default.fileExists(atPath: storeURL.path) else {
+                throw ReportgenError(
+                    .badArgument, "there is no results store at \(db)", hint: "pass --db the store that holds the run")
+            }
+            let store = try ResultStore(path: storeURL)
+            let file = URL(fileURLWithPath: output, relativeTo: root).standardizedFileURL
+            let summary = try store.exportRun(id: runID, to: file)
+            let exported = summary.run
+            print("exported run \(exported.id) (\(exported.kind) run of \(exported.experiment), \(exported.status.rawValue); uid \(exported.uid))")
+            print("  \(summary.variants) variants, \(summary.trials) trials, \(summary.latencyRows) latency rows → \(output)")
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Experiments
+import Foundation
+
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Merge the runs of an exported results file into the store; importing twice keeps one copy.",
+        discussion: """
+            Runs are matched by their stable identity (runs.uid), machines by fingerprint. The \
+            file is only read. A file that is not a reportgen store, or comes from a newer \
+            reportgen, is refused (exit 66) and neither file changes.
+            """)
+
+    @Argument(help: "A file written by 'reportgen export' (or another reportgen store).")
+    var file: String
+
+    @Option(help: "The results store to merge into (created if missing).")
+    var db: String = "output/results.sqlite"
+
+    func run() throws {
+        try reportingErrors {
+            let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            // Check the file before opening the store, so a refused file leaves --db untouched.
+            let snapshot = try ResultStore.snapshot(of: URL(fileURLWithPath: file, relativeTo: root).standardizedFileURL)
+            let store = try ResultStore(path: URL(fileURLWithPath: db, relativeTo: root).standardizedFileURL)
+            let outcome = try store.importRuns(from: snapshot)
+            for run in outcome.imported {
+                print("imported run \(run.id): \(run.kind) run of \(run.experiment), \(run.status.rawValue) (uid \(run.uid))")
+            }
+            for run in outcome.alreadyPresent {
+                print("already present as run \(run.id): \(run.kind) run of \(run.experiment) (uid \(run.uid)); left as it was")
+            }
+            let machines = outcome.machinesAdded == 1 ? "1 new machine" : "\(outcome.machinesAdded) new machines"
+            print("\(outcome.imported.count) imported, \(outcome.alreadyPresent.count) already present, \(machines) → \(db)")
+        }
+    }
+}
