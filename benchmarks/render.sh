@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 store=${1:-output/results.sqlite}
-bin=.build/release/reportgen
+bin=${REPORTGEN_BIN:-.build/release/reportgen}
 [ -x "$bin" ] || { echo "build first: swift build -c release" >&2; exit 1; }
 [ -f "$store" ] || { echo "no store at $store: run 'make report' first" >&2; exit 1; }
 work=$(mktemp -d)
@@ -29,10 +29,13 @@ echo "store: $(samples "$work/x1.sqlite")"
 echo "render, full default run: median $(time_render "$work/x1.sqlite" 7) ms (7 runs)"
 
 cp "$store" "$work/x10.sqlite"
+# Rebuilt in (trial, latency) order, as a run writes its samples.
 sqlite3 "$work/x10.sqlite" <<'SQL'
-WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 9)
-INSERT INTO latency_samples (trial_id, latency_us, count)
-SELECT s.trial_id, s.latency_us + k.n * 7919, s.count FROM latency_samples s, k;
+CREATE TEMP TABLE x AS
+WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n < 9)
+SELECT s.trial_id, s.latency_us * 10 + k.n AS latency_us, s.count FROM latency_samples s, k;
+DELETE FROM latency_samples;
+INSERT INTO latency_samples (trial_id, latency_us, count) SELECT * FROM x ORDER BY trial_id, latency_us;
 SQL
 echo "store x10: $(samples "$work/x10.sqlite")"
 echo "render, 10x samples: median $(time_render "$work/x10.sqlite" 5) ms (5 runs)"

@@ -65,12 +65,14 @@ extension ResultStore {
             var index: [Int64: Int] = [:]
             for (offset, trial) in trials.enumerated() { index[trial.id] = offset }
 
-            // One pass per sample table, ordered so each trial's rows arrive contiguous.
+            // One pass per sample table. No ORDER BY on the samples: sorting millions of rows
+            // in a temp b-tree was most of a render; a trial's rows come back in insertion
+            // order (ascending latency as recorded), and the statistics sort what is not.
             let latency = try database.prepare(
                 """
                 SELECT s.trial_id, s.latency_us, s.count FROM latency_samples s
                 JOIN trials t ON t.id = s.trial_id JOIN variants v ON v.id = t.variant_id
-                WHERE v.run_id = ? ORDER BY s.trial_id, s.latency_us
+                WHERE v.run_id = ?
                 """)
             try latency.bind(id, at: 1)
             while try latency.step() {
