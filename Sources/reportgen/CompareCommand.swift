@@ -49,13 +49,9 @@ struct CompareCommand: ParsableCommand {
         try reportingErrors {
             let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             let definition = try DefinitionLoader.load(experiment: experiment, projectRoot: root)
-            let storeURL = URL(fileURLWithPath: db, relativeTo: root).standardizedFileURL
-            guard FileManager.default.fileExists(atPath: storeURL.path) else {
-                throw ReportgenError(
-                    .badArgument, "there is no results store at \(db)",
-                    hint: "measure first with 'reportgen run', or pass --db the store that holds the run to compare")
-            }
-            let store = try ResultStore(path: storeURL)
+            let store = try existingStore(
+                db, root: root,
+                hint: "measure first with 'reportgen run', or pass --db the store that holds the run to compare")
             // Kept alive until the comparison is written: it owns the copy a file baseline is read from.
             var snapshot: StoreSnapshot?
             let baselineSide: ComparisonSide

@@ -36,3 +36,12 @@ func reportingErrors(_ body: () throws -> Void) throws {
         throw exitCode(for: error)
     }
 }
+
+/// Opens a results store that must already exist (commands that read runs never create one).
+func existingStore(_ db: String, root: URL, hint: String) throws -> ResultStore {
+    let url = URL(fileURLWithPath: db, relativeTo: root).standardizedFileURL
+    guard FileManager.default.fileExists(atPath: url.path) else {
+        throw ReportgenError(.badArgument, "there is no results store at \(db)", hint: hint)
+    }
+    return try ResultStore(path: url)
+}

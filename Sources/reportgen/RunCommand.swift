@@ -57,13 +57,7 @@ struct RenderCommand: ParsableCommand {
         try reportingErrors {
             let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             let definition = try DefinitionLoader.load(experiment: experiment, projectRoot: root)
-            let path = URL(fileURLWithPath: db, relativeTo: root).standardizedFileURL
-            guard FileManager.default.fileExists(atPath: path.path) else {
-                throw ReportgenError(
-                    .badArgument, "there is no results store at \(db)",
-                    hint: "measure first with 'reportgen build', or pass --db")
-            }
-            let store = try ResultStore(path: path)
+            let store = try existingStore(db, root: root, hint: "measure first with 'reportgen build', or pass --db")
             let files = try ReportBuilder.render(
                 store: store, runID: runID, experiment: definition,
                 outputRoot: URL(fileURLWithPath: output, relativeTo: root).standardizedFileURL)

@@ -1,3 +1,4 @@
+import Experiments
 import Foundation
 
 /// The percentile bootstrap for the ratio of a statistic between two runs: whole trials are
@@ -70,23 +71,5 @@ public struct Bootstrap: Sendable {
         let high = min(low + 1, sorted.count - 1)
         let fraction = position - Double(low)
         return sorted[low] + (sorted[high] - sorted[low]) * fraction
-    }
-}
-
-/// SplitMix64: a small, fast generator with a fixed output for a seed, so bootstrap
-/// intervals are reproducible on every machine and toolchain.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) {
-        state = seed
-    }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
