@@ -8,6 +8,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(
@@ -33,6 +34,14 @@ let package = Package(
         .target(name: "CSpawn", path: "Sources/CSpawn"),
         .target(name: "Experiments", dependencies: ["CSQLite", "CSpawn"]),
         .target(name: "Report", dependencies: ["Experiments", "CCairo", "CCMark"]),
+        .target(
+            name: "LoadGen",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(name: "loadgen-bench", dependencies: ["LoadGen"]),
         .executableTarget(
             name: "reportgen",
             dependencies: [
@@ -43,5 +52,13 @@ let package = Package(
         ),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Experiments"]),
+        .testTarget(
+            name: "LoadGenTests",
+            dependencies: [
+                "LoadGen",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
     ]
 )

@@ -1,0 +1,106 @@
+/// Failures by kind, as wrk counts them.
+public struct LoadErrors: Sendable, Equatable {
+    /// Connection attempts that failed or timed out (no request was sent on them).
+    public var connect: Int64 = 0
+    /// Requests whose connection closed or failed, or whose response was malformed.
+    public var read: Int64 = 0
+    /// Requests that could not be written.
+    public var write: Int64 = 0
+    /// Responses outside 2xx.
+    public var status: Int64 = 0
+    /// Requests with no complete response within the timeout.
+    public var timeout: Int64 = 0
+
+    public init() {}
+
+    public var total: Int64 { connect + read + write + status + timeout }
+}
+
+/// Everything a load run measured: every request, and wrk's summary derived from them.
+///
+/// Invariants (by construction, all derived from `samples`):
+/// - `requests == samples.count` and the histogram's counts sum to it;
+/// - `bytes` is the sum of `samples[i].bytes`;
+/// - `errors.read`, `.write`, `.timeout` count samples with status `readFailed`,
+///   `writeFailed`, `timedOut`; `errors.status` counts responses outside 2xx;
+/// - every sample started and finished inside the window:
+///   `startUs + latencyUs <= durationUs`; samples are sorted by `startUs`, then connection.
+public struct LoadResult: Sendable {
+    /// The measured window in µs (the plan's duration).
+    public var durationUs: Int64
+    /// Samples: every request started and finished in the window, failures included.
+    public var requests: Int64
+    /// Requests that got a response (any status): wrk's `requests`.
+    public var responses: Int64
+    public var bytes: Int64
+    public var errors: LoadErrors
+    /// Requests still waiting for their response when the window closed (not samples).
+    public var inFlightAtEnd: Int64
+    /// Connections opened after the first one of each slot: after a timeout, a failure or
+    /// a `Connection: close`.
+    public var reconnects: Int64
+    public var samples: ContiguousArray<RequestSample>
+
+    init(durationUs: Int64, connectErrors: Int64, inFlightAtEnd: Int64, reconnects: Int64,
+         samples: ContiguousArray<RequestSample>) {
+        self.durationUs = durationUs
+        self.inFlightAtEnd = inFlightAtEnd
+        self.reconnects = reconnects
+        self.samples = samples
+        var errors = LoadErrors()
+        errors.connect = connectErrors
+        var bytes: Int64 = 0
+        var responses: Int64 = 0
+        for sample in samples {
+            bytes &+= Int64(sample.bytes)
+            switch sample.status {
+            case RequestSample.timedOut: errors.timeout += 1
+            case RequestSample.readFailed: errors.read += 1
+            case RequestSample.writeFailed: errors.write += 1
+            case 200...299: responses += 1
+            default:
+                responses += 1
+                errors.status += 1
+            }
+        }
+        self.requests = Int64(samples.count)
+        self.responses = responses
+        self.bytes = bytes
+        self.errors = errors
+    }
+
+    /// Requests per second over the window.
+    public var requestsPerSecond: Double {
+        durationUs > 0 ? Double(requests) * 1e6 / Double(durationUs) : 0
+    }
+
+    /// The latency distribution of every sample, failures included, as (µs, count) rows
+    /// in increasing latency; the counts sum to `requests`.
+    public func histogram() -> [(latencyUs: Int64, count: Int64)] {
+        let latencies = sortedLatencies()
+        var rows: [(latencyUs: Int64, count: Int64)] = []
+        var index = 0
+        while index < latencies.count {
+            let value = latencies[index]
+            var end = index + 1
+            while end < latencies.count && latencies[end] == value { end += 1 }
+            rows.append((Int64(value), Int64(end - index)))
+            index = end
+        }
+        return rows
+    }
+
+    /// The latency at percentile `p` (0…100) over every sample, nearest rank; nil when empty.
+    public func latencyPercentile(_ p: Double) -> Int64? {
+        guard !samples.isEmpty else { return nil }
+        let latencies = sortedLatencies()
+        let rank = Int((p / 100 * Double(latencies.count)).rounded(.up))
+        return Int64(latencies[min(max(rank, 1), latencies.count) - 1])
+    }
+
+    private func sortedLatencies() -> ContiguousArray<UInt32> {
+        var latencies = ContiguousArray(samples.lazy.map(\.latencyUs))
+        RadixSort.sort(&latencies, keyBits: 32) { UInt64($0) }
+        return latencies
+    }
+}
