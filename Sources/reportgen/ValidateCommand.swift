@@ -68,6 +68,11 @@ struct ListCommand: ParsableCommand {
             }
             print("\nMachines:")
             for (id, machine) in machines.sorted(by: { $0.key < $1.key }) {
+                // A published baseline's machine has no measured facts, only its description.
+                guard machine.cpuCores > 0 else {
+                    print("  \(id): \(machine.hostname): \(machine.cpuModel)")
+                    continue
+                }
                 let gib = Double(machine.memoryBytes) / Double(1 << 30)
                 print("  \(id): \(machine.hostname): \(machine.cpuModel), \(machine.cpuCores) cores, \(String(format: "%.1f", gib)) GiB, \(machine.kernel), \(machine.os)")
             }
