@@ -77,7 +77,7 @@ extension ResultStore {
             try latency.bind(id, at: 1)
             while try latency.step() {
                 if let offset = index[latency.int64(at: 0)] {
-                    trials[offset].latency.append(LatencyBucket(latencyUs: latency.int64(at: 1), count: latency.int64(at: 2)))
+                    trials[offset].record.latency.append(LatencyBucket(latencyUs: latency.int64(at: 1), count: latency.int64(at: 2)))
                 }
             }
             let percentiles = try database.prepare(
@@ -89,7 +89,7 @@ extension ResultStore {
             try percentiles.bind(id, at: 1)
             while try percentiles.step() {
                 if let offset = index[percentiles.int64(at: 0)] {
-                    trials[offset].generatorPercentiles[percentiles.double(at: 1)] = percentiles.double(at: 2)
+                    trials[offset].record.generatorPercentiles[percentiles.double(at: 1)] = percentiles.double(at: 2)
                     trials[offset].generatorPercentileNote = percentiles.string(at: 3)
                 }
             }
@@ -102,7 +102,7 @@ extension ResultStore {
             try resources.bind(id, at: 1)
             while try resources.step() {
                 if let offset = index[resources.int64(at: 0)] {
-                    trials[offset].resources.append(ResourceSample(
+                    trials[offset].record.resources.append(ResourceSample(
                         tMs: resources.int64(at: 1), role: resources.string(at: 2) ?? "",
                         cpuUserMs: resources.int64(at: 3), cpuSystemMs: resources.int64(at: 4),
                         rssBytes: resources.int64(at: 5)))

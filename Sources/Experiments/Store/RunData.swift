@@ -21,39 +21,20 @@ public struct RunData: Sendable {
     }
 }
 
-/// A stored trial with its raw latency distribution, the generator's own percentiles and
-/// its resource samples.
+/// A stored trial: the record written when it finished, with its row id and the note the
+/// store keeps beside the generator's percentiles. Reads and writes of the record's fields
+/// go straight through (`trial.requests`, `trial.latency`).
+@dynamicMemberLookup
 public struct StoredTrial: Sendable {
     public var id: Int64
-    public var variantID: Int64
-    public var trialIndex: Int
-    public var runOrder: Int
-    public var status: TrialStatus
-    public var startedAt: Date
-    public var endedAt: Date
-    public var durationUs: Int64
-    public var requests: Int64
-    public var bytes: Int64
-    public var errorsConnect: Int64
-    public var errorsRead: Int64
-    public var errorsWrite: Int64
-    public var errorsStatus: Int64
-    public var errorsTimeout: Int64
-    public var commandLine: String
-    public var serverCommandLine: String
-    public var failure: String?
-    public var logTail: String?
-    public var runnerCPUUs: Int64
-    public var loadAverage: Double?
-    public var memoryAvailableBytes: Int64?
-    /// Started while the machine was busy (load average above the core count).
-    public var busy: Bool = false
-    /// Raw distribution, ascending by latency.
-    public var latency: [LatencyBucket]
-    public var generatorPercentiles: [Double: Double]
+    /// The trial as recorded; its latency distribution is raw, ascending by latency.
+    public var record: TrialRecord
     public var generatorPercentileNote: String?
-    /// By time, then role.
-    public var resources: [ResourceSample]
+
+    public subscript<Value>(dynamicMember path: WritableKeyPath<TrialRecord, Value>) -> Value {
+        get { record[keyPath: path] }
+        set { record[keyPath: path] = newValue }
+    }
 
     public init(
         id: Int64, variantID: Int64, trialIndex: Int, runOrder: Int, status: TrialStatus,
@@ -64,32 +45,16 @@ public struct StoredTrial: Sendable {
         latency: [LatencyBucket], generatorPercentiles: [Double: Double],
         generatorPercentileNote: String?, resources: [ResourceSample], busy: Bool = false
     ) {
-        self.busy = busy
         self.id = id
-        self.variantID = variantID
-        self.trialIndex = trialIndex
-        self.runOrder = runOrder
-        self.status = status
-        self.startedAt = startedAt
-        self.endedAt = endedAt
-        self.durationUs = durationUs
-        self.requests = requests
-        self.bytes = bytes
-        self.errorsConnect = errorsConnect
-        self.errorsRead = errorsRead
-        self.errorsWrite = errorsWrite
-        self.errorsStatus = errorsStatus
-        self.errorsTimeout = errorsTimeout
-        self.commandLine = commandLine
-        self.serverCommandLine = serverCommandLine
-        self.failure = failure
-        self.logTail = logTail
-        self.runnerCPUUs = runnerCPUUs
-        self.loadAverage = loadAverage
-        self.memoryAvailableBytes = memoryAvailableBytes
-        self.latency = latency
-        self.generatorPercentiles = generatorPercentiles
         self.generatorPercentileNote = generatorPercentileNote
-        self.resources = resources
+        record = TrialRecord(
+            variantID: variantID, trialIndex: trialIndex, runOrder: runOrder, status: status,
+            startedAt: startedAt, endedAt: endedAt, durationUs: durationUs, requests: requests,
+            bytes: bytes, errorsConnect: errorsConnect, errorsRead: errorsRead,
+            errorsWrite: errorsWrite, errorsStatus: errorsStatus, errorsTimeout: errorsTimeout,
+            commandLine: commandLine, serverCommandLine: serverCommandLine, failure: failure,
+            logTail: logTail, runnerCPUUs: runnerCPUUs, loadAverage: loadAverage,
+            memoryAvailableBytes: memoryAvailableBytes, latency: latency,
+            generatorPercentiles: generatorPercentiles, resources: resources, busy: busy)
     }
 }
