@@ -1,3 +1,5 @@
+import Foundation
+import Synchronization
 import Testing
 
 @testable import LoadGen
@@ -140,16 +142,25 @@ struct HTTPLoadGeneratorTests {
     }
 
     @Test("cancel() ends a run long before its window closes")
-    func cancel() async throws {
+    func cancel() throws {
         let server = try TestServer(.fixed())
         defer { server.shutdown() }
         let generator = HTTPLoadGenerator(plan: LoadPlan(
             port: server.port, connections: 2, threads: 1, duration: .seconds(60)))
         let started = ContinuousClock.now
-        let run = Task.detached { Result { try generator.run() } }
-        try await Task.sleep(for: .milliseconds(300))
+        // run() blocks its thread: give it a thread of its own. On the 2-thread cooperative
+        // pool, busy with other suites, a detached task's wake-ups waited ~10 s for a thread.
+        let outcomeBox = Mutex<Result<LoadResult, any Error>?>(nil)
+        let finished = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            let result = Result { try generator.run() }
+            outcomeBox.withLock { $0 = result }
+            finished.signal()
+        }
+        usleep(300_000)
         generator.cancel()
-        let outcome = await run.value
+        finished.wait()
+        let outcome = try #require(outcomeBox.withLock { $0 })
         #expect(ContinuousClock.now - started < .seconds(10))
         #expect(throws: LoadGenError(.cancelled, "the load run was cancelled before its window closed")) {
             try outcome.get()
