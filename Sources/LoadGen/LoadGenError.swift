@@ -7,6 +7,8 @@ public struct LoadGenError: Error, Sendable, Equatable, CustomStringConvertible 
         case resolve
         /// `HTTPLoadGenerator.cancel()` ended the run before its window closed.
         case cancelled
+        /// A sample file could not be written or read back.
+        case badFile
     }
 
     public var code: Code

@@ -90,12 +90,22 @@ public struct LoadResult: Sendable {
         return rows
     }
 
+    /// Latencies at each of `percentiles` (0…100) over every sample, nearest rank, from one
+    /// sort; empty when there are no samples.
+    public func latencyPercentiles(_ percentiles: [Double]) -> [Double: Int64] {
+        guard !samples.isEmpty else { return [:] }
+        let latencies = sortedLatencies()
+        var result: [Double: Int64] = [:]
+        for p in percentiles {
+            let rank = Int((p / 100 * Double(latencies.count)).rounded(.up))
+            result[p] = Int64(latencies[min(max(rank, 1), latencies.count) - 1])
+        }
+        return result
+    }
+
     /// The latency at percentile `p` (0…100) over every sample, nearest rank; nil when empty.
     public func latencyPercentile(_ p: Double) -> Int64? {
-        guard !samples.isEmpty else { return nil }
-        let latencies = sortedLatencies()
-        let rank = Int((p / 100 * Double(latencies.count)).rounded(.up))
-        return Int64(latencies[min(max(rank, 1), latencies.count) - 1])
+        latencyPercentiles([p])[p]
     }
 
     private func sortedLatencies() -> ContiguousArray<UInt32> {
