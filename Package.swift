@@ -32,7 +32,7 @@ let package = Package(
         // fork/exec in C: a new process group and a parent-death signal must be set
         // between fork and exec, which posix_spawn and Foundation.Process cannot do.
         .target(name: "CSpawn", path: "Sources/CSpawn"),
-        .target(name: "Experiments", dependencies: ["CSQLite", "CSpawn"]),
+        .target(name: "Experiments", dependencies: ["CSQLite", "CSpawn", "LoadGen"]),
         .target(name: "Report", dependencies: ["Experiments", "CCairo", "CCMark"]),
         .target(
             name: "LoadGen",
@@ -47,10 +47,11 @@ let package = Package(
             dependencies: [
                 "Experiments",
                 "Report",
+                "LoadGen",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "LoadGen"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Experiments"]),
         .testTarget(
             name: "LoadGenTests",

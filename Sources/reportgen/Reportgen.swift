@@ -17,7 +17,7 @@ struct Reportgen: ParsableCommand {
         version: ReportgenVersion.current,
         subcommands: [
             BuildCommand.self, RunCommand.self, RenderCommand.self, CompareCommand.self, ExportCommand.self,
-            ImportCommand.self, ValidateCommand.self, ListCommand.self, DoctorCommand.self,
+            ImportCommand.self, ValidateCommand.self, ListCommand.self, DoctorCommand.self, LoadCommand.self, CalibrateCommand.self,
         ]
     )
 }

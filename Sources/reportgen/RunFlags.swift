@@ -13,7 +13,7 @@ struct RunFlags: ParsableArguments {
     @Option(help: "Trials per variant (overrides the definition).")
     var trials: Int?
 
-    @Option(help: "Measured window per trial, e.g. 20s (wrk takes whole seconds).")
+    @Option(help: "Measured window per trial, e.g. 20s (wrk takes whole seconds; builtin any length).")
     var duration: String?
 
     @Option(help: "Discarded warm-up before each window, e.g. 2s; 0s for none.")
@@ -24,6 +24,12 @@ struct RunFlags: ParsableArguments {
 
     @Option(help: "Only these variants, comma-separated, e.g. aiohttp,flask:10.")
     var variants: String?
+
+    @Option(help: "Load generator: wrk, or builtin (keeps every request; see 'reportgen load').")
+    var generator: String?
+
+    @Option(help: "Open loop at this many requests/s over all connections (builtin only), like wrk2 -R.")
+    var rate: Double?
 
     @Flag(help: "Start a new run even if one with the same definition exists.")
     var rerun = false
@@ -59,6 +65,8 @@ struct RunFlags: ParsableArguments {
         overrides.duration = duration.flatMap(RunOverrides.parseDuration)
         overrides.warmup = warmup.flatMap(RunOverrides.parseDuration)
         overrides.connections = connections
+        overrides.generator = generator
+        overrides.rate = rate
         overrides.variants = variants.map {
             $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }

@@ -357,6 +357,25 @@ extension DefinitionTests {
             #expect(error.hint == hint)
         }
 
+        @Test func rateNeedsTheBuiltinGenerator() throws {
+            let text = example(replacing: "generator = \"wrk\"", with: "generator = \"wrk\"\nrate = 500")
+            let error = try #require(try loadError(text))
+            #expect(error.location?.keyPath == "load.rate")
+            #expect(error.location?.line == line(of: "rate = 500", in: text))
+            #expect(error.hint?.contains("generator = \"builtin\"") == true)
+            let builtin = try load(example(replacing: "generator = \"wrk\"", with: "generator = \"builtin\"\nrate = 500"))
+            #expect(builtin.load.rate == 500)
+            #expect(builtin.load.generator == "builtin")
+        }
+
+        @Test(arguments: ["rate = 0", "rate = -3.5", "rate = \"fast\""])
+        func badRates(entry: String) throws {
+            let text = example(replacing: "generator = \"wrk\"", with: "generator = \"builtin\"\n\(entry)")
+            let error = try #require(try loadError(text))
+            #expect(error.code == .badDefinition)
+            #expect(error.location?.keyPath == "load.rate")
+        }
+
         @Test func zeroWarmupIsAllowed() throws {
             let definition = try load(example(replacing: "warmup = \"5s\"", with: "warmup = \"0s\""))
             #expect(definition.load.warmup == .zero)
@@ -515,10 +534,44 @@ extension DefinitionTests {
             #expect(RunOverrides().canonicalJSON == #"{"quick":false}"#)
         }
 
+        @Test func generatorAndRateSwitchToAnOpenLoop() throws {
+            let result = try definition().applying(RunOverrides(generator: "builtin", rate: 2500))
+            #expect(result.load.generator == "builtin")
+            #expect(result.load.rate == 2500)
+            let overrides = RunOverrides(generator: "builtin", rate: 2500)
+            #expect(overrides.canonicalJSON == #"{"generator":"builtin","quick":false,"rate":2500.0}"#)
+        }
+
+        @Test func rateWithoutTheBuiltinGeneratorSaysHowToFixIt() throws {
+            let error = try #require(throws: ReportgenError.self) {
+                try definition().applying(RunOverrides(rate: 1000))
+            }
+            #expect(error.code == .badArgument)
+            #expect(error.message == "--rate asks for an open loop, which only the built-in generator runs")
+            #expect(error.hint == "add --generator builtin")
+        }
+
+        @Test func unknownGeneratorSuggestsTheNearest() throws {
+            let error = try #require(throws: ReportgenError.self) {
+                try definition().applying(RunOverrides(generator: "bultin"))
+            }
+            #expect(error.code == .badArgument)
+            #expect(error.hint == "did you mean 'builtin'? use --generator wrk or --generator builtin")
+        }
+
+        @Test func wrkNeedsWholeSecondsButBuiltinDoesNot() throws {
+            let wrk = try definition().applying(RunOverrides(duration: .milliseconds(2500)))
+            let error = try #require(throws: ReportgenError.self) { try LoadCheck.validate(wrk) }
+            #expect(error.code == .badDefinition)
+            #expect(error.location?.keyPath == "load.duration")
+            let builtin = try definition().applying(RunOverrides(duration: .milliseconds(2500), generator: "builtin"))
+            try LoadCheck.validate(builtin)
+        }
+
         @Test func codableRoundTrip() throws {
             let overrides = RunOverrides(
                 quick: true, trials: 2, duration: .milliseconds(1500), warmup: .seconds(1), connections: 10,
-                variants: ["aiohttp"])
+                variants: ["aiohttp"], generator: "builtin", rate: 12.5)
             let data = try JSONEncoder().encode(overrides)
             #expect(try JSONDecoder().decode(RunOverrides.self, from: data) == overrides)
         }

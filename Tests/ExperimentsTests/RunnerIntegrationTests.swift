@@ -32,7 +32,8 @@ struct RealServers {
         ChildRegistry.shared.live.compactMap { pid -> String? in
             let bytes = ProcessTable.readSmallFile("/proc/\(pid)/cmdline") ?? []
             let text = String(decoding: bytes.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
-            return ["nginx", "gunicorn", "wrk"].contains(where: text.contains) ? text : nil
+            let loadCommand = text.contains("reportgen") && text.contains(" load ")
+            return loadCommand || ["nginx", "gunicorn", "wrk"].contains(where: text.contains) ? text : nil
         }
     }
 }
@@ -115,6 +116,119 @@ struct RunnerIntegrationTests {
         let second = try again.run()
         #expect(second.alreadyComplete)
         #expect(second.runID == outcome.runID)
+    }
+
+    @Test("the built-in generator stores every request, and its distribution sums to exactly that many")
+    func builtinGeneratorRun() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-it-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var overrides = RunIntegrationDefaults.short
+        overrides.variants = ["aiohttp", "flask:meinheld"]
+        overrides.generator = "builtin"
+        // Not whole seconds: only wrk needs them.
+        overrides.duration = .milliseconds(2500)
+        let (runner, store) = try makeRunner(db: folder.appendingPathComponent("results.sqlite"), overrides: overrides)
+        let outcome = try runner.run()
+        #expect(outcome.trialsRun == 2)
+        #expect(outcome.trialsFailed == 0)
+
+        struct Row {
+            var requests, durationUs, stored, distributed, lastEnd, connections: Int64
+            var command: String
+        }
+        let rows = try store.database.rows("""
+            SELECT t.requests, t.duration_us,
+                   (SELECT COUNT(*) FROM requests r WHERE r.trial_id = t.id),
+                   (SELECT SUM(count) FROM latency_samples s WHERE s.trial_id = t.id),
+                   (SELECT MAX(start_us + latency_us) FROM requests r WHERE r.trial_id = t.id),
+                   (SELECT COUNT(DISTINCT connection) FROM requests r WHERE r.trial_id = t.id),
+                   t.command_line
+            FROM trials t
+            """) { row in
+            Row(requests: row.int64(at: 0), durationUs: row.int64(at: 1), stored: row.int64(at: 2),
+                distributed: row.int64(at: 3), lastEnd: row.int64(at: 4), connections: row.int64(at: 5),
+                command: row.string(at: 6) ?? "")
+        }
+        #expect(rows.count == 2)
+        for row in rows {
+            #expect(row.requests > 100, "2.5 s against a local server serves far more than 100 requests")
+            #expect(row.stored == row.requests, "every request is stored")
+            #expect(row.distributed == row.requests, "the distribution is derived from every request")
+            #expect(row.durationUs == 2_500_000)
+            #expect(row.lastEnd <= row.durationUs, "only requests that finished inside the window count")
+            #expect(row.connections == 50, "all 50 connections carried requests")
+            #expect(row.command.contains("reportgen load --connections 50 --threads"))
+            #expect(row.command.contains("--duration 2500ms"))
+        }
+        let note = try store.database.firstRow("SELECT DISTINCT note FROM generator_percentiles") { $0.string(at: 0) } ?? nil
+        #expect(note == "reportgen load, every request, closed loop")
+
+        // Reading the run back gives throughput over time from the stored requests.
+        let data = try store.loadRun(id: outcome.runID)
+        for trial in data.trials {
+            let bins = try #require(trial.throughput)
+            #expect(bins.count == 25)
+            #expect(bins.reduce(0, +) == trial.requests - trial.errorsRead - trial.errorsWrite - trial.errorsTimeout)
+        }
+        // The generator ran as its own process, sampled like wrk.
+        let roles = try store.database.rows("SELECT DISTINCT role FROM resource_samples ORDER BY role") { $0.string(at: 0) }
+        #expect(roles == ["app", "loadgen", "upstream"])
+        #expect(RealServers.serversLeft().isEmpty)
+    }
+
+    @Test("an open-loop run at a fixed rate sends the scheduled number of requests, ± 1%")
+    func builtinOpenLoop() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-it-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var overrides = RunIntegrationDefaults.short
+        overrides.variants = ["aiohttp"]
+        overrides.generator = "builtin"
+        overrides.rate = 400
+        let (runner, store) = try makeRunner(db: folder.appendingPathComponent("results.sqlite"), overrides: overrides)
+        let outcome = try runner.run()
+        #expect(outcome.trialsFailed == 0)
+        let counts = try store.database.firstRow(
+            "SELECT t.requests, (SELECT COUNT(*) FROM requests), t.command_line FROM trials t"
+        ) { ($0.int64(at: 0), $0.int64(at: 1), $0.string(at: 2) ?? "") }
+        let (requests, stored, command) = try #require(counts)
+        // 400 requests/s for 2 s: 800 scheduled; a few may still be in flight at the end.
+        #expect(abs(Double(requests) - 800) <= 8)
+        #expect(stored == requests)
+        #expect(command.contains("--rate 400"))
+        let note = try store.database.firstRow("SELECT DISTINCT note FROM generator_percentiles") { $0.string(at: 0) } ?? nil
+        #expect(note?.contains("open loop") == true)
+        #expect(RealServers.serversLeft().isEmpty)
+    }
+
+    @Test("an interrupt during a built-in window stores nothing and leaves no generator running")
+    func builtinInterrupted() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-it-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let interrupt = Interrupt()
+        var overrides = RunIntegrationDefaults.short
+        overrides.variants = ["aiohttp"]
+        overrides.generator = "builtin"
+        overrides.duration = .seconds(20)
+        let definition = try DefinitionLoader.load(experiment: "aiohttp-vs-flask", projectRoot: Self.projectRoot)
+            .applying(overrides)
+        let store = try ResultStore(path: folder.appendingPathComponent("results.sqlite"))
+        let runner = ExperimentRunner(
+            definition: definition, overrides: overrides, store: store,
+            projectRoot: Self.projectRoot, interrupt: interrupt
+        ) { event in
+            if case .trialPhase(_, "measuring", _) = event {
+                Thread.detachNewThread {
+                    usleep(500_000)
+                    interrupt.request()
+                }
+            }
+        }
+        let began = ContinuousClock.now
+        #expect(throws: ReportgenError.self) { try runner.run() }
+        #expect(ContinuousClock.now - began < .seconds(15), "the 20 s window was abandoned, not waited out")
+        #expect(RealServers.serversLeft().isEmpty)
+        let stored = try store.database.firstRow("SELECT COUNT(*) FROM trials") { $0.int64(at: 0) }
+        #expect(stored == 0)
     }
 
     @Test("an interrupted run keeps its finished trials and the next run continues it")

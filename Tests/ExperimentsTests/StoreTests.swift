@@ -1,4 +1,5 @@
 import Foundation
+import LoadGen
 import Testing
 
 @testable import Experiments
@@ -93,6 +94,44 @@ struct StoreTests {
             #expect(try scalar(url, "SELECT count(*) FROM generator_percentiles WHERE note LIKE 'wrk,%'") == 4 * 3)
             #expect(try scalar(url, "SELECT count(*) FROM resource_samples") == 4 * 2)
             #expect(try scalar(url, "SELECT count(*) FROM trials WHERE failure IS NULL AND load_average = 1.5") == 4)
+        }
+    }
+
+    @Test("a built-in trial stores every request, and reads back as throughput per 100 ms")
+    func requestLogRoundTrip() throws {
+        try withTemporaryStore { store, url in
+            let machineID = try store.machineID(for: machine())
+            let (run, variants) = try store.createRun(
+                newRun(machineID: machineID), variants: [NewVariant(name: "aiohttp", position: 0, configJSON: "{}")])
+            // 3 requests per 100 ms over 1 s, a stall from 400 to 600 ms, one timeout.
+            var log = ContiguousArray<RequestSample>()
+            for bin in 0..<10 where bin != 4 && bin != 5 {
+                for slot in 0..<3 {
+                    log.append(RequestSample(
+                        startUs: UInt32(bin * 100_000 + slot * 20_000), latencyUs: 5_000, bytes: 250,
+                        status: 200, connection: UInt16(slot)))
+                }
+            }
+            log.append(RequestSample(startUs: 400_000, latencyUs: 150_000, bytes: 0, status: RequestSample.timedOut, connection: 3))
+            var record = trial(variantID: variants[0].id, index: 0)
+            record.durationUs = 1_000_000
+            record.requests = Int64(log.count)
+            record.errorsTimeout = 1
+            record.latency = [LatencyBucket(latencyUs: 5_000, count: 24), LatencyBucket(latencyUs: 150_000, count: 1)]
+            record.requestLog = log
+            record.commandLine = "/opt/reportgen load --connections 4 --threads 1 --duration 1s --timeout 10s --samples /tmp/t.samples http://127.0.0.1:1/"
+            try store.recordTrial(record)
+
+            #expect(try scalar(url, "SELECT count(*) FROM requests") == 25)
+            #expect(try scalar(url, "SELECT SUM(count) FROM latency_samples") == 25)
+            #expect(try scalar(url, "SELECT count(*) FROM requests WHERE status = 0 AND connection = 3 AND latency_us = 150000") == 1)
+            #expect(try scalar(url, "SELECT count(*) FROM generator_percentiles WHERE note = 'reportgen load, every request, closed loop'") == 3)
+            let data = try store.loadRun(id: run.id)
+            #expect(data.trials[0].throughput == [3, 3, 3, 3, 0, 0, 3, 3, 3, 3])
+
+            // A wrk trial keeps no requests and has no throughput series.
+            try store.recordTrial(trial(variantID: variants[0].id, index: 1))
+            #expect(try store.loadRun(id: run.id).trials[1].throughput == nil)
         }
     }
 

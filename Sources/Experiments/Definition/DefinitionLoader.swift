@@ -135,7 +135,7 @@ public enum DefinitionLoader {
             "load", header: "[load]",
             example: "[load]\npath = \"/\"\nconnections = 100\nthreads = 4\nduration = \"20s\"\ntimeout = \"10s\"")
         try section.rejectUnknownKeys(allowed: DefinitionSchema.load)
-        let generator = try section.choice("generator", allowed: ["wrk", "builtin"], default: "wrk")
+        let generator = try section.choice("generator", allowed: RunOverrides.generators, default: "wrk")
         let path = try section.requiredString("path", example: "\"/\"")
         guard path.hasPrefix("/") else {
             throw section.failure(
@@ -148,11 +148,17 @@ public enum DefinitionLoader {
                 "threads", "threads (\(threads)) must not exceed connections (\(connections))",
                 hint: "each load thread needs at least one connection")
         }
+        let rate = try section.positiveNumber("rate", example: "5000")
+        if rate != nil && generator != "builtin" {
+            throw section.failure(
+                "rate", "an open-loop rate needs the built-in generator; wrk only runs a closed loop",
+                hint: "add generator = \"builtin\" to [load], or remove rate for wrk's closed loop")
+        }
         return LoadSettings(
             generator: generator, path: path, connections: connections, threads: threads,
             duration: try section.requiredDuration("duration", allowZero: false, example: "\"20s\""),
             timeout: try section.requiredDuration("timeout", allowZero: false, example: "\"10s\""),
-            warmup: try section.duration("warmup", allowZero: true) ?? .zero)
+            warmup: try section.duration("warmup", allowZero: true) ?? .zero, rate: rate)
     }
 
     /// How messages name a path: relative to the working directory when inside it.

@@ -3,7 +3,7 @@ enum DefinitionSchema {
     static let topLevel = ["title", "trials", "upstream", "app", "load", "variants"]
     static let upstream = ["server", "root", "workers"]
     static let app = ["server", "module", "workers", "requirements", "worker_class", "threads", "env"]
-    static let load = ["generator", "path", "connections", "threads", "duration", "timeout", "warmup"]
+    static let load = ["generator", "path", "connections", "threads", "duration", "timeout", "warmup", "rate"]
     static let variant = ["name", "module", "worker_class", "workers", "threads", "env"]
 
     /// Section headers with their keys, in the order a hint should name them.

@@ -88,6 +88,21 @@ struct DefinitionSection {
         return number
     }
 
+    /// A positive, finite number written as an integer or a float (e.g. a rate); nil when absent.
+    func positiveNumber(_ key: String, example: String) throws -> Double? {
+        guard let value = value(key) else { return nil }
+        let number: Double
+        switch value.kind {
+        case .integer(let whole): number = Double(whole)
+        case .float(let real): number = real
+        default: throw typeMismatch(key, expected: "a number", found: value, hint: "e.g. \(key) = \(example)")
+        }
+        guard number > 0, number.isFinite else {
+            throw failure(key, "must be a positive number, found \(number)", hint: "e.g. \(key) = \(example)")
+        }
+        return number
+    }
+
     /// A string that must be one of `allowed`.
     func choice(_ key: String, allowed: [String], default fallback: String) throws -> String {
         guard let text = try string(key) else { return fallback }

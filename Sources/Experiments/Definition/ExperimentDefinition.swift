@@ -69,7 +69,7 @@ public struct AppSettings: Sendable, Equatable {
 
 /// `[load]`: how the load generator drives each variant.
 public struct LoadSettings: Sendable, Equatable {
-    /// "wrk" (or, later, "builtin").
+    /// "wrk", or "builtin" (reportgen's own generator, which keeps every request).
     public var generator: String
     /// Route requested on the app, starting with "/".
     public var path: String
@@ -81,11 +81,15 @@ public struct LoadSettings: Sendable, Equatable {
     public var timeout: Duration
     /// Discarded warm-up under load before the measured window; zero for none.
     public var warmup: Duration
+    /// Requests per second over all connections for an open loop (built-in generator only);
+    /// nil for a closed loop, where each connection sends its next request on each response.
+    public var rate: Double?
 
     public init(
         generator: String, path: String, connections: Int, threads: Int,
-        duration: Duration, timeout: Duration, warmup: Duration
+        duration: Duration, timeout: Duration, warmup: Duration, rate: Double? = nil
     ) {
+        self.rate = rate
         self.generator = generator
         self.path = path
         self.connections = connections

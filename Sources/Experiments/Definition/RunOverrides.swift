@@ -1,5 +1,6 @@
 /// Command-line changes to a definition for one run (`--quick`, `--trials`, `--duration`,
-/// `--warmup`, `--connections`, `--variants`); nil leaves the definition's value.
+/// `--warmup`, `--connections`, `--variants`, `--generator`, `--rate`); nil leaves the
+/// definition's value.
 public struct RunOverrides: Sendable, Equatable, Codable {
     /// A smoke run: 1 trial, windows of at most 3 s and a warm-up of at most 1 s, unless given.
     public var quick: Bool = false
@@ -13,12 +14,21 @@ public struct RunOverrides: Sendable, Equatable, Codable {
     public var connections: Int?
     /// Names of the variants to run; nil runs them all.
     public var variants: [String]?
+    /// `--generator`: "wrk" or "builtin".
+    public var generator: String?
+    /// `--rate`: requests per second for an open loop (built-in generator only).
+    public var rate: Double?
+
+    /// The load generators a run can use.
+    public static let generators = ["wrk", "builtin"]
 
     /// Overrides with every value given; the defaults change nothing.
     public init(
         quick: Bool = false, trials: Int? = nil, duration: Duration? = nil, warmup: Duration? = nil,
-        connections: Int? = nil, variants: [String]? = nil
+        connections: Int? = nil, variants: [String]? = nil, generator: String? = nil, rate: Double? = nil
     ) {
+        self.generator = generator
+        self.rate = rate
         self.quick = quick
         self.trials = trials
         self.duration = duration
@@ -33,7 +43,7 @@ public struct RunOverrides: Sendable, Equatable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case quick, trials, connections, variants
+        case quick, trials, connections, variants, generator, rate
         case durationMicroseconds = "duration_us"
         case warmupMicroseconds = "warmup_us"
     }
@@ -44,6 +54,8 @@ public struct RunOverrides: Sendable, Equatable, Codable {
         trials = try container.decodeIfPresent(Int.self, forKey: .trials)
         connections = try container.decodeIfPresent(Int.self, forKey: .connections)
         variants = try container.decodeIfPresent([String].self, forKey: .variants)
+        generator = try container.decodeIfPresent(String.self, forKey: .generator)
+        rate = try container.decodeIfPresent(Double.self, forKey: .rate)
         duration = try container.decodeIfPresent(Int64.self, forKey: .durationMicroseconds)
             .map { .microseconds($0) }
         warmup = try container.decodeIfPresent(Int64.self, forKey: .warmupMicroseconds)
@@ -56,6 +68,8 @@ public struct RunOverrides: Sendable, Equatable, Codable {
         try container.encodeIfPresent(trials, forKey: .trials)
         try container.encodeIfPresent(connections, forKey: .connections)
         try container.encodeIfPresent(variants, forKey: .variants)
+        try container.encodeIfPresent(generator, forKey: .generator)
+        try container.encodeIfPresent(rate, forKey: .rate)
         try container.encodeIfPresent(duration?.microseconds, forKey: .durationMicroseconds)
         try container.encodeIfPresent(warmup?.microseconds, forKey: .warmupMicroseconds)
     }
@@ -68,6 +82,8 @@ public struct RunOverrides: Sendable, Equatable, Codable {
         if let connections { fields.append(("connections", String(connections))) }
         if let duration { fields.append(("duration_us", String(duration.microseconds))) }
         if let warmup { fields.append(("warmup_us", String(warmup.microseconds))) }
+        if let generator { fields.append(("generator", generator.quoted)) }
+        if let rate { fields.append(("rate", String(rate))) }
         if let variants {
             let names = Set(variants).sorted().map(\.quoted)
             fields.append(("variants", "[" + names.joined(separator: ",") + "]"))
@@ -117,6 +133,28 @@ extension ExperimentDefinition {
         }
         if let names = o.variants {
             result.variants = try selectVariants(names)
+        }
+        if let generator = o.generator {
+            guard RunOverrides.generators.contains(generator) else {
+                let near = KeySuggestion.nearest(to: generator, in: RunOverrides.generators)
+                    .map { "did you mean '\($0)'? " } ?? ""
+                throw ReportgenError(
+                    .badArgument, "unknown load generator '\(generator)' in --generator",
+                    hint: "\(near)use --generator wrk or --generator builtin")
+            }
+            result.load.generator = generator
+        }
+        if let rate = o.rate {
+            guard rate > 0, rate.isFinite else {
+                throw ReportgenError(.badArgument, "--rate must be a positive number of requests per second, found \(rate)")
+            }
+            result.load.rate = rate
+        }
+        if result.load.rate != nil && result.load.generator != "builtin" {
+            let source = o.rate != nil ? "--rate" : "load.rate in the definition"
+            throw ReportgenError(
+                .badArgument, "\(source) asks for an open loop, which only the built-in generator runs",
+                hint: o.rate != nil ? "add --generator builtin" : "drop --generator wrk, or use a definition without rate")
         }
         return result
     }

@@ -69,6 +69,15 @@ public struct WrkReport: Sendable, Equatable {
 
     /// Requests in the raw histogram.
     public var rawCount: Int64 { rawBuckets.reduce(0) { $0 + $1.count } }
+
+    /// The report as the runner stores it: raw buckets, wrk's corrected percentiles.
+    public var measurement: LoadMeasurement {
+        LoadMeasurement(
+            durationUs: durationUs, requests: requests, bytes: bytes, errorsConnect: errorsConnect,
+            errorsRead: errorsRead, errorsWrite: errorsWrite, errorsStatus: errorsStatus,
+            errorsTimeout: errorsTimeout, latency: rawBuckets, generatorPercentiles: correctedPercentiles,
+            requestLog: nil)
+    }
 }
 
 /// wrk 4's coordinated-omission correction and its inverse.

@@ -42,7 +42,7 @@ public final class ExperimentRunner {
     /// Measures every trial not yet stored, then marks the run complete.
     public func run() throws -> RunOutcome {
         try LoadCheck.validate(definition)
-        try ToolCheck.require(["nginx", "wrk"])
+        try ToolCheck.require(["nginx"] + LoadGenerators.tools(definition.load))
         // A reportgen killed with SIGKILL runs no cleanup: stop what it left before measuring.
         let state = store.path.deletingLastPathComponent().appendingPathComponent(".reportgen")
         let stale = ChildRegistry.stopStale(in: state)
@@ -109,7 +109,7 @@ public final class ExperimentRunner {
             variants: definition.variants.map(\.name), trialsPerVariant: definition.trials,
             seed: run.shuffleSeed)
         let remaining = plan.remaining(excluding: done)
-        let loadgen = try WrkLoadGenerator(folder: work, settings: definition.load)
+        let loadgen = try LoadGenerators.make(definition.load, folder: work)
         var outcome = RunOutcome(
             runID: run.id, alreadyComplete: false, resumed: existing != nil, trialsRun: 0,
             trialsFailed: 0, failedVariants: [])
@@ -161,7 +161,7 @@ public final class ExperimentRunner {
     /// start or dies is a failed trial (data); an interrupt abandons the trial unstored.
     func runTrial(
         _ planned: PlannedTrial, variant: VariantDefinition, variantID: Int64,
-        upstream: NginxUpstream, python: PythonEnvironment, loadgen: WrkLoadGenerator, work: URL
+        upstream: NginxUpstream, python: PythonEnvironment, loadgen: any LoadGenerating, work: URL
     ) throws -> TrialRecord {
         let startedAt = Date()
         let loadAverage = MachineProbe.loadAverage()
@@ -179,8 +179,7 @@ public final class ExperimentRunner {
             variant: variant, port: port, upstreamURL: upstream.url, python: python,
             directory: definition.directory)
         let url = "http://127.0.0.1:\(port)\(definition.load.path)"
-        let measuredCommand = "wrk " + loadgen.arguments(url: url, duration: definition.load.duration)
-            .map(shellQuoted).joined(separator: " ")
+        let measuredCommand = loadgen.commandLine(url: url, duration: definition.load.duration, label: label)
 
         func failed(_ error: ReportgenError, log: String?) -> TrialRecord {
             TrialRecord(
@@ -196,9 +195,9 @@ public final class ExperimentRunner {
         let sampler = ResourceSampler()
         sampler.track("upstream", pid: upstream.process.pid)
         var app: GunicornApp?
-        var wrk: RunningWrk?
+        var generator: RunningLoad?
         defer {
-            wrk?.abandon()
+            generator?.abandon()
             app?.stop()
         }
         do {
@@ -213,24 +212,24 @@ public final class ExperimentRunner {
             if definition.load.warmup > .zero {
                 emit(.trialPhase(planned, phase: "warm-up", length: definition.load.warmup))
                 let warm = try loadgen.start(url: url, duration: definition.load.warmup, label: "\(label)-warmup")
-                wrk = warm
+                generator = warm
                 sampler.track("loadgen", pid: warm.process.pid)
-                _ = try warm.finish(interrupt: interrupt)
-                wrk = nil
+                try warm.waitForExit(interrupt: interrupt)
+                generator = nil
                 try checkAlive(server, upstream)
             }
 
             emit(.trialPhase(planned, phase: "measuring", length: definition.load.duration))
             sampler.markOrigin()
             let measured = try loadgen.start(url: url, duration: definition.load.duration, label: label)
-            // reportgen's own CPU time while wrk measures: the sampler and the wait loop.
+            // reportgen's own CPU time while the generator measures: the sampler and the wait loop.
             let cpuBefore = RunnerUsage.cpuMicroseconds()
-            wrk = measured
+            generator = measured
             sampler.track("loadgen", pid: measured.process.pid)
             try measured.waitForExit(interrupt: interrupt)
             let runnerCPU = RunnerUsage.cpuMicroseconds() - cpuBefore
-            wrk = nil
-            let report = try measured.readReport()
+            generator = nil
+            let report = try measured.measurement()
             try checkAlive(server, upstream)
             let samples = sampler.stop()
             server.stop()
@@ -243,8 +242,9 @@ public final class ExperimentRunner {
                 errorsStatus: report.errorsStatus, errorsTimeout: report.errorsTimeout,
                 commandLine: measuredCommand, serverCommandLine: launch.commandLine, failure: nil,
                 logTail: nil, runnerCPUUs: runnerCPU, loadAverage: loadAverage,
-                memoryAvailableBytes: memoryAvailable, latency: report.rawBuckets,
-                generatorPercentiles: report.correctedPercentiles, resources: samples, busy: busy)
+                memoryAvailableBytes: memoryAvailable, latency: report.latency,
+                generatorPercentiles: report.generatorPercentiles, resources: samples, busy: busy,
+                requestLog: report.requestLog)
         } catch let error as ReportgenError where error.code == .processFailed && !interrupt.isRequested {
             let log = app?.process.logTail()
             return failed(error, log: log)

@@ -1,22 +1,49 @@
 /// Checks that depend on the chosen load generator rather than on the TOML schema.
 enum LoadCheck {
     static func validate(_ definition: ExperimentDefinition) throws {
-        guard definition.load.generator == "wrk" else {
-            throw ReportgenError(
-                .badDefinition, "load generator '\(definition.load.generator)' is not available in this version",
-                at: SourceLocation(file: definition.file.path, keyPath: "load.generator"),
-                hint: "use generator = \"wrk\"")
+        let load = definition.load
+        func located(_ key: String) -> SourceLocation {
+            SourceLocation(file: definition.file.path, keyPath: key)
         }
-        // wrk's -d and --timeout take whole seconds.
-        let timed: [(String, Duration)] = [
-            ("load.duration", definition.load.duration), ("load.warmup", definition.load.warmup),
-            ("load.timeout", definition.load.timeout),
-        ]
-        for (key, value) in timed where value.microseconds % 1_000_000 != 0 {
+        switch load.generator {
+        case "wrk":
+            if load.rate != nil {
+                throw ReportgenError(
+                    .badDefinition, "wrk runs only a closed loop, so it cannot keep load.rate", at: located("load.rate"),
+                    hint: "use generator = \"builtin\" (or --generator builtin) for an open loop, or remove rate")
+            }
+            // wrk's -d and --timeout take whole seconds.
+            let timed: [(String, Duration)] = [
+                ("load.duration", load.duration), ("load.warmup", load.warmup), ("load.timeout", load.timeout),
+            ]
+            for (key, value) in timed where value.microseconds % 1_000_000 != 0 {
+                throw ReportgenError(
+                    .badDefinition, "wrk takes whole seconds, but \(key) is \(value)", at: located(key),
+                    hint: "round it to whole seconds, e.g. \"\(max(1, Int(value.seconds.rounded())))s\", or use generator = \"builtin\"")
+            }
+        case "builtin":
+            // The built-in generator stores a request's connection in 16 bits and its start
+            // in 32-bit microseconds.
+            if load.connections > 65_535 {
+                throw ReportgenError(
+                    .badDefinition, "the built-in generator holds at most 65535 connections, found \(load.connections)",
+                    at: located("load.connections"), hint: "lower connections, or use generator = \"wrk\"")
+            }
+            if load.duration > .seconds(4_000) || load.warmup > .seconds(4_000) {
+                throw ReportgenError(
+                    .badDefinition, "the built-in generator measures windows of at most 4000 s",
+                    at: located(load.duration > .seconds(4_000) ? "load.duration" : "load.warmup"),
+                    hint: "split the window into trials, e.g. more trials of 20s")
+            }
+            if load.path.contains(where: { $0 == " " || $0 == "\r" || $0 == "\n" }) {
+                throw ReportgenError(
+                    .badDefinition, "the request path \(load.path.quoted) holds a space or line break",
+                    at: located("load.path"), hint: "percent-encode it, e.g. %20 for a space")
+            }
+        default:
             throw ReportgenError(
-                .badDefinition, "wrk takes whole seconds, but \(key) is \(value)",
-                at: SourceLocation(file: definition.file.path, keyPath: key),
-                hint: "round it to whole seconds, e.g. \"\(max(1, Int(value.seconds.rounded())))s\"")
+                .badDefinition, "load generator '\(load.generator)' is not available in this version",
+                at: located("load.generator"), hint: "use generator = \"wrk\" or \"builtin\"")
         }
     }
 }

@@ -141,6 +141,20 @@ enum StoreSchema {
             );
             CREATE INDEX published_results_by_run ON published_results(run_id);
             """),
+        // Every request the built-in generator made, in send order: start_us is when the
+        // request was due (its scheduled time in an open loop), status is the HTTP status or
+        // 0 timed out, 1 read failed, 2 write failed. wrk trials have no rows here.
+        Migration(name: "every request of built-in generator trials", sql: """
+            CREATE TABLE requests (
+                trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+                start_us INTEGER NOT NULL,
+                latency_us INTEGER NOT NULL,
+                status INTEGER NOT NULL,
+                bytes INTEGER NOT NULL,
+                connection INTEGER NOT NULL
+            );
+            CREATE INDEX requests_by_trial ON requests(trial_id);
+            """),
     ]
 
     /// Applies the migrations `database` lacks, each in its own transaction together with

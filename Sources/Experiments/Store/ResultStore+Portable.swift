@@ -209,7 +209,7 @@ extension ResultStore {
             try dump(
                 "trial", "trials", excluding: ["id", "variant_id"], extra: variantName,
                 from: "JOIN variants v ON v.id = x.variant_id WHERE v.run_id = ?", order: "v.position, v.name, x.trial_index")
-            for table in ["latency_samples", "generator_percentiles", "resource_samples"] {
+            for table in ["latency_samples", "generator_percentiles", "resource_samples", "requests"] {
                 let columns = try RowCopier.columns(database, schema: "main", table: table).filter { $0 != "trial_id" }
                 try dump(
                     table, table, excluding: ["trial_id"], extra: trialKey,
@@ -293,6 +293,7 @@ private struct RowCopier {
                 copied.latencyRows += try copyRows("latency_samples", where: "trial_id", equals: trial, replacing: ["trial_id": newTrial])
                 try copyRows("generator_percentiles", where: "trial_id", equals: trial, replacing: ["trial_id": newTrial])
                 try copyRows("resource_samples", where: "trial_id", equals: trial, replacing: ["trial_id": newTrial])
+                try copyRows("requests", where: "trial_id", equals: trial, replacing: ["trial_id": newTrial])
             }
             try copyRows(
                 "published_results", where: "variant_id", equals: variant,

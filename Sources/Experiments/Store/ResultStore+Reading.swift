@@ -108,6 +108,22 @@ extension ResultStore {
                         rssBytes: resources.int64(at: 5)))
                 }
             }
+            // Throughput over time is aggregated in SQL: a trial can hold millions of requests.
+            let bins = try database.prepare(
+                """
+                SELECT r.trial_id, (r.start_us + r.latency_us) / \(StoredTrial.throughputBinUs), sum(r.status >= 100)
+                FROM requests r JOIN trials t ON t.id = r.trial_id JOIN variants v ON v.id = t.variant_id
+                WHERE v.run_id = ? GROUP BY 1, 2
+                """)
+            try bins.bind(id, at: 1)
+            while try bins.step() {
+                guard let offset = index[bins.int64(at: 0)] else { continue }
+                let binCount = Int((trials[offset].durationUs + StoredTrial.throughputBinUs - 1) / StoredTrial.throughputBinUs)
+                let bin = Int(bins.int64(at: 1))
+                var series = trials[offset].throughput ?? Array(repeating: 0, count: max(binCount, 1))
+                if bin >= 0 && bin < series.count { series[bin] += bins.int64(at: 2) }
+                trials[offset].throughput = series
+            }
             return RunData(
                 run: run, kind: details.0, definitionText: details.1, toolVersion: details.2,
                 projectCommit: details.3, overridesJSON: details.4, softwareJSON: details.5,

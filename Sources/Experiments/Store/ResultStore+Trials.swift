@@ -1,4 +1,5 @@
 import Foundation
+import LoadGen
 
 extension ResultStore {
     /// Stores a finished trial with its latency distribution, generator percentiles and
@@ -53,6 +54,23 @@ extension ResultStore {
                     ])
                     try resource.run()
                 }
+
+                if let log = trial.requestLog {
+                    let request = try database.prepare(
+                        """
+                        INSERT INTO requests (trial_id, start_us, latency_us, status, bytes, connection)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """)
+                    try request.bind(trialID, at: 1)
+                    for sample in log {
+                        try request.bind(Int64(sample.startUs), at: 2)
+                        try request.bind(Int64(sample.latencyUs), at: 3)
+                        try request.bind(Int64(sample.status), at: 4)
+                        try request.bind(Int64(sample.bytes), at: 5)
+                        try request.bind(Int64(sample.connection), at: 6)
+                        try request.run()
+                    }
+                }
                 return trialID
             }
         }
@@ -83,6 +101,11 @@ extension ResultStore {
         let programs = commandLine.split(separator: " ").map { $0.split(separator: "/").last.map(String.init) ?? "" }
         if let wrk = programs.first(where: { $0 == "wrk" || $0 == "wrk2" }) {
             return "\(wrk), coordinated-omission corrected"
+        }
+        if let index = programs.firstIndex(of: "reportgen"), programs.dropFirst(index + 1).first == "load" {
+            return programs.contains("--rate")
+                ? "reportgen load, every request, open loop: latency from each scheduled send time"
+                : "reportgen load, every request, closed loop"
         }
         return "\(programs.first ?? "load generator"), as reported"
     }

@@ -30,6 +30,13 @@ public struct StoredTrial: Sendable {
     /// The trial as recorded; its latency distribution is raw, ascending by latency.
     public var record: TrialRecord
     public var generatorPercentileNote: String?
+    /// Answered requests (any HTTP status) per `throughputBinUs` of the measured window, by
+    /// the time each response completed, read from `requests`; nil when the trial kept no
+    /// request log (wrk trials).
+    public var throughput: [Int64]?
+
+    /// The width of a `throughput` bin: 100 ms.
+    public static let throughputBinUs: Int64 = 100_000
 
     public subscript<Value>(dynamicMember path: WritableKeyPath<TrialRecord, Value>) -> Value {
         get { record[keyPath: path] }

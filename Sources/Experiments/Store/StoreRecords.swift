@@ -1,4 +1,5 @@
 import Foundation
+import LoadGen
 
 /// The machine a run was measured on. `fingerprint` identifies it across runs.
 public struct MachineInfo: Sendable, Equatable, Codable {
@@ -179,6 +180,10 @@ public struct TrialRecord: Sendable {
     /// For wrk these include its coordinated-omission correction.
     public var generatorPercentiles: [Double: Double]
     public var resources: [ResourceSample]
+    /// Every request of the measured window, in send order, when the generator keeps them
+    /// (the built-in one); nil for wrk. Written to `requests`; a stored trial reads back
+    /// `StoredTrial.throughput` instead of the rows.
+    public var requestLog: ContiguousArray<RequestSample>?
 
     public init(
         variantID: Int64, trialIndex: Int, runOrder: Int, status: TrialStatus,
@@ -187,9 +192,11 @@ public struct TrialRecord: Sendable {
         errorsTimeout: Int64, commandLine: String, serverCommandLine: String,
         failure: String?, logTail: String?, runnerCPUUs: Int64, loadAverage: Double?,
         memoryAvailableBytes: Int64?, latency: [LatencyBucket],
-        generatorPercentiles: [Double: Double], resources: [ResourceSample], busy: Bool = false
+        generatorPercentiles: [Double: Double], resources: [ResourceSample], busy: Bool = false,
+        requestLog: ContiguousArray<RequestSample>? = nil
     ) {
         self.busy = busy
+        self.requestLog = requestLog
         self.variantID = variantID
         self.trialIndex = trialIndex
         self.runOrder = runOrder

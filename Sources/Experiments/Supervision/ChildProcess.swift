@@ -37,6 +37,8 @@ public final class ChildProcess: @unchecked Sendable {
     public let arguments: [String]
     public let logFile: URL
     private var status: ExitStatus?
+    /// CPU time of the process and the children it waited for, once it has been reaped.
+    public private(set) var cpuTime: (userUs: Int64, systemUs: Int64)?
 
     /// Starts `executable` with `arguments` (without argv[0]); stdout and stderr go to `logFile`.
     public init(
@@ -86,9 +88,13 @@ public final class ChildProcess: @unchecked Sendable {
     public func poll() -> ExitStatus? {
         if let status { return status }
         var raw: Int32 = 0
-        let result = waitpid(pid, &raw, WNOHANG)
+        var usage = rusage()
+        let result = wait4(pid, &raw, WNOHANG, &usage)
         if result == pid {
             status = ExitStatus(waitStatus: raw)
+            cpuTime = (
+                Int64(usage.ru_utime.tv_sec) * 1_000_000 + Int64(usage.ru_utime.tv_usec),
+                Int64(usage.ru_stime.tv_sec) * 1_000_000 + Int64(usage.ru_stime.tv_usec))
             ChildRegistry.shared.remove(pid)
         } else if result < 0 && errno == ECHILD {
             status = .exited(-1)

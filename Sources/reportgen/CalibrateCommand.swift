@@ -1,0 +1,88 @@
+import ArgumentParser
+import Experiments
+import Foundation
+
+/// `reportgen calibrate`: wrk and the built-in generator against the shared nginx alone.
+struct CalibrateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "calibrate",
+        abstract: "Measure both load generators against the experiment's nginx alone, interleaved, side by side.",
+        discussion: """
+            Each round runs one window of wrk and one of the built-in generator (the order \
+            alternates) against nginx serving the upstream page, with the experiment's \
+            connections, threads and timeout. Printed: medians over rounds of requests/s, the \
+            generator's CPU time per request (user + system of its process) and raw latency \
+            percentiles, plus the median per-round ratio builtin ÷ wrk. Nothing is stored.
+            """)
+
+    @Argument(help: "An experiment folder name under experiments/, or a path. Default: aiohttp-vs-flask.")
+    var experiment: String?
+
+    @Option(help: "Rounds; each runs both generators once.")
+    var rounds = 5
+
+    @Option(help: "Window per generator and round, e.g. 10s (whole seconds, for wrk).")
+    var duration = "10s"
+
+    @Option(help: "Connections (default: the experiment's).")
+    var connections: Int?
+
+    @Option(help: "Load threads (default: the experiment's).")
+    var threads: Int?
+
+    func validate() throws {
+        guard (1...100).contains(rounds) else { throw ValidationError("--rounds must be between 1 and 100, got \(rounds)") }
+        guard let value = RunOverrides.parseDuration(duration), value >= .seconds(1), value.microseconds % 1_000_000 == 0 else {
+            throw ValidationError("--duration '\(duration)' must be whole seconds, at least 1s (wrk takes whole seconds)")
+        }
+        if let connections, connections < 1 { throw ValidationError("--connections must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            var definition = try DefinitionLoader.load(experiment: experiment, projectRoot: root)
+            if let connections { definition.load.connections = connections }
+            if let threads { definition.load.threads = threads }
+            guard definition.load.threads <= definition.load.connections else {
+                throw ReportgenError(.badArgument, "threads (\(definition.load.threads)) must not exceed connections (\(definition.load.connections))")
+            }
+            let window = RunOverrides.parseDuration(duration)!
+            Interrupt.installSignalHandlers()
+            let load = definition.load
+            FileHandle.standardError.write(Data(
+                "calibrate: nginx alone, \(load.connections) connections, \(load.threads) threads, \(rounds) rounds of \(duration) per generator\n".utf8))
+            let windows = try Calibration.run(
+                definition: definition, rounds: rounds, duration: window, interrupt: .shared
+            ) { w in
+                let line = String(
+                    format: "  round %d %-8@ %9.0f req/s  %6.2f µs CPU/request  %@ errors\n",
+                    w.round, w.generator, w.requestsPerSecond, w.cpuPerRequestUs,
+                    "\(w.measurement.errorsConnect + w.measurement.errorsRead + w.measurement.errorsWrite + w.measurement.errorsStatus + w.measurement.errorsTimeout)")
+                FileHandle.standardError.write(Data(line.utf8))
+            }
+            print(Self.table(Calibration.summarize(windows)))
+        }
+    }
+
+    static func table(_ summary: (rows: [Calibration.Row], requestsRatio: Double?, cpuRatio: Double?)) -> String {
+        func f(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
+        var lines = [
+            "| generator | rounds | requests/s | CPU µs/request (user + sys) | nginx cores | p50 ms | p99 ms | p99.9 ms | errors |",
+            "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+        ]
+        for row in summary.rows {
+            let latency = [50.0, 99, 99.9].map { row.latencyUs[$0].map { f($0 / 1000, 2) } ?? "–" }
+            lines.append(
+                "| \(row.generator) | \(row.rounds) | \(f(row.requestsPerSecond, 0)) | \(f(row.cpuPerRequestUs, 2)) (\(f(row.userPerRequestUs, 2)) + \(f(row.systemPerRequestUs, 2))) | \(f(row.upstreamCores, 2)) | "
+                    + latency.joined(separator: " | ") + " | \(row.errors) |")
+        }
+        if let requests = summary.requestsRatio, let cpu = summary.cpuRatio {
+            lines.append("")
+            lines.append("builtin ÷ wrk, median of per-round ratios: requests/s \(f(requests, 3))×, CPU per request \(f(cpu, 3))×")
+        }
+        lines.append("medians over rounds; latency is raw (no coordinated-omission correction) for both")
+        return lines.joined(separator: "\n")
+    }
+}
