@@ -3,7 +3,7 @@
 SWIFT ?= swift
 BIN := .build/release/reportgen
 
-.PHONY: report test deps release bench-runner bench-render clean
+.PHONY: report test deps release bench-runner bench-render bench-loadgen clean
 
 report: release
 	$(BIN) build
@@ -25,6 +25,11 @@ bench-runner: release
 # Rendering speed: the full default run, and a store with 10x the samples.
 bench-render: release
 	benchmarks/render.sh
+
+# Load generators: the built-in one against wrk on nginx alone (reportgen calibrate),
+# 400 connections, 2 threads, 7 interleaved rounds of 10 s.
+bench-loadgen: release
+	benchmarks/loadgen.sh
 
 clean:
 	rm -rf .build

@@ -41,7 +41,6 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .executableTarget(name: "loadgen-bench", dependencies: ["LoadGen"]),
         .executableTarget(
             name: "reportgen",
             dependencies: [
@@ -52,7 +51,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "LoadGen"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Experiments"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Experiments", "LoadGen"]),
         .testTarget(
             name: "LoadGenTests",
             dependencies: [

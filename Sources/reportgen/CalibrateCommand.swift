@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import LoadGen
 
 /// `reportgen calibrate`: wrk and the built-in generator against the shared nginx alone.
 struct CalibrateCommand: ParsableCommand {
@@ -69,20 +70,20 @@ struct CalibrateCommand: ParsableCommand {
     static func table(_ summary: (rows: [Calibration.Row], requestsRatio: Double?, cpuRatio: Double?)) -> String {
         func f(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
         var lines = [
-            "| generator | rounds | requests/s | CPU µs/request (user + sys) | nginx cores | p50 ms | p99 ms | p99.9 ms | errors |",
-            "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+            "| generator | rounds | requests/s | CPU µs/request (user + sys) | nginx cores | peak RSS MiB | p50 ms | p99 ms | p99.9 ms | errors |",
+            "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
         ]
         for row in summary.rows {
             let latency = [50.0, 99, 99.9].map { row.latencyUs[$0].map { f($0 / 1000, 2) } ?? "–" }
             lines.append(
-                "| \(row.generator) | \(row.rounds) | \(f(row.requestsPerSecond, 0)) | \(f(row.cpuPerRequestUs, 2)) (\(f(row.userPerRequestUs, 2)) + \(f(row.systemPerRequestUs, 2))) | \(f(row.upstreamCores, 2)) | "
+                "| \(row.generator) | \(row.rounds) | \(f(row.requestsPerSecond, 0)) | \(f(row.cpuPerRequestUs, 2)) (\(f(row.userPerRequestUs, 2)) + \(f(row.systemPerRequestUs, 2))) | \(f(row.upstreamCores, 2)) | \(f(row.maxRSSBytes / 1_048_576, 1)) | "
                     + latency.joined(separator: " | ") + " | \(row.errors) |")
         }
         if let requests = summary.requestsRatio, let cpu = summary.cpuRatio {
             lines.append("")
             lines.append("builtin ÷ wrk, median of per-round ratios: requests/s \(f(requests, 3))×, CPU per request \(f(cpu, 3))×")
         }
-        lines.append("medians over rounds; latency is raw (no coordinated-omission correction) for both")
+        lines.append("medians over rounds; latency is raw (no coordinated-omission correction) for both; the built-in generator keeps every request at \(MemoryLayout<RequestSample>.stride) bytes each")
         return lines.joined(separator: "\n")
     }
 }

@@ -102,6 +102,8 @@ struct LoadCommand: ParsableCommand {
         }
         let e = result.errors
         lines.append("  errors        connect \(e.connect), read \(e.read), write \(e.write), status \(e.status), timeout \(e.timeout)")
+        let held = result.samples.capacity * MemoryLayout<RequestSample>.stride
+        lines.append("  kept          \(result.samples.count) requests in \(held) bytes (\(String(format: "%.2f", Double(held) / Double(max(result.samples.count, 1)))) bytes each)")
         lines.append("  connections   \(result.reconnects) reopened, \(result.inFlightAtEnd) requests in flight at the end (not counted)")
         return lines.joined(separator: "\n")
     }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Experiments
+import LoadGen
 @testable import Report
 
 /// A fixture store (real SQLite) with a small, fully known run, rendered through a template
@@ -77,7 +78,9 @@ struct ReportBuilderTests {
         """
 
     /// A temporary experiment folder and a store holding one complete run of it.
-    static func fixture() throws -> (folder: URL, experiment: ExperimentDefinition, store: ResultStore) {
+    /// With `openLoop`, the run used the built-in generator at 100 requests/s and kept every
+    /// request: each trial's distribution spread evenly over its window.
+    static func fixture(openLoop: Bool = false) throws -> (folder: URL, experiment: ExperimentDefinition, store: ResultStore) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-fixture-\(UUID().uuidString)")
         let experimentFolder = folder.appendingPathComponent("experiments/fixture")
         try FileManager.default.createDirectory(at: experimentFolder.appendingPathComponent("upstream"), withIntermediateDirectories: true)
@@ -99,7 +102,7 @@ struct ReportBuilderTests {
             NewRun(
                 experiment: "fixture", definitionHash: "fixture-hash", definitionText: definitionText,
                 machineID: machineID, startedAt: start, toolVersion: "0.1.0", projectCommit: "0123456789abcdef",
-                shuffleSeed: 42, overridesJSON: RunOverrides().canonicalJSON, quick: false,
+                shuffleSeed: 42, overridesJSON: (openLoop ? RunOverrides(generator: "builtin", rate: 100) : RunOverrides()).canonicalJSON, quick: false,
                 softwareJSON: software.json, upstreamCommandLine: "nginx -p /tmp/x -c /tmp/x/nginx.conf"),
             variants: experiment.variants.map { NewVariant(name: $0.name, position: $0.position, configJSON: "{\"worker_class\":\"\($0.workerClass)\"\($0.threads.map { ",\"threads\":\($0)" } ?? "")}") })
         // aiohttp: 1000 and 1200 requests; flask:10: 200 and 260. Latencies in µs.
@@ -116,17 +119,58 @@ struct ReportBuilderTests {
                 startedAt: start.addingTimeInterval(Double(order) * 25), endedAt: start.addingTimeInterval(Double(order) * 25 + 24),
                 durationUs: 20_000_000, requests: trial.2, bytes: trial.2 * 700, errorsConnect: 0, errorsRead: 0,
                 errorsWrite: 0, errorsStatus: trial.0 == "flask:10" ? 3 : 0, errorsTimeout: 0,
-                commandLine: "wrk --duration 20s --connections 400 --threads 10 --timeout 10s http://127.0.0.1:8000/remote",
+                commandLine: openLoop
+                    ? "/usr/local/bin/reportgen load --connections 400 --threads 10 --duration 20s --timeout 10s --rate 100 --samples /tmp/t.samples http://127.0.0.1:8000/remote"
+                    : "wrk --duration 20s --connections 400 --threads 10 --timeout 10s http://127.0.0.1:8000/remote",
                 serverCommandLine: "gunicorn \(trial.0 == "aiohttp" ? "apps.aiohttp_app:app" : "apps.flask_app:app") --workers 2",
                 failure: nil, logTail: nil, runnerCPUUs: 40_000, loadAverage: 0.5, memoryAvailableBytes: 4 << 30,
                 latency: trial.3, generatorPercentiles: [50: 2_000],
                 resources: [
                     ResourceSample(tMs: -100, role: "app", cpuUserMs: 100, cpuSystemMs: 50, rssBytes: 50 << 20),
                     ResourceSample(tMs: 20_000, role: "app", cpuUserMs: 9_100, cpuSystemMs: 1_050, rssBytes: 60 << 20),
-                ]))
+                ], requestLog: openLoop ? spread(trial.3, overUs: 20_000_000) : nil))
         }
         try store.setRunStatus(run.id, .complete, finishedAt: start.addingTimeInterval(100))
         return (folder, experiment, store)
+    }
+
+    /// Requests with the latencies of `buckets`, sent evenly over a window of `windowUs`.
+    static func spread(_ buckets: [LatencyBucket], overUs windowUs: Int64) -> ContiguousArray<RequestSample> {
+        let latencies = buckets.flatMap { Array(repeating: $0.latencyUs, count: Int($0.count)) }
+        let step = windowUs / Int64(latencies.count)
+        return ContiguousArray(latencies.enumerated().map { index, latency in
+            RequestSample(
+                startUs: UInt32(Int64(index) * step), latencyUs: UInt32(latency), bytes: 700, status: 200,
+                connection: UInt16(index % 400))
+        })
+    }
+
+    @Test("a run that kept every request gets throughput over time and says it measured an open loop")
+    func openLoopReport() throws {
+        let (folder, experiment, store) = try Self.fixture(openLoop: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let files = try ReportBuilder.render(store: store, runID: nil, experiment: experiment, outputRoot: folder.appendingPathComponent("output"))
+        let markdown = try String(contentsOf: files.markdown, encoding: .utf8)
+        #expect(markdown.contains("## Throughput over time"))
+        #expect(markdown.contains("![Throughput over time (answered requests per 100 ms, each trial)](throughput.png)"))
+        #expect(markdown.contains("It ran an open loop at 100 requests/s over all connections"))
+        #expect(markdown.contains("| load generator         | reportgen's built-in generator, open loop at 100 requests/s |"))
+        let latencySVG = try #require(files.charts.first { $0.svg.lastPathComponent == "latency-percentiles.svg" })
+        #expect(try String(contentsOf: latencySVG.svg, encoding: .utf8).contains("<title>Latency by percentile (open loop: from each scheduled send time)</title>"))
+        #expect(files.charts.contains { $0.png.lastPathComponent == "throughput.png" })
+        let text = try Self.pdfText(files.pdf)
+        #expect(text.contains("Throughput over time"))
+
+        // The same write-up over a wrk run explains why there is no throughput chart.
+        let (wrkFolder, wrkExperiment, wrkStore) = try Self.fixture()
+        defer { try? FileManager.default.removeItem(at: wrkFolder) }
+        try "# T\n\n```chart throughput\n```\n".write(
+            to: wrkExperiment.directory.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
+        let wrkFiles = try ReportBuilder.render(
+            store: wrkStore, runID: nil, experiment: wrkExperiment, outputRoot: wrkFolder.appendingPathComponent("output"))
+        let wrkMarkdown = try String(contentsOf: wrkFiles.markdown, encoding: .utf8)
+        #expect(wrkMarkdown.contains("only the built-in generator keeps (`generator = \"builtin\"`); this run used wrk."))
+        #expect(!wrkFiles.charts.contains { $0.png.lastPathComponent == "throughput.png" })
     }
 
     @Test("the rendered Markdown matches the golden file, and every output is written")

@@ -13,6 +13,7 @@ public enum Calibration {
         /// The generator process's own CPU time over its whole life (start-up and teardown too).
         public var cpuUserUs: Int64
         public var cpuSystemUs: Int64
+        public var maxRSSBytes: Int64
         /// nginx's CPU time during the window.
         public var upstreamCPUUs: Int64
 
@@ -84,7 +85,7 @@ public enum Calibration {
                     throw ReportgenError(.processFailed, "the upstream nginx died during calibration",
                                          underlying: NginxUpstream.errorLogTail(upstream.folder))
                 }
-                let cpu = running.process.cpuTime ?? (0, 0)
+                let usage = running.process.usage ?? ChildUsage(userUs: 0, systemUs: 0, maxRSSBytes: 0)
                 var upstreamCPU: Int64 = 0
                 if let nginxBefore, let nginxAfter {
                     let ticks = (nginxAfter.userTicks + nginxAfter.systemTicks) - (nginxBefore.userTicks + nginxBefore.systemTicks)
@@ -93,7 +94,8 @@ public enum Calibration {
                 let window = Window(
                     round: round, generator: name,
                     commandLine: generator.commandLine(url: upstream.url, duration: duration, label: label),
-                    measurement: measurement, cpuUserUs: cpu.userUs, cpuSystemUs: cpu.systemUs,
+                    measurement: measurement, cpuUserUs: usage.userUs, cpuSystemUs: usage.systemUs,
+                    maxRSSBytes: usage.maxRSSBytes,
                     upstreamCPUUs: upstreamCPU)
                 windows.append(window)
                 progress(window)
@@ -114,6 +116,7 @@ extension Calibration {
         public var systemPerRequestUs: Double
         /// nginx's CPU over the window, in cores (1.0: one core busy all the time).
         public var upstreamCores: Double
+        public var maxRSSBytes: Double
         public var errors: Int64
         /// Median over rounds of each round's raw percentile, in µs.
         public var latencyUs: [Double: Double]
@@ -135,12 +138,12 @@ extension Calibration {
                 let values = mine.compactMap { $0.latencyUs(p) }.map(Double.init)
                 if !values.isEmpty { latency[p] = median(values) }
             }
-            let m = \Window.measurement
             return Row(
                 generator: name, rounds: mine.count, requestsPerSecond: median(mine.map(\.requestsPerSecond)),
                 cpuPerRequestUs: median(mine.map(\.cpuPerRequestUs)), userPerRequestUs: perRequest(\.cpuUserUs),
                 systemPerRequestUs: perRequest(\.cpuSystemUs),
-                upstreamCores: median(mine.map { Double($0.upstreamCPUUs) / Double(max($0[keyPath: m].durationUs, 1)) }),
+                upstreamCores: median(mine.map { Double($0.upstreamCPUUs) / Double(max($0.measurement.durationUs, 1)) }),
+                maxRSSBytes: median(mine.map { Double($0.maxRSSBytes) }),
                 errors: mine.reduce(0) {
                     let e = $1.measurement
                     return $0 + e.errorsConnect + e.errorsRead + e.errorsWrite + e.errorsStatus + e.errorsTimeout

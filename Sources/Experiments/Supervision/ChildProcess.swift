@@ -27,6 +27,14 @@ public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// CPU time and peak memory of a finished child, from wait4.
+public struct ChildUsage: Sendable, Equatable {
+    public var userUs: Int64
+    public var systemUs: Int64
+    /// The largest resident set of the process (or of a waited-for child), in bytes.
+    public var maxRSSBytes: Int64
+}
+
 /// A process reportgen started, leading its own process group, with its output in a log
 /// file. Whoever starts one owns it: `stop()` runs on every path out, and `deinit` is the
 /// last safety net.
@@ -37,8 +45,8 @@ public final class ChildProcess: @unchecked Sendable {
     public let arguments: [String]
     public let logFile: URL
     private var status: ExitStatus?
-    /// CPU time of the process and the children it waited for, once it has been reaped.
-    public private(set) var cpuTime: (userUs: Int64, systemUs: Int64)?
+    /// What the process used, once it has been reaped (with the children it waited for).
+    public private(set) var usage: ChildUsage?
 
     /// Starts `executable` with `arguments` (without argv[0]); stdout and stderr go to `logFile`.
     public init(
@@ -92,9 +100,10 @@ public final class ChildProcess: @unchecked Sendable {
         let result = wait4(pid, &raw, WNOHANG, &usage)
         if result == pid {
             status = ExitStatus(waitStatus: raw)
-            cpuTime = (
-                Int64(usage.ru_utime.tv_sec) * 1_000_000 + Int64(usage.ru_utime.tv_usec),
-                Int64(usage.ru_stime.tv_sec) * 1_000_000 + Int64(usage.ru_stime.tv_usec))
+            self.usage = ChildUsage(
+                userUs: Int64(usage.ru_utime.tv_sec) * 1_000_000 + Int64(usage.ru_utime.tv_usec),
+                systemUs: Int64(usage.ru_stime.tv_sec) * 1_000_000 + Int64(usage.ru_stime.tv_usec),
+                maxRSSBytes: Int64(usage.ru_maxrss) * 1024)
             ChildRegistry.shared.remove(pid)
         } else if result < 0 && errno == ECHILD {
             status = .exited(-1)

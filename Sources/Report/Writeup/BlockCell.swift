@@ -22,10 +22,13 @@ struct BlockCell {
                     .badDefinition, "a chart cell names one chart", at: location,
                     hint: "write ```chart requests (charts: \(charts.keys.sorted().joined(separator: ", ")))")
             }
+            if name == "throughput" && charts[name] == nil {
+                return "*Throughput over time needs every request's time, which only the built-in generator keeps (`generator = \"builtin\"`); this run used \(context.generatorName).*"
+            }
             guard let chart = charts[name] else {
                 throw ReportgenError(
                     .badDefinition, "unknown chart '\(name)'", at: location,
-                    hint: "charts: \(charts.keys.sorted().joined(separator: ", "))")
+                    hint: "charts: \((charts.keys + ["throughput"]).sorted().joined(separator: ", "))")
             }
             var text = "![\(chart.title)](\(chart.fileName).png)"
             let caption = body.joined(separator: " ").trimmingCharacters(in: .whitespaces)
@@ -81,6 +84,7 @@ struct BlockCell {
             ["Python", software?.python ?? "unknown"],
             ["nginx", software?.nginx ?? "unknown"],
             ["wrk", software?.wrk ?? "unknown"],
+            ["load generator", "\(context.generatorName), \(context.loopModel)"],
             ["gunicorn", software?.gunicorn ?? "unknown"],
         ]
         for name in ["aiohttp", "uvloop", "Flask", "requests", "gevent", "greenlet", "meinheld"] {
@@ -123,12 +127,24 @@ struct BlockCell {
             lines.append("```")
             lines.append("")
         }
-        lines.append("**Latency.** Percentiles are nearest-rank over the raw distribution of all of a variant's trials merged: p is the smallest latency L such that at least ⌈p/100 · N⌉ of the N measured requests took L or less. wrk adds synthetic samples for coordinated omission before handing its histogram over; reportgen removes them exactly, so the table describes requests that were really made. wrk's own corrected percentiles are kept in the store (`generator_percentiles`). Requests per trial come with a 95% Student-t interval across trials.")
+        lines.append("**Latency.** Percentiles are nearest-rank over the raw distribution of all of a variant's trials merged: p is the smallest latency L such that at least ⌈p/100 · N⌉ of the N measured requests took L or less. " + latencySource(load) + " Requests per trial come with a 95% Student-t interval across trials.")
         if !seed.filter({ !$0.trimmingCharacters(in: .whitespaces).isEmpty }).isEmpty {
             lines.append("")
             lines.append(try deviations(seed: seed, at: location))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Where the latency distribution comes from, by generator and loop model.
+    private func latencySource(_ load: LoadSettings) -> String {
+        guard load.generator == "builtin" else {
+            return "wrk adds synthetic samples for coordinated omission before handing its histogram over; reportgen removes them exactly, so the table describes requests that were really made. wrk's own corrected percentiles are kept in the store (`generator_percentiles`)."
+        }
+        let kept = "The built-in generator keeps every request (the store's `requests` table: due time, latency, status, bytes, connection) and the distribution is built from all of them; a request that timed out or failed counts with the time it took to give up, so N is every request sent."
+        guard let rate = load.rate else {
+            return kept + " It ran a closed loop, as wrk does: each connection sends its next request when the last response ends, so a server that stalls also stops new requests being sent, and the stall shows in few samples (coordinated omission). An open loop (`rate`) would show it."
+        }
+        return kept + " It ran an open loop at \(ReportNumber.count(rate)) requests/s over all connections: each request has a scheduled send time and its latency counts from that time, as in wrk2, so every request a stall delayed carries the delay."
     }
 
     /// "setting | original | this run" from the cell body's `setting: original value` lines.

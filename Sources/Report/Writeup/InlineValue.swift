@@ -6,7 +6,9 @@ import Foundation
 /// - `METRIC VARIANT` — e.g. `{{ requests aiohttp }}`, `{{ p99 flask:10 }}` (metrics: see `Metric`)
 /// - `ratio METRIC A B` — A's value over B's, e.g. `{{ ratio requests aiohttp flask:gevent }}` → "4.10×"
 /// - `best METRIC` / `worst METRIC` — the variant name, aware of the metric's polarity
-/// - `run.FIELD` — trials, duration, warmup, connections, threads, timeout, variants, id, date
+/// - `run.FIELD` — trials, duration, warmup, connections, threads, timeout, variants, id, date,
+///   generator ("wrk" or "reportgen's built-in generator"), loop ("closed loop" or
+///   "open loop at R requests/s")
 /// - `machine.FIELD` — cpu, cores, memory, kernel, os
 /// - `software.FIELD` — python, nginx, wrk, gunicorn; `package NAME` — a pinned Python package
 enum InlineValue {
@@ -63,6 +65,8 @@ enum InlineValue {
             case ("run", "threads"): value = "\(definition.load.threads)"
             case ("run", "variants"): value = "\(definition.variants.count)"
             case ("run", "id"): value = "\(context.data.run.id)"
+            case ("run", "generator"): value = context.generatorName
+            case ("run", "loop"): value = context.loopModel
             case ("run", "date"): value = ISO8601DateFormatter.string(from: context.data.run.startedAt, timeZone: TimeZone(identifier: "UTC") ?? .current, formatOptions: [.withFullDate])
             case ("machine", "cpu"): value = machine.cpuModel
             case ("machine", "cores"): value = "\(machine.cpuCores)"
@@ -76,7 +80,7 @@ enum InlineValue {
             default: value = nil
             }
             guard let value else {
-                throw unknown("no field '\(field)' in '\(scope)'", "fields: run.trials/duration/warmup/timeout/connections/threads/variants/id/date, machine.cpu/cores/memory/kernel/os, software.python/nginx/wrk/gunicorn")
+                throw unknown("no field '\(field)' in '\(scope)'", "fields: run.trials/duration/warmup/timeout/connections/threads/variants/id/date/generator/loop, machine.cpu/cores/memory/kernel/os, software.python/nginx/wrk/gunicorn")
             }
             return value
         }

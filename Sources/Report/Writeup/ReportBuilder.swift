@@ -39,12 +39,23 @@ public enum ReportBuilder {
         let baseline = try PublishedBaseline.load(for: experiment, store: store)
         let templateFile = experiment.directory.appendingPathComponent("report.md")
         let templateText = (try? String(contentsOf: templateFile, encoding: .utf8)) ?? DefaultTemplate.text
-        var template = try Template(text: templateText, file: displayPath(templateFile))
-        if baseline != nil, !template.parts.contains(where: { if case .cell("published", _, _, _) = $0 { true } else { false } }) {
-            // Every report of an experiment with a baseline compares with it, even when the
-            // write-up does not ask to.
-            template = try Template(text: templateText + "\n" + publishedSection, file: displayPath(templateFile))
+        let written = try Template(text: templateText, file: displayPath(templateFile))
+        func asks(_ kind: String, _ argument: String? = nil) -> Bool {
+            written.parts.contains { part in
+                guard case .cell(let k, let arguments, _, _) = part else { return false }
+                return k == kind && (argument == nil || arguments.first == argument)
+            }
         }
+        // A run that kept every request shows throughput over time, and every report of an
+        // experiment with a baseline compares with it, even when the write-up does not ask to.
+        var appended = ""
+        if data.trials.contains(where: { $0.throughput != nil }) && !asks("chart", "throughput") {
+            appended += "\n" + throughputSection
+        }
+        if baseline != nil && !asks("published") {
+            appended += "\n" + publishedSection
+        }
+        let template = appended.isEmpty ? written : try Template(text: templateText + appended, file: displayPath(templateFile))
         let charts = ReportCharts.make(context, baseline: baseline)
         // Claims may name any variant of the definition, measured in this run or not.
         let defined = try DefinitionLoader.parse(text: data.definitionText, file: experiment.file).variants.map(\.name)
@@ -112,6 +123,17 @@ public enum ReportBuilder {
         if !labelled { text = banner(context) + "\n\n" + text }
         return text.hasSuffix("\n") ? text : text + "\n"
     }
+
+    /// Appended to a write-up without a throughput chart when the run kept every request.
+    static let throughputSection = """
+
+        ## Throughput over time
+
+        ```chart throughput
+        Answered requests per 100 ms through each trial's measured window, one line per trial: warm-up effects, stalls and collapses show here, where a per-window total hides them.
+        ```
+
+        """
 
     /// Appended to a write-up without a `published` cell when the experiment has a baseline.
     static let publishedSection = """

@@ -33,8 +33,9 @@ enum ReportCharts {
                     name: s.name, model: model(s), mean: s.requestsMean,
                     trials: s.requestsPerTrial.map(Double.init), interval: s.requestsCI95, failed: s.isFailed)
             })
+        let openLoop = context.definition.load.rate != nil
         let latency = PercentileChart(
-            title: "Latency by percentile",
+            title: openLoop ? "Latency by percentile (open loop: from each scheduled send time)" : "Latency by percentile",
             series: stats.filter { !$0.isFailed && !$0.latency.isEmpty }.map { s in
                 PercentileChart.Series(
                     name: s.name, model: model(s),
@@ -54,12 +55,31 @@ enum ReportCharts {
             ReportChart(name: "latency", fileName: "latency-percentiles", chart: latency),
             ReportChart(name: "memory", fileName: "memory", chart: memory),
         ]
+        if let throughput = throughput(context) {
+            charts.append(ReportChart(name: "throughput", fileName: "throughput", chart: throughput))
+        }
         if let baseline {
             charts.append(ReportChart(
                 name: "published", fileName: "published-comparison",
                 chart: PublishedSection.chart(baseline, stats, window: context.definition.load.duration)))
         }
         return charts
+    }
+
+    /// Answered requests per 100 ms through each trial's window, a panel per variant; nil when
+    /// no trial kept its requests (wrk runs).
+    static func throughput(_ context: ReportContext) -> ThroughputChart? {
+        let data = context.data
+        guard data.trials.contains(where: { $0.throughput != nil }) else { return nil }
+        let models = Dictionary(context.statistics.map { ($0.name, model($0)) }, uniquingKeysWith: { first, _ in first })
+        let panels = data.variants.sorted { $0.position < $1.position }.map { variant in
+            ThroughputChart.Panel(
+                name: variant.name, model: models[variant.name] ?? ConcurrencyModel.process.rawValue,
+                trials: data.trials(of: variant).filter { $0.status == .ok }.compactMap(\.throughput))
+        }
+        return ThroughputChart(
+            title: "Throughput over time (answered requests per 100 ms, each trial)", panels: panels,
+            binSeconds: Double(StoredTrial.throughputBinUs) / 1e6, windowSeconds: context.definition.load.duration.seconds)
     }
 
     private static func model(_ stats: VariantStatistics) -> String {

@@ -41,4 +41,15 @@ public struct ReportContext: Sendable {
         }
         return nil
     }
+
+    /// The load generator, as prose.
+    var generatorName: String {
+        definition.load.generator == "builtin" ? "reportgen's built-in generator" : definition.load.generator
+    }
+
+    /// Closed or open loop, as prose.
+    var loopModel: String {
+        guard let rate = definition.load.rate else { return "closed loop" }
+        return "open loop at \(ReportNumber.count(rate)) requests/s"
+    }
 }
