@@ -14,10 +14,11 @@ struct ValidateCommand: ParsableCommand {
         try reportingErrors {
             let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             let definition = try DefinitionLoader.load(experiment: experiment, projectRoot: root)
+            try LoadCheck.validate(definition)
             let load = definition.load
             print("\(definition.file.path): ok")
             print("  \(definition.title)")
-            print("  \(definition.variants.count) variants × \(definition.trials) trials; \(load.generator) with \(load.connections) connections, \(load.threads) threads, \(load.duration) windows after \(load.warmup) warm-up, timeout \(load.timeout), path \(load.path)")
+            print("  \(definition.variants.count) variants × \(definition.trials) trials; \(load.generator)\(load.rate.map { " (open loop at \($0) requests/s)" } ?? "") with \(load.connections) connections, \(load.threads) threads, \(load.duration) windows after \(load.warmup) warm-up, timeout \(load.timeout), path \(load.path)")
             for variant in definition.variants {
                 let threads = variant.threads.map { " --threads \($0)" } ?? ""
                 print("  \(variant.name): \(variant.module) -w \(variant.workers) -k \(variant.workerClass)\(threads)")

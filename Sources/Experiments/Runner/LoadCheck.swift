@@ -1,6 +1,6 @@
 /// Checks that depend on the chosen load generator rather than on the TOML schema.
-enum LoadCheck {
-    static func validate(_ definition: ExperimentDefinition) throws {
+public enum LoadCheck {
+    public static func validate(_ definition: ExperimentDefinition) throws {
         let load = definition.load
         func located(_ key: String) -> SourceLocation {
             SourceLocation(file: definition.file.path, keyPath: key)
