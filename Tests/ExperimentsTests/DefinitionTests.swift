@@ -376,6 +376,14 @@ extension DefinitionTests {
             #expect(error.location?.keyPath == "load.rate")
         }
 
+        @Test("every shipped experiment loads and passes its generator's checks", arguments: ["aiohttp-vs-flask", "aiohttp-vs-flask-open-loop"])
+        func shippedExperiments(name: String) throws {
+            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            let definition = try DefinitionLoader.load(experiment: name, projectRoot: root)
+            try LoadCheck.validate(definition)
+            #expect(!definition.variants.isEmpty)
+        }
+
         @Test func zeroWarmupIsAllowed() throws {
             let definition = try load(example(replacing: "warmup = \"5s\"", with: "warmup = \"0s\""))
             #expect(definition.load.warmup == .zero)

@@ -1,4 +1,5 @@
 import Foundation
+import LoadGen
 import Testing
 
 @testable import Experiments
@@ -36,6 +37,7 @@ struct PortableStoreTests {
             let rereadID = try #require(try reread.store.listRuns().first).run.id
             #expect(try reread.store.canonicalDump(runID: rereadID) == original)
             #expect(original.contains("latency_samples: "))
+            #expect(original.contains("requests: "))
             #expect(original.contains("bench-a"))
             // An export is one file: no WAL or journal beside it.
             #expect(!FileManager.default.fileExists(atPath: second.path + "-wal"))
@@ -302,7 +304,7 @@ private func rowCounts(_ url: URL) throws -> [String: Int64] {
     var counts: [String: Int64] = [:]
     for table in [
         "machines", "runs", "variants", "trials", "latency_samples", "generator_percentiles", "resource_samples",
-        "published_results",
+        "published_results", "requests",
     ] {
         counts[table] = try database.firstRow("SELECT count(*) FROM \(table)") { $0.int64(at: 0) }
     }
@@ -335,7 +337,13 @@ private func storeRun(in store: ResultStore, hostname: String, fingerprint: Stri
                     LatencyBucket(latencyUs: 9_000, count: 1),
                 ],
                 generatorPercentiles: [50: 1_000, 99: 9_000],
-                resources: [ResourceSample(tMs: 0, role: "app", cpuUserMs: 10, cpuSystemMs: 2, rssBytes: 50 << 20)]))
+                resources: [ResourceSample(tMs: 0, role: "app", cpuUserMs: 10, cpuSystemMs: 2, rssBytes: 50 << 20)],
+                // aiohttp's trials kept every request, as built-in generator trials do.
+                requestLog: variant.position == 0
+                    ? ContiguousArray([1_000, 1_000, 1_000, 2_000 + UInt32(index), 2_000 + UInt32(index), 9_000].enumerated().map {
+                        RequestSample(startUs: UInt32($0.offset * 1_000), latencyUs: $0.element, bytes: 300, status: 200, connection: UInt16($0.offset))
+                    })
+                    : nil))
         }
     }
     try store.setRunStatus(run.id, .complete, finishedAt: Date(timeIntervalSince1970: 1_795_801_900))
