@@ -57,6 +57,11 @@ struct LoadCommand: ParsableCommand {
                 }
             }
             print(Self.summary(result, plan: plan))
+            if result.responses == 0 {
+                throw ReportgenError(
+                    .processFailed, "no request got a response from \(url) (\(result.errors.connect) failed connection attempts)",
+                    hint: "check that a server listens there, e.g. curl -i \(url)")
+            }
         }
     }
 

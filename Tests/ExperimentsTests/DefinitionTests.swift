@@ -572,6 +572,13 @@ extension DefinitionTests {
             let error = try #require(throws: ReportgenError.self) { try LoadCheck.validate(wrk) }
             #expect(error.code == .badDefinition)
             #expect(error.location?.keyPath == "load.duration")
+            // Given on the command line, the error names the flag.
+            let flagged = try #require(throws: ReportgenError.self) {
+                try LoadCheck.validate(wrk, overrides: RunOverrides(duration: .milliseconds(2500)))
+            }
+            #expect(flagged.code == .badArgument)
+            #expect(flagged.message == "wrk takes whole seconds, but --duration is 2.5 seconds")
+            #expect(flagged.hint == "round it, e.g. --duration 3s, or add --generator builtin")
             let builtin = try definition().applying(RunOverrides(duration: .milliseconds(2500), generator: "builtin"))
             try LoadCheck.validate(builtin)
         }

@@ -41,7 +41,7 @@ public final class ExperimentRunner {
 
     /// Measures every trial not yet stored, then marks the run complete.
     public func run() throws -> RunOutcome {
-        try LoadCheck.validate(definition)
+        try LoadCheck.validate(definition, overrides: overrides)
         try ToolCheck.require(["nginx"] + LoadGenerators.tools(definition.load))
         // A reportgen killed with SIGKILL runs no cleanup: stop what it left before measuring.
         let state = store.path.deletingLastPathComponent().appendingPathComponent(".reportgen")

@@ -1,6 +1,8 @@
 /// Checks that depend on the chosen load generator rather than on the TOML schema.
 public enum LoadCheck {
-    public static func validate(_ definition: ExperimentDefinition) throws {
+    /// `overrides` tells a value given on the command line from one in the file, so the error
+    /// points at the flag rather than at a line that does not hold it.
+    public static func validate(_ definition: ExperimentDefinition, overrides: RunOverrides = RunOverrides()) throws {
         let load = definition.load
         func located(_ key: String) -> SourceLocation {
             SourceLocation(file: definition.file.path, keyPath: key)
@@ -16,7 +18,14 @@ public enum LoadCheck {
             let timed: [(String, Duration)] = [
                 ("load.duration", load.duration), ("load.warmup", load.warmup), ("load.timeout", load.timeout),
             ]
+            let flags = ["load.duration": overrides.duration, "load.warmup": overrides.warmup]
             for (key, value) in timed where value.microseconds % 1_000_000 != 0 {
+                if let flag = flags[key], flag != nil {
+                    let name = "--" + key.dropFirst("load.".count)
+                    throw ReportgenError(
+                        .badArgument, "wrk takes whole seconds, but \(name) is \(value)",
+                        hint: "round it, e.g. \(name) \(max(1, Int(value.seconds.rounded())))s, or add --generator builtin")
+                }
                 throw ReportgenError(
                     .badDefinition, "wrk takes whole seconds, but \(key) is \(value)", at: located(key),
                     hint: "round it to whole seconds, e.g. \"\(max(1, Int(value.seconds.rounded())))s\", or use generator = \"builtin\"")
