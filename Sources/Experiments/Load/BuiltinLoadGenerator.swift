@@ -47,7 +47,7 @@ public struct BuiltinLoadGenerator: LoadGenerating {
             executable: executable.path, arguments: arguments(url: url, duration: duration, samples: samples),
             environment: ProcessEnvironment.base(path: ProcessEnvironment.systemPath),
             logFile: folder.appendingPathComponent("\(label).out"))
-        return RunningLoad(process: process, name: "reportgen load", duration: duration) {
+        return RunningLoad(process: process, name: "reportgen load", duration: duration, outputs: [samples]) {
             guard FileManager.default.fileExists(atPath: samples.path) else {
                 throw ReportgenError(
                     .processFailed, "reportgen load \(process.poll().map(\.description) ?? "") without writing its samples",

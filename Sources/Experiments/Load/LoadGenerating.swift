@@ -49,12 +49,19 @@ public struct RunningLoad: Sendable {
     public let process: ChildProcess
     let name: String
     let duration: Duration
+    /// Files the generator writes for the runner; removed once read or discarded, since a
+    /// built-in window can leave tens of MB and a run has dozens of windows.
+    let outputs: [URL]
     let read: @Sendable () throws -> LoadMeasurement
 
-    init(process: ChildProcess, name: String, duration: Duration, read: @escaping @Sendable () throws -> LoadMeasurement) {
+    init(
+        process: ChildProcess, name: String, duration: Duration, outputs: [URL],
+        read: @escaping @Sendable () throws -> LoadMeasurement
+    ) {
         self.process = process
         self.name = name
         self.duration = duration
+        self.outputs = outputs
         self.read = read
     }
 
@@ -70,9 +77,15 @@ public struct RunningLoad: Sendable {
         }
     }
 
-    /// Reads what the generator measured; call after `waitForExit`.
+    /// Reads what the generator measured, then removes its files; call after `waitForExit`.
     public func measurement() throws -> LoadMeasurement {
-        try read()
+        defer { discard() }
+        return try read()
+    }
+
+    /// Removes what the generator wrote without reading it (a warm-up).
+    public func discard() {
+        for file in outputs { try? FileManager.default.removeItem(at: file) }
     }
 
     /// Waits for the generator and reads what it measured.

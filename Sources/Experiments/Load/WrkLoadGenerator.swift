@@ -45,7 +45,7 @@ public struct WrkLoadGenerator: LoadGenerating {
             executable: "wrk", arguments: arguments, environment: environment,
             logFile: folder.appendingPathComponent("\(label).out"))
         let connections = settings.connections
-        return RunningLoad(process: process, name: "wrk", duration: duration) {
+        return RunningLoad(process: process, name: "wrk", duration: duration, outputs: [report]) {
             guard let data = try? Data(contentsOf: report) else {
                 throw ReportgenError(
                     .processFailed, "wrk \(process.poll().map(\.description) ?? "") without writing its report",

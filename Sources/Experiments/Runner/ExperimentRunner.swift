@@ -215,6 +215,7 @@ public final class ExperimentRunner {
                 generator = warm
                 sampler.track("loadgen", pid: warm.process.pid)
                 try warm.waitForExit(interrupt: interrupt)
+                warm.discard()
                 generator = nil
                 try checkAlive(server, upstream)
             }
