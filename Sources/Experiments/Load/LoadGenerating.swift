@@ -2,7 +2,7 @@ import Foundation
 import LoadGen
 
 /// What one measured window gave, whichever generator measured it.
-public struct LoadMeasurement: Sendable {
+public struct LoadMeasurement: Sendable, Equatable {
     public var durationUs: Int64
     public var requests: Int64
     public var bytes: Int64

@@ -1,21 +1,23 @@
 import Foundation
 
-/// What wrk's `done()` wrote, decoded, with the raw histogram recovered.
+/// What wrk's `done()` wrote, decoded, with the raw histogram recovered. wrk's counts read
+/// straight through to the measurement (`report.requests`, `report.errorsStatus`).
+@dynamicMemberLookup
 public struct WrkReport: Sendable, Equatable {
-    public var durationUs: Int64
-    public var requests: Int64
-    public var bytes: Int64
-    public var errorsConnect: Int64
-    public var errorsRead: Int64
-    public var errorsWrite: Int64
-    public var errorsStatus: Int64
-    public var errorsTimeout: Int64
-    /// wrk's percentiles (key: percentile, value: µs), computed on its corrected histogram.
-    public var correctedPercentiles: [Double: Double]
+    /// The report as the runner stores it: wrk's counts, the raw histogram and wrk's
+    /// corrected percentiles.
+    public var measurement: LoadMeasurement
     /// The histogram as wrk handed it to `done()`, synthetic samples included.
     public var correctedBuckets: [LatencyBucket]
+
+    /// wrk's percentiles (key: percentile, value: µs), computed on its corrected histogram.
+    public var correctedPercentiles: [Double: Double] { measurement.generatorPercentiles }
     /// The measured histogram: `correctedBuckets` with wrk's correction undone.
-    public var rawBuckets: [LatencyBucket]
+    public var rawBuckets: [LatencyBucket] { measurement.latency }
+
+    public subscript<Value>(dynamicMember path: KeyPath<LoadMeasurement, Value>) -> Value {
+        measurement[keyPath: path]
+    }
 
     private struct Wire: Decodable {
         struct Errors: Decodable {
@@ -46,38 +48,25 @@ public struct WrkReport: Sendable, Equatable {
         guard wire.buckets.count % 2 == 0 else {
             throw ReportgenError(.processFailed, "wrk's report has an odd number of histogram values")
         }
-        durationUs = wire.duration_us
-        requests = wire.requests
-        bytes = wire.bytes
-        errorsConnect = wire.errors.connect
-        errorsRead = wire.errors.read
-        errorsWrite = wire.errors.write
-        errorsStatus = wire.errors.status
-        errorsTimeout = wire.errors.timeout
         var percentiles: [Double: Double] = [:]
         for (key, value) in wire.percentiles ?? [:] {
             if let p = Double(key) { percentiles[p] = value }
         }
-        correctedPercentiles = percentiles
         correctedBuckets = stride(from: 0, to: wire.buckets.count, by: 2).map {
             LatencyBucket(latencyUs: wire.buckets[$0], count: wire.buckets[$0 + 1])
         }
         let interval = WrkCorrection.interval(
             durationUs: wire.duration_us, requests: wire.requests, connections: connections)
-        rawBuckets = WrkCorrection.remove(from: correctedBuckets, interval: interval)
+        measurement = LoadMeasurement(
+            durationUs: wire.duration_us, requests: wire.requests, bytes: wire.bytes,
+            errorsConnect: wire.errors.connect, errorsRead: wire.errors.read, errorsWrite: wire.errors.write,
+            errorsStatus: wire.errors.status, errorsTimeout: wire.errors.timeout,
+            latency: WrkCorrection.remove(from: correctedBuckets, interval: interval),
+            generatorPercentiles: percentiles, requestLog: nil)
     }
 
     /// Requests in the raw histogram.
     public var rawCount: Int64 { rawBuckets.reduce(0) { $0 + $1.count } }
-
-    /// The report as the runner stores it: raw buckets, wrk's corrected percentiles.
-    public var measurement: LoadMeasurement {
-        LoadMeasurement(
-            durationUs: durationUs, requests: requests, bytes: bytes, errorsConnect: errorsConnect,
-            errorsRead: errorsRead, errorsWrite: errorsWrite, errorsStatus: errorsStatus,
-            errorsTimeout: errorsTimeout, latency: rawBuckets, generatorPercentiles: correctedPercentiles,
-            requestLog: nil)
-    }
 }
 
 /// wrk 4's coordinated-omission correction and its inverse.

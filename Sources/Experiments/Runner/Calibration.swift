@@ -25,17 +25,10 @@ public enum Calibration {
             Double(cpuUserUs + cpuSystemUs) / Double(max(measurement.requests, 1))
         }
 
-        /// Raw latency at percentile `p` in µs, nearest rank over the stored distribution.
+        /// Raw latency at percentile `p` in µs, nearest rank over the stored distribution
+        /// (ascending, as both generators hand it over).
         public func latencyUs(_ p: Double) -> Int64? {
-            let total = measurement.latency.reduce(0) { $0 + $1.count }
-            guard total > 0 else { return nil }
-            let rank = max(Int64((p / 100 * Double(total)).rounded(.up)), 1)
-            var seen: Int64 = 0
-            for bucket in measurement.latency.sorted(by: { $0.latencyUs < $1.latencyUs }) {
-                seen += bucket.count
-                if seen >= rank { return bucket.latencyUs }
-            }
-            return measurement.latency.last?.latencyUs
+            measurement.latency.percentile(p)
         }
     }
 

@@ -278,15 +278,7 @@ public final class ExperimentRunner {
     private func summary(_ record: TrialRecord) -> TrialSummary {
         let seconds = Double(record.durationUs) / 1e6
         let errors = record.errorsConnect + record.errorsRead + record.errorsWrite + record.errorsStatus + record.errorsTimeout
-        var p50: Double?
-        let total = record.latency.reduce(0) { $0 + $1.count }
-        if total > 0 {
-            var seen: Int64 = 0
-            for bucket in record.latency {
-                seen += bucket.count
-                if seen * 2 >= total { p50 = Double(bucket.latencyUs) / 1000; break }
-            }
-        }
+        let p50 = record.latency.percentile(50).map { Double($0) / 1000 }
         return TrialSummary(
             status: record.status, requests: record.requests,
             requestsPerSecond: seconds > 0 ? Double(record.requests) / seconds : 0, p50Ms: p50,
@@ -299,7 +291,6 @@ enum RunnerUsage {
     static func cpuMicroseconds() -> Int64 {
         var usage = rusage()
         getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
-        return Int64(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1_000_000
-            + Int64(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec)
+        return usage.ru_utime.microseconds + usage.ru_stime.microseconds
     }
 }

@@ -142,6 +142,22 @@ public struct LatencyBucket: Sendable, Equatable {
     }
 }
 
+extension Array where Element == LatencyBucket {
+    /// The nearest-rank latency at percentile `p` (0…100) of buckets in ascending latency;
+    /// nil when they hold no request.
+    public func percentile(_ p: Double) -> Int64? {
+        let total = reduce(0) { $0 + $1.count }
+        guard total > 0 else { return nil }
+        let rank = Swift.max(Int64((p / 100 * Double(total)).rounded(.up)), 1)
+        var seen: Int64 = 0
+        for bucket in self {
+            seen += bucket.count
+            if seen >= rank { return bucket.latencyUs }
+        }
+        return last?.latencyUs
+    }
+}
+
 /// A finished trial, written in one transaction with its samples.
 public struct TrialRecord: Sendable {
     public var variantID: Int64

@@ -101,8 +101,7 @@ public final class ChildProcess: @unchecked Sendable {
         if result == pid {
             status = ExitStatus(waitStatus: raw)
             self.usage = ChildUsage(
-                userUs: Int64(usage.ru_utime.tv_sec) * 1_000_000 + Int64(usage.ru_utime.tv_usec),
-                systemUs: Int64(usage.ru_stime.tv_sec) * 1_000_000 + Int64(usage.ru_stime.tv_usec),
+                userUs: usage.ru_utime.microseconds, systemUs: usage.ru_stime.microseconds,
                 maxRSSBytes: Int64(usage.ru_maxrss) * 1024)
             ChildRegistry.shared.remove(pid)
         } else if result < 0 && errno == ECHILD {
@@ -169,6 +168,11 @@ public final class ChildProcess: @unchecked Sendable {
     static func commandLine(_ argv: [String]) -> String {
         argv.map(shellQuoted).joined(separator: " ")
     }
+}
+
+extension timeval {
+    /// The time as whole microseconds, for rusage readings.
+    var microseconds: Int64 { Int64(tv_sec) * 1_000_000 + Int64(tv_usec) }
 }
 
 /// Quotes a word for a POSIX shell only when it needs it.
