@@ -50,8 +50,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "LoadGen"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Experiments", "LoadGen"]),
+        // Records built as the runner builds them, for the tests of both libraries.
+        .target(name: "TestFixtures", dependencies: ["Experiments", "LoadGen"], path: "Tests/TestFixtures"),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "LoadGen", "TestFixtures"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Experiments", "LoadGen", "TestFixtures"]),
         .testTarget(
             name: "LoadGenTests",
             dependencies: [

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -77,4 +78,21 @@ pid_t cspawn(const char *path, char *const argv[], char *const envp[], const cha
         return -1;
     }
     return pid;
+}
+
+int cspawn_wait_gone(pid_t pid, int timeout_ms) {
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (fd < 0) return errno == ESRCH ? 1 : -1;
+    struct pollfd entry = {.fd = fd, .events = POLLIN, .revents = 0};
+    int ready;
+    do {
+        ready = poll(&entry, 1, timeout_ms);
+    } while (ready < 0 && errno == EINTR);
+    int saved = errno;
+    close(fd);
+    if (ready < 0) {
+        errno = saved;
+        return -1;
+    }
+    return ready > 0 ? 1 : 0;
 }

@@ -147,7 +147,7 @@ extension DefinitionTests {
             #expect(
                 definition.load
                     == LoadSettings(
-                        generator: "wrk", path: "/remote", connections: 400, threads: 10,
+                        generator: .wrk, path: "/remote", connections: 400, threads: 10,
                         duration: .seconds(20), timeout: .seconds(10), warmup: .seconds(5)))
 
             let variants = definition.variants
@@ -177,17 +177,17 @@ extension DefinitionTests {
                 path = "/"
                 connections = 10
                 threads = 2
-                duration = "1.5s"
-                timeout = "500ms"
+                duration = "2s"
+                timeout = "1s"
                 [[variants]]
                 name = "only"
                 """
             let definition = try load(toml)
             #expect(definition.trials == 3)
-            #expect(definition.load.generator == "wrk")
+            #expect(definition.load.generator == .wrk)
             #expect(definition.load.warmup == .zero)
-            #expect(definition.load.duration == .milliseconds(1500))
-            #expect(definition.load.timeout == .milliseconds(500))
+            #expect(definition.load.duration == .seconds(2))
+            #expect(definition.load.timeout == .seconds(1))
             #expect(
                 definition.variants == [
                     VariantDefinition(
@@ -365,7 +365,7 @@ extension DefinitionTests {
             #expect(error.hint?.contains("generator = \"builtin\"") == true)
             let builtin = try load(example(replacing: "generator = \"wrk\"", with: "generator = \"builtin\"\nrate = 500"))
             #expect(builtin.load.rate == 500)
-            #expect(builtin.load.generator == "builtin")
+            #expect(builtin.load.generator == .builtin)
         }
 
         @Test(arguments: ["rate = 0", "rate = -3.5", "rate = \"fast\""])
@@ -379,8 +379,8 @@ extension DefinitionTests {
         @Test("every shipped experiment loads and passes its generator's checks", arguments: ["aiohttp-vs-flask", "aiohttp-vs-flask-open-loop"])
         func shippedExperiments(name: String) throws {
             let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            // Loading runs every rule, the generator's own included.
             let definition = try DefinitionLoader.load(experiment: name, projectRoot: root)
-            try LoadCheck.validate(definition)
             #expect(!definition.variants.isEmpty)
         }
 
@@ -470,12 +470,12 @@ extension DefinitionTests {
             (" 5s ", .seconds(5)), ("0s", .zero),
         ])
         func parses(text: String, expected: Duration) {
-            #expect(RunOverrides.parseDuration(text) == expected)
+            #expect(DurationSyntax.parse(text) == expected)
         }
 
         @Test(arguments: ["20", "", "s", "1.s", "-5s", "5 s", "fast", "5sec", "99999999999999999999s"])
         func rejects(text: String) {
-            #expect(RunOverrides.parseDuration(text) == nil)
+            #expect(DurationSyntax.parse(text) == nil)
         }
     }
 }
@@ -537,17 +537,17 @@ extension DefinitionTests {
         @Test func canonicalJSONIsStable() throws {
             let a = RunOverrides(quick: true, trials: 2, duration: .seconds(5), variants: ["b", "a\"x"])
             let b = RunOverrides(quick: true, trials: 2, duration: .milliseconds(5000), variants: ["a\"x", "b", "b"])
-            #expect(a.canonicalJSON == #"{"duration_us":5000000,"quick":true,"trials":2,"variants":["a\"x","b"]}"#)
-            #expect(a.canonicalJSON == b.canonicalJSON)
-            #expect(RunOverrides().canonicalJSON == #"{"quick":false}"#)
+            #expect(try a.canonicalJSON() == #"{"duration_us":5000000,"quick":true,"trials":2,"variants":["a\"x","b"]}"#)
+            #expect(try a.canonicalJSON() == b.canonicalJSON())
+            #expect(try RunOverrides().canonicalJSON() == #"{"quick":false}"#)
         }
 
         @Test func generatorAndRateSwitchToAnOpenLoop() throws {
-            let result = try definition().applying(RunOverrides(generator: "builtin", rate: 2500))
-            #expect(result.load.generator == "builtin")
+            let result = try definition().applying(RunOverrides(generator: .builtin, rate: 2500))
+            #expect(result.load.generator == .builtin)
             #expect(result.load.rate == 2500)
-            let overrides = RunOverrides(generator: "builtin", rate: 2500)
-            #expect(overrides.canonicalJSON == #"{"generator":"builtin","quick":false,"rate":2500.0}"#)
+            let overrides = RunOverrides(generator: .builtin, rate: 2500)
+            #expect(try overrides.canonicalJSON() == #"{"generator":"builtin","quick":false,"rate":2500}"#)
         }
 
         @Test func rateWithoutTheBuiltinGeneratorSaysHowToFixIt() throws {
@@ -559,34 +559,52 @@ extension DefinitionTests {
             #expect(error.hint == "add --generator builtin")
         }
 
-        @Test func unknownGeneratorSuggestsTheNearest() throws {
-            let error = try #require(throws: ReportgenError.self) {
-                try definition().applying(RunOverrides(generator: "bultin"))
-            }
-            #expect(error.code == .badArgument)
-            #expect(error.hint == "did you mean 'builtin'? use --generator wrk or --generator builtin")
+        @Test func unknownGeneratorInTheFileSuggestsTheNearest() throws {
+            let error = try #require(try loadError(example(replacing: "generator = \"wrk\"", with: "generator = \"bultin\"")))
+            #expect(error.code == .badDefinition)
+            #expect(error.location?.keyPath == "load.generator")
+            #expect(error.hint == "did you mean 'builtin'? generator must be 'wrk' or 'builtin'")
         }
 
         @Test func wrkNeedsWholeSecondsButBuiltinDoesNot() throws {
-            let wrk = try definition().applying(RunOverrides(duration: .milliseconds(2500)))
-            let error = try #require(throws: ReportgenError.self) { try LoadCheck.validate(wrk) }
+            // Written in the file, the error points at the key and its line.
+            let text = example(replacing: "duration = \"20s\"", with: "duration = \"2.5s\"")
+            let error = try #require(try loadError(text))
             #expect(error.code == .badDefinition)
             #expect(error.location?.keyPath == "load.duration")
+            #expect(error.location?.line == line(of: "duration = \"2.5s\"", in: text))
+            #expect(error.message == "wrk takes whole seconds, but load.duration is 2.5 seconds")
             // Given on the command line, the error names the flag.
             let flagged = try #require(throws: ReportgenError.self) {
-                try LoadCheck.validate(wrk, overrides: RunOverrides(duration: .milliseconds(2500)))
+                try definition().applying(RunOverrides(duration: .milliseconds(2500)))
             }
             #expect(flagged.code == .badArgument)
             #expect(flagged.message == "wrk takes whole seconds, but --duration is 2.5 seconds")
             #expect(flagged.hint == "round it, e.g. --duration 3s, or add --generator builtin")
-            let builtin = try definition().applying(RunOverrides(duration: .milliseconds(2500), generator: "builtin"))
-            try LoadCheck.validate(builtin)
+            let builtin = try definition().applying(RunOverrides(duration: .milliseconds(2500), generator: .builtin))
+            #expect(builtin.load.duration == .milliseconds(2500))
+        }
+
+        @Test func rateFromTheFileWithWrkFromTheCommandLineNamesTheFlag() throws {
+            let builtin = try load(example(replacing: "generator = \"wrk\"", with: "generator = \"builtin\"\nrate = 500"))
+            let error = try #require(throws: ReportgenError.self) { try builtin.applying(RunOverrides(generator: .wrk)) }
+            #expect(error.code == .badArgument)
+            #expect(error.message == "load.rate in the definition asks for an open loop, which only the built-in generator runs")
+            #expect(error.hint == "drop --generator wrk, or use a definition without rate")
+        }
+
+        @Test func threadsFromTheCommandLineMustFitTheConnections() throws {
+            let error = try #require(throws: ReportgenError.self) {
+                try definition().applying(RunOverrides(connections: 20, threads: 30))
+            }
+            #expect(error.code == .badArgument)
+            #expect(error.message == "threads (30) must not exceed connections (20)")
         }
 
         @Test func codableRoundTrip() throws {
             let overrides = RunOverrides(
                 quick: true, trials: 2, duration: .milliseconds(1500), warmup: .seconds(1), connections: 10,
-                variants: ["aiohttp"], generator: "builtin", rate: 12.5)
+                threads: 2, variants: ["aiohttp"], generator: .builtin, rate: 12.5)
             let data = try JSONEncoder().encode(overrides)
             #expect(try JSONDecoder().decode(RunOverrides.self, from: data) == overrides)
         }

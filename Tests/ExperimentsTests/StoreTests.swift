@@ -1,6 +1,7 @@
 import Foundation
 import LoadGen
 import Testing
+import TestFixtures
 
 @testable import Experiments
 
@@ -55,8 +56,8 @@ struct StoreTests {
             let (run, variants) = try store.createRun(
                 newRun(machineID: machineID, startedAt: started, seed: .max),
                 variants: [
-                    NewVariant(name: "flask", position: 1, configJSON: #"{"app":"gunicorn app:app"}"#),
-                    NewVariant(name: "aiohttp", position: 0, configJSON: "{}"),
+                    NewVariant(name: "flask", position: 1, config: VariantConfig(commandLine: "gunicorn app:app")),
+                    NewVariant(name: "aiohttp", position: 0, config: VariantConfig()),
                 ])
 
             #expect(run.status == .running)
@@ -93,7 +94,8 @@ struct StoreTests {
             #expect(try scalar(url, "SELECT SUM(count) FROM latency_samples") == 4 * (50 * 51 / 2))
             #expect(try scalar(url, "SELECT count(*) FROM generator_percentiles WHERE note LIKE 'wrk,%'") == 4 * 3)
             #expect(try scalar(url, "SELECT count(*) FROM resource_samples") == 4 * 2)
-            #expect(try scalar(url, "SELECT count(*) FROM trials WHERE failure IS NULL AND load_average = 1.5") == 4)
+            // A failed trial always says why; an ok one has no failure.
+            #expect(try scalar(url, "SELECT count(*) FROM trials WHERE (status = 'ok') = (failure IS NULL) AND load_average = 1.5") == 4)
         }
     }
 
@@ -102,7 +104,7 @@ struct StoreTests {
         try withTemporaryStore { store, url in
             let machineID = try store.machineID(for: machine())
             let (run, variants) = try store.createRun(
-                newRun(machineID: machineID), variants: [NewVariant(name: "aiohttp", position: 0, configJSON: "{}")])
+                newRun(machineID: machineID), variants: [NewVariant(name: "aiohttp", position: 0, config: VariantConfig())])
             // 3 requests per 100 ms over 1 s, a stall from 400 to 600 ms, one timeout.
             var log = ContiguousArray<RequestSample>()
             for bin in 0..<10 where bin != 4 && bin != 5 {
@@ -114,12 +116,13 @@ struct StoreTests {
             }
             log.append(RequestSample(startUs: 400_000, latencyUs: 150_000, bytes: 0, status: RequestSample.timedOut, connection: 3))
             var record = trial(variantID: variants[0].id, index: 0)
-            record.durationUs = 1_000_000
-            record.requests = Int64(log.count)
-            record.errorsTimeout = 1
-            record.latency = [LatencyBucket(latencyUs: 5_000, count: 24), LatencyBucket(latencyUs: 150_000, count: 1)]
-            record.requestLog = log
-            record.commandLine = "/opt/reportgen load --connections 4 --threads 1 --duration 1s --timeout 10s --samples /tmp/t.samples http://127.0.0.1:1/"
+            record.measurement.durationUs = 1_000_000
+            record.measurement.requests = Int64(log.count)
+            record.measurement.errors.timeout = 1
+            record.measurement.latency = [LatencyBucket(latencyUs: 5_000, count: 24), LatencyBucket(latencyUs: 150_000, count: 1)]
+            record.measurement.requestLog = log
+            record.measurement.percentileNote = LoadGeneratorKind.builtin.percentileNote(openLoop: false)
+            record.commands.load = "/opt/reportgen load --connections 4 --threads 1 --duration 1s --timeout 10s --samples /tmp/t.samples http://127.0.0.1:1/"
             try store.recordTrial(record)
 
             #expect(try scalar(url, "SELECT count(*) FROM requests") == 25)
@@ -140,14 +143,14 @@ struct StoreTests {
         try withTemporaryStore { store, url in
             let machineID = try store.machineID(for: machine())
             let (_, variants) = try store.createRun(
-                newRun(machineID: machineID), variants: [NewVariant(name: "a", position: 0, configJSON: "{}")])
+                newRun(machineID: machineID), variants: [NewVariant(name: "a", position: 0, config: VariantConfig())])
             let variantID = try #require(variants.first).id
             let buckets = [LatencyBucket(latencyUs: 900, count: 7)]
             try store.recordTrial(trial(variantID: variantID, index: 0, buckets: buckets))
 
             let duplicate = trial(variantID: variantID, index: 0, buckets: buckets + buckets)
             let error = try #require(throws: ReportgenError.self) { try store.recordTrial(duplicate) }
-            #expect(error.underlying?.contains("UNIQUE") == true)
+            #expect(error.underlying.map { "\($0)" }?.contains("UNIQUE") == true)
 
             #expect(try scalar(url, "SELECT count(*) FROM trials") == 1)
             #expect(try scalar(url, "SELECT count(*) FROM latency_samples") == 1)
@@ -183,7 +186,7 @@ struct StoreTests {
             let machineID = try store.machineID(for: machine())
             let (older, olderVariants) = try store.createRun(
                 newRun(machineID: machineID),
-                variants: [NewVariant(name: "a", position: 0, configJSON: "{}"), NewVariant(name: "b", position: 1, configJSON: "{}")])
+                variants: [NewVariant(name: "a", position: 0, config: VariantConfig()), NewVariant(name: "b", position: 1, config: VariantConfig())])
             let (newer, _) = try store.createRun(newRun(machineID: machineID), variants: [])
             for (index, status) in [TrialStatus.ok, .ok, .failed].enumerated() {
                 try store.recordTrial(trial(variantID: olderVariants[index % 2].id, index: index, status: status))
@@ -203,7 +206,7 @@ struct StoreTests {
         try withTemporaryStore { store, url in
             let machineID = try store.machineID(for: machine())
             let (_, variants) = try store.createRun(
-                newRun(machineID: machineID), variants: [NewVariant(name: "a", position: 0, configJSON: "{}")])
+                newRun(machineID: machineID), variants: [NewVariant(name: "a", position: 0, config: VariantConfig())])
             let buckets = (0..<200_000).map { LatencyBucket(latencyUs: Int64($0), count: 2) }
             let record = trial(variantID: try #require(variants.first).id, index: 0, buckets: buckets)
 
@@ -299,7 +302,7 @@ private func newRun(
     NewRun(
         experiment: "demo", definitionHash: hash, definitionText: "name = \"demo\"\n",
         machineID: machineID, startedAt: startedAt, toolVersion: "0.1.0", projectCommit: nil,
-        shuffleSeed: seed, overridesJSON: "{}", quick: true, softwareJSON: #"{"wrk":"4.2.0"}"#,
+        shuffleSeed: seed, overrides: RunOverrides(quick: true), software: SoftwareVersions(reportgen: "0.1.0", wrk: "4.2.0"),
         upstreamCommandLine: "nginx -c /tmp/nginx.conf")
 }
 
@@ -307,17 +310,16 @@ private func trial(
     variantID: Int64, index: Int, status: TrialStatus = .ok,
     buckets: [LatencyBucket] = [LatencyBucket(latencyUs: 1_000, count: 3)]
 ) -> TrialRecord {
-    TrialRecord(
+    .fixture(
         variantID: variantID, trialIndex: index, runOrder: index, status: status,
         startedAt: Date(), endedAt: Date(), durationUs: 10_000_000,
-        requests: buckets.reduce(0) { $0 + $1.count }, bytes: 1_000, errorsConnect: 0,
-        errorsRead: 0, errorsWrite: 0, errorsStatus: 0, errorsTimeout: 0,
-        commandLine: "taskset -c 1 /usr/bin/wrk -t1 -c10 -d10s http://127.0.0.1:8080/",
-        serverCommandLine: "gunicorn app:app", failure: nil, logTail: nil, runnerCPUUs: 5_000,
-        loadAverage: 1.5, memoryAvailableBytes: 4 << 30, latency: buckets,
+        requests: buckets.reduce(0) { $0 + $1.count }, bytes: 1_000, latency: buckets,
         generatorPercentiles: [50: 900, 99: 2_000, 99.9: 3_500],
+        percentileNote: LoadGeneratorKind.wrk.percentileNote(openLoop: false),
+        commandLine: "taskset -c 1 /usr/bin/wrk -t1 -c10 -d10s http://127.0.0.1:8080/",
+        serverCommandLine: "gunicorn app:app", runnerCPUUs: 5_000, loadAverage: 1.5, memoryAvailableBytes: 4 << 30,
         resources: [
-            ResourceSample(tMs: -500, role: "app", cpuUserMs: 10, cpuSystemMs: 2, rssBytes: 50 << 20),
-            ResourceSample(tMs: 0, role: "loadgen", cpuUserMs: 20, cpuSystemMs: 5, rssBytes: 8 << 20),
+            ResourceSample(tMs: -500, role: .app, cpuUserMs: 10, cpuSystemMs: 2, rssBytes: 50 << 20),
+            ResourceSample(tMs: 0, role: .loadgen, cpuUserMs: 20, cpuSystemMs: 5, rssBytes: 8 << 20),
         ])
 }

@@ -50,7 +50,7 @@ struct WrkCorrectionTests {
         #expect(report.rawCount == 8)
         #expect(report.rawBuckets.map(\.latencyUs) == [100, 120, 2_500_000])
         #expect(report.correctedPercentiles[99.9] == 2_500_000)
-        #expect(report.errorsStatus == 1)
+        #expect(report.errors.status == 1)
     }
 
     @Test("garbage from wrk is a clear error, not a crash")

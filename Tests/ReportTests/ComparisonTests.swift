@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestFixtures
 
 @testable import Experiments
 @testable import Report
@@ -102,7 +103,7 @@ struct ComparisonTests {
 
     @Test("against a published table there is one value: a ratio, no interval, and the output says so")
     func publishedBaseline() throws {
-        var publishedData = fixtureRun(id: 9, rates: [:], kind: "published")
+        var publishedData = fixtureRun(id: 9, rates: [:], kind: .published)
         publishedData.machine = MachineInfo(
             fingerprint: "published:published 2017", hostname: "published 2017", cpuModel: "hardware not described",
             cpuCores: 0, memoryBytes: 0, kernel: "not described", os: "not described", cpuGovernor: nil)
@@ -138,14 +139,14 @@ struct ComparisonTests {
         let baseline = side(fixtureRun(id: 1, rates: ["aiohttp": [100, 101]], definition: "title = \"x\"\nduration = \"20s\"\n"))
         var changed = fixtureRun(id: 2, rates: ["aiohttp": [100, 101]], definition: "title = \"x\"\nduration = \"5s\"\n")
         changed.run.definitionHash = "other"
-        changed.overridesJSON = #"{"quick":true}"#
+        changed.overrides = RunOverrides(quick: true)
         let against = side(changed)
 
         let error = try #require(throws: ReportgenError.self) {
             try RunComparison.compare(baseline: baseline, against: against, allowDefinitionChange: false, definitionFile: "e.toml")
         }
         #expect(error.code == .badDefinition)
-        #expect(error.exitCode == 65)
+        #expect(error.code.rawValue == 65)
         #expect(error.hint?.contains("--allow-definition-change") == true)
         #expect(error.location?.file == "e.toml")
 
@@ -161,7 +162,8 @@ struct ComparisonTests {
         var other = fixtureRun(id: 2, rates: ["aiohttp": [10, 11], "flask:10": [20, 21]])
         other.machine.cpuCores = 8
         other.machine.fingerprint = "other"
-        other.softwareJSON = #"{"pipFreeze":["aiohttp==3.14.0","Flask==3.1.1"],"python":"Python 3.11.2","reportgen":"0.1.0"}"#
+        other.software = SoftwareVersions(
+            reportgen: "0.1.0", python: "Python 3.11.2", pipFreeze: ["aiohttp==3.14.0", "Flask==3.1.1"])
         let comparison = try RunComparison.compare(
             baseline: side(fixtureRun(id: 1, rates: ["aiohttp": [30, 31], "flask:10": [20, 21]])), against: side(other),
             allowDefinitionChange: false, definitionFile: "e.toml")
@@ -299,7 +301,7 @@ struct ComparisonTests {
 
     // MARK: Reports
 
-    @Test("a report of an experiment with a baseline imports it once and fills the published and claims cells")
+    @Test("a report of an experiment with a baseline reads it without writing the store, and fills the published and claims cells")
     func reportWithBaseline() throws {
         try withExperiment(template: """
             # Fixture
@@ -317,11 +319,12 @@ struct ComparisonTests {
             """
         ) { folder, experiment, store in
             let output = folder.appendingPathComponent("output")
+            let before = try Data(contentsOf: store.path)
             let files = try ReportBuilder.render(store: store, runID: nil, experiment: experiment, outputRoot: output)
-            _ = try ReportBuilder.render(store: store, runID: nil, experiment: experiment, outputRoot: output)
             let markdown = try String(contentsOf: files.markdown, encoding: .utf8)
 
-            #expect(try store.listRuns().count == 2)
+            #expect(try store.listRuns().count == 1, "rendering imports nothing")
+            #expect(try Data(contentsOf: store.path) == before, "rendering writes nothing to the store")
             #expect(markdown.contains("| variant  | requests 2017 | requests here (mean) |"))
             #expect(markdown.contains("![Requests: this machine vs published 2017](published-comparison.png)"))
             #expect(markdown.contains("**holds**: aiohttp 30,702; next flask:50 4,606 (3 variants)"))
@@ -418,20 +421,16 @@ struct ComparisonTests {
             NewRun(
                 experiment: "fixture", definitionHash: "fixture-hash", definitionText: definition, machineID: machineID,
                 startedAt: start, toolVersion: "0.1.0", projectCommit: nil, shuffleSeed: 42,
-                overridesJSON: overrides.canonicalJSON, quick: false, softwareJSON: "{}", upstreamCommandLine: "nginx"),
+                overrides: overrides, software: SoftwareVersions(reportgen: "0.1.0"), upstreamCommandLine: "nginx"),
             variants: [
-                NewVariant(name: "aiohttp", position: 0, configJSON: #"{"worker_class":"aiohttp.GunicornWebWorker"}"#),
-                NewVariant(name: "flask:10", position: 1, configJSON: #"{"threads":10,"worker_class":"gthread"}"#),
+                NewVariant(name: "aiohttp", position: 0, config: VariantConfig(workerClass: "aiohttp.GunicornWebWorker")),
+                NewVariant(name: "flask:10", position: 1, config: VariantConfig(workerClass: "gthread", threads: 10)),
             ])
         for (order, trial) in [("aiohttp", 1, Int64(1000)), ("aiohttp", 2, 1200), ("flask:10", 1, 200), ("flask:10", 2, 260)].enumerated() {
             let variant = try #require(variants.first { $0.name == trial.0 })
-            try store.recordTrial(TrialRecord(
-                variantID: variant.id, trialIndex: trial.1, runOrder: order, status: .ok, startedAt: start, endedAt: start,
-                durationUs: 20_000_000, requests: trial.2, bytes: 0, errorsConnect: 0, errorsRead: 0, errorsWrite: 0,
-                errorsStatus: 0, errorsTimeout: 0, commandLine: "wrk", serverCommandLine: "gunicorn", failure: nil,
-                logTail: nil, runnerCPUUs: 0, loadAverage: nil, memoryAvailableBytes: nil,
-                latency: [LatencyBucket(latencyUs: 2_000 * Int64(order + 1), count: trial.2)], generatorPercentiles: [:],
-                resources: []))
+            try store.recordTrial(.fixture(
+                variantID: variant.id, trialIndex: trial.1, runOrder: order, startedAt: start, endedAt: start,
+                requests: trial.2, latency: [LatencyBucket(latencyUs: 2_000 * Int64(order + 1), count: trial.2)]))
         }
         try store.setRunStatus(run.id, .complete, finishedAt: start)
         try body(folder, experiment, store)
@@ -445,9 +444,6 @@ struct ComparisonTests {
     private func baseline(_ rows: [(String, Int64)]) -> PublishedBaseline {
         PublishedBaseline(
             label: "published 2017", file: "baseline/published-2017.csv",
-            run: StoredRun(
-                id: 9, experiment: "demo", definitionHash: "csv", machineID: 2, startedAt: Date(timeIntervalSince1970: 0),
-                finishedAt: nil, status: .complete, shuffleSeed: 0, quick: false),
             rows: rows.enumerated().map { index, row in
                 PublishedRow(
                     variant: row.0, minMs: 1, p50Ms: 100 + Double(index), p99Ms: 900, p999Ms: nil, maxMs: nil,
@@ -458,37 +454,36 @@ struct ComparisonTests {
     /// A run whose trials last one second each, so a trial's requests are its requests/s.
     /// Each trial's latencies grow with its rate by `latencyShift` µs per request/s.
     private func fixtureRun(
-        id: Int64, rates: [String: [Double]], kind: String = "measured", latencyShift: Int64 = 10,
+        id: Int64, rates: [String: [Double]], kind: RunKind = .measured, latencyShift: Int64 = 10,
         definition: String = "title = \"demo\"\n"
     ) -> RunData {
         var variants: [StoredVariant] = []
         var trials: [StoredTrial] = []
         for (position, name) in rates.keys.sorted().enumerated() {
             let variantID = id * 100 + Int64(position)
-            variants.append(StoredVariant(id: variantID, runID: id, name: name, position: position, configJSON: "{}"))
+            variants.append(.fixture(id: variantID, runID: id, name: name, position: position))
             for (index, rate) in (rates[name] ?? []).enumerated() {
                 let base = 1_000 + Int64(rate) * latencyShift + Int64(index) * 7
                 trials.append(StoredTrial(
-                    id: variantID * 10 + Int64(index), variantID: variantID, trialIndex: index + 1, runOrder: index,
-                    status: .ok, startedAt: Date(timeIntervalSince1970: 0), endedAt: Date(timeIntervalSince1970: 1),
-                    durationUs: 1_000_000, requests: Int64(rate), bytes: 0, errorsConnect: 0, errorsRead: 0,
-                    errorsWrite: 0, errorsStatus: 0, errorsTimeout: 0, commandLine: "wrk", serverCommandLine: "gunicorn",
-                    failure: nil, logTail: nil, runnerCPUUs: 0, loadAverage: nil, memoryAvailableBytes: nil,
-                    latency: [
-                        LatencyBucket(latencyUs: base, count: 50), LatencyBucket(latencyUs: base * 2, count: 49),
-                        LatencyBucket(latencyUs: base * 10, count: 1),
-                    ],
-                    generatorPercentiles: [:], generatorPercentileNote: nil, resources: []))
+                    id: variantID * 10 + Int64(index),
+                    record: .fixture(
+                        variantID: variantID, trialIndex: index + 1, runOrder: index,
+                        startedAt: Date(timeIntervalSince1970: 0), endedAt: Date(timeIntervalSince1970: 1),
+                        durationUs: 1_000_000, requests: Int64(rate),
+                        latency: [
+                            LatencyBucket(latencyUs: base, count: 50), LatencyBucket(latencyUs: base * 2, count: 49),
+                            LatencyBucket(latencyUs: base * 10, count: 1),
+                        ])))
             }
         }
-        return RunData(
+        return RunData.fixture(
             run: StoredRun(
                 id: id, experiment: "demo", definitionHash: "h-" + definition.prefix(8), machineID: 1,
                 startedAt: Date(timeIntervalSince1970: 1_795_801_800 + Double(id)), finishedAt: nil, status: .complete,
-                shuffleSeed: 42, quick: false),
-            kind: kind, definitionText: definition, toolVersion: "0.1.0", projectCommit: nil, overridesJSON: #"{"quick":false}"#,
-            softwareJSON: #"{"pipFreeze":["aiohttp==3.14.0","Flask==3.1.0"],"python":"Python 3.11.2","reportgen":"0.1.0"}"#,
-            upstreamCommandLine: "nginx",
+                kind: kind, shuffleSeed: 42, quick: false),
+            definitionText: definition,
+            software: SoftwareVersions(
+                reportgen: "0.1.0", python: "Python 3.11.2", pipFreeze: ["aiohttp==3.14.0", "Flask==3.1.0"]),
             machine: MachineInfo(
                 fingerprint: "f00d", hostname: "bench", cpuModel: "Test CPU", cpuCores: 2, memoryBytes: 4 << 30,
                 kernel: "6.1.0", os: "Debian 12", cpuGovernor: nil),

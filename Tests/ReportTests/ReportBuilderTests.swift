@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestFixtures
 
 @testable import Experiments
 import LoadGen
@@ -102,9 +103,11 @@ struct ReportBuilderTests {
             NewRun(
                 experiment: "fixture", definitionHash: "fixture-hash", definitionText: definitionText,
                 machineID: machineID, startedAt: start, toolVersion: "0.1.0", projectCommit: "0123456789abcdef",
-                shuffleSeed: 42, overridesJSON: (openLoop ? RunOverrides(generator: "builtin", rate: 100) : RunOverrides()).canonicalJSON, quick: false,
-                softwareJSON: software.json, upstreamCommandLine: "nginx -p /tmp/x -c /tmp/x/nginx.conf"),
-            variants: experiment.variants.map { NewVariant(name: $0.name, position: $0.position, configJSON: "{\"worker_class\":\"\($0.workerClass)\"\($0.threads.map { ",\"threads\":\($0)" } ?? "")}") })
+                shuffleSeed: 42, overrides: openLoop ? RunOverrides(generator: .builtin, rate: 100) : RunOverrides(),
+                software: software, upstreamCommandLine: "nginx -p /tmp/x -c /tmp/x/nginx.conf"),
+            variants: experiment.variants.map {
+                NewVariant(name: $0.name, position: $0.position, config: VariantConfig(workerClass: $0.workerClass, threads: $0.threads))
+            })
         // aiohttp: 1000 and 1200 requests; flask:10: 200 and 260. Latencies in µs.
         let trials: [(String, Int, Int64, [LatencyBucket])] = [
             ("aiohttp", 1, 1000, [LatencyBucket(latencyUs: 2_000, count: 500), LatencyBucket(latencyUs: 3_000, count: 490), LatencyBucket(latencyUs: 50_000, count: 10)]),
@@ -114,20 +117,20 @@ struct ReportBuilderTests {
         ]
         for (order, trial) in trials.enumerated() {
             let variant = try #require(variants.first { $0.name == trial.0 })
-            try store.recordTrial(TrialRecord(
-                variantID: variant.id, trialIndex: trial.1, runOrder: order + 1, status: .ok,
+            try store.recordTrial(.fixture(
+                variantID: variant.id, trialIndex: trial.1, runOrder: order + 1,
                 startedAt: start.addingTimeInterval(Double(order) * 25), endedAt: start.addingTimeInterval(Double(order) * 25 + 24),
-                durationUs: 20_000_000, requests: trial.2, bytes: trial.2 * 700, errorsConnect: 0, errorsRead: 0,
-                errorsWrite: 0, errorsStatus: trial.0 == "flask:10" ? 3 : 0, errorsTimeout: 0,
+                durationUs: 20_000_000, requests: trial.2, bytes: trial.2 * 700,
+                errors: ErrorCounts(status: trial.0 == "flask:10" ? 3 : 0),
+                latency: trial.3, generatorPercentiles: [50: 2_000],
                 commandLine: openLoop
                     ? "/usr/local/bin/reportgen load --connections 400 --threads 10 --duration 20s --timeout 10s --rate 100 --samples /tmp/t.samples http://127.0.0.1:8000/remote"
                     : "wrk --duration 20s --connections 400 --threads 10 --timeout 10s http://127.0.0.1:8000/remote",
                 serverCommandLine: "gunicorn \(trial.0 == "aiohttp" ? "apps.aiohttp_app:app" : "apps.flask_app:app") --workers 2",
-                failure: nil, logTail: nil, runnerCPUUs: 40_000, loadAverage: 0.5, memoryAvailableBytes: 4 << 30,
-                latency: trial.3, generatorPercentiles: [50: 2_000],
+                runnerCPUUs: 40_000, loadAverage: 0.5, memoryAvailableBytes: 4 << 30,
                 resources: [
-                    ResourceSample(tMs: -100, role: "app", cpuUserMs: 100, cpuSystemMs: 50, rssBytes: 50 << 20),
-                    ResourceSample(tMs: 20_000, role: "app", cpuUserMs: 9_100, cpuSystemMs: 1_050, rssBytes: 60 << 20),
+                    ResourceSample(tMs: -100, role: .app, cpuUserMs: 100, cpuSystemMs: 50, rssBytes: 50 << 20),
+                    ResourceSample(tMs: 20_000, role: .app, cpuUserMs: 9_100, cpuSystemMs: 1_050, rssBytes: 60 << 20),
                 ], requestLog: openLoop ? spread(trial.3, overUs: 20_000_000) : nil))
         }
         try store.setRunStatus(run.id, .complete, finishedAt: start.addingTimeInterval(100))

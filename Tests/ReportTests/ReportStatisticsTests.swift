@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestFixtures
 
 @testable import Experiments
 @testable import Report
@@ -147,13 +148,13 @@ struct ReportStatisticsTests {
         // End: last app sample at t ≤ 2000 is t=2000 (2300 + 550 = 2850 ms). Used 1500 ms = 1.5 s
         // over 2000 ms = 75% of a core. Peak RSS in [0, 2000]: 300 (warm-up 900 and t=2500 999 excluded).
         let samples = [
-            ResourceSample(tMs: -500, role: "app", cpuUserMs: 1000, cpuSystemMs: 200, rssBytes: 900),
-            ResourceSample(tMs: 0, role: "app", cpuUserMs: 1100, cpuSystemMs: 250, rssBytes: 100),
-            ResourceSample(tMs: 0, role: "loadgen", cpuUserMs: 0, cpuSystemMs: 0, rssBytes: 5000),
-            ResourceSample(tMs: 1000, role: "app", cpuUserMs: 1600, cpuSystemMs: 400, rssBytes: 300),
-            ResourceSample(tMs: 2000, role: "app", cpuUserMs: 2300, cpuSystemMs: 550, rssBytes: 200),
-            ResourceSample(tMs: 2000, role: "loadgen", cpuUserMs: 400, cpuSystemMs: 600, rssBytes: 5000),
-            ResourceSample(tMs: 2500, role: "app", cpuUserMs: 9999, cpuSystemMs: 9999, rssBytes: 999),
+            ResourceSample(tMs: -500, role: .app, cpuUserMs: 1000, cpuSystemMs: 200, rssBytes: 900),
+            ResourceSample(tMs: 0, role: .app, cpuUserMs: 1100, cpuSystemMs: 250, rssBytes: 100),
+            ResourceSample(tMs: 0, role: .loadgen, cpuUserMs: 0, cpuSystemMs: 0, rssBytes: 5000),
+            ResourceSample(tMs: 1000, role: .app, cpuUserMs: 1600, cpuSystemMs: 400, rssBytes: 300),
+            ResourceSample(tMs: 2000, role: .app, cpuUserMs: 2300, cpuSystemMs: 550, rssBytes: 200),
+            ResourceSample(tMs: 2000, role: .loadgen, cpuUserMs: 400, cpuSystemMs: 600, rssBytes: 5000),
+            ResourceSample(tMs: 2500, role: .app, cpuUserMs: 9999, cpuSystemMs: 9999, rssBytes: 999),
         ]
         let run = runData(
             variants: [storedVariant(id: 1, name: "aiohttp", position: 0, workerClass: "aiohttp.GunicornWebWorker")],
@@ -259,9 +260,9 @@ struct ReportStatisticsTests {
             30351.00,25891.19,34810.81,1511.86,0,1,0,3,2,,
             """)
         #expect(lines[3] == "flask:meinheld,greenlet,0,1" + String(repeating: ",", count: 20))
-        #expect(ResultsExport.csvField("a,b") == "\"a,b\"")
-        #expect(ResultsExport.csvField("say \"hi\"") == "\"say \"\"hi\"\"\"")
-        #expect(ResultsExport.csvField("flask:10") == "flask:10")
+        #expect(CSV.field("a,b") == "\"a,b\"")
+        #expect(CSV.field("say \"hi\"") == "\"say \"\"hi\"\"\"")
+        #expect(CSV.field("flask:10") == "flask:10")
     }
 
     @Test("JSON decodes with the run, machine, software and every trial")
@@ -321,10 +322,9 @@ struct ReportStatisticsTests {
     }
 
     private func storedVariant(id: Int64, name: String, position: Int, workerClass: String, threads: Int? = nil) -> StoredVariant {
-        var config: [String: Any] = ["module": "apps.app:app", "worker_class": workerClass, "workers": 2]
-        if let threads { config["threads"] = threads }
-        let json = (try? JSONSerialization.data(withJSONObject: config, options: [.sortedKeys])) ?? Data()
-        return StoredVariant(id: id, runID: 7, name: name, position: position, configJSON: String(decoding: json, as: UTF8.self))
+        .fixture(
+            id: id, runID: 7, name: name, position: position,
+            config: VariantConfig(module: "apps.app:app", workerClass: workerClass, workers: 2, threads: threads))
     }
 
     private func trial(
@@ -332,25 +332,23 @@ struct ReportStatisticsTests {
         requests: Int64 = 0, latency: [LatencyBucket] = [], errors: ErrorCounts = ErrorCounts(),
         failure: String? = nil, resources: [ResourceSample] = []
     ) -> StoredTrial {
-        let start = Date(timeIntervalSince1970: 1_767_323_045)
-        return StoredTrial(
-            id: variant * 100 + Int64(index), variantID: variant, trialIndex: index, runOrder: index,
-            status: status, startedAt: start, endedAt: start.addingTimeInterval(30), durationUs: durationUs,
-            requests: requests, bytes: requests * 100, errorsConnect: errors.connect, errorsRead: errors.read,
-            errorsWrite: errors.write, errorsStatus: errors.status, errorsTimeout: errors.timeout,
-            commandLine: "wrk -d20s -c400 -t10", serverCommandLine: "gunicorn", failure: failure,
-            logTail: nil, runnerCPUUs: 0, loadAverage: nil, memoryAvailableBytes: nil, latency: latency,
-            generatorPercentiles: [:], generatorPercentileNote: nil, resources: resources)
+        StoredTrial(
+            id: variant * 100 + Int64(index),
+            record: .fixture(
+                variantID: variant, trialIndex: index, runOrder: index, status: status,
+                startedAt: Date(timeIntervalSince1970: 1_767_323_045), durationUs: durationUs, requests: requests,
+                bytes: requests * 100, errors: errors, latency: latency, failure: failure,
+                commandLine: "wrk -d20s -c400 -t10", resources: resources))
     }
 
     private func runData(variants: [StoredVariant], trials: [StoredTrial]) -> RunData {
-        RunData(
+        RunData.fixture(
             run: StoredRun(
                 id: 7, experiment: "aiohttp-vs-flask", definitionHash: "abc123", machineID: 1,
                 startedAt: Date(timeIntervalSince1970: 1_767_323_045), finishedAt: nil, status: .complete,
-                shuffleSeed: 42, quick: false),
-            kind: "measured", definitionText: "trials = 3", toolVersion: "0.1.0", projectCommit: "deadbeef",
-            overridesJSON: "{}", softwareJSON: #"{"python":"Python 3.11.2","wrk":"wrk 4.1.0"}"#,
+                kind: .measured, shuffleSeed: 42, quick: false),
+            definitionText: "trials = 3", projectCommit: "deadbeef",
+            software: SoftwareVersions(reportgen: "0.1.0", python: "Python 3.11.2", wrk: "wrk 4.1.0"),
             upstreamCommandLine: "nginx -c upstream.conf",
             machine: MachineInfo(
                 fingerprint: "f00d", hostname: "bench", cpuModel: "Test CPU", cpuCores: 2,

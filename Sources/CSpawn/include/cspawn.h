@@ -12,4 +12,9 @@
 pid_t cspawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
              int output_fd, int new_group, int death_signal, int *error_out);
 
+/// Waits until the process `pid` (any process, not only a child) has ended, for at most
+/// `timeout_ms`, through a pidfd: the kernel wakes the caller, nothing polls.
+/// Returns 1 when it has ended (or no such process exists), 0 on timeout, -1 on error.
+int cspawn_wait_gone(pid_t pid, int timeout_ms);
+
 #endif

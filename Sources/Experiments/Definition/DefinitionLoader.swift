@@ -15,13 +15,12 @@ public enum DefinitionLoader {
         do {
             data = try Data(contentsOf: file)
         } catch {
-            throw ReportgenError(
-                .io, "cannot read \(displayPath(file))", underlying: error.localizedDescription)
+            throw ReportgenError(.io, "cannot read \(DisplayPath.of(file))", underlying: error)
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ReportgenError(
                 .badDefinition, "the file is not UTF-8 text",
-                at: SourceLocation(file: displayPath(file)), hint: "save it as UTF-8")
+                at: SourceLocation(file: DisplayPath.of(file)), hint: "save it as UTF-8")
         }
         return try parse(text: text, file: file)
     }
@@ -31,7 +30,7 @@ public enum DefinitionLoader {
     public static func parse(text: String, file: URL) throws -> ExperimentDefinition {
         let file = file.standardizedFileURL
         let directory = file.deletingLastPathComponent()
-        let display = displayPath(file)
+        let display = DisplayPath.of(file)
         let top = DefinitionSection(
             table: try TOMLParser.parse(text, file: display), path: "", file: display, line: nil,
             header: "the top level")
@@ -41,15 +40,19 @@ public enum DefinitionLoader {
         guard !title.trimmingSpaces.isEmpty else {
             throw top.failure("title", "the title must not be empty")
         }
-        let trials = try top.integer("trials", in: 1...1000) ?? 3
+        var sources: [Setting: SettingSource] = [:]
+        let trials = try top.integer("trials") ?? 3
+        sources[.trials] = top.source("trials")
         let upstream = try readUpstream(top, directory: directory)
         let (app, defaults) = try readApp(top, directory: directory)
-        let load = try readLoad(top)
+        let load = try readLoad(top, sources: &sources)
         let variants = try VariantExpansion.expand(top, defaults: defaults)
-        return ExperimentDefinition(
+        let definition = ExperimentDefinition(
             name: directory.lastPathComponent, directory: directory, file: file, text: text,
             title: title, trials: trials, upstream: upstream, app: app, load: load,
-            variants: variants)
+            variants: variants, sources: sources)
+        try DefinitionRules.check(definition)
+        return definition
     }
 
     /// Names of the experiments under `<projectRoot>/experiments/` (folders holding
@@ -74,7 +77,7 @@ public enum DefinitionLoader {
                 let file = candidate.appendingPathComponent(fileName)
                 guard isFile(file) else {
                     throw ReportgenError(
-                        .badArgument, "\(displayPath(candidate))/ has no \(fileName)",
+                        .badArgument, "\(DisplayPath.of(candidate))/ has no \(fileName)",
                         hint: "an experiment is a folder holding \(fileName)")
                 }
                 return file.standardizedFileURL
@@ -82,7 +85,7 @@ public enum DefinitionLoader {
             if isFile(candidate) { return candidate.standardizedFileURL }
         }
         let available = availableExperiments(projectRoot: projectRoot)
-        let folder = displayPath(projectRoot.appendingPathComponent("experiments"))
+        let folder = DisplayPath.of(projectRoot.appendingPathComponent("experiments"))
         let hint: String
         if available.isEmpty {
             hint = "no experiments found in \(folder)/"
@@ -113,9 +116,7 @@ public enum DefinitionLoader {
         let server = try section.choice("server", allowed: ["gunicorn"], default: "gunicorn")
         let requirements = try section.existingPath(
             "requirements", relativeTo: directory, folder: false, example: "\"requirements.lock\"")
-        var fields: [VariantField: VariantField.Value] = [
-            .workerClass: .text("sync"), .workers: .number(2),
-        ]
+        var fields = VariantField.defaults
         for field in VariantField.allCases {
             guard let value = section.value(field.rawValue) else { continue }
             if case .array = value.kind {
@@ -130,46 +131,31 @@ public enum DefinitionLoader {
         return (AppSettings(server: server, requirements: requirements), defaults)
     }
 
-    private static func readLoad(_ top: DefinitionSection) throws -> LoadSettings {
+    private static func readLoad(
+        _ top: DefinitionSection, sources: inout [Setting: SettingSource]
+    ) throws -> LoadSettings {
         let section = try top.requiredSection(
             "load", header: "[load]",
             example: "[load]\npath = \"/\"\nconnections = 100\nthreads = 4\nduration = \"20s\"\ntimeout = \"10s\"")
         try section.rejectUnknownKeys(allowed: DefinitionSchema.load)
-        let generator = try section.choice("generator", allowed: RunOverrides.generators, default: "wrk")
         let path = try section.requiredString("path", example: "\"/\"")
         guard path.hasPrefix("/") else {
             throw section.failure(
                 "path", "the path must start with '/', found \(path.quoted)", hint: "write path = \(("/" + path).quoted)")
         }
-        let connections = try section.requiredInteger("connections", in: 1...100_000, example: "100")
-        let threads = try section.requiredInteger("threads", in: 1...1000, example: "4")
-        guard threads <= connections else {
-            throw section.failure(
-                "threads", "threads (\(threads)) must not exceed connections (\(connections))",
-                hint: "each load thread needs at least one connection")
+        let load = LoadSettings(
+            generator: try section.choice("generator", default: LoadGeneratorKind.wrk),
+            path: path,
+            connections: try section.requiredInteger("connections", example: "100"),
+            threads: try section.requiredInteger("threads", example: "4"),
+            duration: try section.requiredDuration("duration", example: "\"20s\""),
+            timeout: try section.requiredDuration("timeout", example: "\"10s\""),
+            warmup: try section.duration("warmup") ?? .zero,
+            rate: try section.number("rate", example: "5000"))
+        for setting in Setting.allCases where setting.keyPath.hasPrefix("load.") {
+            sources[setting] = section.source(String(setting.keyPath.dropFirst("load.".count)))
         }
-        let rate = try section.positiveNumber("rate", example: "5000")
-        if rate != nil && generator != "builtin" {
-            throw section.failure(
-                "rate", "an open-loop rate needs the built-in generator; wrk only runs a closed loop",
-                hint: "add generator = \"builtin\" to [load], or remove rate for wrk's closed loop")
-        }
-        return LoadSettings(
-            generator: generator, path: path, connections: connections, threads: threads,
-            duration: try section.requiredDuration("duration", allowZero: false, example: "\"20s\""),
-            timeout: try section.requiredDuration("timeout", allowZero: false, example: "\"10s\""),
-            warmup: try section.duration("warmup", allowZero: true) ?? .zero, rate: rate)
-    }
-
-    /// How messages name a path: relative to the working directory when inside it.
-    static func displayPath(_ url: URL) -> String {
-        let path = url.standardizedFileURL.path
-        let workingDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-            .standardizedFileURL.path
-        if path.hasPrefix(workingDirectory + "/") {
-            return String(path.dropFirst(workingDirectory.count + 1))
-        }
-        return path
+        return load
     }
 
     private static func isDirectory(_ url: URL) -> Bool {

@@ -78,29 +78,35 @@ struct DefinitionSection {
         return text
     }
 
+    /// Where `key`'s value is written, for `DefinitionRules`.
+    func source(_ key: String) -> SettingSource {
+        .file(line: value(key)?.line)
+    }
+
+    /// An integer of any size; the rules that bound it live in `DefinitionRules`.
+    func integer(_ key: String) throws -> Int? {
+        try integer(key, in: Int.min...Int.max)
+    }
+
     func integer(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let value = value(key) else { return nil }
         return try Self.integer(value, key: key, in: range, section: self)
     }
 
-    func requiredInteger(_ key: String, in range: ClosedRange<Int>, example: String) throws -> Int {
-        guard let number = try integer(key, in: range) else { throw missing(key, example: example) }
+    func requiredInteger(_ key: String, example: String) throws -> Int {
+        guard let number = try integer(key) else { throw missing(key, example: example) }
         return number
     }
 
-    /// A positive, finite number written as an integer or a float (e.g. a rate); nil when absent.
-    func positiveNumber(_ key: String, example: String) throws -> Double? {
+    /// A number written as an integer or a float (e.g. a rate); nil when absent. Whether it
+    /// is in range is for `DefinitionRules`.
+    func number(_ key: String, example: String) throws -> Double? {
         guard let value = value(key) else { return nil }
-        let number: Double
         switch value.kind {
-        case .integer(let whole): number = Double(whole)
-        case .float(let real): number = real
+        case .integer(let whole): return Double(whole)
+        case .float(let real): return real
         default: throw typeMismatch(key, expected: "a number", found: value, hint: "e.g. \(key) = \(example)")
         }
-        guard number > 0, number.isFinite else {
-            throw failure(key, "must be a positive number, found \(number)", hint: "e.g. \(key) = \(example)")
-        }
-        return number
     }
 
     /// A string that must be one of `allowed`.
@@ -114,8 +120,15 @@ struct DefinitionSection {
         return text
     }
 
-    /// A duration written as text, e.g. "20s"; `allowZero` is false for windows that must last.
-    func duration(_ key: String, allowZero: Bool) throws -> Duration? {
+    /// A string naming one case of `T`.
+    func choice<T: RawRepresentable & CaseIterable>(_ key: String, default fallback: T) throws -> T
+    where T.RawValue == String {
+        let text = try choice(key, allowed: T.allCases.map(\.rawValue), default: fallback.rawValue)
+        return T(rawValue: text) ?? fallback
+    }
+
+    /// A duration written as text, e.g. "20s"; whether it may be zero is for `DefinitionRules`.
+    func duration(_ key: String) throws -> Duration? {
         guard let value = value(key) else { return nil }
         let example = "\(key) = \"20s\""
         switch value.kind {
@@ -133,9 +146,6 @@ struct DefinitionSection {
                     key, "\(text.quoted) is not a duration",
                     hint: "write durations like \"20s\", \"500ms\", \"1.5s\" or \"1m30s\"")
             }
-            if !allowZero && duration <= .zero {
-                throw failure(key, "must be longer than zero, found \(text.quoted)", hint: "e.g. \(example)")
-            }
             return duration
         case .integer(let number):
             throw typeMismatch(
@@ -150,8 +160,8 @@ struct DefinitionSection {
         }
     }
 
-    func requiredDuration(_ key: String, allowZero: Bool, example: String) throws -> Duration {
-        guard let duration = try duration(key, allowZero: allowZero) else {
+    func requiredDuration(_ key: String, example: String) throws -> Duration {
+        guard let duration = try duration(key) else {
             throw missing(key, example: example)
         }
         return duration
@@ -193,12 +203,12 @@ struct DefinitionSection {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw failure(
-                key, "\(kind) not found: looked for \(DefinitionLoader.displayPath(url))",
-                hint: "the path is relative to \(DefinitionLoader.displayPath(directory))/")
+                key, "\(kind) not found: looked for \(DisplayPath.of(url))",
+                hint: "the path is relative to \(DisplayPath.of(directory))/")
         }
         guard isDirectory.boolValue == folder else {
             throw failure(
-                key, "\(DefinitionLoader.displayPath(url)) is a \(folder ? "file" : "folder"), not a \(kind)")
+                key, "\(DisplayPath.of(url)) is a \(folder ? "file" : "folder"), not a \(kind)")
         }
         return url
     }

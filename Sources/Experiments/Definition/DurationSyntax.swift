@@ -1,6 +1,6 @@
 /// Reads durations written as text — "20s", "500ms", "1.5s", "2m", "1m30s" — as used in
 /// `experiment.toml` and on the command line.
-enum DurationSyntax {
+public enum DurationSyntax {
     /// Nanoseconds per unit; "us" stands in for "µs" where typing µ is awkward.
     private static let units: [String: Int64] = [
         "h": 3_600_000_000_000, "m": 60_000_000_000, "s": 1_000_000_000,
@@ -11,7 +11,7 @@ enum DurationSyntax {
     static let unitList = "h, m, s, ms, us"
 
     /// The duration `text` denotes, or nil when it is not one (a bare number has no unit and is not).
-    static func parse(_ text: String) -> Duration? {
+    public static func parse(_ text: String) -> Duration? {
         let characters = Array(text.trimmingSpaces)
         guard !characters.isEmpty else { return nil }
         var index = 0
@@ -52,7 +52,7 @@ enum DurationSyntax {
     }
 
     /// A short text form such as "20s", "1.5s" or "500ms", for messages.
-    static func format(_ duration: Duration) -> String {
+    public static func format(_ duration: Duration) -> String {
         let microseconds = duration.microseconds
         if microseconds % 1_000_000 == 0 { return "\(microseconds / 1_000_000)s" }
         if microseconds % 1_000 == 0 && microseconds < 1_000_000 { return "\(microseconds / 1_000)ms" }

@@ -19,11 +19,14 @@ public struct ExperimentDefinition: Sendable, Equatable {
     public var load: LoadSettings
     /// Expanded variants in definition order.
     public var variants: [VariantDefinition]
+    /// Where the checked settings came from: a line of the file, or a flag. A setting left
+    /// out of both has no entry.
+    public var sources: [Setting: SettingSource]
 
     public init(
         name: String, directory: URL, file: URL, text: String, title: String, trials: Int,
         upstream: UpstreamSettings, app: AppSettings, load: LoadSettings,
-        variants: [VariantDefinition]
+        variants: [VariantDefinition], sources: [Setting: SettingSource] = [:]
     ) {
         self.name = name
         self.directory = directory
@@ -35,6 +38,7 @@ public struct ExperimentDefinition: Sendable, Equatable {
         self.app = app
         self.load = load
         self.variants = variants
+        self.sources = sources
     }
 }
 
@@ -69,8 +73,7 @@ public struct AppSettings: Sendable, Equatable {
 
 /// `[load]`: how the load generator drives each variant.
 public struct LoadSettings: Sendable, Equatable {
-    /// "wrk", or "builtin" (reportgen's own generator, which keeps every request).
-    public var generator: String
+    public var generator: LoadGeneratorKind
     /// Route requested on the app, starting with "/".
     public var path: String
     public var connections: Int
@@ -86,7 +89,7 @@ public struct LoadSettings: Sendable, Equatable {
     public var rate: Double?
 
     public init(
-        generator: String, path: String, connections: Int, threads: Int,
+        generator: LoadGeneratorKind, path: String, connections: Int, threads: Int,
         duration: Duration, timeout: Duration, warmup: Duration, rate: Double? = nil
     ) {
         self.rate = rate

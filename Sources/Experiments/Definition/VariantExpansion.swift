@@ -116,8 +116,8 @@ enum VariantExpansion {
             let name = try renderName(template, fields: fields, section: section)
             let variant = VariantDefinition(
                 name: name, position: 0, module: module,
-                workerClass: fields[.workerClass]?.text ?? "sync",
-                workers: fields[.workers].flatMap(number) ?? 2,
+                workerClass: fields[.workerClass]?.text ?? VariantField.defaultWorkerClass,
+                workers: fields[.workers].flatMap(number) ?? VariantField.defaultWorkers,
                 threads: fields[.threads].flatMap(number),
                 environment: environment)
             return Expanded(

@@ -5,6 +5,16 @@ enum VariantField: String, CaseIterable {
     case workers
     case threads
 
+    /// gunicorn's own worker class, when neither `[app]` nor the variant names one.
+    static let defaultWorkerClass = "sync"
+    /// Worker processes when neither `[app]` nor the variant sets them.
+    static let defaultWorkers = 2
+
+    /// The values every variant starts from before `[app]` and its own keys.
+    static let defaults: [VariantField: Value] = [
+        .workerClass: .text(defaultWorkerClass), .workers: .number(defaultWorkers),
+    ]
+
     /// One field's value, printable into a variant name.
     enum Value: Equatable {
         case text(String)

@@ -39,25 +39,18 @@ public enum MachineProbe {
         return nil
     }
 
-    /// How many cores' worth of CPU the machine used during `interval`, from /proc/stat.
-    /// Taken while reportgen's own servers are idle, it measures everyone else's load.
-    public static func cpuLoad(over interval: Duration) -> Double? {
-        func sample() -> (busy: Int64, total: Int64)? {
-            guard let bytes = ProcessTable.readSmallFile("/proc/stat"),
-                let line = String(decoding: bytes, as: UTF8.self).split(separator: "\n").first,
-                line.hasPrefix("cpu ")
-            else { return nil }
-            let values = line.split(separator: " ").dropFirst().compactMap { Int64($0) }
-            guard values.count >= 5 else { return nil }
-            // user nice system idle iowait irq softirq steal: idle and iowait are not busy.
-            let total = values.prefix(8).reduce(0, +)
-            return (total - values[3] - values[4], total)
-        }
-        guard let before = sample() else { return nil }
-        usleep(UInt32(interval.microseconds))
-        guard let after = sample(), after.total > before.total else { return nil }
-        let fraction = Double(after.busy - before.busy) / Double(after.total - before.total)
-        return fraction * Double(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    /// The machine's CPU time so far, from the first line of /proc/stat, in clock ticks:
+    /// busy (user, nice, system, irq, softirq, steal) and in all.
+    static func cpuTicks() -> (busy: Int64, total: Int64)? {
+        guard let bytes = ProcessTable.readSmallFile("/proc/stat"),
+            let line = String(decoding: bytes, as: UTF8.self).split(separator: "\n").first,
+            line.hasPrefix("cpu ")
+        else { return nil }
+        let values = line.split(separator: " ").dropFirst().compactMap { Int64($0) }
+        guard values.count >= 5 else { return nil }
+        // user nice system idle iowait irq softirq steal: idle and iowait are not busy.
+        let total = values.prefix(8).reduce(0, +)
+        return (total - values[3] - values[4], total)
     }
 
     /// The 1-minute load average.

@@ -26,18 +26,19 @@ public struct PythonEnvironment: Sendable, Equatable {
         return URL(fileURLWithPath: home).appendingPathComponent(".cache/reportgen")
     }
 
-    /// The venv for `lock`, created on first use. `log` receives one line per step.
+    /// The venv for `lock`, created on first use. `log` receives one line per step. A
+    /// cancelled caller stops the install where it is; the next run builds it again.
     public static func prepare(
         lock: URL, interpreter: String = "python3", cache: URL = PythonEnvironment.cacheFolder,
-        interrupt: Interrupt, log: (String) -> Void
-    ) throws -> PythonEnvironment {
+        log: (String) -> Void
+    ) async throws -> PythonEnvironment {
         let lockText: String
         do {
             lockText = try String(contentsOf: lock, encoding: .utf8)
         } catch {
             throw ReportgenError(
                 .badDefinition, "cannot read the requirements lock",
-                at: SourceLocation(file: lock.path, keyPath: "app.requirements"))
+                at: SourceLocation(file: lock.path, keyPath: "app.requirements"), underlying: error)
         }
         let version = try interpreterVersion(interpreter)
         let key = String(SHA256.hex(lockText + "\n" + version).prefix(16))
@@ -55,16 +56,15 @@ public struct PythonEnvironment: Sendable, Equatable {
         let logFile = cache.appendingPathComponent("venvs/\(key)-install.log")
         try? FileManager.default.removeItem(at: logFile)
         let env = ProcessEnvironment.base(path: ProcessEnvironment.inheritedPath)
-        try runStep(
+        try await runStep(
             interpreter, ["-m", "venv", folder.path], environment: env, logFile: logFile,
-            interrupt: interrupt,
             failure: "could not create a virtual environment with \(interpreter)",
             hint: "install Debian's python3-venv (apt-get install python3-venv) or run 'reportgen doctor'")
-        try runStep(
+        try await runStep(
             environment.python.path,
             ["-m", "pip", "install", "--no-deps", "--no-input", "--disable-pip-version-check",
              "--require-virtualenv", "-r", lock.path],
-            environment: env, logFile: logFile, interrupt: interrupt,
+            environment: env, logFile: logFile,
             failure: "the pinned packages in \(lock.lastPathComponent) did not install",
             hint: "fix the pin named in pip's output below; the full log is \(logFile.path)",
             location: SourceLocation(file: lock.path, keyPath: "app.requirements"))
@@ -86,24 +86,18 @@ public struct PythonEnvironment: Sendable, Equatable {
 
     private static func runStep(
         _ executable: String, _ arguments: [String], environment: [String: String],
-        logFile: URL, interrupt: Interrupt, failure: String, hint: String,
-        location: SourceLocation? = nil
-    ) throws {
+        logFile: URL, failure: String, hint: String, location: SourceLocation? = nil
+    ) async throws {
         let process = try ChildProcess(
             executable: executable, arguments: arguments, environment: environment,
             logFile: logFile)
-        var status: ExitStatus?
-        while status == nil {
-            status = process.wait(timeout: .seconds(1), interrupt: interrupt)
-            if interrupt.isRequested {
-                process.stop()
-                try interrupt.check()
-            }
+        guard let status = await process.exit() else {
+            await process.stop()
+            throw CancellationError()
         }
         if status != .exited(0) {
             throw ReportgenError(
-                .badDefinition, failure, at: location, hint: hint,
-                underlying: process.logTail(bytes: 1500))
+                .badDefinition, failure, at: location, hint: hint, output: process.logTail(bytes: 1500))
         }
     }
 }

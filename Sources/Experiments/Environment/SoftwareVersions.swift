@@ -9,6 +9,22 @@ public struct SoftwareVersions: Sendable, Codable, Equatable {
     public var nginx: String?
     public var wrk: String?
     public var gunicorn: String?
+    /// For a published table: the file its numbers came from.
+    public var source: String?
+
+    public init(
+        reportgen: String, projectCommit: String? = nil, python: String? = nil, pipFreeze: [String] = [],
+        nginx: String? = nil, wrk: String? = nil, gunicorn: String? = nil, source: String? = nil
+    ) {
+        self.reportgen = reportgen
+        self.projectCommit = projectCommit
+        self.python = python
+        self.pipFreeze = pipFreeze
+        self.nginx = nginx
+        self.wrk = wrk
+        self.gunicorn = gunicorn
+        self.source = source
+    }
 
     /// Asks each tool for its version; a tool that fails is recorded as unknown, not fatal.
     public static func capture(python: PythonEnvironment, projectRoot: URL) -> SoftwareVersions {
@@ -27,7 +43,7 @@ public struct SoftwareVersions: Sendable, Codable, Equatable {
             python: firstLine(python.python.path, ["--version"]),
             pipFreeze: freeze,
             nginx: firstLine("nginx", ["-v"]).map { $0.replacingOccurrences(of: "nginx version: ", with: "") },
-            wrk: firstLine("wrk", ["-v"]),
+            wrk: firstLine(WrkLoadGenerator.program, ["-v"]),
             gunicorn: gunicorn)
     }
 
@@ -42,11 +58,6 @@ public struct SoftwareVersions: Sendable, Codable, Equatable {
         return commit + dirty
     }
 
-    public var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
 }
 
 /// reportgen's own version.

@@ -16,8 +16,8 @@ public struct Requirement: Sendable {
         Requirement(name: "nginx", package: "nginx", purpose: "the shared upstream server") {
             ToolCheck.find("nginx") != nil
         },
-        Requirement(name: "wrk", package: "wrk", purpose: "the load generator") {
-            ToolCheck.find("wrk") != nil
+        Requirement(name: WrkLoadGenerator.program, package: "wrk", purpose: "the load generator") {
+            ToolCheck.find(WrkLoadGenerator.program) != nil
         },
         Requirement(name: "python3", package: "python3", purpose: "the apps' interpreter") {
             ToolCheck.find("python3") != nil

@@ -5,19 +5,20 @@ import LoadGen
 /// process: out of the runner's way, sampled like wrk, stopped like any child, and replayable
 /// from the stored command line. It writes every request to a sample file the runner reads.
 public struct BuiltinLoadGenerator: LoadGenerating {
+    public var kind: LoadGeneratorKind { .builtin }
     /// Folder for the sample files and the generator's output.
     public var folder: URL
     public var settings: LoadSettings
-    /// The reportgen executable that runs `load`.
+    /// The reportgen executable that runs `load`, as its caller declared it.
     public var executable: URL
 
     /// The percentiles stored as the generator's own, computed from every request.
     public static let percentiles: [Double] = [50, 75, 90, 99, 99.9, 99.99, 100]
 
-    public init(folder: URL, settings: LoadSettings, executable: URL? = nil) throws {
+    public init(folder: URL, settings: LoadSettings, executable: URL) {
         self.folder = folder
         self.settings = settings
-        self.executable = try executable ?? Self.locateExecutable()
+        self.executable = executable
     }
 
     /// `reportgen load`'s arguments for a window of `duration`, keeping its requests in
@@ -36,57 +37,47 @@ public struct BuiltinLoadGenerator: LoadGenerating {
     }
 
     public func commandLine(url: String, duration: Duration, label: String) -> String {
-        ([executable.path] + arguments(url: url, duration: duration, samples: samplesFile(label)))
-            .map(shellQuoted).joined(separator: " ")
+        ChildProcess.commandLine([executable.path] + arguments(url: url, duration: duration, samples: samplesFile(label)))
     }
 
     public func start(url: String, duration: Duration, label: String) throws -> RunningLoad {
         let samples = samplesFile(label)
         try? FileManager.default.removeItem(at: samples)
-        let process = try ChildProcess(
-            executable: executable.path, arguments: arguments(url: url, duration: duration, samples: samples),
-            environment: ProcessEnvironment.base(path: ProcessEnvironment.systemPath),
+        let process = try LocalHost().start(
+            Command(
+                executable: executable.path, arguments: arguments(url: url, duration: duration, samples: samples),
+                environment: ProcessEnvironment.base(path: ProcessEnvironment.systemPath)),
             logFile: folder.appendingPathComponent("\(label).out"))
+        let openLoop = settings.rate != nil
         return RunningLoad(process: process, name: "reportgen load", duration: duration, outputs: [samples]) {
             guard FileManager.default.fileExists(atPath: samples.path) else {
                 throw ReportgenError(
-                    .processFailed, "reportgen load \(process.poll().map(\.description) ?? "") without writing its samples",
-                    underlying: process.logTail())
+                    .processFailed, "reportgen load \(process.exitStatus.map(\.description) ?? "") without writing its samples",
+                    output: process.logTail())
             }
             do {
-                return Self.measurement(try SampleFile.read(from: samples.path))
+                return Self.measurement(try SampleFile.read(from: samples.path), openLoop: openLoop)
             } catch let error as LoadGenError {
-                throw ReportgenError(.processFailed, error.message, hint: error.hint)
+                throw ReportgenError(.processFailed, error.message, hint: error.hint, underlying: error)
             }
         }
     }
 
     /// A run's result as the runner stores it: every request, the distribution derived from
     /// them (its counts sum to `requests`), and percentiles over every request.
-    public static func measurement(_ result: LoadResult) -> LoadMeasurement {
+    public static func measurement(_ result: LoadResult, openLoop: Bool) -> LoadMeasurement {
         LoadMeasurement(
             durationUs: result.durationUs, requests: result.requests, bytes: result.bytes,
-            errorsConnect: result.errors.connect, errorsRead: result.errors.read,
-            errorsWrite: result.errors.write, errorsStatus: result.errors.status,
-            errorsTimeout: result.errors.timeout,
+            errors: ErrorCounts(
+                connect: result.errors.connect, read: result.errors.read, write: result.errors.write,
+                status: result.errors.status, timeout: result.errors.timeout),
             latency: result.histogram().map { LatencyBucket(latencyUs: $0.latencyUs, count: $0.count) },
             generatorPercentiles: result.latencyPercentiles(percentiles).mapValues(Double.init),
+            percentileNote: LoadGeneratorKind.builtin.percentileNote(openLoop: openLoop),
             requestLog: result.samples)
     }
 
     func samplesFile(_ label: String) -> URL { folder.appendingPathComponent("\(label).samples") }
-
-    /// The reportgen executable: this process when it is reportgen, otherwise a reportgen
-    /// built beside it (tests run from the same build folder).
-    public static func locateExecutable() throws -> URL {
-        let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        if me.lastPathComponent == "reportgen" { return me }
-        let sibling = me.deletingLastPathComponent().appendingPathComponent("reportgen")
-        if FileManager.default.isExecutableFile(atPath: sibling.path) { return sibling }
-        throw ReportgenError(
-            .missingDependency, "the built-in load generator runs as 'reportgen load', but no reportgen executable was found beside \(me.path)",
-            hint: "build it with 'swift build' (or 'make report'), or use generator = \"wrk\"")
-    }
 
     /// A duration as `reportgen load` reads it, without rounding.
     static func exact(_ duration: Duration) -> String {

@@ -6,41 +6,66 @@ public struct LoadMeasurement: Sendable, Equatable {
     public var durationUs: Int64
     public var requests: Int64
     public var bytes: Int64
-    public var errorsConnect: Int64
-    public var errorsRead: Int64
-    public var errorsWrite: Int64
-    public var errorsStatus: Int64
-    public var errorsTimeout: Int64
-    /// The raw latency distribution (no synthetic samples).
+    public var errors: ErrorCounts
+    /// The raw latency distribution (no synthetic samples), ascending by latency.
     public var latency: [LatencyBucket]
     /// The generator's own percentiles in µs, keyed by percentile.
     public var generatorPercentiles: [Double: Double]
+    /// What those percentiles are (`LoadGeneratorKind.percentileNote`); nil without any.
+    public var percentileNote: String?
     /// Every request, when the generator keeps them.
     public var requestLog: ContiguousArray<RequestSample>?
+
+    public init(
+        durationUs: Int64, requests: Int64, bytes: Int64, errors: ErrorCounts, latency: [LatencyBucket],
+        generatorPercentiles: [Double: Double] = [:], percentileNote: String? = nil,
+        requestLog: ContiguousArray<RequestSample>? = nil
+    ) {
+        self.durationUs = durationUs
+        self.requests = requests
+        self.bytes = bytes
+        self.errors = errors
+        self.latency = latency
+        self.generatorPercentiles = generatorPercentiles
+        self.percentileNote = percentileNote
+        self.requestLog = requestLog
+    }
+
+    /// Nothing measured: the measurement of a failed trial.
+    public static let none = LoadMeasurement(durationUs: 0, requests: 0, bytes: 0, errors: ErrorCounts(), latency: [])
+
+    /// Requests per second over the window; 0 without a window.
+    public var requestsPerSecond: Double {
+        durationUs > 0 ? Double(requests) / (Double(durationUs) / 1e6) : 0
+    }
 }
 
 /// A load generator the runner can drive: it runs as a child process for one window and
 /// leaves a report behind, so its CPU time and memory are sampled like the servers' and a
 /// person can rerun the exact command line.
 public protocol LoadGenerating: Sendable {
+    var kind: LoadGeneratorKind { get }
     /// The exact, shell-quoted command line of a window; stored with the trial.
     func commandLine(url: String, duration: Duration, label: String) -> String
     /// Starts the generator for one window; the caller waits with `RunningLoad.finish`.
     func start(url: String, duration: Duration, label: String) throws -> RunningLoad
 }
 
-/// The generator a definition's `[load]` names.
-public enum LoadGenerators {
-    public static func make(_ settings: LoadSettings, folder: URL) throws -> any LoadGenerating {
+extension LoadGeneratorKind {
+    /// The generator for `settings`, writing its files into `folder`. The built-in one runs
+    /// as `executable load …`: the caller declares which reportgen that is.
+    public static func make(_ settings: LoadSettings, folder: URL, executable: URL?) throws -> any LoadGenerating {
         switch settings.generator {
-        case "builtin": return try BuiltinLoadGenerator(folder: folder, settings: settings)
-        default: return try WrkLoadGenerator(folder: folder, settings: settings)
+        case .wrk:
+            return try WrkLoadGenerator(folder: folder, settings: settings)
+        case .builtin:
+            guard let executable else {
+                throw ReportgenError(
+                    .missingDependency, "the built-in load generator runs as 'reportgen load', and no reportgen executable was given",
+                    hint: "run it through the reportgen command, or use generator = \"wrk\"")
+            }
+            return BuiltinLoadGenerator(folder: folder, settings: settings, executable: executable)
         }
-    }
-
-    /// The programs a generator needs on this machine.
-    public static func tools(_ settings: LoadSettings) -> [String] {
-        settings.generator == "builtin" ? [] : ["wrk"]
     }
 }
 
@@ -65,15 +90,18 @@ public struct RunningLoad: Sendable {
         self.read = read
     }
 
-    /// Waits for the generator to finish its window and write its report.
-    public func waitForExit(interrupt: Interrupt) throws {
-        let limit = duration + .seconds(30)
-        let status = process.wait(timeout: limit, interrupt: interrupt)
-        if status == nil {
-            process.stop(grace: .seconds(1))
-            try interrupt.check()
+    /// How long past its window a generator may take before it counts as hung.
+    static let overrun: Duration = .seconds(30)
+
+    /// Waits for the generator to finish its window. Cancelled, it stops the generator and
+    /// throws `CancellationError`.
+    public func waitForExit<C: Clock>(clock: C) async throws where C.Duration == Duration {
+        let limit = duration + Self.overrun
+        if await process.exit(within: limit, clock: clock) == nil {
+            await abandon()
+            try Task.checkCancellation()
             throw ReportgenError(
-                .processFailed, "\(name) did not finish within \(limit)", underlying: process.logTail())
+                .processFailed, "\(name) did not finish within \(limit)", output: process.logTail())
         }
     }
 
@@ -89,13 +117,14 @@ public struct RunningLoad: Sendable {
     }
 
     /// Waits for the generator and reads what it measured.
-    public func finish(interrupt: Interrupt) throws -> LoadMeasurement {
-        try waitForExit(interrupt: interrupt)
+    public func finish<C: Clock>(clock: C) async throws -> LoadMeasurement where C.Duration == Duration {
+        try await waitForExit(clock: clock)
         return try measurement()
     }
 
-    /// Stops the generator early (interrupt or failure).
-    public func abandon() {
-        process.stop(grace: .seconds(1))
+    /// Stops the generator early (interrupt or failure) and removes its files.
+    public func abandon() async {
+        await process.stop(grace: .seconds(1))
+        discard()
     }
 }

@@ -6,6 +6,10 @@ import Glibc
 
 /// Runs wrk against a URL for a fixed window and returns its report.
 public struct WrkLoadGenerator: LoadGenerating {
+    /// The program run for `LoadGeneratorKind.wrk`.
+    public static let program = "wrk"
+
+    public var kind: LoadGeneratorKind { .wrk }
     /// Folder for the Lua script, wrk's output and its JSON report.
     public var folder: URL
     public var settings: LoadSettings
@@ -31,7 +35,7 @@ public struct WrkLoadGenerator: LoadGenerating {
     }
 
     public func commandLine(url: String, duration: Duration, label: String) -> String {
-        (["wrk"] + arguments(url: url, duration: duration)).map(shellQuoted).joined(separator: " ")
+        ChildProcess.commandLine([Self.program] + arguments(url: url, duration: duration))
     }
 
     /// Starts wrk for one window; the caller waits with `finish`.
@@ -41,22 +45,22 @@ public struct WrkLoadGenerator: LoadGenerating {
         var environment = ProcessEnvironment.base(path: ProcessEnvironment.systemPath)
         environment["REPORTGEN_WRK_OUT"] = report.path
         let arguments = arguments(url: url, duration: duration)
-        let process = try ChildProcess(
-            executable: "wrk", arguments: arguments, environment: environment,
+        let process = try LocalHost().start(
+            Command(executable: Self.program, arguments: arguments, environment: environment),
             logFile: folder.appendingPathComponent("\(label).out"))
         let connections = settings.connections
-        return RunningLoad(process: process, name: "wrk", duration: duration, outputs: [report]) {
+        return RunningLoad(process: process, name: Self.program, duration: duration, outputs: [report]) {
             guard let data = try? Data(contentsOf: report) else {
                 throw ReportgenError(
-                    .processFailed, "wrk \(process.poll().map(\.description) ?? "") without writing its report",
+                    .processFailed, "wrk \(process.exitStatus.map(\.description) ?? "") without writing its report",
                     hint: "wrk 4.x with LuaJIT is needed (Debian's wrk package)",
-                    underlying: process.logTail())
+                    output: process.logTail())
             }
             return try WrkReport(json: data, connections: connections).measurement
         }
     }
 
-    /// wrk takes whole seconds; the definition check makes sure durations are whole.
+    /// wrk takes whole seconds; `LoadGeneratorKind.problem(with:)` makes sure durations are whole.
     static func wholeSeconds(_ duration: Duration) -> String {
         "\(max(Int64(1), Int64(duration.seconds.rounded())))s"
     }

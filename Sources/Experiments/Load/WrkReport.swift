@@ -42,8 +42,8 @@ public struct WrkReport: Sendable, Equatable {
             wire = try JSONDecoder().decode(Wire.self, from: json)
         } catch {
             throw ReportgenError(
-                .processFailed, "wrk's report could not be read: \(error)",
-                hint: "check that wrk is version 4.x with Lua support (wrk -v)")
+                .processFailed, "wrk's report could not be read",
+                hint: "check that wrk is version 4.x with Lua support (wrk -v)", underlying: error)
         }
         guard wire.buckets.count % 2 == 0 else {
             throw ReportgenError(.processFailed, "wrk's report has an odd number of histogram values")
@@ -59,10 +59,11 @@ public struct WrkReport: Sendable, Equatable {
             durationUs: wire.duration_us, requests: wire.requests, connections: connections)
         measurement = LoadMeasurement(
             durationUs: wire.duration_us, requests: wire.requests, bytes: wire.bytes,
-            errorsConnect: wire.errors.connect, errorsRead: wire.errors.read, errorsWrite: wire.errors.write,
-            errorsStatus: wire.errors.status, errorsTimeout: wire.errors.timeout,
+            errors: ErrorCounts(
+                connect: wire.errors.connect, read: wire.errors.read, write: wire.errors.write,
+                status: wire.errors.status, timeout: wire.errors.timeout),
             latency: WrkCorrection.remove(from: correctedBuckets, interval: interval),
-            generatorPercentiles: percentiles, requestLog: nil)
+            generatorPercentiles: percentiles, percentileNote: LoadGeneratorKind.wrk.percentileNote(openLoop: false))
     }
 
     /// Requests in the raw histogram.

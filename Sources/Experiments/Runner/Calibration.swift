@@ -7,7 +7,7 @@ public enum Calibration {
     /// One generator's window in one round.
     public struct Window: Sendable {
         public var round: Int
-        public var generator: String
+        public var generator: LoadGeneratorKind
         public var commandLine: String
         public var measurement: LoadMeasurement
         /// The generator process's own CPU time over its whole life (start-up and teardown too).
@@ -17,9 +17,7 @@ public enum Calibration {
         /// nginx's CPU time during the window.
         public var upstreamCPUUs: Int64
 
-        public var requestsPerSecond: Double {
-            measurement.durationUs > 0 ? Double(measurement.requests) * 1e6 / Double(measurement.durationUs) : 0
-        }
+        public var requestsPerSecond: Double { measurement.requestsPerSecond }
 
         public var cpuPerRequestUs: Double {
             Double(cpuUserUs + cpuSystemUs) / Double(max(measurement.requests, 1))
@@ -33,50 +31,59 @@ public enum Calibration {
     }
 
     /// The generators compared, in the order of odd rounds; even rounds reverse it.
-    public static let generators = ["wrk", "builtin"]
+    public static let generators = LoadGeneratorKind.allCases
 
     /// Runs `rounds` rounds of one window per generator against a fresh nginx serving the
     /// definition's upstream page, with the definition's connections, threads and timeout.
+    /// `executable` is the reportgen that runs the built-in generator.
     public static func run(
-        definition: ExperimentDefinition, rounds: Int, duration: Duration, interrupt: Interrupt,
-        progress: (Window) -> Void
-    ) throws -> [Window] {
-        try ToolCheck.require(["nginx", "wrk"])
+        definition: ExperimentDefinition, rounds: Int, duration: Duration, executable: URL,
+        clock: any Clock<Duration> = ContinuousClock(), progress: @Sendable (Window) -> Void
+    ) async throws -> [Window] {
+        try ToolCheck.require(["nginx"] + generators.flatMap(\.requiredTools))
         let work = FileManager.default.temporaryDirectory
             .appendingPathComponent("reportgen-calibrate-\(getpid())-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
-        let upstream = try NginxUpstream(
-            settings: definition.upstream, folder: work.appendingPathComponent("nginx"), interrupt: interrupt)
-        defer { upstream.stop() }
-
-        var makers: [String: any LoadGenerating] = [:]
-        for name in generators {
+        var makers: [LoadGeneratorKind: any LoadGenerating] = [:]
+        for kind in generators {
             var settings = definition.load
-            settings.generator = name
+            settings.generator = kind
             settings.rate = nil
-            makers[name] = try LoadGenerators.make(settings, folder: work)
+            makers[kind] = try LoadGeneratorKind.make(settings, folder: work, executable: executable)
         }
+        let upstream = try await NginxUpstream.start(
+            settings: definition.upstream, folder: work.appendingPathComponent("nginx"), clock: clock)
+        do {
+            let windows = try await measure(
+                upstream: upstream, makers: makers, rounds: rounds, duration: duration, clock: clock, progress: progress)
+            await upstream.stop()
+            return windows
+        } catch {
+            await upstream.stop()
+            throw error
+        }
+    }
+
+    private static func measure(
+        upstream: NginxUpstream, makers: [LoadGeneratorKind: any LoadGenerating], rounds: Int, duration: Duration,
+        clock: any Clock<Duration>, progress: @Sendable (Window) -> Void
+    ) async throws -> [Window] {
         var windows: [Window] = []
         for round in 1...rounds {
             let order = round % 2 == 1 ? generators : generators.reversed()
-            for name in order {
-                try interrupt.check()
-                let generator = makers[name]!
-                let label = "round-\(round)-\(name)"
+            for kind in order {
+                try Task.checkCancellation()
+                guard let generator = makers[kind] else { continue }
+                let label = "round-\(round)-\(kind.rawValue)"
                 let nginxBefore = ProcessTable.usage(upstream.process.pid)
                 let running = try generator.start(url: upstream.url, duration: duration, label: label)
-                let measurement: LoadMeasurement
-                do {
-                    measurement = try running.finish(interrupt: interrupt)
-                } catch {
-                    running.abandon()
-                    throw error
-                }
+                let measurement = try await running.finish(clock: clock)
                 let nginxAfter = ProcessTable.usage(upstream.process.pid)
                 guard upstream.isRunning else {
-                    throw ReportgenError(.processFailed, "the upstream nginx died during calibration",
-                                         underlying: NginxUpstream.errorLogTail(upstream.folder))
+                    throw ReportgenError(
+                        .processFailed, "the upstream nginx died during calibration",
+                        output: NginxUpstream.errorLogTail(upstream.folder))
                 }
                 let usage = running.process.usage ?? ChildUsage(userUs: 0, systemUs: 0, maxRSSBytes: 0)
                 var upstreamCPU: Int64 = 0
@@ -85,11 +92,10 @@ public enum Calibration {
                     upstreamCPU = ticks * 1_000_000 / max(ProcessTable.ticksPerSecond, 1)
                 }
                 let window = Window(
-                    round: round, generator: name,
+                    round: round, generator: kind,
                     commandLine: generator.commandLine(url: upstream.url, duration: duration, label: label),
                     measurement: measurement, cpuUserUs: usage.userUs, cpuSystemUs: usage.systemUs,
-                    maxRSSBytes: usage.maxRSSBytes,
-                    upstreamCPUUs: upstreamCPU)
+                    maxRSSBytes: usage.maxRSSBytes, upstreamCPUUs: upstreamCPU)
                 windows.append(window)
                 progress(window)
             }
@@ -101,7 +107,7 @@ public enum Calibration {
 extension Calibration {
     /// One generator's medians over its rounds.
     public struct Row: Sendable {
-        public var generator: String
+        public var generator: LoadGeneratorKind
         public var rounds: Int
         public var requestsPerSecond: Double
         public var cpuPerRequestUs: Double
@@ -120,8 +126,8 @@ extension Calibration {
     public static func summarize(_ windows: [Window], percentiles: [Double] = [50, 99, 99.9])
         -> (rows: [Row], requestsRatio: Double?, cpuRatio: Double?)
     {
-        let rows = generators.compactMap { name -> Row? in
-            let mine = windows.filter { $0.generator == name }
+        let rows = generators.compactMap { kind -> Row? in
+            let mine = windows.filter { $0.generator == kind }
             guard !mine.isEmpty else { return nil }
             let perRequest = { (value: (Window) -> Int64) in
                 median(mine.map { Double(value($0)) / Double(max($0.measurement.requests, 1)) })
@@ -132,22 +138,19 @@ extension Calibration {
                 if !values.isEmpty { latency[p] = median(values) }
             }
             return Row(
-                generator: name, rounds: mine.count, requestsPerSecond: median(mine.map(\.requestsPerSecond)),
+                generator: kind, rounds: mine.count, requestsPerSecond: median(mine.map(\.requestsPerSecond)),
                 cpuPerRequestUs: median(mine.map(\.cpuPerRequestUs)), userPerRequestUs: perRequest(\.cpuUserUs),
                 systemPerRequestUs: perRequest(\.cpuSystemUs),
                 upstreamCores: median(mine.map { Double($0.upstreamCPUUs) / Double(max($0.measurement.durationUs, 1)) }),
                 maxRSSBytes: median(mine.map { Double($0.maxRSSBytes) }),
-                errors: mine.reduce(0) {
-                    let e = $1.measurement
-                    return $0 + e.errorsConnect + e.errorsRead + e.errorsWrite + e.errorsStatus + e.errorsTimeout
-                },
+                errors: mine.reduce(0) { $0 + $1.measurement.errors.total },
                 latencyUs: latency)
         }
         var requestRatios: [Double] = []
         var cpuRatios: [Double] = []
         for round in Set(windows.map(\.round)) {
-            guard let wrk = windows.first(where: { $0.round == round && $0.generator == "wrk" }),
-                let builtin = windows.first(where: { $0.round == round && $0.generator == "builtin" }),
+            guard let wrk = windows.first(where: { $0.round == round && $0.generator == .wrk }),
+                let builtin = windows.first(where: { $0.round == round && $0.generator == .builtin }),
                 wrk.requestsPerSecond > 0, wrk.cpuPerRequestUs > 0
             else { continue }
             requestRatios.append(builtin.requestsPerSecond / wrk.requestsPerSecond)

@@ -1,13 +1,23 @@
 import Foundation
 
+/// A timed step inside a trial, as progress shows it.
+public enum TrialPhase: String, Sendable {
+    /// The app server answered its route.
+    case ready
+    /// The discarded warm-up under load.
+    case warmUp = "warm-up"
+    /// The measured window.
+    case measuring
+}
+
 /// What the runner reports while it works; the CLI turns these into progress output.
 public enum RunEvent: Sendable {
     /// A step outside trials (environment, upstream, resume decisions).
     case note(String)
     /// A trial is about to start: `position` of `total` trials left in this invocation.
     case trialStarted(PlannedTrial, position: Int, total: Int, estimatedEnd: Date?)
-    /// A phase inside the trial ("ready", "warm-up", "measuring") with its length, if timed.
-    case trialPhase(PlannedTrial, phase: String, length: Duration?)
+    /// A phase inside the trial, with its length when it is timed.
+    case trialPhase(PlannedTrial, TrialPhase, length: Duration?)
     /// A trial was stored.
     case trialFinished(PlannedTrial, TrialSummary)
 }
@@ -20,6 +30,16 @@ public struct TrialSummary: Sendable {
     public var p50Ms: Double?
     public var errors: Int64
     public var failure: String?
+
+    init(_ record: TrialRecord) {
+        let measured = record.measurement
+        status = record.status
+        requests = measured.requests
+        requestsPerSecond = measured.requestsPerSecond
+        p50Ms = measured.latency.percentile(50).map { Double($0) / 1000 }
+        errors = measured.errors.total
+        failure = record.failure
+    }
 }
 
 /// How a run ended.

@@ -67,29 +67,3 @@ public enum LoopbackPort {
         ReportgenError(.io, "cannot find a free loopback port: \(call) failed: \(String(cString: strerror(errno)))")
     }
 }
-
-/// A one-shot HTTP/1.1 GET on loopback, for readiness checks.
-public enum HTTPProbe {
-    /// The status code of GET `path` on 127.0.0.1:`port`, or nil if nothing answered.
-    public static func status(port: Int, path: String, timeout: Duration = .seconds(2)) -> Int? {
-        guard let fd = LoopbackPort.connectSocket(port: port, timeout: timeout) else { return nil }
-        defer { close(fd) }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n".utf8)
-        let sent = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        guard sent == request.count else { return nil }
-        var buffer = [UInt8](repeating: 0, count: 64)
-        var length = 0
-        // "HTTP/1.1 200" is 12 bytes; read until we have it.
-        while length < 12 {
-            let n = buffer.withUnsafeMutableBytes { raw in
-                recv(fd, raw.baseAddress.map { $0 + length }, raw.count - length, 0)
-            }
-            if n <= 0 { return nil }
-            length += n
-        }
-        let line = String(decoding: buffer[0..<length], as: UTF8.self)
-        let parts = line.split(separator: " ", maxSplits: 2)
-        guard parts.count >= 2, parts[0].hasPrefix("HTTP/") else { return nil }
-        return Int(parts[1])
-    }
-}

@@ -6,58 +6,54 @@ import Glibc
 
 /// The shared upstream: one nginx per run, with its own configuration in a private folder,
 /// on a free loopback port, serving the experiment's static page to every variant.
-public final class NginxUpstream: @unchecked Sendable {
-    // @unchecked: mutated only by the runner's thread; the sampler reads `process.pid`.
+public struct NginxUpstream: Sendable {
     public let port: Int
     public let process: ChildProcess
     public let folder: URL
     public let configFile: URL
 
-    /// Writes the configuration, starts nginx and waits until it serves `/`.
-    public init(settings: UpstreamSettings, folder: URL, interrupt: Interrupt) throws {
-        self.folder = folder
+    /// How long nginx may take to serve its page.
+    static let startTimeout: Duration = .seconds(10)
+
+    /// Writes the configuration, starts nginx and waits until it answers on `/` (with any
+    /// status: the folder need not hold an index page).
+    public static func start<C: Clock>(
+        settings: UpstreamSettings, folder: URL, host: LocalHost = LocalHost(), clock: C
+    ) async throws -> NginxUpstream where C.Duration == Duration {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let port = try LoopbackPort.free()
-        self.port = port
-        configFile = folder.appendingPathComponent("nginx.conf")
-        let config = NginxUpstream.configuration(
-            root: settings.root, port: port, workers: settings.workers, folder: folder,
-            runAsRoot: geteuid() == 0)
+        let port = try host.freePort()
+        let configFile = folder.appendingPathComponent("nginx.conf")
+        let config = configuration(
+            root: settings.root, port: port, workers: settings.workers, folder: folder, runAsRoot: geteuid() == 0)
         try config.write(to: configFile, atomically: true, encoding: .utf8)
-        let process = try ChildProcess(
-            executable: "nginx",
-            arguments: ["-p", folder.path, "-c", configFile.path, "-e", folder.appendingPathComponent("error.log").path],
-            environment: ["PATH": ProcessEnvironment.systemPath],
+        let process = try host.start(
+            Command(
+                executable: "nginx",
+                arguments: ["-p", folder.path, "-c", configFile.path, "-e", folder.appendingPathComponent("error.log").path],
+                environment: ["PATH": ProcessEnvironment.systemPath]),
             logFile: folder.appendingPathComponent("nginx.out"))
-        self.process = process
-        let deadline = ContinuousClock.now + .seconds(10)
-        while HTTPProbe.status(port: port, path: "/") != 200 {
-            if let status = process.poll() {
-                throw ReportgenError(
-                    .processFailed, "nginx (the upstream) \(status) before it served the page",
-                    hint: "see its log below; the configuration is \(configFile.path)",
-                    underlying: process.logTail() + NginxUpstream.errorLogTail(folder))
-            }
-            if ContinuousClock.now > deadline {
-                process.stop()
-                throw ReportgenError(
-                    .processFailed, "nginx did not serve \(settings.root.path) within 10 s",
-                    underlying: NginxUpstream.errorLogTail(folder))
-            }
-            try interrupt.check()
-            usleep(20_000)
+        let upstream = NginxUpstream(port: port, process: process, folder: folder, configFile: configFile)
+        do {
+            try await ServerReadiness.wait(
+                for: process, name: "nginx (the upstream)", port: port, path: "/", okOnly: false,
+                timeout: startTimeout, clock: clock
+            ) { process.logTail() + NginxUpstream.errorLogTail(folder) }
+        } catch {
+            await upstream.stop()
+            throw error
         }
+        return upstream
     }
 
     /// The URL the apps fetch.
     public var url: String { "http://127.0.0.1:\(port)/" }
 
     /// Whether nginx is still running.
-    public var isRunning: Bool { process.poll() == nil }
+    public var isRunning: Bool { process.exitStatus == nil }
 
-    public func stop() {
+    public func stop() async {
         // SIGQUIT is nginx's graceful stop; the group kill after the grace catches the rest.
-        process.stop(grace: .seconds(3), signal: SIGQUIT)
+        await process.stop(grace: .seconds(3), signal: SIGQUIT)
     }
 
     static func errorLogTail(_ folder: URL) -> String {

@@ -28,7 +28,7 @@ extension ResultStore {
     /// from a newer schema than this build knows.
     public static func snapshot(of file: URL) throws -> StoreSnapshot {
         let path = file.path(percentEncoded: false)
-        let location = SourceLocation(file: displayPath(file))
+        let location = SourceLocation(file: DisplayPath.of(file))
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else {
             throw ReportgenError(
@@ -40,7 +40,7 @@ extension ResultStore {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
-            throw ReportgenError(.io, "cannot create a temporary folder for reading \(location.file)", underlying: "\(error)")
+            throw ReportgenError(.io, "cannot create a temporary folder for reading \(location.file)", underlying: error)
         }
         let copy = folder.appendingPathComponent("snapshot.sqlite")
         do {
@@ -68,10 +68,10 @@ extension ResultStore {
             throw ReportgenError(
                 .badStore, "not a reportgen results file: the file is not a database", at: location,
                 hint: "pass a file written by 'reportgen export'; both files were left untouched",
-                underlying: error.description)
+                underlying: error)
         } catch let error as SQLiteError {
             try? FileManager.default.removeItem(at: folder)
-            throw ReportgenError(.io, "cannot read the results file", at: location, underlying: error.description)
+            throw ReportgenError(.io, "cannot read the results file", at: location, underlying: error)
         } catch {
             try? FileManager.default.removeItem(at: folder)
             throw error
@@ -90,7 +90,7 @@ extension ResultStore {
     /// `file` is refused, never replaced; a failure leaves no file behind.
     @discardableResult
     public func exportRun(id: Int64, to file: URL) throws -> ExportSummary {
-        let location = SourceLocation(file: Self.displayPath(file))
+        let location = SourceLocation(file: DisplayPath.of(file))
         guard try run(id: id) != nil else {
             throw ReportgenError(
                 .badArgument, "the store has no run \(id)", at: SourceLocation(file: path.path(percentEncoded: false)),
@@ -110,9 +110,9 @@ extension ResultStore {
             try StoreSchema.migrate(fresh)
         } catch let error as SQLiteError {
             try? FileManager.default.removeItem(at: partial)
-            throw ReportgenError(.io, "cannot create the export file", at: location, underlying: error.description)
+            throw ReportgenError(.io, "cannot create the export file", at: location, underlying: error)
         } catch {
-            throw ReportgenError(.io, "cannot create the export file", at: location, underlying: "\(error)")
+            throw ReportgenError(.io, "cannot create the export file", at: location, underlying: error)
         }
         defer { try? FileManager.default.removeItem(at: partial) }
 
@@ -141,7 +141,7 @@ extension ResultStore {
             throw ReportgenError(
                 .io, "cannot move the finished export into place", at: location,
                 hint: "check that the folder is writable and that no file of that name appeared meanwhile",
-                underlying: "\(error)")
+                underlying: error)
         }
         return summary
     }
@@ -158,7 +158,7 @@ extension ResultStore {
     /// Merges the runs of an already taken snapshot; see `importRuns(from: URL)`.
     public func importRuns(from snapshot: StoreSnapshot) throws -> ImportOutcome {
         let incoming = snapshot.store.path
-        return try guarded("import \(Self.displayPath(snapshot.source))") {
+        return try guarded("import \(DisplayPath.of(snapshot.source))") {
             try withAttached(incoming, as: "portable") {
                 try database.transaction {
                     var outcome = ImportOutcome()
@@ -228,11 +228,11 @@ extension ResultStore {
             "SELECT uid, id, experiment, kind, status FROM \(schema).runs WHERE id = ?", id,
             decode: { row in
                 PortableRun(
-                    uid: row.string(at: 0) ?? "", id: row.int64(at: 1), experiment: try row.requiredString(at: 2),
-                    kind: try row.requiredString(at: 3), status: try row.decoded(RunStatus.self, at: 4))
+                    uid: try row.string("uid") ?? "", id: try row.int64("id"), experiment: try row.requiredString("experiment"),
+                    kind: try row.decoded(RunKind.self, "kind"), status: try row.decoded(RunStatus.self, "status"))
             })
         else {
-            throw SQLiteError(extendedCode: 0, message: "run \(id) vanished while copying it", sql: nil)
+            throw ReportgenError(.io, "run \(id) vanished while it was copied")
         }
         return run
     }
@@ -268,7 +268,7 @@ private struct RowCopier {
             "SELECT m.id, m.fingerprint FROM \(from).machines m JOIN \(from).runs r ON r.machine_id = m.id WHERE r.id = ?",
             runID, decode: { (id: $0.int64(at: 0), fingerprint: try $0.requiredString(at: 1)) })
         else {
-            throw SQLiteError(extendedCode: 0, message: "run \(runID) has no machine", sql: nil)
+            throw ReportgenError(.badStore, "run \(runID) has no machine")
         }
         let (machineID, fingerprint) = machine
         if let known = try database.firstRow(

@@ -7,7 +7,8 @@ import Foundation
 /// `p99_9_ms`, `max_ms`, `mean_ms` (latency in milliseconds), `duration_s` (the measured
 /// window in seconds) and `requests` (requests completed in that window). `variant` and
 /// `requests` must be filled; an empty numeric cell means the table did not give it. Fields
-/// hold no commas, so there is no quoting; blank lines are skipped.
+/// follow RFC 4180 (a quoted field may hold commas, quotes and line breaks), as `results.csv`
+/// writes them; blank lines are skipped.
 public enum PublishedCSV {
     /// Every column, in the seed's order.
     public static let columns = [
@@ -16,15 +17,21 @@ public enum PublishedCSV {
 
     /// Parses `text`; `file` names it in errors, which also carry the line.
     public static func parse(_ text: String, file: String) throws -> [PublishedRow] {
-        // "\r\n" is one Character in Swift: splitting on newlines handles both line ends.
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
-        guard let headerIndex = lines.firstIndex(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
+        let records: [CSV.Record]
+        do {
+            records = try CSV.records(text)
+        } catch let error as CSV.SyntaxError {
+            throw ReportgenError(
+                .badDefinition, error.message, at: SourceLocation(file: file, line: error.line),
+                hint: "quote a field that holds a comma, and double the quotes inside it: \"a \"\"b\"\", c\"")
+        }
+        guard let headerRecord = records.first else {
             throw ReportgenError(
                 .badDefinition, "the published results table is empty", at: SourceLocation(file: file),
                 hint: "the first line names the columns: \(columns.joined(separator: ","))")
         }
-        let header = fields(lines[headerIndex])
-        let headerLine = headerIndex + 1
+        let header = headerRecord.fields
+        let headerLine = headerRecord.line
         var position: [String: Int] = [:]
         for (offset, name) in header.enumerated() {
             guard columns.contains(name) else {
@@ -48,11 +55,9 @@ public enum PublishedCSV {
         }
 
         var rows: [PublishedRow] = []
-        for index in (headerIndex + 1)..<lines.count {
-            let line = lines[index]
-            guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
-            let location = SourceLocation(file: file, line: index + 1)
-            let cells = fields(line)
+        for record in records.dropFirst() {
+            let location = SourceLocation(file: file, line: record.line)
+            let cells = record.fields
             guard cells.count == header.count else {
                 throw ReportgenError(
                     .badDefinition, "this row has \(cells.count) fields, the header \(header.count)", at: location,
@@ -94,17 +99,23 @@ public enum PublishedCSV {
         return rows
     }
 
+    /// The text of the table `file`.
+    public static func read(_ file: URL) throws -> String {
+        do {
+            return try String(contentsOf: file, encoding: .utf8)
+        } catch {
+            throw ReportgenError(
+                .io, "cannot read the published results table", at: SourceLocation(file: DisplayPath.of(file)),
+                hint: "check that the file exists and is UTF-8 text", underlying: error)
+        }
+    }
+
     /// How a report names a baseline file: "published-2017.csv" → "published 2017".
     public static func label(for file: URL) -> String {
         file.deletingPathExtension().lastPathComponent.replacingOccurrences(of: "-", with: " ")
             .replacingOccurrences(of: "_", with: " ")
     }
 
-    private static func fields(_ line: String) -> [String] {
-        line.split(separator: ",", omittingEmptySubsequences: false).map {
-            $0.trimmingCharacters(in: .whitespaces)
-        }
-    }
 }
 
 extension ResultStore {
@@ -115,15 +126,8 @@ extension ResultStore {
     /// call this every time it renders. A malformed table is an error naming file and line.
     @discardableResult
     public func importPublished(csv file: URL, experiment: String) throws -> StoredRun {
-        let display = Self.displayPath(file)
-        let text: String
-        do {
-            text = try String(contentsOf: file, encoding: .utf8)
-        } catch {
-            throw ReportgenError(
-                .io, "cannot read the published results table", at: SourceLocation(file: display),
-                hint: "check that the file exists and is UTF-8 text", underlying: "\(error)")
-        }
+        let display = DisplayPath.of(file)
+        let text = try PublishedCSV.read(file)
         let rows = try PublishedCSV.parse(text, file: display)
         let label = PublishedCSV.label(for: file)
         let hash = SHA256.hex(text)
@@ -131,13 +135,10 @@ extension ResultStore {
         let uid = "published-\(experiment)-\(hash.prefix(16))"
         if let existing = try run(uid: uid) { return existing }
 
-        let machine = MachineInfo(
-            fingerprint: "published:\(label)", hostname: label, cpuModel: "hardware not described",
-            cpuCores: 0, memoryBytes: 0, kernel: "not described", os: "not described", cpuGovernor: nil)
-        // Shaped like SoftwareVersions (which readers decode) with what is known: nothing.
-        let softwareObject: [String: Any] = ["pipFreeze": [String](), "reportgen": ReportgenVersion.current, "source": display]
-        let software = (try? JSONSerialization.data(withJSONObject: softwareObject, options: [.sortedKeys, .withoutEscapingSlashes]))
-            .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        let machine = MachineInfo.published(label: label)
+        // Nothing is known of the software a published table was measured with.
+        let software = try StoreJSON.encode(SoftwareVersions(reportgen: ReportgenVersion.current, source: display))
+        let variantConfig = try StoreJSON.encode(VariantConfig(source: RunKind.published.rawValue))
         return try guarded("import the published results \(display)") {
             try database.transaction {
                 // Never refresh a known machine's facts from a CSV: the row is ours to label.
@@ -151,7 +152,7 @@ extension ResultStore {
                 guard let machineID = try database.firstRow(
                     "SELECT id FROM machines WHERE fingerprint = ?", machine.fingerprint, decode: { $0.int64(at: 0) })
                 else {
-                    throw SQLiteError(extendedCode: 0, message: "the published machine vanished after insert", sql: nil)
+                    throw ReportgenError(.io, "the published table's machine could not be read back after it was stored", at: SourceLocation(file: path.path(percentEncoded: false)))
                 }
                 let now = Date()
                 try database.run(
@@ -159,9 +160,10 @@ extension ResultStore {
                     INSERT INTO runs (experiment, definition_hash, definition_text, machine_id, started_at,
                         finished_at, status, kind, tool_version, project_commit, shuffle_seed, overrides_json,
                         quick, software_json, upstream_command_line, uid)
-                    VALUES (?, ?, ?, ?, ?, ?, 'complete', 'published', ?, NULL, 0, '{}', 0, ?, '', ?)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, 0, ?, '', ?)
                     """,
-                    experiment, hash, text, machineID, now, now, ReportgenVersion.current, software, uid)
+                    experiment, hash, text, machineID, now, now, RunStatus.complete.rawValue, RunKind.published.rawValue,
+                    ReportgenVersion.current, try StoreJSON.encode(RunOverrides()), software, uid)
                 let runID = database.lastInsertedRowID
                 let variant = try database.prepare(
                     "INSERT INTO variants (run_id, name, position, config_json) VALUES (?, ?, ?, ?)")
@@ -172,7 +174,7 @@ extension ResultStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
                 for (position, row) in rows.enumerated() {
-                    try variant.bind([runID, row.variant, position, #"{"source":"published"}"#])
+                    try variant.bind([runID, row.variant, position, variantConfig])
                     try variant.run()
                     let variantID = database.lastInsertedRowID
                     try result.bind([
@@ -184,7 +186,7 @@ extension ResultStore {
                 guard let stored = try database.firstRow(
                     "SELECT \(StoredRun.columns) FROM runs WHERE id = ?", runID, decode: StoredRun.init(row:))
                 else {
-                    throw SQLiteError(extendedCode: 0, message: "run \(runID) vanished after insert", sql: nil)
+                    throw ReportgenError(.io, "run \(runID) could not be read back after it was stored", at: SourceLocation(file: path.path(percentEncoded: false)))
                 }
                 return stored
             }
@@ -202,11 +204,11 @@ extension ResultStore {
                 """, runID
             ) { row in
                 PublishedRow(
-                    variant: try row.requiredString(at: 0), minMs: row.optionalDouble(at: 1),
-                    p50Ms: row.optionalDouble(at: 2), p99Ms: row.optionalDouble(at: 3),
-                    p999Ms: row.optionalDouble(at: 4), maxMs: row.optionalDouble(at: 5),
-                    meanMs: row.optionalDouble(at: 6), durationS: row.optionalDouble(at: 7),
-                    requests: row.int64(at: 8))
+                    variant: try row.requiredString("name"), minMs: try row.optionalDouble("min_ms"),
+                    p50Ms: try row.optionalDouble("p50_ms"), p99Ms: try row.optionalDouble("p99_ms"),
+                    p999Ms: try row.optionalDouble("p99_9_ms"), maxMs: try row.optionalDouble("max_ms"),
+                    meanMs: try row.optionalDouble("mean_ms"), durationS: try row.optionalDouble("duration_s"),
+                    requests: try row.int64("requests"))
             }
         }
     }
@@ -226,17 +228,10 @@ extension ResultStore {
         }
     }
 
-    /// The kind of run `id` ("measured" or "published"), if the store has the run.
-    public func kind(ofRun id: Int64) throws -> String? {
+    /// The kind of run `id`, if the store has the run.
+    public func kind(ofRun id: Int64) throws -> RunKind? {
         try guarded("read the kind of run \(id)") {
-            try database.firstRow("SELECT kind FROM runs WHERE id = ?", id) { $0.string(at: 0) } ?? nil
+            try database.firstRow("SELECT kind FROM runs WHERE id = ?", id) { try $0.decoded(RunKind.self, at: 0) }
         }
-    }
-
-    /// A path relative to the working directory when it lies inside it, for messages.
-    static func displayPath(_ url: URL) -> String {
-        let cwd = FileManager.default.currentDirectoryPath + "/"
-        let path = url.standardizedFileURL.path(percentEncoded: false)
-        return path.hasPrefix(cwd) ? String(path.dropFirst(cwd.count)) : path
     }
 }

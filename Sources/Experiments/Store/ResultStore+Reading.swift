@@ -7,7 +7,7 @@ extension ResultStore {
             try database.firstRow(
                 """
                 SELECT \(StoredRun.columns) FROM runs
-                WHERE experiment = ? AND kind = 'measured'
+                WHERE experiment = ? AND kind = '\(RunKind.measured.rawValue)'
                 ORDER BY (status = 'complete') DESC, id DESC LIMIT 1
                 """,
                 experiment, decode: StoredRun.init(row:))
@@ -17,50 +17,45 @@ extension ResultStore {
     /// Loads run `id` with all its trials and samples, for the report.
     public func loadRun(id: Int64) throws -> RunData {
         try guarded("load run \(id)") {
+            let location = SourceLocation(file: path.path(percentEncoded: false))
             guard let run = try run(id: id) else {
                 throw ReportgenError(
-                    .badArgument, "the store has no run \(id)",
-                    at: SourceLocation(file: path.path(percentEncoded: false)),
+                    .badArgument, "the store has no run \(id)", at: location,
                     hint: "'reportgen list' shows the stored runs")
             }
-            let details = try database.firstRow(
+            guard let machine = try machine(id: run.machineID) else {
+                throw ReportgenError(.badStore, "run \(id) has no machine", at: location)
+            }
+            let provenance = try database.firstRow(
                 """
-                SELECT kind, definition_text, tool_version, project_commit, overrides_json,
-                       software_json, upstream_command_line
+                SELECT definition_text, tool_version, project_commit, overrides_json, software_json,
+                       upstream_command_line
                 FROM runs WHERE id = ?
                 """, id
             ) { row in
-                (try row.requiredString(at: 0), try row.requiredString(at: 1), try row.requiredString(at: 2),
-                 row.string(at: 3), try row.requiredString(at: 4), try row.requiredString(at: 5),
-                 try row.requiredString(at: 6))
+                let overrides = try row.requiredString("overrides_json")
+                let software = try row.requiredString("software_json")
+                return RunData(
+                    run: run, definitionText: try row.requiredString("definition_text"),
+                    toolVersion: try row.requiredString("tool_version"), projectCommit: try row.string("project_commit"),
+                    overridesJSON: overrides,
+                    overrides: try StoreJSON.decode(RunOverrides.self, from: overrides, column: "runs.overrides_json"),
+                    softwareJSON: software,
+                    software: try StoreJSON.decode(SoftwareVersions.self, from: software, column: "runs.software_json"),
+                    upstreamCommandLine: try row.requiredString("upstream_command_line"), machine: machine,
+                    variants: [], trials: [])
             }
-            guard let details, let machine = try machine(id: run.machineID) else {
-                throw ReportgenError(.badStore, "run \(id) has no machine", at: SourceLocation(file: path.path(percentEncoded: false)))
+            guard var data = provenance else {
+                throw ReportgenError(.badStore, "run \(id) vanished while it was read", at: location)
             }
-            let variants = try variants(runID: id)
+            data.variants = try variants(runID: id)
             var trials = try database.rows(
                 """
-                SELECT t.id, t.variant_id, t.trial_index, t.run_order, t.status, t.started_at, t.ended_at,
-                       t.duration_us, t.requests, t.bytes, t.errors_connect, t.errors_read, t.errors_write,
-                       t.errors_status, t.errors_timeout, t.command_line, t.server_command_line, t.failure,
-                       t.log_tail, t.runner_cpu_us, t.load_average, t.memory_available_bytes, t.busy
-                FROM trials t JOIN variants v ON v.id = t.variant_id
+                SELECT t.* FROM trials t JOIN variants v ON v.id = t.variant_id
                 WHERE v.run_id = ? ORDER BY t.run_order
                 """, id
             ) { row in
-                StoredTrial(
-                    id: row.int64(at: 0), variantID: row.int64(at: 1), trialIndex: row.int(at: 2),
-                    runOrder: row.int(at: 3), status: try row.decoded(TrialStatus.self, at: 4),
-                    startedAt: try row.requiredDate(at: 5), endedAt: try row.requiredDate(at: 6),
-                    durationUs: row.int64(at: 7), requests: row.int64(at: 8), bytes: row.int64(at: 9),
-                    errorsConnect: row.int64(at: 10), errorsRead: row.int64(at: 11),
-                    errorsWrite: row.int64(at: 12), errorsStatus: row.int64(at: 13),
-                    errorsTimeout: row.int64(at: 14), commandLine: try row.requiredString(at: 15),
-                    serverCommandLine: try row.requiredString(at: 16), failure: row.string(at: 17),
-                    logTail: row.string(at: 18), runnerCPUUs: row.int64(at: 19),
-                    loadAverage: row.optionalDouble(at: 20), memoryAvailableBytes: row.optionalInt64(at: 21),
-                    latency: [], generatorPercentiles: [:], generatorPercentileNote: nil, resources: [],
-                    busy: row.int64(at: 22) != 0)
+                StoredTrial(id: try row.int64("id"), record: try TrialRecord(row: row))
             }
             var index: [Int64: Int] = [:]
             for (offset, trial) in trials.enumerated() { index[trial.id] = offset }
@@ -75,9 +70,13 @@ extension ResultStore {
                 WHERE v.run_id = ?
                 """)
             try latency.bind(id, at: 1)
+            // Columns are looked up by name once, not per row: a run holds millions of rows.
+            let (latencyTrial, latencyUs, latencyCount) = (
+                try latency.column("trial_id"), try latency.column("latency_us"), try latency.column("count"))
             while try latency.step() {
-                if let offset = index[latency.int64(at: 0)] {
-                    trials[offset].record.latency.append(LatencyBucket(latencyUs: latency.int64(at: 1), count: latency.int64(at: 2)))
+                if let offset = index[latency.int64(at: latencyTrial)] {
+                    trials[offset].measurement.latency.append(
+                        LatencyBucket(latencyUs: latency.int64(at: latencyUs), count: latency.int64(at: latencyCount)))
                 }
             }
             let percentiles = try database.prepare(
@@ -88,9 +87,10 @@ extension ResultStore {
                 """)
             try percentiles.bind(id, at: 1)
             while try percentiles.step() {
-                if let offset = index[percentiles.int64(at: 0)] {
-                    trials[offset].record.generatorPercentiles[percentiles.double(at: 1)] = percentiles.double(at: 2)
-                    trials[offset].generatorPercentileNote = percentiles.string(at: 3)
+                if let offset = index[try percentiles.int64("trial_id")] {
+                    trials[offset].measurement.generatorPercentiles[try percentiles.double("percentile")] =
+                        try percentiles.double("latency_us")
+                    trials[offset].measurement.percentileNote = try percentiles.string("note")
                 }
             }
             let resources = try database.prepare(
@@ -101,33 +101,62 @@ extension ResultStore {
                 """)
             try resources.bind(id, at: 1)
             while try resources.step() {
-                if let offset = index[resources.int64(at: 0)] {
-                    trials[offset].record.resources.append(ResourceSample(
-                        tMs: resources.int64(at: 1), role: resources.string(at: 2) ?? "",
-                        cpuUserMs: resources.int64(at: 3), cpuSystemMs: resources.int64(at: 4),
-                        rssBytes: resources.int64(at: 5)))
+                if let offset = index[try resources.int64("trial_id")] {
+                    trials[offset].resources.append(ResourceSample(
+                        tMs: try resources.int64("t_ms"), role: try resources.decoded(ProcessRole.self, "role"),
+                        cpuUserMs: try resources.int64("cpu_user_ms"), cpuSystemMs: try resources.int64("cpu_system_ms"),
+                        rssBytes: try resources.int64("rss_bytes")))
                 }
             }
             // Throughput over time is aggregated in SQL: a trial can hold millions of requests.
             let bins = try database.prepare(
                 """
-                SELECT r.trial_id, (r.start_us + r.latency_us) / \(StoredTrial.throughputBinUs), sum(r.status >= 100)
+                SELECT r.trial_id, (r.start_us + r.latency_us) / \(StoredTrial.throughputBinUs) AS bin,
+                       sum(r.status >= 100) AS answered
                 FROM requests r JOIN trials t ON t.id = r.trial_id JOIN variants v ON v.id = t.variant_id
                 WHERE v.run_id = ? GROUP BY 1, 2
                 """)
             try bins.bind(id, at: 1)
             while try bins.step() {
-                guard let offset = index[bins.int64(at: 0)] else { continue }
-                let binCount = Int((trials[offset].durationUs + StoredTrial.throughputBinUs - 1) / StoredTrial.throughputBinUs)
-                let bin = Int(bins.int64(at: 1))
+                guard let offset = index[try bins.int64("trial_id")] else { continue }
+                let durationUs = trials[offset].measurement.durationUs
+                let binCount = Int((durationUs + StoredTrial.throughputBinUs - 1) / StoredTrial.throughputBinUs)
+                let bin = Int(try bins.int64("bin"))
                 var series = trials[offset].throughput ?? Array(repeating: 0, count: max(binCount, 1))
-                if bin >= 0 && bin < series.count { series[bin] += bins.int64(at: 2) }
+                if bin >= 0 && bin < series.count { series[bin] += try bins.int64("answered") }
                 trials[offset].throughput = series
             }
-            return RunData(
-                run: run, kind: details.0, definitionText: details.1, toolVersion: details.2,
-                projectCommit: details.3, overridesJSON: details.4, softwareJSON: details.5,
-                upstreamCommandLine: details.6, machine: machine, variants: variants, trials: trials)
+            data.trials = trials
+            return data
         }
+    }
+}
+
+extension TrialRecord {
+    /// A `trials` row (selected with `t.*` or by name), without its samples.
+    init(row: SQLiteStatement) throws {
+        let status = try row.decoded(TrialStatus.self, "status")
+        self.init(
+            key: TrialKey(
+                variantID: try row.int64("variant_id"), trialIndex: try row.int("trial_index"),
+                runOrder: try row.int("run_order")),
+            startedAt: try row.requiredDate("started_at"), endedAt: try row.requiredDate("ended_at"),
+            outcome: status == .ok
+                ? .ok
+                : .failed(reason: try row.string("failure") ?? "failed without a recorded reason", log: try row.string("log_tail")),
+            measurement: LoadMeasurement(
+                durationUs: try row.int64("duration_us"), requests: try row.int64("requests"),
+                bytes: try row.int64("bytes"),
+                errors: ErrorCounts(
+                    connect: try row.int64("errors_connect"), read: try row.int64("errors_read"),
+                    write: try row.int64("errors_write"), status: try row.int64("errors_status"),
+                    timeout: try row.int64("errors_timeout")),
+                latency: []),
+            conditions: HostConditions(
+                loadAverage: try row.optionalDouble("load_average"),
+                memoryAvailableBytes: try row.optionalInt64("memory_available_bytes"),
+                busy: try row.bool("busy"), runnerCPUUs: try row.int64("runner_cpu_us")),
+            commands: TrialCommands(
+                load: try row.requiredString("command_line"), server: try row.requiredString("server_command_line")))
     }
 }

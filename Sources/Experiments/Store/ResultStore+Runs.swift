@@ -31,10 +31,10 @@ extension ResultStore {
                 """, id
             ) { row in
                 MachineInfo(
-                    fingerprint: try row.requiredString(at: 0), hostname: try row.requiredString(at: 1),
-                    cpuModel: try row.requiredString(at: 2), cpuCores: row.int(at: 3),
-                    memoryBytes: row.int64(at: 4), kernel: try row.requiredString(at: 5),
-                    os: try row.requiredString(at: 6), cpuGovernor: row.string(at: 7))
+                    fingerprint: try row.requiredString("fingerprint"), hostname: try row.requiredString("hostname"),
+                    cpuModel: try row.requiredString("cpu_model"), cpuCores: try row.int("cpu_cores"),
+                    memoryBytes: try row.int64("memory_bytes"), kernel: try row.requiredString("kernel"),
+                    os: try row.requiredString("os"), cpuGovernor: try row.string("cpu_governor"))
             }
         }
     }
@@ -42,7 +42,10 @@ extension ResultStore {
     /// Stores a new run, status `running`, with its variants, in one transaction; returns
     /// them as stored (variants by position).
     public func createRun(_ run: NewRun, variants: [NewVariant]) throws -> (StoredRun, [StoredVariant]) {
-        try guarded("record a new run of \(run.experiment)") {
+        let overrides = try StoreJSON.encode(run.overrides)
+        let software = try StoreJSON.encode(run.software)
+        let configs = try variants.map { try StoreJSON.encode($0.config) }
+        return try guarded("record a new run of \(run.experiment)") {
             try database.transaction {
                 try database.run(
                     """
@@ -53,18 +56,18 @@ extension ResultStore {
                     """,
                     run.experiment, run.definitionHash, run.definitionText, run.machineID, run.startedAt,
                     RunStatus.running.rawValue, run.toolVersion, run.projectCommit,
-                    Int64(bitPattern: run.shuffleSeed), run.overridesJSON, run.quick, run.softwareJSON,
+                    Int64(bitPattern: run.shuffleSeed), overrides, run.overrides.quick, software,
                     run.upstreamCommandLine)
                 let runID = database.lastInsertedRowID
                 let insert = try database.prepare(
                     "INSERT INTO variants (run_id, name, position, config_json) VALUES (?, ?, ?, ?)")
-                for variant in variants {
-                    try insert.bind([runID, variant.name, variant.position, variant.configJSON])
+                for (variant, config) in zip(variants, configs) {
+                    try insert.bind([runID, variant.name, variant.position, config])
                     try insert.run()
                 }
                 // Read back so the caller holds exactly what is stored (dates to the millisecond).
                 guard let stored = try storedRun(id: runID) else {
-                    throw SQLiteError(extendedCode: 0, message: "run \(runID) vanished after insert", sql: nil)
+                    throw ReportgenError(.io, "run \(runID) could not be read back after it was stored", at: SourceLocation(file: path.path(percentEncoded: false)))
                 }
                 return (stored, try storedVariants(runID: runID))
             }
@@ -116,27 +119,28 @@ extension ResultStore {
             "SELECT id, run_id, name, position, config_json FROM variants WHERE run_id = ? ORDER BY position, id",
             runID
         ) { row in
-            StoredVariant(
-                id: row.int64(at: 0), runID: row.int64(at: 1), name: try row.requiredString(at: 2),
-                position: row.int(at: 3), configJSON: try row.requiredString(at: 4))
+            let config = try row.requiredString("config_json")
+            return StoredVariant(
+                id: try row.int64("id"), runID: try row.int64("run_id"), name: try row.requiredString("name"),
+                position: try row.int("position"), configJSON: config,
+                config: try StoreJSON.decode(VariantConfig.self, from: config, column: "variants.config_json"))
         }
     }
 }
 
 extension StoredRun {
-    /// The `runs` columns `init(row:)` reads, in order, qualified so joins can use them.
-    static let columns = """
-        runs.id, runs.experiment, runs.definition_hash, runs.machine_id, runs.started_at, \
-        runs.finished_at, runs.status, runs.shuffle_seed, runs.quick
-        """
+    /// The `runs` columns `init(row:)` reads, qualified so joins can use them and named so
+    /// the row reads them by name.
+    static let columns = ["id", "experiment", "definition_hash", "machine_id", "started_at", "finished_at", "status", "kind", "shuffle_seed", "quick"]
+        .map { "runs.\($0) AS \($0)" }.joined(separator: ", ")
 
-    /// Decodes the first columns of `row`, selected with `columns`.
+    /// Decodes a row selected with `columns`.
     init(row: SQLiteStatement) throws {
         self.init(
-            id: row.int64(at: 0), experiment: try row.requiredString(at: 1),
-            definitionHash: try row.requiredString(at: 2), machineID: row.int64(at: 3),
-            startedAt: try row.requiredDate(at: 4), finishedAt: try row.date(at: 5),
-            status: try row.decoded(RunStatus.self, at: 6),
-            shuffleSeed: UInt64(bitPattern: row.int64(at: 7)), quick: row.int64(at: 8) != 0)
+            id: try row.int64("id"), experiment: try row.requiredString("experiment"),
+            definitionHash: try row.requiredString("definition_hash"), machineID: try row.int64("machine_id"),
+            startedAt: try row.requiredDate("started_at"), finishedAt: try row.date("finished_at"),
+            status: try row.decoded(RunStatus.self, "status"), kind: try row.decoded(RunKind.self, "kind"),
+            shuffleSeed: UInt64(bitPattern: try row.int64("shuffle_seed")), quick: try row.bool("quick"))
     }
 }

@@ -7,7 +7,11 @@ extension ResultStore {
     /// trial's id.
     @discardableResult
     public func recordTrial(_ trial: TrialRecord) throws -> Int64 {
-        try guarded("record trial \(trial.trialIndex) of variant \(trial.variantID)") {
+        let key = trial.key
+        let measured = trial.measurement
+        let errors = measured.errors
+        let conditions = trial.conditions
+        return try guarded("record trial \(key.trialIndex) of variant \(key.variantID)") {
             try database.transaction {
                 try database.run(
                     """
@@ -17,19 +21,19 @@ extension ResultStore {
                         log_tail, runner_cpu_us, load_average, memory_available_bytes, busy)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                    trial.variantID, trial.trialIndex, trial.runOrder, trial.status.rawValue,
-                    trial.startedAt, trial.endedAt, trial.durationUs, trial.requests, trial.bytes,
-                    trial.errorsConnect, trial.errorsRead, trial.errorsWrite, trial.errorsStatus,
-                    trial.errorsTimeout, trial.commandLine, trial.failure, trial.serverCommandLine,
-                    trial.logTail, trial.runnerCPUUs, trial.loadAverage, trial.memoryAvailableBytes,
-                    trial.busy)
+                    key.variantID, key.trialIndex, key.runOrder, trial.status.rawValue,
+                    trial.startedAt, trial.endedAt, measured.durationUs, measured.requests, measured.bytes,
+                    errors.connect, errors.read, errors.write, errors.status, errors.timeout,
+                    trial.commands.load, trial.outcome.failure, trial.commands.server, trial.outcome.logTail,
+                    conditions.runnerCPUUs, conditions.loadAverage, conditions.memoryAvailableBytes,
+                    conditions.busy)
                 let trialID = database.lastInsertedRowID
 
                 // Typed binds on one reused statement: a trial can carry 100k buckets.
                 let latency = try database.prepare(
                     "INSERT INTO latency_samples (trial_id, latency_us, count) VALUES (?, ?, ?)")
                 try latency.bind(trialID, at: 1)
-                for bucket in trial.latency {
+                for bucket in measured.latency {
                     try latency.bind(bucket.latencyUs, at: 2)
                     try latency.bind(bucket.count, at: 3)
                     try latency.run()
@@ -37,9 +41,8 @@ extension ResultStore {
 
                 let percentile = try database.prepare(
                     "INSERT INTO generator_percentiles (trial_id, percentile, latency_us, note) VALUES (?, ?, ?, ?)")
-                let note = Self.percentileNote(commandLine: trial.commandLine)
-                for (key, value) in trial.generatorPercentiles.sorted(by: { $0.key < $1.key }) {
-                    try percentile.bind([trialID, key, value, note])
+                for (key, value) in measured.generatorPercentiles.sorted(by: { $0.key < $1.key }) {
+                    try percentile.bind([trialID, key, value, measured.percentileNote ?? "as reported"])
                     try percentile.run()
                 }
 
@@ -50,12 +53,13 @@ extension ResultStore {
                     """)
                 for sample in trial.resources {
                     try resource.bind([
-                        trialID, sample.tMs, sample.role, sample.cpuUserMs, sample.cpuSystemMs, sample.rssBytes,
+                        trialID, sample.tMs, sample.role.rawValue, sample.cpuUserMs, sample.cpuSystemMs,
+                        sample.rssBytes,
                     ])
                     try resource.run()
                 }
 
-                if let log = trial.requestLog {
+                if let log = measured.requestLog {
                     let request = try database.prepare(
                         """
                         INSERT INTO requests (trial_id, start_us, latency_us, status, bytes, connection)
@@ -88,25 +92,9 @@ extension ResultStore {
                 """, runID
             ) { row in
                 StoredTrialKey(
-                    variantName: try row.requiredString(at: 0), trialIndex: row.int(at: 1),
-                    status: try row.decoded(TrialStatus.self, at: 2))
+                    variantName: try row.requiredString("name"), trialIndex: try row.int("trial_index"),
+                    status: try row.decoded(TrialStatus.self, "status"))
             }
         }
-    }
-
-    /// What a trial's generator percentiles are, for `generator_percentiles.note`. The
-    /// record does not name its load generator, so it is read off the command line, where
-    /// wrappers such as taskset may come first.
-    static func percentileNote(commandLine: String) -> String {
-        let programs = commandLine.split(separator: " ").map { $0.split(separator: "/").last.map(String.init) ?? "" }
-        if let wrk = programs.first(where: { $0 == "wrk" || $0 == "wrk2" }) {
-            return "\(wrk), coordinated-omission corrected"
-        }
-        if let index = programs.firstIndex(of: "reportgen"), programs.dropFirst(index + 1).first == "load" {
-            return programs.contains("--rate")
-                ? "reportgen load, every request, open loop: latency from each scheduled send time"
-                : "reportgen load, every request, closed loop"
-        }
-        return "\(programs.first ?? "load generator"), as reported"
     }
 }

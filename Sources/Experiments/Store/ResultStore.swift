@@ -21,7 +21,7 @@ public final class ResultStore {
             throw ReportgenError(
                 .io, "cannot create the folder for the results store", at: SourceLocation(file: file),
                 hint: "check that \(folder.path(percentEncoded: false)) can be created, or pass another --db",
-                underlying: "\(error)")
+                underlying: error)
         }
         if FileManager.default.fileExists(atPath: file) {
             try Self.inspect(file)
@@ -43,7 +43,7 @@ public final class ResultStore {
             throw ReportgenError(
                 .badStore, "not a reportgen results store: file is not a database", at: location,
                 hint: "pass --db a reportgen results store or a path that does not exist yet; this file was left untouched",
-                underlying: error.description)
+                underlying: error)
         } catch let error as SQLiteError {
             throw storeError(error, file: file, action: "read the results store")
         }
@@ -105,7 +105,7 @@ public final class ResultStore {
             return ReportgenError(
                 .badStore, "could not \(action): the results store is damaged", at: location,
                 hint: "check it with sqlite3 \(file) 'PRAGMA integrity_check', or pass another --db",
-                underlying: error.description)
+                underlying: error)
         case SQLITE_BUSY, SQLITE_LOCKED:
             hint = "another reportgen is writing to this store; wait for it to finish or pass another --db"
         case SQLITE_FULL:
@@ -115,6 +115,6 @@ public final class ResultStore {
         default:
             hint = nil
         }
-        return ReportgenError(.io, "could not \(action)", at: location, hint: hint, underlying: error.description)
+        return ReportgenError(.io, "could not \(action)", at: location, hint: hint, underlying: error)
     }
 }

@@ -4,32 +4,55 @@ import Foundation
 /// machine, variants in definition order, and every trial with its samples.
 public struct RunData: Sendable {
     public var run: StoredRun
-    public var kind: String
     public var definitionText: String
     public var toolVersion: String
     public var projectCommit: String?
+    /// The command-line overrides, as stored text and as read.
     public var overridesJSON: String
+    public var overrides: RunOverrides
+    /// The software versions, as stored text and as read.
     public var softwareJSON: String
+    public var software: SoftwareVersions
     public var upstreamCommandLine: String
     public var machine: MachineInfo
     public var variants: [StoredVariant]
     public var trials: [StoredTrial]
 
+    public init(
+        run: StoredRun, definitionText: String, toolVersion: String, projectCommit: String?, overridesJSON: String,
+        overrides: RunOverrides, softwareJSON: String, software: SoftwareVersions, upstreamCommandLine: String,
+        machine: MachineInfo, variants: [StoredVariant], trials: [StoredTrial]
+    ) {
+        self.run = run
+        self.definitionText = definitionText
+        self.toolVersion = toolVersion
+        self.projectCommit = projectCommit
+        self.overridesJSON = overridesJSON
+        self.overrides = overrides
+        self.softwareJSON = softwareJSON
+        self.software = software
+        self.upstreamCommandLine = upstreamCommandLine
+        self.machine = machine
+        self.variants = variants
+        self.trials = trials
+    }
+
+    public var kind: RunKind { run.kind }
+
     /// Trials of `variant`, by trial index.
     public func trials(of variant: StoredVariant) -> [StoredTrial] {
-        trials.filter { $0.variantID == variant.id }.sorted { $0.trialIndex < $1.trialIndex }
+        trials.filter { $0.key.variantID == variant.id }.sorted { $0.key.trialIndex < $1.key.trialIndex }
     }
 }
 
-/// A stored trial: the record written when it finished, with its row id and the note the
-/// store keeps beside the generator's percentiles. Reads and writes of the record's fields
-/// go straight through (`trial.requests`, `trial.latency`).
+/// A stored trial: the record written when it finished, with its row id, and what the store
+/// aggregates from its request log. The record's parts read straight through
+/// (`trial.measurement`, `trial.outcome`).
 @dynamicMemberLookup
 public struct StoredTrial: Sendable {
     public var id: Int64
     /// The trial as recorded; its latency distribution is raw, ascending by latency.
     public var record: TrialRecord
-    public var generatorPercentileNote: String?
     /// Answered requests (any HTTP status) per `throughputBinUs` of the measured window, by
     /// the time each response completed, read from `requests`; nil when the trial kept no
     /// request log (wrk trials).
@@ -38,30 +61,18 @@ public struct StoredTrial: Sendable {
     /// The width of a `throughput` bin: 100 ms.
     public static let throughputBinUs: Int64 = 100_000
 
+    public init(id: Int64, record: TrialRecord, throughput: [Int64]? = nil) {
+        self.id = id
+        self.record = record
+        self.throughput = throughput
+    }
+
     public subscript<Value>(dynamicMember path: WritableKeyPath<TrialRecord, Value>) -> Value {
         get { record[keyPath: path] }
         set { record[keyPath: path] = newValue }
     }
 
-    public init(
-        id: Int64, variantID: Int64, trialIndex: Int, runOrder: Int, status: TrialStatus,
-        startedAt: Date, endedAt: Date, durationUs: Int64, requests: Int64, bytes: Int64,
-        errorsConnect: Int64, errorsRead: Int64, errorsWrite: Int64, errorsStatus: Int64,
-        errorsTimeout: Int64, commandLine: String, serverCommandLine: String, failure: String?,
-        logTail: String?, runnerCPUUs: Int64, loadAverage: Double?, memoryAvailableBytes: Int64?,
-        latency: [LatencyBucket], generatorPercentiles: [Double: Double],
-        generatorPercentileNote: String?, resources: [ResourceSample], busy: Bool = false
-    ) {
-        self.id = id
-        self.generatorPercentileNote = generatorPercentileNote
-        record = TrialRecord(
-            variantID: variantID, trialIndex: trialIndex, runOrder: runOrder, status: status,
-            startedAt: startedAt, endedAt: endedAt, durationUs: durationUs, requests: requests,
-            bytes: bytes, errorsConnect: errorsConnect, errorsRead: errorsRead,
-            errorsWrite: errorsWrite, errorsStatus: errorsStatus, errorsTimeout: errorsTimeout,
-            commandLine: commandLine, serverCommandLine: serverCommandLine, failure: failure,
-            logTail: logTail, runnerCPUUs: runnerCPUUs, loadAverage: loadAverage,
-            memoryAvailableBytes: memoryAvailableBytes, latency: latency,
-            generatorPercentiles: generatorPercentiles, resources: resources, busy: busy)
+    public subscript<Value>(dynamicMember path: KeyPath<TrialRecord, Value>) -> Value {
+        record[keyPath: path]
     }
 }

@@ -8,6 +8,14 @@ public final class SQLiteStatement {
     let handle: OpaquePointer
     /// The SQL this statement was compiled from.
     public let sql: String
+    /// Result columns by name, read from SQLite once.
+    private lazy var columnIndexes: [String: Int32] = {
+        var indexes: [String: Int32] = [:]
+        for index in 0..<sqlite3_column_count(handle) {
+            if let name = sqlite3_column_name(handle, index) { indexes[String(cString: name)] = index }
+        }
+        return indexes
+    }()
 
     init(database: SQLiteDatabase, sql: String) throws {
         var statement: OpaquePointer?
@@ -119,6 +127,14 @@ public final class SQLiteStatement {
         }
         try reset()
         return result
+    }
+
+    /// The index of the result column called `name` (its alias, or the column's own name).
+    public func column(_ name: String) throws -> Int32 {
+        guard let index = columnIndexes[name] else {
+            throw SQLiteError(extendedCode: SQLITE_RANGE, message: "the query has no column '\(name)'", sql: sql)
+        }
+        return index
     }
 
     /// Whether column `index` of the current row is NULL.

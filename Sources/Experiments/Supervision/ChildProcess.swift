@@ -1,5 +1,6 @@
 import CSpawn
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -38,15 +39,20 @@ public struct ChildUsage: Sendable, Equatable {
 /// A process reportgen started, leading its own process group, with its output in a log
 /// file. Whoever starts one owns it: `stop()` runs on every path out, and `deinit` is the
 /// last safety net.
-public final class ChildProcess: @unchecked Sendable {
-    // @unchecked: `status` is written only by the owning thread (poll/stop); other threads
-    // only read the immutable pid to sample /proc.
+///
+/// A thread of its own waits for the process (blocked in wait4, not polling) and records
+/// how it ended, so `exitStatus` is a read and `exit()` an await.
+public final class ChildProcess: Sendable {
     public let pid: pid_t
     public let arguments: [String]
     public let logFile: URL
-    private var status: ExitStatus?
-    /// What the process used, once it has been reaped (with the children it waited for).
-    public private(set) var usage: ChildUsage?
+    private let end: ProcessEnd
+
+    public convenience init(_ command: Command, logFile: URL) throws {
+        try self.init(
+            executable: command.executable, arguments: command.arguments, environment: command.environment,
+            workingDirectory: command.workingDirectory, logFile: logFile)
+    }
 
     /// Starts `executable` with `arguments` (without argv[0]); stdout and stderr go to `logFile`.
     public init(
@@ -65,83 +71,92 @@ public final class ChildProcess: @unchecked Sendable {
         defer { close(fd) }
         let argv = [path] + arguments
         let envp = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        var spawnError: Int32 = 0
-        let pid = withCStrings(argv) { argvPointer in
-            withCStrings(envp) { envPointer in
-                cspawn(
-                    path, argvPointer, envPointer, workingDirectory?.path, fd, 1, SIGKILL,
-                    &spawnError)
+        let folder = workingDirectory?.path
+        let (pid, spawnError) = Spawner.shared.spawn {
+            var error: Int32 = 0
+            let pid = withCStrings(argv) { argvPointer in
+                withCStrings(envp) { envPointer in
+                    cspawn(path, argvPointer, envPointer, folder, fd, 1, SIGKILL, &error)
+                }
             }
+            return (pid, error)
         }
         guard pid > 0 else {
             throw ReportgenError(
-                .processFailed,
-                "cannot start \(executable): \(String(cString: strerror(spawnError)))",
-                underlying: ChildProcess.commandLine(argv))
+                .processFailed, "cannot start \(executable): \(String(cString: strerror(spawnError)))",
+                output: ChildProcess.commandLine(argv))
         }
         self.pid = pid
         self.arguments = argv
         self.logFile = logFile
+        end = ProcessEnd(pid: pid)
         ChildRegistry.shared.add(pid)
+        end.watch()
     }
 
     deinit {
-        if status == nil { _ = stop(grace: .milliseconds(500)) }
+        if exitStatus == nil { stopBlocking(grace: .milliseconds(500)) }
     }
 
     /// The exact command line, shell-quoted, as stored with results.
     public var commandLine: String { ChildProcess.commandLine(arguments) }
 
-    /// The exit status if the process has ended, without waiting.
-    public func poll() -> ExitStatus? {
-        if let status { return status }
-        var raw: Int32 = 0
-        var usage = rusage()
-        let result = wait4(pid, &raw, WNOHANG, &usage)
-        if result == pid {
-            status = ExitStatus(waitStatus: raw)
-            self.usage = ChildUsage(
-                userUs: usage.ru_utime.microseconds, systemUs: usage.ru_stime.microseconds,
-                maxRSSBytes: Int64(usage.ru_maxrss) * 1024)
-            ChildRegistry.shared.remove(pid)
-        } else if result < 0 && errno == ECHILD {
-            status = .exited(-1)
-            ChildRegistry.shared.remove(pid)
-        }
-        return status
+    /// How the process ended, or nil while it runs.
+    public var exitStatus: ExitStatus? { end.status }
+
+    /// What the process used, once it has ended (with the children it waited for).
+    public var usage: ChildUsage? { end.usage }
+
+    /// Waits for the process to end; nil when the waiting task is cancelled first.
+    public func exit() async -> ExitStatus? {
+        await end.wait()
     }
 
-    /// Waits up to `timeout` for the process to end; nil if it is still running.
-    public func wait(timeout: Duration, interrupt: Interrupt? = nil) -> ExitStatus? {
-        let deadline = ContinuousClock.now + timeout
-        // Short waits answer quickly; long ones (a 20 s window) wake 20 times a second at
-        // most, so reportgen's own CPU time stays out of the measurement.
-        var pause: UInt32 = 2_000
-        while true {
-            if let status = poll() { return status }
-            if ContinuousClock.now >= deadline { return nil }
-            if let interrupt, interrupt.isRequested { return nil }
-            usleep(pause)
-            pause = min(pause * 2, 50_000)
+    /// Waits up to `timeout` on `clock`; nil when the process still runs then, or the
+    /// waiting task is cancelled.
+    public func exit<C: Clock>(within timeout: Duration, clock: C) async -> ExitStatus? where C.Duration == Duration {
+        await withTaskGroup(of: ExitStatus?.self) { group in
+            group.addTask { await self.exit() }
+            group.addTask {
+                try? await clock.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? exitStatus
         }
     }
 
-    /// Stops the whole process group: SIGTERM, up to `grace` to exit, then SIGKILL.
-    /// Returns once the leader is reaped and no live member of the group remains.
+    /// Blocks the calling thread up to `timeout` for the process to end; nil if it still runs.
+    public func waitBlocking(timeout: Duration) -> ExitStatus? {
+        end.waitBlocking(timeout: timeout)
+    }
+
+    /// Stops the whole process group: `signal`, up to `grace` to exit, then SIGKILL (at once
+    /// for a zero grace). Returns once the leader is reaped and no live member of the group
+    /// remains. Cancelling the caller does not cut it short: what was started is stopped.
     @discardableResult
-    public func stop(grace: Duration = .seconds(5), signal: Int32 = SIGTERM) -> ExitStatus {
-        if poll() == nil { kill(-pid, signal) }
-        let leader = wait(timeout: grace)
+    public func stop(grace: Duration = .seconds(5), signal: Int32 = SIGTERM) async -> ExitStatus {
+        // The stop blocks on the kernel, on a thread of its own so no pool thread waits.
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { [self] in
+                continuation.resume(returning: stopBlocking(grace: grace, signal: signal))
+            }
+        }
+    }
+
+    /// `stop`, blocking the calling thread: for exit paths and callers outside a task.
+    @discardableResult
+    public func stopBlocking(grace: Duration = .seconds(5), signal: Int32 = SIGTERM) -> ExitStatus {
+        if exitStatus == nil { kill(-pid, grace > .zero ? signal : SIGKILL) }
+        let leader = grace > .zero ? waitBlocking(timeout: grace) : nil
         if leader == nil || ProcessTable.liveMembers(ofGroup: pid) > 0 {
             kill(-pid, SIGKILL)
         }
-        let final = leader ?? wait(timeout: .seconds(10)) ?? .signalled(SIGKILL)
-        // Orphaned members are reaped by init; wait until none is alive.
-        let deadline = ContinuousClock.now + .seconds(5)
-        while ProcessTable.liveMembers(ofGroup: pid) > 0 && ContinuousClock.now < deadline {
-            kill(-pid, SIGKILL)
-            usleep(10_000)
-        }
+        let final = leader ?? waitBlocking(timeout: .seconds(10)) ?? .signalled(SIGKILL)
+        // Members orphaned by the leader's death are reaped by init; wait (in the kernel)
+        // until none is alive.
+        ProcessTable.waitUntilGone(group: pid, timeout: .seconds(5))
         return final
     }
 
@@ -167,6 +182,85 @@ public final class ChildProcess: @unchecked Sendable {
 
     static func commandLine(_ argv: [String]) -> String {
         argv.map(shellQuoted).joined(separator: " ")
+    }
+}
+
+/// How a child ended, recorded by the thread that reaps it, with everyone who waits for it.
+/// Held apart from `ChildProcess` so that the reaping thread does not keep the process object
+/// (whose `deinit` stops a forgotten child) alive.
+private final class ProcessEnd: Sendable {
+    private struct State {
+        var status: ExitStatus?
+        var usage: ChildUsage?
+        var waiters: [UInt64: CheckedContinuation<ExitStatus?, Never>] = [:]
+        var nextWaiter: UInt64 = 0
+    }
+
+    let pid: pid_t
+    private let state = Mutex(State())
+    /// Entered at start, left once reaped: what blocking waits wait on.
+    private let reaped = DispatchGroup()
+
+    init(pid: pid_t) {
+        self.pid = pid
+        reaped.enter()
+    }
+
+    var status: ExitStatus? { state.withLock { $0.status } }
+    var usage: ChildUsage? { state.withLock { $0.usage } }
+
+    /// Starts the thread that reaps the process.
+    func watch() {
+        let thread = Thread { [self] in reap() }
+        thread.name = "reportgen-reaper-\(pid)"
+        thread.start()
+    }
+
+    private func reap() {
+        var raw: Int32 = 0
+        var usage = rusage()
+        var result: pid_t
+        repeat {
+            result = wait4(pid, &raw, 0, &usage)
+        } while result < 0 && errno == EINTR
+        let status = result == pid ? ExitStatus(waitStatus: raw) : .exited(-1)
+        let waiters = state.withLock { state -> [CheckedContinuation<ExitStatus?, Never>] in
+            state.status = status
+            state.usage = ChildUsage(
+                userUs: usage.ru_utime.microseconds, systemUs: usage.ru_stime.microseconds,
+                maxRSSBytes: Int64(usage.ru_maxrss) * 1024)
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        ChildRegistry.shared.remove(pid)
+        reaped.leave()
+        for waiter in waiters { waiter.resume(returning: status) }
+    }
+
+    func wait() async -> ExitStatus? {
+        let id = state.withLock { state -> UInt64 in
+            defer { state.nextWaiter += 1 }
+            return state.nextWaiter
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let ready = state.withLock { state -> ExitStatus?? in
+                    if let status = state.status { return .some(status) }
+                    if Task.isCancelled { return .some(nil) }
+                    state.waiters[id] = continuation
+                    return .none
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.resume(returning: nil)
+        }
+    }
+
+    func waitBlocking(timeout: Duration) -> ExitStatus? {
+        _ = reaped.wait(timeout: .now() + .microseconds(Int(timeout.microseconds)))
+        return status
     }
 }
 

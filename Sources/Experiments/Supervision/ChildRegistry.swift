@@ -47,16 +47,6 @@ public final class ChildRegistry: Sendable {
     /// The groups still registered.
     public var live: Set<pid_t> { state.withLock { $0.pids } }
 
-    /// Kills every registered group at once; for exit paths only.
-    public func killAll() {
-        for pid in live {
-            kill(-pid, SIGKILL)
-            var status: Int32 = 0
-            waitpid(pid, &status, 0)
-            remove(pid)
-        }
-    }
-
     /// Stops the process groups recorded in `folder` by a reportgen that is no longer
     /// running, and removes their pid files. Returns the groups it stopped.
     @discardableResult

@@ -18,7 +18,7 @@ public struct CommandOutput: Sendable {
             executable: executable, arguments: arguments,
             environment: environment ?? ProcessEnvironment.base(path: ProcessEnvironment.inheritedPath),
             workingDirectory: workingDirectory, logFile: logFile)
-        let status = process.wait(timeout: .seconds(30)) ?? process.stop()
+        let status = process.waitBlocking(timeout: .seconds(30)) ?? process.stopBlocking()
         let text = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
         return CommandOutput(status: status, text: text)
     }

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Synchronization
 
@@ -5,46 +6,51 @@ import Synchronization
 import Glibc
 #endif
 
-private let receivedSignal = Atomic<Int32>(0)
-
-/// A request to stop early, from SIGINT/SIGTERM or from a test. Long waits poll it, so a
-/// run stops within a fraction of a second and tears down what it started.
+/// A request to stop early, from SIGINT/SIGTERM or from a test. Work that must stop runs
+/// inside `scope`, whose task is cancelled the moment a stop is requested: every wait in it
+/// (a process, a window, a readiness probe) ends at once, and what it started is torn down.
 public final class Interrupt: Sendable {
-    /// The process-wide interrupt that the signal handlers set.
-    public static let shared = Interrupt(usesSignals: true)
+    /// The process-wide interrupt that SIGINT and SIGTERM request.
+    public static let shared = Interrupt()
 
-    private let usesSignals: Bool
-    private let requested = Atomic<Int32>(0)
+    private struct State {
+        var signal: Int32?
+        var handlers: [UInt64: @Sendable () -> Void] = [:]
+        var nextHandler: UInt64 = 0
+    }
 
-    /// A private interrupt, for tests and embedding.
-    public convenience init() { self.init(usesSignals: false) }
+    private let state = Mutex(State())
+    /// The signal sources, kept alive for the life of the process.
+    private static let sources = Mutex<[any DispatchSourceSignal]>([])
 
-    private init(usesSignals: Bool) { self.usesSignals = usesSignals }
+    public init() {}
 
-    /// Routes SIGINT and SIGTERM to `Interrupt.shared` instead of ending the process.
+    /// Routes SIGINT and SIGTERM to `Interrupt.shared` instead of ending the process. The
+    /// signals are ignored in reportgen itself; children get the defaults back (cspawn).
     public static func installSignalHandlers() {
-        for sig in [SIGINT, SIGTERM] {
-            Glibc.signal(sig) { received in
-                receivedSignal.store(received, ordering: .sequentiallyConsistent)
+        sources.withLock { sources in
+            guard sources.isEmpty else { return }
+            for number in [SIGINT, SIGTERM] {
+                Glibc.signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { Interrupt.shared.request(signal: number) }
+                source.resume()
+                sources.append(source)
             }
         }
     }
 
-    /// Asks the run to stop as if `signal` had arrived.
+    /// Asks the run to stop as if `signal` had arrived; the first request's signal is kept.
     public func request(signal: Int32 = SIGINT) {
-        requested.store(signal, ordering: .sequentiallyConsistent)
+        let handlers = state.withLock { state -> [@Sendable () -> Void] in
+            if state.signal == nil { state.signal = signal }
+            return Array(state.handlers.values)
+        }
+        for handler in handlers { handler() }
     }
 
     /// The signal that asked to stop, or nil.
-    public var signal: Int32? {
-        let own = requested.load(ordering: .sequentiallyConsistent)
-        if own != 0 { return own }
-        if usesSignals {
-            let global = receivedSignal.load(ordering: .sequentiallyConsistent)
-            if global != 0 { return global }
-        }
-        return nil
-    }
+    public var signal: Int32? { state.withLock { $0.signal } }
 
     public var isRequested: Bool { signal != nil }
 
@@ -53,14 +59,27 @@ public final class Interrupt: Sendable {
         if let signal { throw ReportgenError.interrupted(by: signal) }
     }
 
-    /// Sleeps up to `duration`, waking early when a stop is requested.
-    public func sleep(_ duration: Duration) {
-        let deadline = ContinuousClock.now + duration
-        while !isRequested {
-            let left = deadline - ContinuousClock.now
-            if left <= .zero { return }
-            usleep(UInt32(min(left, .milliseconds(20)).microseconds))
+    /// Runs `body` in a task that is cancelled when a stop is requested (or when the caller
+    /// is cancelled), and waits for it to finish tearing down. If a stop was requested, the
+    /// result is the interrupted error, whatever `body` threw on its way out.
+    public func scope<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try check()
+        let task = Task(operation: body)
+        let id = state.withLock { state -> UInt64 in
+            defer { state.nextHandler += 1 }
+            state.handlers[state.nextHandler] = { task.cancel() }
+            return state.nextHandler
         }
+        defer { _ = state.withLock { $0.handlers.removeValue(forKey: id) } }
+        // A request that came before the handler was registered.
+        if isRequested { task.cancel() }
+        let result = await withTaskCancellationHandler {
+            await task.result
+        } onCancel: {
+            task.cancel()
+        }
+        try check()
+        return try result.get()
     }
 }
 

@@ -1,3 +1,4 @@
+import CSpawn
 import Foundation
 
 #if canImport(Glibc)
@@ -72,6 +73,22 @@ public enum ProcessTable {
             }
         }
         return found
+    }
+
+    /// Waits, SIGKILLing the group, until no live member of group `pgid` remains or `timeout`
+    /// passes. Each wait blocks in the kernel on the member's pidfd until it has ended.
+    static func waitUntilGone(group pgid: pid_t, timeout: Duration) {
+        let deadline = ContinuousClock.now + timeout
+        var live = members(ofGroup: pgid)
+        while !live.isEmpty {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { return }
+            kill(-pgid, SIGKILL)
+            for member in live {
+                _ = cspawn_wait_gone(member.pid, Int32(clamping: max(1, left.microseconds / 1000)))
+            }
+            live = members(ofGroup: pgid)
+        }
     }
 
     /// Whether `pid` exists and is not a zombie.

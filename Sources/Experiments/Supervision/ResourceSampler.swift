@@ -1,73 +1,64 @@
 import Foundation
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// Samples CPU time and RSS of named process trees (app, upstream, load generator) on its
-/// own thread, about every `interval`, until stopped.
+/// Samples CPU time and RSS of each role's process tree (app, upstream, load generator)
+/// every `interval` from a task of its own, until finished.
 public final class ResourceSampler: Sendable {
     private struct State {
-        var roots: [String: pid_t] = [:]
+        var roots: [ProcessRole: pid_t] = [:]
         var samples: [ResourceSample] = []
-        var running = true
-        var started = false
+        var origin = ContinuousClock.now
+        var task: Task<Void, Never>?
     }
 
     private let state = Mutex(State())
     private let interval: Duration
-    private let origin = Mutex(ContinuousClock.now)
-    private let finished = Mutex(false)
-    private let wake = DispatchSemaphore(value: 0)
 
     public init(interval: Duration = .milliseconds(250)) {
         self.interval = interval
     }
 
-    /// Starts sampling on a background thread.
-    public func start() {
-        state.withLock { $0.started = true }
-        let thread = Thread { [self] in
-            while state.withLock({ $0.running }) {
+    /// Starts sampling, at once and then every interval on `clock`.
+    public func start<C: Clock>(clock: C) where C.Duration == Duration {
+        let task = Task { [self] in
+            while !Task.isCancelled {
                 takeSample()
-                // Sleeps the whole interval unless `stop` wakes it: no busy polling while
-                // a window is measured.
-                _ = wake.wait(timeout: .now() + .microseconds(Int(interval.microseconds)))
+                do {
+                    try await clock.sleep(for: interval)
+                } catch {
+                    return
+                }
             }
-            finished.withLock { $0 = true }
         }
-        thread.name = "reportgen-sampler"
-        thread.start()
+        state.withLock { $0.task = task }
     }
 
     /// Follows the tree rooted at `pid` under `role` from the next sample on; nil stops.
-    public func track(_ role: String, pid: pid_t?) {
+    public func track(_ role: ProcessRole, pid: pid_t?) {
         state.withLock { $0.roots[role] = pid }
     }
 
     /// Sets time zero for `t_ms` (the start of the measured window).
     public func markOrigin() {
-        origin.withLock { $0 = ContinuousClock.now }
+        state.withLock { $0.origin = ContinuousClock.now }
     }
 
-    /// Stops the thread and returns every sample taken; later calls return the same.
-    public func stop() -> [ResourceSample] {
-        let started = state.withLock { state in
-            state.running = false
-            return state.started
+    /// Stops sampling and returns every sample taken; later calls return the same.
+    public func finish() async -> [ResourceSample] {
+        let task = state.withLock { state -> Task<Void, Never>? in
+            defer { state.task = nil }
+            return state.task
         }
-        wake.signal()
-        while started && !finished.withLock({ $0 }) { usleep(5_000) }
+        task?.cancel()
+        await task?.value
         return state.withLock { $0.samples }
     }
 
     private func takeSample() {
-        let roots = state.withLock { $0.roots }
-        let elapsed = ContinuousClock.now - origin.withLock { $0 }
-        let tMs = elapsed.microseconds / 1000
+        let (roots, origin) = state.withLock { ($0.roots, $0.origin) }
+        let tMs = (ContinuousClock.now - origin).microseconds / 1000
         var taken: [ResourceSample] = []
-        for (role, root) in roots.sorted(by: { $0.key < $1.key }) {
+        for (role, root) in roots.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             var user: Int64 = 0
             var system: Int64 = 0
             var rss: Int64 = 0

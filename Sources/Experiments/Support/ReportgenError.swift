@@ -21,44 +21,27 @@ public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// The one error type that reaches the person at the terminal: what went wrong, where,
-/// and how to fix it. `code` decides the process exit status.
-public struct ReportgenError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Code: String, Sendable {
-        /// The experiment definition or a file it names is wrong.
-        case badDefinition
-        /// A command-line value is wrong.
-        case badArgument
-        /// The results store cannot be opened, is foreign, damaged or from a newer version.
-        case badStore
-        /// A tool or package the run needs is not installed.
-        case missingDependency
-        /// A server or the load generator did not behave (could not start, crashed).
-        case processFailed
-        /// Reading or writing a file failed.
-        case io
-        /// The run was interrupted by SIGINT (Ctrl-C).
-        case interrupted
-        /// The run was stopped by SIGTERM.
-        case terminated
-        /// One or more variants failed while the run itself completed.
-        case variantFailed
-    }
-
-    public var code: Code
+/// and how to fix it. `code` is how the process exits because of it.
+public struct ReportgenError: Error, Equatable, CustomStringConvertible {
+    public var code: ExitCode
     public var message: String
     public var location: SourceLocation?
     public var hint: String?
-    public var underlying: String?
+    /// The error that caused this one (an SQLite error with its code, a decoding error).
+    public var underlying: (any Error)?
+    /// What a process printed before it failed: the tail of its log.
+    public var output: String?
 
     public init(
-        _ code: Code, _ message: String, at location: SourceLocation? = nil,
-        hint: String? = nil, underlying: String? = nil
+        _ code: ExitCode, _ message: String, at location: SourceLocation? = nil,
+        hint: String? = nil, underlying: (any Error)? = nil, output: String? = nil
     ) {
         self.code = code
         self.message = message
         self.location = location
         self.hint = hint
         self.underlying = underlying
+        self.output = output
     }
 
     public var description: String {
@@ -66,22 +49,13 @@ public struct ReportgenError: Error, Sendable, Equatable, CustomStringConvertibl
         if let location { text += "\(location): " }
         text += message
         if let underlying { text += "\n  cause: \(underlying)" }
+        if let output, !output.isEmpty { text += "\n  output: \(output)" }
         if let hint { text += "\n  hint: \(hint)" }
         return text
     }
 
-    /// The documented process exit status for this kind of failure.
-    public var exitCode: Int32 {
-        switch code {
-        case .badDefinition: return 65
-        case .badArgument: return 64
-        case .badStore: return 66
-        case .missingDependency: return 69
-        case .processFailed: return 70
-        case .io: return 74
-        case .interrupted: return 130
-        case .terminated: return 143
-        case .variantFailed: return 3
-        }
+    public static func == (a: ReportgenError, b: ReportgenError) -> Bool {
+        a.code == b.code && a.message == b.message && a.location == b.location && a.hint == b.hint
+            && a.output == b.output && a.underlying.map { "\($0)" } == b.underlying.map { "\($0)" }
     }
 }

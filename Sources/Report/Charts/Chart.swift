@@ -33,7 +33,7 @@ public enum ChartWriter {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
-            throw ReportgenError(.io, "could not create the chart folder \(folder.path)", underlying: "\(error)")
+            throw ReportgenError(.io, "could not create the chart folder \(folder.path)", underlying: error)
         }
         let files = ChartFiles(
             png: folder.appendingPathComponent("\(name).png"),
@@ -80,7 +80,7 @@ public enum ChartWriter {
         } catch let error as ReportgenError {
             throw error
         } catch {
-            throw ReportgenError(.io, "could not add the title to \(url.path)", underlying: "\(error)")
+            throw ReportgenError(.io, "could not add the title to \(url.path)", underlying: error)
         }
     }
 

@@ -85,7 +85,7 @@ public enum ComparisonReport {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
-            throw ReportgenError(.io, "cannot create \(ReportBuilder.displayPath(folder))", underlying: "\(error)")
+            throw ReportgenError(.io, "cannot create \(DisplayPath.of(folder))", underlying: error)
         }
         let drawn = charts(comparison)
         var chartFiles: [ChartFiles] = []
@@ -99,7 +99,7 @@ public enum ComparisonReport {
         do {
             try text.write(to: files.markdown, atomically: true, encoding: .utf8)
         } catch {
-            throw ReportgenError(.io, "cannot write \(ReportBuilder.displayPath(files.markdown))", underlying: "\(error)")
+            throw ReportgenError(.io, "cannot write \(DisplayPath.of(files.markdown))", underlying: error)
         }
         let byFile = Dictionary(uniqueKeysWithValues: drawn.map { ("\($0.fileName).png", $0) })
         try PDFRenderer().render(

@@ -50,7 +50,7 @@ public struct ComparisonSide: Sendable {
     public var variants: [Variant]
 
     /// A published table: one value per variant, no interval possible.
-    public var isPublished: Bool { data.kind == RunKind.published.rawValue }
+    public var isPublished: Bool { data.kind == .published }
 
     /// The variant named `name`, if this side has it.
     public func variant(_ name: String) -> Variant? {
@@ -61,7 +61,7 @@ public struct ComparisonSide: Sendable {
     /// ("run ID", or the published table's name, when nil).
     public static func load(store: ResultStore, runID: Int64, label: String? = nil) throws -> ComparisonSide {
         let data = try store.loadRun(id: runID)
-        if data.kind == RunKind.published.rawValue {
+        if data.kind == .published {
             let rows = try store.publishedRows(runID: runID)
             return ComparisonSide(
                 label: label ?? data.machine.hostname, data: data,
@@ -78,11 +78,11 @@ public struct ComparisonSide: Sendable {
         data.variants.sorted { $0.position < $1.position }.map { variant in
             let trials = data.trials(of: variant)
             let ok = trials.filter { $0.status == .ok }
-            let timed = ok.filter { $0.durationUs > 0 }
+            let timed = ok.filter { $0.measurement.durationUs > 0 }
             return Variant(
                 name: variant.name,
-                rates: timed.map { Double($0.requests) / (Double($0.durationUs) / 1e6) },
-                trialLatency: timed.map { LatencyDistribution($0.latency) },
+                rates: timed.map(\.measurement.requestsPerSecond),
+                trialLatency: timed.map { LatencyDistribution($0.measurement.latency) },
                 published: nil,
                 failed: ok.isEmpty && !trials.isEmpty)
         }

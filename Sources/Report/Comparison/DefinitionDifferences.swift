@@ -18,7 +18,7 @@ public struct DefinitionDifferences: Sendable, Equatable {
             ? nil : "\(baseline.run.experiment) → \(against.run.experiment)"
         lines = Self.lineDiff(
             baseline.definitionText.components(separatedBy: "\n"), against.definitionText.components(separatedBy: "\n"))
-        overrides = Self.overrideDiff(baseline.overridesJSON, against.overridesJSON)
+        overrides = Self.overrideDiff(baseline.overrides, against.overrides)
     }
 
     /// "3 changed lines, overrides quick, duration_us", for an error message.
@@ -62,22 +62,14 @@ public struct DefinitionDifferences: Sendable, Equatable {
         return result
     }
 
-    static func overrideDiff(_ old: String, _ new: String) -> [String] {
-        let a = object(old)
-        let b = object(new)
+    /// "key: old → new" for each override that differs, keys named as stored.
+    static func overrideDiff(_ old: RunOverrides, _ new: RunOverrides) -> [String] {
+        let a = old.members
+        let b = new.members
         return Set(a.keys).union(b.keys).sorted().compactMap { key in
             let left = a[key] ?? "unset"
             let right = b[key] ?? "unset"
             return left == right ? nil : "\(key): \(left) → \(right)"
-        }
-    }
-
-    /// A JSON object's members as compact JSON text, for comparing and printing.
-    private static func object(_ json: String) -> [String: String] {
-        guard let parsed = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return [:] }
-        return parsed.mapValues { value in
-            (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]))
-                .map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
         }
     }
 }

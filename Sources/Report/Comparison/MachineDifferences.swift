@@ -48,20 +48,20 @@ public struct MachineDifferences: Sendable {
     private static func facts(_ side: ComparisonSide, packages listed: Bool) -> [(String, String)] {
         let machine = side.data.machine
         let described = { (value: String) in value.isEmpty ? "not described" : value }
-        let software = try? JSONDecoder().decode(SoftwareVersions.self, from: Data(side.data.softwareJSON.utf8))
+        let software = side.data.software
         let unknown = side.isPublished ? "not described" : "unknown"
         var facts: [(String, String)] = [
             ("host", machine.hostname),
             ("CPU", described(machine.cpuModel)),
-            ("cores", machine.cpuCores > 0 ? "\(machine.cpuCores)" : "not described"),
-            ("memory", machine.memoryBytes > 0 ? ReportNumber.gibibytes(machine.memoryBytes) : "not described"),
+            ("cores", machine.isPublished ? "not described" : "\(machine.cpuCores)"),
+            ("memory", machine.isPublished ? "not described" : ReportNumber.gibibytes(machine.memoryBytes)),
             ("kernel", described(machine.kernel)),
             ("OS", described(machine.os)),
             ("CPU frequency governor", machine.cpuGovernor ?? unknown),
-            ("Python", software?.python ?? unknown),
-            ("nginx", software?.nginx ?? unknown),
-            ("wrk", software?.wrk ?? unknown),
-            ("gunicorn", software?.gunicorn ?? unknown),
+            ("Python", software.python ?? unknown),
+            ("nginx", software.nginx ?? unknown),
+            ("wrk", software.wrk ?? unknown),
+            ("gunicorn", software.gunicorn ?? unknown),
             ("reportgen", side.data.toolVersion),
         ]
         let packages = Self.packages(side)
@@ -76,8 +76,7 @@ public struct MachineDifferences: Sendable {
 
     /// The side's `pip freeze` as (normalized name, version), by name.
     private static func packages(_ side: ComparisonSide) -> [(String, String)] {
-        let software = try? JSONDecoder().decode(SoftwareVersions.self, from: Data(side.data.softwareJSON.utf8))
-        return (software?.pipFreeze ?? []).compactMap(pinnedPackage).sorted { $0.0 < $1.0 }
+        side.data.software.pipFreeze.compactMap(pinnedPackage).sorted { $0.0 < $1.0 }
     }
 
     /// (normalized name, version) from a `pip freeze` line: "Name==1.0" or "name @ url".

@@ -2,15 +2,12 @@ import Experiments
 import Foundation
 
 /// The numbers someone published for an experiment, as reports and `reportgen compare` use
-/// them: the CSV in `experiments/NAME/baseline/`, imported into the store as a run of kind
-/// `published` (one value per variant, no trials).
+/// them: the CSV in `experiments/NAME/baseline/`, one value per variant and no trials.
 public struct PublishedBaseline: Sendable {
     /// "published 2017", from the file name.
     public var label: String
     /// The CSV, as a path to show.
     public var file: String
-    /// The imported run.
-    public var run: StoredRun
     /// In the table's order.
     public var rows: [PublishedRow]
 
@@ -31,28 +28,12 @@ public struct PublishedBaseline: Sendable {
         return low...high
     }
 
-    /// The baseline CSV of `experiment` (`baseline/*.csv`); nil when it has none. More than
-    /// one CSV is an error: a report compares with one published table.
-    public static func file(for experiment: ExperimentDefinition) throws -> URL? {
-        let folder = experiment.directory.appendingPathComponent("baseline", isDirectory: true)
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        let csvs = names.filter { $0.lowercased().hasSuffix(".csv") }.sorted()
-        guard csvs.count <= 1 else {
-            throw ReportgenError(
-                .badDefinition, "\(csvs.count) published tables (\(csvs.joined(separator: ", "))); a report compares with one",
-                at: SourceLocation(file: ReportBuilder.displayPath(folder)),
-                hint: "keep one CSV in baseline/ and move the others elsewhere")
-        }
-        return csvs.first.map { folder.appendingPathComponent($0) }
-    }
-
-    /// Imports the experiment's baseline CSV into `store` (once: importing is idempotent) and
-    /// reads it back; nil when the experiment has no baseline.
-    public static func load(for experiment: ExperimentDefinition, store: ResultStore) throws -> PublishedBaseline? {
-        guard let file = try file(for: experiment) else { return nil }
-        let run = try store.importPublished(csv: file, experiment: experiment.name)
+    /// Reads the experiment's baseline CSV; nil when it has none. Nothing is written.
+    public static func read(for experiment: ExperimentDefinition) throws -> PublishedBaseline? {
+        guard let file = try experiment.publishedBaselineFile() else { return nil }
+        let display = DisplayPath.of(file)
+        let text = try PublishedCSV.read(file)
         return PublishedBaseline(
-            label: PublishedCSV.label(for: file), file: ReportBuilder.displayPath(file), run: run,
-            rows: try store.publishedRows(runID: run.id))
+            label: PublishedCSV.label(for: file), file: display, rows: try PublishedCSV.parse(text, file: display))
     }
 }

@@ -52,6 +52,37 @@ final class CMarkTree {
     func blocks() -> [MarkdownBlock] {
         CMarkNode.children(of: root).compactMap(CMarkNode.block)
     }
+
+    /// Every fenced code block, at any depth, in document order.
+    func fencedCodeBlocks() -> [FencedCodeBlock] {
+        var found: [FencedCodeBlock] = []
+        func visit(_ node: OpaquePointer) {
+            var length: Int32 = 0
+            var offset: Int32 = 0
+            var character: CChar = 0
+            if cmark_node_get_type(node) == CMARK_NODE_CODE_BLOCK,
+                cmark_node_get_fenced(node, &length, &offset, &character) != 0
+            {
+                found.append(FencedCodeBlock(
+                    info: CMarkNode.string(cmark_node_get_fence_info(node)), code: CMarkNode.literal(node),
+                    firstLine: Int(cmark_node_get_start_line(node)), lastLine: Int(cmark_node_get_end_line(node)),
+                    fence: String(repeating: Character(UnicodeScalar(UInt8(bitPattern: character))), count: Int(length))))
+            }
+            for child in CMarkNode.children(of: node) { visit(child) }
+        }
+        visit(root)
+        return found
+    }
+}
+
+/// A fenced code block as cmark-gfm found it: its info string, its code, the lines it spans
+/// (from 1, both fences included) and its opening fence.
+struct FencedCodeBlock: Equatable {
+    var info: String
+    var code: String
+    var firstLine: Int
+    var lastLine: Int
+    var fence: String
 }
 
 /// Reads cmark nodes into the Swift tree; valid only while their `CMarkTree` lives.
@@ -158,11 +189,11 @@ enum CMarkNode {
         string(cmark_node_get_type_string(node))
     }
 
-    private static func literal(_ node: OpaquePointer) -> String {
+    static func literal(_ node: OpaquePointer) -> String {
         string(cmark_node_get_literal(node))
     }
 
-    private static func string(_ pointer: UnsafePointer<CChar>?) -> String {
+    static func string(_ pointer: UnsafePointer<CChar>?) -> String {
         pointer.map { String(cString: $0) } ?? ""
     }
 }

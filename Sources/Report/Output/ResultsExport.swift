@@ -31,7 +31,7 @@ public enum ResultsExport {
                 number(stats.requestsPerSecondMean, 2),
             ] + errors + [number(stats.appCPUSeconds, 3), stats.appPeakRSSBytes.map { String($0) } ?? ""]
         }
-        return ([csvHeader] + rows).map { $0.map(csvField).joined(separator: ",") + "\n" }.joined()
+        return ([csvHeader] + rows).map(CSV.line).joined()
     }
 
     /// Pretty JSON with sorted keys: run provenance, machine, software versions, and each
@@ -51,7 +51,7 @@ public enum ResultsExport {
             return try JSONSerialization.data(
                 withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         } catch {
-            throw ReportgenError(.io, "could not encode the results as JSON", underlying: "\(error)")
+            throw ReportgenError(.io, "could not encode the results as JSON", underlying: error)
         }
     }
 
@@ -60,7 +60,7 @@ public enum ResultsExport {
         return [
             "id": run.id,
             "experiment": run.experiment,
-            "kind": data.kind,
+            "kind": data.kind.rawValue,
             "status": run.status.rawValue,
             "quick": run.quick,
             "started_at": iso8601(run.startedAt),
@@ -118,12 +118,12 @@ public enum ResultsExport {
                 "ci95_high": value(stats.requestsPerSecondCI95?.upperBound),
             ],
             "errors": errorsObject(stats.errors),
-            "app": [
+            ProcessRole.app.rawValue: [
                 "cpu_s": value(stats.appCPUSeconds),
                 "cpu_percent_of_core": value(stats.appCPUPercentOfCore),
                 "peak_rss_bytes": stats.appPeakRSSBytes ?? NSNull(),
             ],
-            "loadgen": [
+            ProcessRole.loadgen.rawValue: [
                 "cpu_s": value(stats.loadgenCPUSeconds),
                 "cpu_percent_of_core": value(stats.loadgenCPUPercentOfCore),
             ],
@@ -133,16 +133,16 @@ public enum ResultsExport {
 
     private static func trialObject(_ trial: StoredTrial) -> [String: Any] {
         [
-            "trial": trial.trialIndex,
-            "run_order": trial.runOrder,
+            "trial": trial.key.trialIndex,
+            "run_order": trial.key.runOrder,
             "status": trial.status.rawValue,
             "started_at": iso8601(trial.startedAt),
-            "requests": trial.requests,
-            "duration_s": Double(trial.durationUs) / 1e6,
-            "errors": errorsObject(RunStatistics.errors(trial)),
+            "requests": trial.measurement.requests,
+            "duration_s": Double(trial.measurement.durationUs) / 1e6,
+            "errors": errorsObject(trial.measurement.errors),
             "failure": trial.failure ?? NSNull(),
-            "app_cpu_s": value(RunStatistics.cpu(of: "app", in: trial)?.seconds),
-            "app_peak_rss_bytes": RunStatistics.peakRSS(of: "app", in: trial) ?? NSNull(),
+            "app_cpu_s": value(RunStatistics.cpu(of: .app, in: trial)?.seconds),
+            "app_peak_rss_bytes": RunStatistics.peakRSS(of: .app, in: trial) ?? NSNull(),
         ]
     }
 
@@ -168,12 +168,6 @@ public enum ResultsExport {
     private static func number(_ value: Double?, _ places: Int) -> String {
         guard let value, value.isFinite else { return "" }
         return ReportNumber.decimal(value, places: places, grouped: false)
-    }
-
-    /// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
-    static func csvField(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return field }
-        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     private static func iso8601(_ date: Date) -> String {

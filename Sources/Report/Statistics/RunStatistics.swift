@@ -12,19 +12,18 @@ public enum RunStatistics {
     }
 
     static func statistics(of variant: StoredVariant, trials: [StoredTrial]) -> VariantStatistics {
-        let config = VariantConfig(json: variant.configJSON)
+        let config = variant.config
         var stats = VariantStatistics(
-            name: variant.name, position: variant.position,
-            workerClass: config?.workerClass, threads: config?.threads)
-        if config == nil { stats.model = nil }
+            name: variant.name, position: variant.position, workerClass: config.workerClass, threads: config.threads)
+        if config.workerClass == nil { stats.model = nil }
 
         let ok = trials.filter { $0.status == .ok }
         let failed = trials.filter { $0.status != .ok }
         stats.trialsOK = ok.count
         stats.trialsFailed = failed.count
-        stats.failures = failed.map { "trial \($0.trialIndex): \($0.failure ?? "failed without a recorded reason")" }
+        stats.failures = failed.map { "trial \($0.key.trialIndex): \($0.failure ?? "failed without a recorded reason")" }
 
-        let latency = LatencyDistribution(merging: ok.map(\.latency))
+        let latency = LatencyDistribution(merging: ok.map(\.measurement.latency))
         stats.latency = latency
         let percentiles = latency.percentiles([50, 90, 99, 99.9, 99.99])
         stats.minMs = latency.min.map(milliseconds)
@@ -36,24 +35,24 @@ public enum RunStatistics {
         stats.maxMs = latency.max.map(milliseconds)
         stats.meanMs = latency.mean.map { $0 / 1000 }
 
-        stats.meanDurationS = mean(ok.map { Double($0.durationUs) / 1e6 })
-        stats.requestsPerTrial = ok.map(\.requests)
-        let requests = ok.map { Double($0.requests) }
+        stats.meanDurationS = mean(ok.map { Double($0.measurement.durationUs) / 1e6 })
+        stats.requestsPerTrial = ok.map(\.measurement.requests)
+        let requests = ok.map { Double($0.measurement.requests) }
         stats.requestsMean = mean(requests)
         stats.requestsCI95 = StudentT.interval95(requests)
         let rates = ok.compactMap { trial in
-            trial.durationUs > 0 ? Double(trial.requests) / (Double(trial.durationUs) / 1e6) : nil
+            trial.measurement.durationUs > 0 ? trial.measurement.requestsPerSecond : nil
         }
         stats.requestsPerSecondMean = mean(rates)
         stats.requestsPerSecondCI95 = StudentT.interval95(rates)
-        stats.errors = ok.map(errors).reduce(ErrorCounts(), +)
+        stats.errors = ok.map(\.measurement.errors).reduce(ErrorCounts(), +)
 
-        let appCPU = ok.compactMap { cpu(of: "app", in: $0) }
+        let appCPU = ok.compactMap { cpu(of: .app, in: $0) }
         stats.appCPUSeconds = mean(appCPU.map(\.seconds))
         stats.appCPUPercentOfCore = mean(appCPU.map(\.percentOfCore))
-        stats.appPeakRSSPerTrial = ok.compactMap { peakRSS(of: "app", in: $0) }
+        stats.appPeakRSSPerTrial = ok.compactMap { peakRSS(of: .app, in: $0) }
         stats.appPeakRSSBytes = stats.appPeakRSSPerTrial.max()
-        let loadgenCPU = ok.compactMap { cpu(of: "loadgen", in: $0) }
+        let loadgenCPU = ok.compactMap { cpu(of: .loadgen, in: $0) }
         stats.loadgenCPUSeconds = mean(loadgenCPU.map(\.seconds))
         stats.loadgenCPUPercentOfCore = mean(loadgenCPU.map(\.percentOfCore))
         return stats
@@ -61,8 +60,8 @@ public enum RunStatistics {
 
     /// CPU time `role` used during the trial's measured window: the last cumulative sample at
     /// or before the window's end minus the last one at or before its start. nil without both.
-    static func cpu(of role: String, in trial: StoredTrial) -> (seconds: Double, percentOfCore: Double)? {
-        let windowMs = Double(trial.durationUs) / 1000
+    static func cpu(of role: ProcessRole, in trial: StoredTrial) -> (seconds: Double, percentOfCore: Double)? {
+        let windowMs = Double(trial.measurement.durationUs) / 1000
         let samples = trial.resources.filter { $0.role == role }.sorted { $0.tMs < $1.tMs }
         guard let start = samples.last(where: { $0.tMs <= 0 }),
             let end = samples.last(where: { Double($0.tMs) <= windowMs }),
@@ -77,17 +76,11 @@ public enum RunStatistics {
     }
 
     /// Largest RSS of `role` among samples inside the measured window [0, duration].
-    static func peakRSS(of role: String, in trial: StoredTrial) -> Int64? {
-        let windowMs = Double(trial.durationUs) / 1000
+    static func peakRSS(of role: ProcessRole, in trial: StoredTrial) -> Int64? {
+        let windowMs = Double(trial.measurement.durationUs) / 1000
         return trial.resources
             .filter { $0.role == role && $0.tMs >= 0 && Double($0.tMs) <= windowMs }
             .map(\.rssBytes).max()
-    }
-
-    static func errors(_ trial: StoredTrial) -> ErrorCounts {
-        ErrorCounts(
-            connect: trial.errorsConnect, read: trial.errorsRead, write: trial.errorsWrite,
-            status: trial.errorsStatus, timeout: trial.errorsTimeout)
     }
 
     static func mean(_ values: [Double]) -> Double? {
@@ -96,22 +89,6 @@ public enum RunStatistics {
 
     private static func milliseconds(_ microseconds: Int64) -> Double {
         Double(microseconds) / 1000
-    }
-}
-
-/// The parts of a stored variant's configuration JSON that statistics need.
-private struct VariantConfig: Decodable {
-    var workerClass: String?
-    var threads: Int?
-
-    enum CodingKeys: String, CodingKey {
-        case workerClass = "worker_class"
-        case threads
-    }
-
-    init?(json: String) {
-        guard let value = try? JSONDecoder().decode(Self.self, from: Data(json.utf8)) else { return nil }
-        self = value
     }
 }
 

@@ -11,47 +11,47 @@ struct BlockCell {
     /// Every variant a claim may name: the experiment's, then the published table's.
     var knownVariants: [String] = []
 
-    func render(kind: String, arguments: [String], body: [String], at location: SourceLocation) throws -> String {
+    func render(kind: CellKind, arguments: [String], body: [String], at location: SourceLocation) throws -> String {
         switch kind {
-        case "table":
+        case .table:
             try noArguments(kind, arguments, location)
             return ResultsTable.render(context.statistics, format: .markdown)
-        case "chart":
+        case .chart:
             guard arguments.count == 1, let name = arguments.first else {
                 throw ReportgenError(
                     .badDefinition, "a chart cell names one chart", at: location,
                     hint: "write ```chart requests (charts: \(charts.keys.sorted().joined(separator: ", ")))")
             }
-            if name == "throughput" && charts[name] == nil {
+            if name == ReportCharts.throughputName && charts[name] == nil {
                 return "*Throughput over time needs every request's time, which only the built-in generator keeps (`generator = \"builtin\"`); this run used \(context.generatorName).*"
             }
             guard let chart = charts[name] else {
                 throw ReportgenError(
                     .badDefinition, "unknown chart '\(name)'", at: location,
-                    hint: "charts: \((charts.keys + ["throughput"]).sorted().joined(separator: ", "))")
+                    hint: "charts: \(Set(charts.keys + [ReportCharts.throughputName]).sorted().joined(separator: ", "))")
             }
             var text = "![\(chart.title)](\(chart.fileName).png)"
             let caption = body.joined(separator: " ").trimmingCharacters(in: .whitespaces)
             if !caption.isEmpty { text += "\n\n*\(caption)*" }
             return text
-        case "environment":
+        case .environment:
             try noArguments(kind, arguments, location)
             return environment()
-        case "method":
+        case .method:
             try noArguments(kind, arguments, location)
             return try method(seed: body, at: location)
-        case "failures":
+        case .failures:
             try noArguments(kind, arguments, location)
             return failures()
-        case "published":
+        case .published:
             try noArguments(kind, arguments, location)
             guard let baseline else {
                 throw ReportgenError(
                     .badDefinition, "the published cell needs the numbers someone published", at: location,
-                    hint: "put them in \(ReportBuilder.displayPath(context.definition.directory))/baseline/NAME.csv (columns: \(PublishedCSV.columns.joined(separator: ","))), or remove the cell")
+                    hint: "put them in \(DisplayPath.of(context.definition.directory))/baseline/NAME.csv (columns: \(PublishedCSV.columns.joined(separator: ","))), or remove the cell")
             }
             return PublishedSection.markdown(baseline, context.statistics, window: context.definition.load.duration)
-        case "claims":
+        case .claims:
             try noArguments(kind, arguments, location)
             let claims = try Claim.parse(body, known: knownVariants, file: location.file, firstLine: (location.line ?? 0) + 1)
             guard !claims.isEmpty else {
@@ -60,14 +60,12 @@ struct BlockCell {
             var sources = baseline.map { [ClaimSource.published($0)] } ?? []
             sources.append(.run(context.statistics, name: "this run"))
             return ClaimCheck.markdown(claims, sources: sources)
-        default:
-            throw ReportgenError(.badDefinition, "unknown cell '\(kind)'", at: location, hint: "cells: \(Template.cellKinds.sorted().joined(separator: ", "))")
         }
     }
 
-    private func noArguments(_ kind: String, _ arguments: [String], _ location: SourceLocation) throws {
+    private func noArguments(_ kind: CellKind, _ arguments: [String], _ location: SourceLocation) throws {
         guard arguments.isEmpty else {
-            throw ReportgenError(.badDefinition, "the \(kind) cell takes no arguments, found '\(arguments.joined(separator: " "))'", at: location)
+            throw ReportgenError(.badDefinition, "the \(kind.rawValue) cell takes no arguments, found '\(arguments.joined(separator: " "))'", at: location)
         }
     }
 
@@ -81,18 +79,18 @@ struct BlockCell {
             ["kernel", machine.kernel],
             ["OS", machine.os],
             ["CPU frequency governor", machine.cpuGovernor ?? "not readable"],
-            ["Python", software?.python ?? "unknown"],
-            ["nginx", software?.nginx ?? "unknown"],
-            ["wrk", software?.wrk ?? "unknown"],
+            ["Python", software.python ?? "unknown"],
+            ["nginx", software.nginx ?? "unknown"],
+            ["wrk", software.wrk ?? "unknown"],
             ["load generator", "\(context.generatorName), \(context.loopModel)"],
-            ["gunicorn", software?.gunicorn ?? "unknown"],
+            ["gunicorn", software.gunicorn ?? "unknown"],
         ]
         for name in ["aiohttp", "uvloop", "Flask", "requests", "gevent", "greenlet", "meinheld"] {
             if let version = context.package(name) { rows.append([name, version]) }
         }
         rows.append(["reportgen", context.data.toolVersion + (context.data.projectCommit.map { " (commit \($0.prefix(12)))" } ?? "")])
         let table = ResultsTable.grid(header: ["", "this run"], rows: rows, rightAligned: [], format: .markdown)
-        let packages = software?.pipFreeze.count ?? 0
+        let packages = software.pipFreeze.count
         return table + "\n\nThe run's store keeps the full `pip freeze` (\(packages) packages) in `runs.software_json`."
     }
 
@@ -114,12 +112,12 @@ struct BlockCell {
         lines.append("")
         lines.append("```")
         for variant in context.data.variants {
-            let first = trials.first { $0.variantID == variant.id && $0.status == .ok } ?? trials.first { $0.variantID == variant.id }
-            if let first { lines.append(first.serverCommandLine) }
+            let mine = trials.filter { $0.key.variantID == variant.id }
+            if let first = mine.first(where: { $0.status == .ok }) ?? mine.first { lines.append(first.commands.server) }
         }
         lines.append("```")
         lines.append("")
-        if let load = trials.first(where: { $0.status == .ok })?.commandLine ?? trials.first?.commandLine {
+        if let load = (trials.first(where: { $0.status == .ok }) ?? trials.first)?.commands.load {
             lines.append("**Load** (the measured window; the warm-up runs the same command with a shorter duration):")
             lines.append("")
             lines.append("```")
@@ -137,7 +135,7 @@ struct BlockCell {
 
     /// Where the latency distribution comes from, by generator and loop model.
     private func latencySource(_ load: LoadSettings) -> String {
-        guard load.generator == "builtin" else {
+        guard load.generator.keepsEveryRequest else {
             return "wrk adds synthetic samples for coordinated omission before handing its histogram over; reportgen removes them exactly, so the table describes requests that were really made. wrk's own corrected percentiles are kept in the store (`generator_percentiles`)."
         }
         let kept = "The built-in generator keeps every request (the store's `requests` table: due time, latency, status, bytes, connection) and the distribution is built from all of them; a request that timed out or failed counts with the time it took to give up, so N is every request sent."
@@ -153,7 +151,7 @@ struct BlockCell {
         let load = definition.load
         let firstVariant = definition.variants.first
         let known: [String: String] = [
-            "python": context.software?.python?.replacingOccurrences(of: "Python ", with: "") ?? "unknown",
+            "python": context.software.python?.replacingOccurrences(of: "Python ", with: "") ?? "unknown",
             "trials": "\(definition.trials) per variant, interleaved",
             "warm-up": load.warmup > .zero ? InlineValue.seconds(load.warmup) + ", discarded" : "none",
             "duration": InlineValue.seconds(load.duration),
@@ -161,7 +159,7 @@ struct BlockCell {
             "load threads": "\(load.threads)",
             "timeout": InlineValue.seconds(load.timeout),
             "workers": firstVariant.map { "\($0.workers)" } ?? "—",
-            "upstream": "nginx \(context.software?.nginx ?? "") on loopback, one per run",
+            "upstream": "nginx \(context.software.nginx ?? "") on loopback, one per run",
             "machine": "\(context.data.machine.cpuModel), \(context.data.machine.cpuCores) cores",
         ]
         var rows: [[String]] = []
@@ -189,8 +187,8 @@ struct BlockCell {
         guard !failed.isEmpty else { return "No trial failed." }
         var lines: [String] = []
         for trial in failed {
-            let name = context.data.variants.first { $0.id == trial.variantID }?.name ?? "?"
-            lines.append("- **\(name)**, trial \(trial.trialIndex): \(trial.failure ?? "unknown cause")")
+            let name = context.data.variants.first { $0.id == trial.key.variantID }?.name ?? "?"
+            lines.append("- **\(name)**, trial \(trial.key.trialIndex): \(trial.failure ?? "unknown cause")")
         }
         return lines.joined(separator: "\n")
     }

@@ -73,10 +73,10 @@ enum InlineValue {
             case ("machine", "memory"): value = ReportNumber.gibibytes(machine.memoryBytes)
             case ("machine", "kernel"): value = machine.kernel
             case ("machine", "os"): value = machine.os
-            case ("software", "python"): value = software?.python ?? "unknown"
-            case ("software", "nginx"): value = software?.nginx ?? "unknown"
-            case ("software", "wrk"): value = software?.wrk ?? "unknown"
-            case ("software", "gunicorn"): value = software?.gunicorn ?? "unknown"
+            case ("software", "python"): value = software.python ?? "unknown"
+            case ("software", "nginx"): value = software.nginx ?? "unknown"
+            case ("software", "wrk"): value = software.wrk ?? "unknown"
+            case ("software", "gunicorn"): value = software.gunicorn ?? "unknown"
             default: value = nil
             }
             guard let value else {

@@ -12,8 +12,8 @@ public struct ReportFiles: Sendable {
 }
 
 /// Renders a stored run into `output/<experiment>/`: report.md (with its charts beside it),
-/// report.pdf, results.csv and results.json. Measures nothing; the one write to the store
-/// is importing the experiment's published baseline (`baseline/*.csv`), which is idempotent.
+/// report.pdf, results.csv and results.json. It only reads: the store, the stored definition
+/// (parsed once) and the experiment's write-up and published baseline.
 public enum ReportBuilder {
     /// Renders run `runID` (default: the newest run of `experiment`, complete ones first).
     public static func render(
@@ -30,35 +30,17 @@ public enum ReportBuilder {
                 at: SourceLocation(file: store.path.path), hint: "measure one first: reportgen build \(experiment.name)")
         }
         let data = try store.loadRun(id: id)
-        guard data.kind == RunKind.measured.rawValue else {
+        guard data.kind == .measured else {
             throw ReportgenError(
-                .badArgument, "run \(id) is a \(data.kind) table, not a measured run",
+                .badArgument, "run \(id) is a \(data.kind.rawValue) table, not a measured run",
                 at: SourceLocation(file: store.path.path), hint: "render a measured run; 'reportgen list' shows them")
         }
         let context = try makeContext(data: data, experiment: experiment)
-        let baseline = try PublishedBaseline.load(for: experiment, store: store)
-        let templateFile = experiment.directory.appendingPathComponent("report.md")
-        let templateText = (try? String(contentsOf: templateFile, encoding: .utf8)) ?? DefaultTemplate.text
-        let written = try Template(text: templateText, file: displayPath(templateFile))
-        func asks(_ kind: String, _ argument: String? = nil) -> Bool {
-            written.parts.contains { part in
-                guard case .cell(let k, let arguments, _, _) = part else { return false }
-                return k == kind && (argument == nil || arguments.first == argument)
-            }
-        }
-        // A run that kept every request shows throughput over time, and every report of an
-        // experiment with a baseline compares with it, even when the write-up does not ask to.
-        var appended = ""
-        if data.trials.contains(where: { $0.throughput != nil }) && !asks("chart", "throughput") {
-            appended += "\n" + throughputSection
-        }
-        if baseline != nil && !asks("published") {
-            appended += "\n" + publishedSection
-        }
-        let template = appended.isEmpty ? written : try Template(text: templateText + appended, file: displayPath(templateFile))
+        let baseline = try PublishedBaseline.read(for: experiment)
+        let template = try template(for: experiment, data: data, baseline: baseline)
         let charts = ReportCharts.make(context, baseline: baseline)
         // Claims may name any variant of the definition, measured in this run or not.
-        let defined = try DefinitionLoader.parse(text: data.definitionText, file: experiment.file).variants.map(\.name)
+        let defined = context.definedVariants
         let known = defined + (baseline?.rows.map(\.variant).filter { !defined.contains($0) } ?? [])
         let markdown = try compose(template: template, context: context, charts: charts, baseline: baseline, knownVariants: known)
 
@@ -83,14 +65,48 @@ public enum ReportBuilder {
         return files
     }
 
-    /// The run's own definition (as stored, with its command-line overrides) and statistics.
+    /// The experiment's write-up (or the default one), with the sections every report of
+    /// this run gets even when the write-up does not ask for them: throughput over time for a
+    /// run that kept every request, and the comparison with a published baseline.
+    static func template(for experiment: ExperimentDefinition, data: RunData, baseline: PublishedBaseline?) throws -> Template {
+        let file = experiment.directory.appendingPathComponent("report.md")
+        let text: String
+        if FileManager.default.fileExists(atPath: file.path) {
+            do {
+                text = try String(contentsOf: file, encoding: .utf8)
+            } catch {
+                throw ReportgenError(
+                    .io, "cannot read the write-up", at: SourceLocation(file: DisplayPath.of(file)),
+                    hint: "check that it is UTF-8 text", underlying: error)
+            }
+        } else {
+            text = DefaultTemplate.text
+        }
+        let written = try Template(text: text, file: DisplayPath.of(file))
+        func asks(_ kind: CellKind, _ argument: String? = nil) -> Bool {
+            written.parts.contains { part in
+                guard case .cell(let k, let arguments, _, _) = part else { return false }
+                return k == kind && (argument == nil || arguments.first == argument)
+            }
+        }
+        var appended = ""
+        if data.trials.contains(where: { $0.throughput != nil }) && !asks(.chart, ReportCharts.throughputName) {
+            appended += "\n" + throughputSection
+        }
+        if baseline != nil && !asks(.published) {
+            appended += "\n" + publishedSection
+        }
+        return appended.isEmpty ? written : try Template(text: text + appended, file: DisplayPath.of(file))
+    }
+
+    /// The run's own definition (as stored, with its command-line overrides, parsed once) and
+    /// statistics.
     static func makeContext(data: RunData, experiment: ExperimentDefinition) throws -> ReportContext {
-        let overrides = (try? JSONDecoder().decode(RunOverrides.self, from: Data(data.overridesJSON.utf8))) ?? RunOverrides()
         // The stored text, not today's file: the report describes what was measured.
         let full = try DefinitionLoader.parse(text: data.definitionText, file: experiment.file)
-        let definition = try full.applying(overrides)
-        var context = ReportContext(data: data, definition: definition, overrides: overrides, statistics: RunStatistics.compute(data))
-        context.definedVariants = Set(full.variants.map(\.name))
+        let definition = try full.applying(data.overrides)
+        var context = ReportContext(data: data, definition: definition, statistics: RunStatistics.compute(data))
+        context.definedVariants = full.variants.map(\.name)
         return context
     }
 
@@ -168,7 +184,7 @@ public enum ReportBuilder {
             lines.append("")
             lines.append("> **Failed trials:** " + failed.map { "\($0.name) (\($0.trialsFailed) of \($0.trialsTotal))" }.joined(separator: ", ") + "; they are left out of every number and listed at the end.")
         }
-        let busy = data.trials.filter(\.busy)
+        let busy = data.trials.filter(\.record.conditions.busy)
         if !busy.isEmpty {
             lines.append("")
             lines.append("> **Busy machine:** \(busy.count) trial\(busy.count == 1 ? "" : "s") started while other processes were using at least half of the \(machine.cpuCores) cores; their numbers may be disturbed (`trials.busy` in the store).")
@@ -208,12 +224,7 @@ public enum ReportBuilder {
         do {
             try text.write(to: url, atomically: true, encoding: .utf8)
         } catch {
-            throw ReportgenError(.io, "cannot write \(url.path)", underlying: "\(error)")
+            throw ReportgenError(.io, "cannot write \(url.path)", underlying: error)
         }
-    }
-
-    static func displayPath(_ url: URL) -> String {
-        let cwd = FileManager.default.currentDirectoryPath + "/"
-        return url.path.hasPrefix(cwd) ? String(url.path.dropFirst(cwd.count)) : url.path
     }
 }

@@ -21,6 +21,8 @@ public struct ReportChart: Sendable {
 /// requests next to the published ones (`published`).
 enum ReportCharts {
     static let percentiles: [Double] = [50, 90, 99, 99.9, 99.99]
+    /// The chart drawn only for runs that kept every request.
+    static let throughputName = "throughput"
 
     static func make(_ context: ReportContext, baseline: PublishedBaseline? = nil) -> [ReportChart] {
         let stats = context.statistics
@@ -56,7 +58,7 @@ enum ReportCharts {
             ReportChart(name: "memory", fileName: "memory", chart: memory),
         ]
         if let throughput = throughput(context) {
-            charts.append(ReportChart(name: "throughput", fileName: "throughput", chart: throughput))
+            charts.append(ReportChart(name: throughputName, fileName: throughputName, chart: throughput))
         }
         if let baseline {
             charts.append(ReportChart(
@@ -75,7 +77,7 @@ enum ReportCharts {
         let panels = data.variants.sorted { $0.position < $1.position }.map { variant in
             ThroughputChart.Panel(
                 name: variant.name, model: models[variant.name] ?? ConcurrencyModel.process.rawValue,
-                trials: data.trials(of: variant).filter { $0.status == .ok }.compactMap(\.throughput))
+                trials: data.trials(of: variant).filter { $0.record.status == .ok }.compactMap(\.throughput))
         }
         return ThroughputChart(
             title: "Throughput over time (answered requests per 100 ms, each trial)", panels: panels,

@@ -6,19 +6,18 @@ import Foundation
 public struct ReportContext: Sendable {
     public var data: RunData
     public var definition: ExperimentDefinition
-    public var overrides: RunOverrides
     public var statistics: [VariantStatistics]
-    public var software: SoftwareVersions?
-    /// Every variant the experiment defines, including those a `--variants` run left out.
-    public var definedVariants: Set<String> = []
+    /// Every variant the experiment defines, in definition order, including those a
+    /// `--variants` run left out.
+    public var definedVariants: [String] = []
 
-    public init(data: RunData, definition: ExperimentDefinition, overrides: RunOverrides, statistics: [VariantStatistics]) {
+    public init(data: RunData, definition: ExperimentDefinition, statistics: [VariantStatistics]) {
         self.data = data
         self.definition = definition
-        self.overrides = overrides
         self.statistics = statistics
-        software = try? JSONDecoder().decode(SoftwareVersions.self, from: Data(data.softwareJSON.utf8))
     }
+
+    public var software: SoftwareVersions { data.software }
 
     /// The statistics of the variant named `name`; nil for a variant the experiment defines
     /// but this run left out (`--variants`); an error naming the known variants otherwise.
@@ -34,7 +33,7 @@ public struct ReportContext: Sendable {
     /// The version of a Python package from the run's `pip freeze`.
     func package(_ name: String) -> String? {
         let wanted = name.lowercased().replacingOccurrences(of: "_", with: "-")
-        for line in software?.pipFreeze ?? [] {
+        for line in software.pipFreeze ?? [] {
             let parts = line.split(separator: "=", maxSplits: 2, omittingEmptySubsequences: true)
             guard parts.count == 2 else { continue }
             if parts[0].lowercased().replacingOccurrences(of: "_", with: "-") == wanted { return String(parts[1]) }
@@ -43,9 +42,7 @@ public struct ReportContext: Sendable {
     }
 
     /// The load generator, as prose.
-    var generatorName: String {
-        definition.load.generator == "builtin" ? "reportgen's built-in generator" : definition.load.generator
-    }
+    var generatorName: String { definition.load.generator.displayName }
 
     /// Closed or open loop, as prose.
     var loopModel: String {

@@ -18,22 +18,14 @@ struct ExportCommand: ParsableCommand {
     @Option(name: [.customShort("o"), .customLong("output")], help: "The file to write, e.g. bench-1.sqlite.")
     var output: String
 
-    @Option(help: "The results store to read.")
-    var db: String = "output/results.sqlite"
+    @OptionGroup var store: StoreOptions
 
     func run() throws {
         try reportingErrors {
-            let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-            let storeURL = URL(fileURLWithPath: db, relativeTo: root).standardizedFileURL
-            guard FileManager.default.fileExists(atPath: storeURL.path) else {
-                throw ReportgenError(
-                    .badArgument, "there is no results store at \(db)", hint: "pass --db the store that holds the run")
-            }
-            let store = try ResultStore(path: storeURL)
-            let file = URL(fileURLWithPath: output, relativeTo: root).standardizedFileURL
-            let summary = try store.exportRun(id: runID, to: file)
+            let results = try store.openExisting(hint: "pass --db the store that holds the run")
+            let summary = try results.exportRun(id: runID, to: ProjectFolder.resolve(output))
             let exported = summary.run
-            print("exported run \(exported.id) (\(exported.kind) run of \(exported.experiment), \(exported.status.rawValue); uid \(exported.uid))")
+            print("exported run \(exported.id) (\(exported.kind.rawValue) run of \(exported.experiment), \(exported.status.rawValue); uid \(exported.uid))")
             print("  \(summary.variants) variants, \(summary.trials) trials, \(summary.latencyRows) latency rows → \(output)")
         }
     }

@@ -12,7 +12,7 @@ import Glibc
 final class ProgressPrinter: Sendable {
     private struct Line {
         var prefix = ""
-        var phase = ""
+        var phase = "starting"
         var phaseEnd: ContinuousClock.Instant?
         var active = false
     }
@@ -20,7 +20,8 @@ final class ProgressPrinter: Sendable {
     private let live = isatty(STDOUT_FILENO) == 1
     private let trials: Int
     private let line = Mutex(Line())
-    private let ticking = Mutex(false)
+    /// Redraws the live line once a second while a trial runs.
+    private let ticker = Mutex<Task<Void, Never>?>(nil)
     /// Held while writing, so the ticker's redraw never splits a log line.
     private let terminal = Mutex(())
 
@@ -35,14 +36,14 @@ final class ProgressPrinter: Sendable {
         case .trialStarted(let trial, let position, let total, let estimatedEnd):
             let eta = estimatedEnd.map { " · run done about \(Timestamps.clock($0))" } ?? ""
             let prefix = "[\(position)/\(total)] \(trial.variant) trial \(trial.trialIndex)/\(trials)\(eta)"
-            line.withLock { $0 = Line(prefix: prefix, phase: "starting", phaseEnd: nil, active: true) }
+            line.withLock { $0 = Line(prefix: prefix, active: true) }
             if live {
                 startTicker()
                 redraw()
             }
         case .trialPhase(_, let phase, let length):
             line.withLock {
-                $0.phase = phase
+                $0.phase = phase.rawValue
                 $0.phaseEnd = length.map { ContinuousClock.now + $0 }
             }
             if live { redraw() }
@@ -51,6 +52,7 @@ final class ProgressPrinter: Sendable {
                 state.active = false
                 return state.prefix
             }
+            stopTicker()
             if summary.status == .ok {
                 let rate = String(format: "%.0f", summary.requestsPerSecond)
                 let p50 = summary.p50Ms.map { String(format: ", p50 %.1f ms", $0) } ?? ""
@@ -63,6 +65,7 @@ final class ProgressPrinter: Sendable {
 
     func finish(_ outcome: RunOutcome, store: String) {
         line.withLock { $0.active = false }
+        stopTicker()
         if outcome.alreadyComplete { return }
         var text = "run \(outcome.runID): \(outcome.trialsRun) trials measured, stored in \(store)"
         if outcome.trialsFailed > 0 {
@@ -99,16 +102,20 @@ final class ProgressPrinter: Sendable {
 
     /// Redraws the live line once a second so the countdown moves while the runner waits.
     private func startTicker() {
-        let alreadyRunning = ticking.withLock { running -> Bool in
-            defer { running = true }
-            return running
-        }
-        guard !alreadyRunning else { return }
-        Thread.detachNewThread { [self] in
-            while true {
-                sleep(1)
-                redraw()
+        ticker.withLock { ticker in
+            guard ticker == nil else { return }
+            ticker = Task { [self] in
+                while (try? await Task.sleep(for: .seconds(1))) != nil {
+                    redraw()
+                }
             }
+        }
+    }
+
+    private func stopTicker() {
+        ticker.withLock { ticker in
+            ticker?.cancel()
+            ticker = nil
         }
     }
 }

@@ -6,10 +6,7 @@ import Glibc
 
 /// How one variant's app server is started: the exact gunicorn command line and environment.
 public struct AppLaunch: Sendable, Equatable {
-    public var executable: String
-    public var arguments: [String]
-    public var environment: [String: String]
-    public var workingDirectory: URL
+    public var command: Command
 
     /// The gunicorn command for `variant` on `port`, run from the experiment's folder.
     public static func gunicorn(
@@ -38,66 +35,48 @@ public struct AppLaunch: Sendable, Equatable {
         environment["PYTHONUNBUFFERED"] = "1"
         for (key, value) in variant.environment { environment[key] = value }
         return AppLaunch(
-            executable: python.binFolder.appendingPathComponent("gunicorn").path,
-            arguments: arguments, environment: environment, workingDirectory: directory)
+            command: Command(
+                executable: python.binFolder.appendingPathComponent("gunicorn").path,
+                arguments: arguments, environment: environment, workingDirectory: directory))
     }
 
     /// The command line as a person would type it (environment that matters included).
     public var commandLine: String {
-        "UPSTREAM_URL=\(environment["UPSTREAM_URL"] ?? "") " + ChildProcess.commandLine([executable] + arguments)
+        "UPSTREAM_URL=\(command.environment["UPSTREAM_URL"] ?? "") " + command.commandLine
     }
 }
 
 /// A running app server for one trial.
-public final class GunicornApp: @unchecked Sendable {
-    // @unchecked: used by the runner's thread only; the sampler reads the immutable pid.
+public struct AppServer: Sendable {
     public let launch: AppLaunch
     public let process: ChildProcess
     public let port: Int
 
     /// Starts the server after checking that nothing already listens on `port`, so a stale
     /// server cannot answer the readiness check in its place.
-    public init(launch: AppLaunch, port: Int, logFile: URL) throws {
-        if LoopbackPort.isListening(port) {
+    public static func start(launch: AppLaunch, port: Int, logFile: URL, host: LocalHost = LocalHost()) throws -> AppServer {
+        if host.isListening(port: port) {
             throw ReportgenError(
                 .processFailed,
                 "port \(port) was already taken before the app server started",
                 hint: "another process listens there; reportgen picks a new port for the next trial")
         }
-        self.launch = launch
-        self.port = port
-        process = try ChildProcess(
-            executable: launch.executable, arguments: launch.arguments,
-            environment: launch.environment, workingDirectory: launch.workingDirectory,
-            logFile: logFile)
+        return AppServer(launch: launch, process: try host.start(launch.command, logFile: logFile), port: port)
     }
 
     /// Waits until GET `path` answers 200; throws with the log tail if the server exits,
     /// answers something else until the deadline, or never answers.
-    public func waitUntilReady(path: String, timeout: Duration, interrupt: Interrupt) throws {
-        let deadline = ContinuousClock.now + timeout
-        var lastStatus: Int?
-        while true {
-            if let status = process.poll() {
-                throw ReportgenError(
-                    .processFailed, "the app server \(status) before it answered",
-                    underlying: process.logTail())
-            }
-            lastStatus = HTTPProbe.status(port: port, path: path, timeout: .seconds(2))
-            if lastStatus == 200 { return }
-            if ContinuousClock.now > deadline {
-                let answer = lastStatus.map { "answered \($0)" } ?? "did not answer"
-                throw ReportgenError(
-                    .processFailed,
-                    "the app server \(answer) on \(path) within \(timeout) of starting",
-                    underlying: process.logTail())
-            }
-            try interrupt.check()
-            usleep(50_000)
-        }
+    public func waitUntilReady<C: Clock>(path: String, timeout: Duration, clock: C) async throws
+    where C.Duration == Duration {
+        try await ServerReadiness.wait(
+            for: process, name: "the app server", port: port, path: path, okOnly: true, timeout: timeout,
+            clock: clock
+        ) { [process] in process.logTail() }
     }
 
-    public func stop() {
-        process.stop(grace: .seconds(5))
+    /// Stops the server's whole process group; a zero grace kills it at once (the window is
+    /// over and nothing it does any more is measured).
+    public func stop(grace: Duration = .seconds(5)) async {
+        await process.stop(grace: grace)
     }
 }

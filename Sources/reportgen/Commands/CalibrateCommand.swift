@@ -4,7 +4,7 @@ import Foundation
 import LoadGen
 
 /// `reportgen calibrate`: wrk and the built-in generator against the shared nginx alone.
-struct CalibrateCommand: ParsableCommand {
+struct CalibrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "calibrate",
         abstract: "Measure both load generators against the experiment's nginx alone, interleaved, side by side.",
@@ -16,14 +16,13 @@ struct CalibrateCommand: ParsableCommand {
             percentiles, plus the median per-round ratio builtin ÷ wrk. Nothing is stored.
             """)
 
-    @Argument(help: "An experiment folder name under experiments/, or a path. Default: aiohttp-vs-flask.")
-    var experiment: String?
+    @OptionGroup var experiment: ExperimentArgument
 
     @Option(help: "Rounds; each runs both generators once.")
     var rounds = 5
 
     @Option(help: "Window per generator and round, e.g. 10s (whole seconds, for wrk).")
-    var duration = "10s"
+    var duration = DurationArgument(.seconds(10))
 
     @Option(help: "Connections (default: the experiment's).")
     var connections: Int?
@@ -33,35 +32,36 @@ struct CalibrateCommand: ParsableCommand {
 
     func validate() throws {
         guard (1...100).contains(rounds) else { throw ValidationError("--rounds must be between 1 and 100, got \(rounds)") }
-        guard let value = RunOverrides.parseDuration(duration), value >= .seconds(1), value.microseconds % 1_000_000 == 0 else {
-            throw ValidationError("--duration '\(duration)' must be whole seconds, at least 1s (wrk takes whole seconds)")
-        }
-        if let connections, connections < 1 { throw ValidationError("--connections must be at least 1") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
-    func run() throws {
-        try reportingErrors {
-            let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-            var definition = try DefinitionLoader.load(experiment: experiment, projectRoot: root)
-            if let connections { definition.load.connections = connections }
-            if let threads { definition.load.threads = threads }
-            guard definition.load.threads <= definition.load.connections else {
-                throw ReportgenError(.badArgument, "threads (\(definition.load.threads)) must not exceed connections (\(definition.load.connections))")
+    func run() async throws {
+        try await reportingErrors {
+            // Both generators run every window: the definition's rules must hold for each.
+            var definition = try experiment.load()
+            // Calibration measures closed loops only.
+            definition.load.rate = nil
+            for kind in Calibration.generators {
+                definition = try definition.applying(RunOverrides(
+                    duration: duration.duration, connections: connections, threads: threads, generator: kind))
             }
-            let window = RunOverrides.parseDuration(duration)!
+            guard let executable = ProjectFolder.executable else {
+                throw ReportgenError(.missingDependency, "cannot tell which reportgen executable is running")
+            }
             Interrupt.installSignalHandlers()
             let load = definition.load
             FileHandle.standardError.write(Data(
-                "calibrate: nginx alone, \(load.connections) connections, \(load.threads) threads, \(rounds) rounds of \(duration) per generator\n".utf8))
-            let windows = try Calibration.run(
-                definition: definition, rounds: rounds, duration: window, interrupt: .shared
-            ) { w in
-                let line = String(
-                    format: "  round %d %-8@ %9.0f req/s  %6.2f µs CPU/request  %@ errors\n",
-                    w.round, w.generator, w.requestsPerSecond, w.cpuPerRequestUs,
-                    "\(w.measurement.errorsConnect + w.measurement.errorsRead + w.measurement.errorsWrite + w.measurement.errorsStatus + w.measurement.errorsTimeout)")
-                FileHandle.standardError.write(Data(line.utf8))
+                "calibrate: nginx alone, \(load.connections) connections, \(load.threads) threads, \(rounds) rounds of \(DurationSyntax.format(duration.duration)) per generator\n".utf8))
+            let (rounds, window, shaped) = (rounds, duration.duration, definition)
+            let windows = try await Interrupt.shared.scope {
+                try await Calibration.run(
+                    definition: shaped, rounds: rounds, duration: window, executable: executable
+                ) { w in
+                    let line = String(
+                        format: "  round %d %-8@ %9.0f req/s  %6.2f µs CPU/request  %@ errors\n",
+                        w.round, w.generator.rawValue, w.requestsPerSecond, w.cpuPerRequestUs,
+                        "\(w.measurement.errors.total)")
+                    FileHandle.standardError.write(Data(line.utf8))
+                }
             }
             print(Self.table(Calibration.summarize(windows)))
         }
@@ -76,7 +76,7 @@ struct CalibrateCommand: ParsableCommand {
         for row in summary.rows {
             let latency = [50.0, 99, 99.9].map { row.latencyUs[$0].map { f($0 / 1000, 2) } ?? "–" }
             lines.append(
-                "| \(row.generator) | \(row.rounds) | \(f(row.requestsPerSecond, 0)) | \(f(row.cpuPerRequestUs, 2)) (\(f(row.userPerRequestUs, 2)) + \(f(row.systemPerRequestUs, 2))) | \(f(row.upstreamCores, 2)) | \(f(row.maxRSSBytes / 1_048_576, 1)) | "
+                "| \(row.generator.rawValue) | \(row.rounds) | \(f(row.requestsPerSecond, 0)) | \(f(row.cpuPerRequestUs, 2)) (\(f(row.userPerRequestUs, 2)) + \(f(row.systemPerRequestUs, 2))) | \(f(row.upstreamCores, 2)) | \(f(row.maxRSSBytes / 1_048_576, 1)) | "
                     + latency.joined(separator: " | ") + " | \(row.errors) |")
         }
         if let requests = summary.requestsRatio, let cpu = summary.cpuRatio {

@@ -28,10 +28,10 @@ struct LoadCommand: ParsableCommand {
     var threads = 2
 
     @Option(name: [.short, .long], help: "The measured window, e.g. 10s or 2500ms.")
-    var duration = "10s"
+    var duration = DurationArgument(.seconds(10))
 
     @Option(help: "A request with no response after this long is a timeout.")
-    var timeout = "10s"
+    var timeout = DurationArgument(.seconds(10))
 
     @Option(name: [.customShort("R"), .long], help: "Requests per second over all connections (open loop).")
     var rate: Double?
@@ -47,13 +47,14 @@ struct LoadCommand: ParsableCommand {
             do {
                 result = try generator.run()
             } catch let error as LoadGenError {
-                throw ReportgenError(error.code == .badPlan ? .badArgument : .processFailed, error.message, hint: error.hint)
+                throw ReportgenError(
+                    error.code == .badPlan ? .badArgument : .processFailed, error.message, hint: error.hint, underlying: error)
             }
             if let samples {
                 do {
                     try SampleFile.write(result, to: samples)
                 } catch let error as LoadGenError {
-                    throw ReportgenError(.io, error.message)
+                    throw ReportgenError(.io, error.message, underlying: error)
                 }
             }
             print(Self.summary(result, plan: plan))
@@ -71,16 +72,10 @@ struct LoadCommand: ParsableCommand {
         }
         var path = parts.percentEncodedPath.isEmpty ? "/" : parts.percentEncodedPath
         if let query = parts.percentEncodedQuery { path += "?" + query }
-        func duration(_ text: String, _ flag: String) throws -> Duration {
-            guard let value = RunOverrides.parseDuration(text), value > .zero else {
-                throw ReportgenError(.badArgument, "\(flag) '\(text)' is not a positive duration", hint: "write e.g. 10s or 500ms")
-            }
-            return value
-        }
         let plan = LoadPlan(
             host: host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host, port: parts.port ?? 80,
             path: path, connections: connections, threads: threads,
-            duration: try duration(self.duration, "--duration"), timeout: try duration(timeout, "--timeout"), rate: rate)
+            duration: duration.duration, timeout: timeout.duration, rate: rate)
         do {
             try plan.validate()
         } catch let error as LoadGenError {

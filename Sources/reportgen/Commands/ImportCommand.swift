@@ -15,24 +15,21 @@ struct ImportCommand: ParsableCommand {
     @Argument(help: "A file written by 'reportgen export' (or another reportgen store).")
     var file: String
 
-    @Option(help: "The results store to merge into (created if missing).")
-    var db: String = "output/results.sqlite"
+    @OptionGroup var store: StoreOptions
 
     func run() throws {
         try reportingErrors {
-            let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             // Check the file before opening the store, so a refused file leaves --db untouched.
-            let snapshot = try ResultStore.snapshot(of: URL(fileURLWithPath: file, relativeTo: root).standardizedFileURL)
-            let store = try ResultStore(path: URL(fileURLWithPath: db, relativeTo: root).standardizedFileURL)
-            let outcome = try store.importRuns(from: snapshot)
+            let snapshot = try ResultStore.snapshot(of: ProjectFolder.resolve(file))
+            let outcome = try store.open().importRuns(from: snapshot)
             for run in outcome.imported {
-                print("imported run \(run.id): \(run.kind) run of \(run.experiment), \(run.status.rawValue) (uid \(run.uid))")
+                print("imported run \(run.id): \(run.kind.rawValue) run of \(run.experiment), \(run.status.rawValue) (uid \(run.uid))")
             }
             for run in outcome.alreadyPresent {
-                print("already present as run \(run.id): \(run.kind) run of \(run.experiment) (uid \(run.uid)); left as it was")
+                print("already present as run \(run.id): \(run.kind.rawValue) run of \(run.experiment) (uid \(run.uid)); left as it was")
             }
             let machines = outcome.machinesAdded == 1 ? "1 new machine" : "\(outcome.machinesAdded) new machines"
-            print("\(outcome.imported.count) imported, \(outcome.alreadyPresent.count) already present, \(machines) → \(db)")
+            print("\(outcome.imported.count) imported, \(outcome.alreadyPresent.count) already present, \(machines) → \(store.db)")
         }
     }
 }

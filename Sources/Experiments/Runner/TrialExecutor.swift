@@ -1,0 +1,109 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One trial from start to teardown: the app server up and ready, the warm-up, the measured
+/// window, and every process it started stopped again. A server that cannot start or dies
+/// is a failed trial (data to store); a cancelled trial throws and leaves nothing behind.
+struct TrialExecutor: Sendable {
+    let definition: ExperimentDefinition
+    let session: RunSession
+    let options: RunnerOptions
+    let emit: @Sendable (RunEvent) -> Void
+
+    func run(_ planned: PlannedTrial, variant: VariantDefinition, key: TrialKey) async throws -> TrialRecord {
+        let clock = options.clock
+        let load = definition.load
+        let upstream = session.upstream
+        let startedAt = Date()
+        var conditions = HostConditions(
+            loadAverage: MachineProbe.loadAverage(), memoryAvailableBytes: MachineProbe.meminfo("MemAvailable"))
+        let label = "trial-\(planned.runOrder)"
+        let port = try options.appPort()
+        let launch = AppLaunch.gunicorn(
+            variant: variant, port: port, upstreamURL: upstream.url, python: session.python,
+            directory: definition.directory)
+        let url = "http://\(session.host.address):\(port)\(load.path)"
+        let commands = TrialCommands(
+            load: session.loadgen.commandLine(url: url, duration: load.duration, label: label), server: launch.commandLine)
+
+        let sampler = ResourceSampler()
+        sampler.track(.upstream, pid: upstream.process.pid)
+        // What the rest of the machine does while the app starts tells whether it is busy.
+        let idle = MachineLoad.read(ours: [upstream.process.pid])
+        var app: AppServer?
+        do {
+            let server = try AppServer.start(
+                launch: launch, port: port, logFile: session.work.appendingPathComponent("\(label)-app.log"),
+                host: session.host)
+            app = server
+            sampler.track(.app, pid: server.process.pid)
+            sampler.start(clock: clock)
+            try await server.waitUntilReady(path: load.path, timeout: options.readinessTimeout, clock: clock)
+            if let idle, let ready = MachineLoad.read(ours: [upstream.process.pid, server.process.pid]),
+                let others = ready.othersCores(since: idle)
+            {
+                conditions.busy = MachineLoad.isBusy(othersCores: others)
+            }
+            emit(.trialPhase(planned, .ready, length: nil))
+
+            if load.warmup > .zero {
+                emit(.trialPhase(planned, .warmUp, length: load.warmup))
+                let warm = try session.loadgen.start(url: url, duration: load.warmup, label: "\(label)-warmup")
+                sampler.track(.loadgen, pid: warm.process.pid)
+                try await warm.waitForExit(clock: clock)
+                warm.discard()
+                try checkAlive(server)
+            }
+
+            emit(.trialPhase(planned, .measuring, length: load.duration))
+            sampler.markOrigin()
+            let measured = try session.loadgen.start(url: url, duration: load.duration, label: label)
+            // reportgen's own CPU time while the generator measures: the sampler and the waits.
+            let cpuBefore = RunnerUsage.cpuMicroseconds()
+            sampler.track(.loadgen, pid: measured.process.pid)
+            try await measured.waitForExit(clock: clock)
+            conditions.runnerCPUUs = RunnerUsage.cpuMicroseconds() - cpuBefore
+            let measurement = try measured.measurement()
+            try checkAlive(server)
+            let resources = await sampler.finish()
+            // The window is over and nothing the app does any more is measured: no grace.
+            await server.stop(grace: .zero)
+            return TrialRecord(
+                key: key, startedAt: startedAt, endedAt: Date(), outcome: .ok, measurement: measurement,
+                conditions: conditions, commands: commands, resources: resources)
+        } catch let error as ReportgenError where error.code == .processFailed && !Task.isCancelled {
+            let log = app.map { $0.process.logTail() } ?? error.output
+            _ = await sampler.finish()
+            await app?.stop()
+            return TrialRecord(
+                key: key, startedAt: startedAt, endedAt: Date(), outcome: .failed(reason: error.message, log: log),
+                measurement: .none, conditions: conditions, commands: commands)
+        } catch {
+            _ = await sampler.finish()
+            await app?.stop()
+            throw error
+        }
+    }
+
+    private func checkAlive(_ app: AppServer) throws {
+        if let status = app.process.exitStatus {
+            throw ReportgenError(
+                .processFailed, "the app server \(status) during the trial", output: app.process.logTail())
+        }
+        if !session.upstream.isRunning {
+            throw ReportgenError(.processFailed, "the upstream nginx died during the trial")
+        }
+    }
+}
+
+/// reportgen's own CPU time, to show the runner stays out of the measurement's way.
+enum RunnerUsage {
+    static func cpuMicroseconds() -> Int64 {
+        var usage = rusage()
+        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+        return usage.ru_utime.microseconds + usage.ru_stime.microseconds
+    }
+}

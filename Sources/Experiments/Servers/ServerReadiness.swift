@@ -1,0 +1,33 @@
+import Foundation
+import LoadGen
+
+/// Waits until a server answers on a path, probing at a fine interval from the moment it
+/// starts; a server that exits, or does not answer as wanted until the deadline, fails with
+/// its log attached.
+enum ServerReadiness {
+    static let probeInterval: Duration = .milliseconds(10)
+
+    /// `name` is how messages call the server ("the app server", "nginx (the upstream)");
+    /// `okOnly` waits for a 200, otherwise any HTTP answer will do.
+    static func wait<C: Clock>(
+        for process: ChildProcess, name: String, port: Int, path: String, okOnly: Bool, timeout: Duration,
+        clock: C, log: @Sendable () -> String
+    ) async throws where C.Duration == Duration {
+        let deadline = clock.now.advanced(by: timeout)
+        var lastStatus: Int?
+        while true {
+            if let status = process.exitStatus {
+                throw ReportgenError(.processFailed, "\(name) \(status) before it answered", output: log())
+            }
+            lastStatus = await HTTPProbe.status(port: port, path: path, timeout: .seconds(2))
+            if let status = lastStatus, status == 200 || !okOnly { return }
+            try Task.checkCancellation()
+            if clock.now >= deadline {
+                let answer = lastStatus.map { "answered \($0)" } ?? "did not answer"
+                throw ReportgenError(
+                    .processFailed, "\(name) \(answer) on \(path) within \(timeout) of starting", output: log())
+            }
+            try await clock.sleep(for: probeInterval)
+        }
+    }
+}

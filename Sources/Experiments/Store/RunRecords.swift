@@ -1,0 +1,154 @@
+import Foundation
+
+/// Run status as stored in `runs.status`.
+public enum RunStatus: String, Sendable, Codable {
+    case running, complete, interrupted, failed
+}
+
+/// What a run holds, as stored in `runs.kind`.
+public enum RunKind: String, Sendable, Codable {
+    /// Trials measured by reportgen, with every raw latency sample.
+    case measured
+    /// A results table someone published, imported from CSV: one summary row per variant,
+    /// no trials and no samples.
+    case published
+}
+
+/// What is known about a run when it starts.
+public struct NewRun: Sendable {
+    public var experiment: String
+    public var definitionHash: String
+    public var definitionText: String
+    public var machineID: Int64
+    public var startedAt: Date
+    public var toolVersion: String
+    public var projectCommit: String?
+    public var shuffleSeed: UInt64
+    /// Command-line overrides that shaped the effective definition.
+    public var overrides: RunOverrides
+    /// Software versions (python, pip freeze, nginx, wrk, gunicorn, …).
+    public var software: SoftwareVersions
+    /// The upstream's exact command line.
+    public var upstreamCommandLine: String
+
+    public init(
+        experiment: String, definitionHash: String, definitionText: String, machineID: Int64,
+        startedAt: Date, toolVersion: String, projectCommit: String?, shuffleSeed: UInt64,
+        overrides: RunOverrides, software: SoftwareVersions, upstreamCommandLine: String
+    ) {
+        self.experiment = experiment
+        self.definitionHash = definitionHash
+        self.definitionText = definitionText
+        self.machineID = machineID
+        self.startedAt = startedAt
+        self.toolVersion = toolVersion
+        self.projectCommit = projectCommit
+        self.shuffleSeed = shuffleSeed
+        self.overrides = overrides
+        self.software = software
+        self.upstreamCommandLine = upstreamCommandLine
+    }
+}
+
+/// A variant's resolved configuration as stored in `variants.config_json`: what its app
+/// server ran with. A published table's variants hold only `source`.
+public struct VariantConfig: Sendable, Equatable, Codable {
+    public var module: String?
+    public var workerClass: String?
+    public var workers: Int?
+    public var threads: Int?
+    public var environment: [String: String]?
+    /// The app server's command line with the machine-local parts as placeholders.
+    public var commandLine: String?
+    /// "published" for a row of a published table.
+    public var source: String?
+
+    public init(
+        module: String? = nil, workerClass: String? = nil, workers: Int? = nil, threads: Int? = nil,
+        environment: [String: String]? = nil, commandLine: String? = nil, source: String? = nil
+    ) {
+        self.module = module
+        self.workerClass = workerClass
+        self.workers = workers
+        self.threads = threads
+        self.environment = environment
+        self.commandLine = commandLine
+        self.source = source
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case module, workers, threads, environment, source
+        case workerClass = "worker_class"
+        case commandLine = "command_line"
+    }
+}
+
+/// A variant as stored with its run.
+public struct NewVariant: Sendable {
+    public var name: String
+    public var position: Int
+    public var config: VariantConfig
+
+    public init(name: String, position: Int, config: VariantConfig) {
+        self.name = name
+        self.position = position
+        self.config = config
+    }
+}
+
+public struct StoredVariant: Sendable, Equatable {
+    public var id: Int64
+    public var runID: Int64
+    public var name: String
+    public var position: Int
+    /// The stored text of `config`, exported as it is.
+    public var configJSON: String
+    public var config: VariantConfig
+
+    public init(id: Int64, runID: Int64, name: String, position: Int, configJSON: String, config: VariantConfig) {
+        self.id = id
+        self.runID = runID
+        self.name = name
+        self.position = position
+        self.configJSON = configJSON
+        self.config = config
+    }
+}
+
+public struct StoredRun: Sendable, Equatable {
+    public var id: Int64
+    public var experiment: String
+    public var definitionHash: String
+    public var machineID: Int64
+    public var startedAt: Date
+    public var finishedAt: Date?
+    public var status: RunStatus
+    public var kind: RunKind
+    public var shuffleSeed: UInt64
+    public var quick: Bool
+
+    public init(
+        id: Int64, experiment: String, definitionHash: String, machineID: Int64, startedAt: Date, finishedAt: Date?,
+        status: RunStatus, kind: RunKind, shuffleSeed: UInt64, quick: Bool
+    ) {
+        self.id = id
+        self.experiment = experiment
+        self.definitionHash = definitionHash
+        self.machineID = machineID
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.status = status
+        self.kind = kind
+        self.shuffleSeed = shuffleSeed
+        self.quick = quick
+    }
+}
+
+/// One line of `reportgen list`.
+public struct RunListing: Sendable {
+    public var run: StoredRun
+    public var hostname: String
+    public var variantCount: Int
+    public var trialsOK: Int
+    public var trialsFailed: Int
+}

@@ -1,0 +1,139 @@
+import Foundation
+import LoadGen
+
+/// Trial status as stored in `trials.status`. Interrupted trials are never stored.
+public enum TrialStatus: String, Sendable, Codable {
+    case ok, failed
+}
+
+/// Which trial a record is: its variant, its repetition, and its place in the run's plan.
+public struct TrialKey: Sendable, Hashable {
+    public var variantID: Int64
+    /// 1-based repetition of the variant.
+    public var trialIndex: Int
+    /// 1-based position in the run's plan.
+    public var runOrder: Int
+
+    public init(variantID: Int64, trialIndex: Int, runOrder: Int) {
+        self.variantID = variantID
+        self.trialIndex = trialIndex
+        self.runOrder = runOrder
+    }
+}
+
+/// How a trial ended: measured, or failed with its reason (a server that did not start or
+/// died, a generator that wrote nothing) and the tail of the app server's log.
+public enum TrialOutcome: Sendable, Equatable {
+    case ok
+    case failed(reason: String, log: String?)
+
+    public var status: TrialStatus {
+        if case .ok = self { return .ok }
+        return .failed
+    }
+
+    public var failure: String? {
+        if case .failed(let reason, _) = self { return reason }
+        return nil
+    }
+
+    public var logTail: String? {
+        if case .failed(_, let log) = self { return log }
+        return nil
+    }
+}
+
+/// The machine around a trial: how loaded it was when the trial started, and how much CPU
+/// reportgen itself used while the window was measured.
+public struct HostConditions: Sendable, Equatable {
+    /// 1-minute load average when the trial started.
+    public var loadAverage: Double?
+    public var memoryAvailableBytes: Int64?
+    /// Other processes used at least half the cores (and at least one) while the app server
+    /// started: the numbers may be disturbed.
+    public var busy: Bool
+    /// reportgen's own CPU time during the measured window.
+    public var runnerCPUUs: Int64
+
+    public init(loadAverage: Double?, memoryAvailableBytes: Int64?, busy: Bool = false, runnerCPUUs: Int64 = 0) {
+        self.loadAverage = loadAverage
+        self.memoryAvailableBytes = memoryAvailableBytes
+        self.busy = busy
+        self.runnerCPUUs = runnerCPUUs
+    }
+}
+
+/// The exact command lines of a trial, shell-quoted, as stored with it.
+public struct TrialCommands: Sendable, Equatable {
+    /// The load generator's, for the measured window.
+    public var load: String
+    /// The app server's.
+    public var server: String
+
+    public init(load: String, server: String) {
+        self.load = load
+        self.server = server
+    }
+}
+
+/// One periodic reading of a role's process tree: CPU time and memory.
+public struct ResourceSample: Sendable, Equatable {
+    /// Milliseconds since the trial's measured window started (negative during warm-up).
+    public var tMs: Int64
+    public var role: ProcessRole
+    public var cpuUserMs: Int64
+    public var cpuSystemMs: Int64
+    public var rssBytes: Int64
+
+    public init(tMs: Int64, role: ProcessRole, cpuUserMs: Int64, cpuSystemMs: Int64, rssBytes: Int64) {
+        self.tMs = tMs
+        self.role = role
+        self.cpuUserMs = cpuUserMs
+        self.cpuSystemMs = cpuSystemMs
+        self.rssBytes = rssBytes
+    }
+}
+
+/// A finished trial, written in one transaction with its samples: which trial, when, how it
+/// ended, what the load generator measured (nothing for a failed trial), the conditions on
+/// the machine, the command lines and the resource samples.
+public struct TrialRecord: Sendable {
+    public var key: TrialKey
+    public var startedAt: Date
+    public var endedAt: Date
+    public var outcome: TrialOutcome
+    public var measurement: LoadMeasurement
+    public var conditions: HostConditions
+    public var commands: TrialCommands
+    public var resources: [ResourceSample]
+
+    public init(
+        key: TrialKey, startedAt: Date, endedAt: Date, outcome: TrialOutcome, measurement: LoadMeasurement,
+        conditions: HostConditions, commands: TrialCommands, resources: [ResourceSample] = []
+    ) {
+        self.key = key
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.outcome = outcome
+        self.measurement = measurement
+        self.conditions = conditions
+        self.commands = commands
+        self.resources = resources
+    }
+
+    public var status: TrialStatus { outcome.status }
+    public var failure: String? { outcome.failure }
+}
+
+/// A stored trial's identity, for resuming: which (variant, trial index) pairs are done.
+public struct StoredTrialKey: Sendable, Hashable {
+    public var variantName: String
+    public var trialIndex: Int
+    public var status: TrialStatus
+
+    public init(variantName: String, trialIndex: Int, status: TrialStatus) {
+        self.variantName = variantName
+        self.trialIndex = trialIndex
+        self.status = status
+    }
+}

@@ -1,0 +1,24 @@
+/// reportgen's documented process exit statuses, so a script can tell what happened: a
+/// failed variant is not a bad definition, and neither is an interrupt. The values follow
+/// BSD's sysexits where one fits.
+public enum ExitCode: Int32, Sendable, CaseIterable {
+    case success = 0
+    /// The run finished, but at least one variant failed.
+    case variantFailed = 3
+    /// A command-line value is wrong.
+    case badArgument = 64
+    /// The definition, a file it names, the lock or the write-up is wrong.
+    case badDefinition = 65
+    /// The results store cannot be used (foreign, damaged, from a newer reportgen).
+    case badStore = 66
+    /// A tool the run needs is not installed.
+    case missingDependency = 69
+    /// A server or the load generator misbehaved.
+    case processFailed = 70
+    /// A file could not be read or written.
+    case io = 74
+    /// Stopped by SIGINT (Ctrl-C).
+    case interrupted = 130
+    /// Stopped by SIGTERM.
+    case terminated = 143
+}
