@@ -1,9 +1,5 @@
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// What every trial of a run shares: a private working folder, the Python environment, the
 /// upstream and the load generator. Opened once per run; `close` stops what it started and
 /// removes the folder, on every path out.

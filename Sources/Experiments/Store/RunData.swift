@@ -18,25 +18,6 @@ public struct RunData: Sendable {
     public var variants: [StoredVariant]
     public var trials: [StoredTrial]
 
-    public init(
-        run: StoredRun, definitionText: String, toolVersion: String, projectCommit: String?, overridesJSON: String,
-        overrides: RunOverrides, softwareJSON: String, software: SoftwareVersions, upstreamCommandLine: String,
-        machine: MachineInfo, variants: [StoredVariant], trials: [StoredTrial]
-    ) {
-        self.run = run
-        self.definitionText = definitionText
-        self.toolVersion = toolVersion
-        self.projectCommit = projectCommit
-        self.overridesJSON = overridesJSON
-        self.overrides = overrides
-        self.softwareJSON = softwareJSON
-        self.software = software
-        self.upstreamCommandLine = upstreamCommandLine
-        self.machine = machine
-        self.variants = variants
-        self.trials = trials
-    }
-
     public var kind: RunKind { run.kind }
 
     /// Trials of `variant`, by trial index.
@@ -56,16 +37,10 @@ public struct StoredTrial: Sendable {
     /// Answered requests (any HTTP status) per `throughputBinUs` of the measured window, by
     /// the time each response completed, read from `requests`; nil when the trial kept no
     /// request log (wrk trials).
-    public var throughput: [Int64]?
+    public var throughput: [Int64]? = nil
 
     /// The width of a `throughput` bin: 100 ms.
     public static let throughputBinUs: Int64 = 100_000
-
-    public init(id: Int64, record: TrialRecord, throughput: [Int64]? = nil) {
-        self.id = id
-        self.record = record
-        self.throughput = throughput
-    }
 
     public subscript<Value>(dynamicMember path: WritableKeyPath<TrialRecord, Value>) -> Value {
         get { record[keyPath: path] }

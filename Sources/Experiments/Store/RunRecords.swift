@@ -30,51 +30,20 @@ public struct NewRun: Sendable {
     public var software: SoftwareVersions
     /// The upstream's exact command line.
     public var upstreamCommandLine: String
-
-    public init(
-        experiment: String, definitionHash: String, definitionText: String, machineID: Int64,
-        startedAt: Date, toolVersion: String, projectCommit: String?, shuffleSeed: UInt64,
-        overrides: RunOverrides, software: SoftwareVersions, upstreamCommandLine: String
-    ) {
-        self.experiment = experiment
-        self.definitionHash = definitionHash
-        self.definitionText = definitionText
-        self.machineID = machineID
-        self.startedAt = startedAt
-        self.toolVersion = toolVersion
-        self.projectCommit = projectCommit
-        self.shuffleSeed = shuffleSeed
-        self.overrides = overrides
-        self.software = software
-        self.upstreamCommandLine = upstreamCommandLine
-    }
 }
 
 /// A variant's resolved configuration as stored in `variants.config_json`: what its app
 /// server ran with. A published table's variants hold only `source`.
 public struct VariantConfig: Sendable, Equatable, Codable {
-    public var module: String?
-    public var workerClass: String?
-    public var workers: Int?
-    public var threads: Int?
-    public var environment: [String: String]?
+    public var module: String? = nil
+    public var workerClass: String? = nil
+    public var workers: Int? = nil
+    public var threads: Int? = nil
+    public var environment: [String: String]? = nil
     /// The app server's command line with the machine-local parts as placeholders.
-    public var commandLine: String?
+    public var commandLine: String? = nil
     /// "published" for a row of a published table.
-    public var source: String?
-
-    public init(
-        module: String? = nil, workerClass: String? = nil, workers: Int? = nil, threads: Int? = nil,
-        environment: [String: String]? = nil, commandLine: String? = nil, source: String? = nil
-    ) {
-        self.module = module
-        self.workerClass = workerClass
-        self.workers = workers
-        self.threads = threads
-        self.environment = environment
-        self.commandLine = commandLine
-        self.source = source
-    }
+    public var source: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case module, workers, threads, environment, source
@@ -88,12 +57,6 @@ public struct NewVariant: Sendable {
     public var name: String
     public var position: Int
     public var config: VariantConfig
-
-    public init(name: String, position: Int, config: VariantConfig) {
-        self.name = name
-        self.position = position
-        self.config = config
-    }
 }
 
 public struct StoredVariant: Sendable, Equatable {
@@ -104,15 +67,6 @@ public struct StoredVariant: Sendable, Equatable {
     /// The stored text of `config`, exported as it is.
     public var configJSON: String
     public var config: VariantConfig
-
-    public init(id: Int64, runID: Int64, name: String, position: Int, configJSON: String, config: VariantConfig) {
-        self.id = id
-        self.runID = runID
-        self.name = name
-        self.position = position
-        self.configJSON = configJSON
-        self.config = config
-    }
 }
 
 public struct StoredRun: Sendable, Equatable {
@@ -126,22 +80,6 @@ public struct StoredRun: Sendable, Equatable {
     public var kind: RunKind
     public var shuffleSeed: UInt64
     public var quick: Bool
-
-    public init(
-        id: Int64, experiment: String, definitionHash: String, machineID: Int64, startedAt: Date, finishedAt: Date?,
-        status: RunStatus, kind: RunKind, shuffleSeed: UInt64, quick: Bool
-    ) {
-        self.id = id
-        self.experiment = experiment
-        self.definitionHash = definitionHash
-        self.machineID = machineID
-        self.startedAt = startedAt
-        self.finishedAt = finishedAt
-        self.status = status
-        self.kind = kind
-        self.shuffleSeed = shuffleSeed
-        self.quick = quick
-    }
 }
 
 /// One line of `reportgen list`.

@@ -13,12 +13,6 @@ public struct TrialKey: Sendable, Hashable {
     public var trialIndex: Int
     /// 1-based position in the run's plan.
     public var runOrder: Int
-
-    public init(variantID: Int64, trialIndex: Int, runOrder: Int) {
-        self.variantID = variantID
-        self.trialIndex = trialIndex
-        self.runOrder = runOrder
-    }
 }
 
 /// How a trial ended: measured, or failed with its reason (a server that did not start or
@@ -51,16 +45,9 @@ public struct HostConditions: Sendable, Equatable {
     public var memoryAvailableBytes: Int64?
     /// Other processes used at least half the cores (and at least one) while the app server
     /// started: the numbers may be disturbed.
-    public var busy: Bool
+    public var busy = false
     /// reportgen's own CPU time during the measured window.
-    public var runnerCPUUs: Int64
-
-    public init(loadAverage: Double?, memoryAvailableBytes: Int64?, busy: Bool = false, runnerCPUUs: Int64 = 0) {
-        self.loadAverage = loadAverage
-        self.memoryAvailableBytes = memoryAvailableBytes
-        self.busy = busy
-        self.runnerCPUUs = runnerCPUUs
-    }
+    public var runnerCPUUs: Int64 = 0
 }
 
 /// The exact command lines of a trial, shell-quoted, as stored with it.
@@ -69,11 +56,6 @@ public struct TrialCommands: Sendable, Equatable {
     public var load: String
     /// The app server's.
     public var server: String
-
-    public init(load: String, server: String) {
-        self.load = load
-        self.server = server
-    }
 }
 
 /// One periodic reading of a role's process tree: CPU time and memory.
@@ -84,14 +66,6 @@ public struct ResourceSample: Sendable, Equatable {
     public var cpuUserMs: Int64
     public var cpuSystemMs: Int64
     public var rssBytes: Int64
-
-    public init(tMs: Int64, role: ProcessRole, cpuUserMs: Int64, cpuSystemMs: Int64, rssBytes: Int64) {
-        self.tMs = tMs
-        self.role = role
-        self.cpuUserMs = cpuUserMs
-        self.cpuSystemMs = cpuSystemMs
-        self.rssBytes = rssBytes
-    }
 }
 
 /// A finished trial, written in one transaction with its samples: which trial, when, how it
@@ -105,21 +79,7 @@ public struct TrialRecord: Sendable {
     public var measurement: LoadMeasurement
     public var conditions: HostConditions
     public var commands: TrialCommands
-    public var resources: [ResourceSample]
-
-    public init(
-        key: TrialKey, startedAt: Date, endedAt: Date, outcome: TrialOutcome, measurement: LoadMeasurement,
-        conditions: HostConditions, commands: TrialCommands, resources: [ResourceSample] = []
-    ) {
-        self.key = key
-        self.startedAt = startedAt
-        self.endedAt = endedAt
-        self.outcome = outcome
-        self.measurement = measurement
-        self.conditions = conditions
-        self.commands = commands
-        self.resources = resources
-    }
+    public var resources: [ResourceSample] = []
 
     public var status: TrialStatus { outcome.status }
     public var failure: String? { outcome.failure }
@@ -130,10 +90,4 @@ public struct StoredTrialKey: Sendable, Hashable {
     public var variantName: String
     public var trialIndex: Int
     public var status: TrialStatus
-
-    public init(variantName: String, trialIndex: Int, status: TrialStatus) {
-        self.variantName = variantName
-        self.trialIndex = trialIndex
-        self.status = status
-    }
 }

@@ -65,7 +65,7 @@ final class CMarkTree {
             {
                 found.append(FencedCodeBlock(
                     info: CMarkNode.string(cmark_node_get_fence_info(node)), code: CMarkNode.literal(node),
-                    firstLine: Int(cmark_node_get_start_line(node)), lastLine: Int(cmark_node_get_end_line(node)),
+                    lines: Int(cmark_node_get_start_line(node))...Int(cmark_node_get_end_line(node)),
                     fence: String(repeating: Character(UnicodeScalar(UInt8(bitPattern: character))), count: Int(length))))
             }
             for child in CMarkNode.children(of: node) { visit(child) }
@@ -78,10 +78,8 @@ final class CMarkTree {
 /// A fenced code block as cmark-gfm found it: its info string, its code, the lines it spans
 /// (from 1, both fences included) and its opening fence.
 struct FencedCodeBlock: Equatable {
-    var info: String
-    var code: String
-    var firstLine: Int
-    var lastLine: Int
+    var info, code: String
+    var lines: ClosedRange<Int>
     var fence: String
 }
 

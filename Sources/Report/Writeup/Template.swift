@@ -35,23 +35,24 @@ public struct Template: Sendable, Equatable {
             parts.append(.markdown(lines[(next - 1)..<end].joined(separator: "\n"), line: next))
         }
         for block in try CMarkTree(markdown: text).fencedCodeBlocks() {
-            let last = min(block.lastLine, lines.count)
+            let first = block.lines.lowerBound
+            let last = min(block.lines.upperBound, lines.count)
             // An unclosed fence runs to the end of the document.
             let closing = lines[last - 1].trimmingCharacters(in: .whitespaces)
-            guard last > block.firstLine, closing.hasPrefix(block.fence), closing.allSatisfy({ $0 == block.fence.first }) else {
+            guard last > first, closing.hasPrefix(block.fence), closing.allSatisfy({ $0 == block.fence.first }) else {
                 throw ReportgenError(
                     .badDefinition, "a fenced block opened here is never closed",
-                    at: SourceLocation(file: file, line: block.firstLine),
+                    at: SourceLocation(file: file, line: first),
                     hint: "close it with \(block.fence) on a line of its own")
             }
-            prose(upTo: block.firstLine - 1)
+            prose(upTo: first - 1)
             let words = block.info.split(separator: " ").map(String.init)
-            if let first = words.first, let kind = CellKind(rawValue: first) {
+            if let name = words.first, let kind = CellKind(rawValue: name) {
                 var body = block.code.components(separatedBy: "\n")
                 if body.last == "" { body.removeLast() }
-                parts.append(.cell(kind: kind, arguments: Array(words.dropFirst()), body: body, line: block.firstLine))
+                parts.append(.cell(kind: kind, arguments: Array(words.dropFirst()), body: body, line: first))
             } else {
-                parts.append(.verbatim(lines[(block.firstLine - 1)..<last].joined(separator: "\n")))
+                parts.append(.verbatim(lines[(first - 1)..<last].joined(separator: "\n")))
             }
             next = last + 1
         }
