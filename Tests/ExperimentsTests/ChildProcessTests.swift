@@ -95,6 +95,26 @@ struct ChildProcessTests {
         #expect(ProcessTable.liveMembers(ofGroup: process.pid) == 0)
     }
 
+    @Test("a child started from a thread that then exits keeps running: the parent-death signal follows reportgen, not the thread")
+    func outlivesItsStartingThread() async throws {
+        final class Started: Sendable { let process = Mutex<ChildProcess?>(nil) }
+        let started = Started()
+        let finished = DispatchSemaphore(value: 0)
+        let thread = Thread { [log] in
+            started.process.withLock {
+                $0 = try? ChildProcess(executable: "sleep", arguments: ["30"], environment: ["PATH": "/usr/bin:/bin"], logFile: log)
+            }
+            finished.signal()
+        }
+        thread.start()
+        finished.wait()
+        defer { try? FileManager.default.removeItem(at: log) }
+        let process = try #require(started.process.withLock { $0 })
+        // The starting thread has returned; a signal tied to it would have killed the child by now.
+        #expect(await process.exit(within: .milliseconds(500), clock: ContinuousClock()) == nil)
+        #expect(await process.stop(grace: .seconds(1)) == .signalled(SIGTERM))
+    }
+
     @Test("process groups left by a killed reportgen are found from pid files and stopped")
     func stopsStaleGroups() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-pids-\(UUID().uuidString)")

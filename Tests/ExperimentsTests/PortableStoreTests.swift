@@ -273,6 +273,29 @@ struct PortableStoreTests {
         #expect(error.hint != nil)
     }
 
+    @Test("quoted fields, as results.csv writes them, are read back whole")
+    func quotedFields() throws {
+        let names = ["plain", "with, comma", "with \"quotes\"", "two\nlines", "  padded  "]
+        let text = CSV.line(["variant", "requests"]) + names.enumerated().map { CSV.line([$0.element, "\($0.offset)"]) }.joined()
+        let records = try CSV.records(text)
+        #expect(records.map(\.fields) == [["variant", "requests"]] + names.enumerated().map { [$0.element.trimmingCharacters(in: .whitespaces), "\($0.offset)"] })
+        // The record after the one with a line break starts two lines further down.
+        #expect(records.map(\.line) == [1, 2, 3, 4, 5, 7])
+
+        let table = "variant,min_ms,p50_ms,p99_ms,p99_9_ms,max_ms,mean_ms,duration_s,requests\n\"flask, threaded\",1,2,3,4,5,6,20,100\n"
+        let rows = try PublishedCSV.parse(table, file: "t.csv")
+        #expect(rows.map(\.variant) == ["flask, threaded"])
+    }
+
+    @Test(
+        "a broken quote is an error on its line",
+        arguments: [("a,\"b\n", 1, "never closed"), ("a,b\nx\"y,1\n", 2, "inside an unquoted"), ("\"a\"b,1\n", 1, "after a closing quote")])
+    func brokenQuotes(text: String, line: Int, message: String) throws {
+        let error = try #require(throws: CSV.SyntaxError.self) { try CSV.records(text) }
+        #expect(error.line == line)
+        #expect(error.message.contains(message))
+    }
+
     @Test("empty cells are values the table does not give")
     func emptyCells() throws {
         let rows = try PublishedCSV.parse("requests,variant,p50_ms,min_ms,p99_ms,p99_9_ms,max_ms,mean_ms,duration_s\r\n7,a,,,,,,,\r\n", file: "t.csv")

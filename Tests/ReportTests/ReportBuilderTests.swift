@@ -220,6 +220,34 @@ struct ReportBuilderTests {
         }
     }
 
+    @Test("cells are the fenced blocks cmark-gfm finds: not a fence inside an indented block, and ~~~ fences too")
+    func templateFences() throws {
+        let text = """
+            # T
+
+                ```table
+                an indented code block, shown as it is
+                ```
+
+            ~~~ chart requests
+            caption
+            ~~~
+
+            ````python
+            ```table
+            ````
+            """
+        let template = try Template(text: text, file: "report.md")
+        let cells = template.parts.compactMap { part -> (CellKind, [String], [String], Int)? in
+            guard case .cell(let kind, let arguments, let body, let line) = part else { return nil }
+            return (kind, arguments, body, line)
+        }
+        #expect(cells.count == 1)
+        #expect(cells.first?.0 == .chart && cells.first?.1 == ["requests"] && cells.first?.2 == ["caption"] && cells.first?.3 == 7)
+        #expect(template.parts.contains(.verbatim("````python\n```table\n````")))
+        #expect(template.parts.contains { if case .markdown(let prose, 1) = $0 { return prose.contains("    ```table") } else { return false } })
+    }
+
     @Test("a quick run is labelled as such at the top")
     func quickBanner() throws {
         let (folder, experiment, store) = try Self.fixture()

@@ -164,7 +164,7 @@ extension ResultStore {
                     var outcome = ImportOutcome()
                     let copier = RowCopier(database: database, from: "portable", to: "main")
                     let runs = try database.rows("SELECT id, uid FROM portable.runs ORDER BY id") {
-                        ($0.int64(at: 0), $0.string(at: 1))
+                        (try $0.int64("id"), try $0.string("uid"))
                     }
                     for (sourceID, uid) in runs {
                         if let uid, let existing = try database.firstRow(
@@ -266,7 +266,7 @@ private struct RowCopier {
     func copyMachine(ofRun runID: Int64) throws -> Int64 {
         guard let machine = try database.firstRow(
             "SELECT m.id, m.fingerprint FROM \(from).machines m JOIN \(from).runs r ON r.machine_id = m.id WHERE r.id = ?",
-            runID, decode: { (id: $0.int64(at: 0), fingerprint: try $0.requiredString(at: 1)) })
+            runID, decode: { (id: try $0.int64("id"), fingerprint: try $0.requiredString("fingerprint")) })
         else {
             throw ReportgenError(.badStore, "run \(runID) has no machine")
         }

@@ -25,15 +25,22 @@ public final class Interrupt: Sendable {
 
     public init() {}
 
-    /// Routes SIGINT and SIGTERM to `Interrupt.shared` instead of ending the process. The
-    /// signals are ignored in reportgen itself; children get the defaults back (cspawn).
+    /// Routes SIGINT and SIGTERM to `Interrupt.shared` instead of ending the process, so a run
+    /// stops its servers and keeps its finished trials. A second signal ends the process at
+    /// once, for work that does not stop by itself (rendering, say). The signals are ignored
+    /// in reportgen itself; children get the defaults back (cspawn).
     public static func installSignalHandlers() {
         sources.withLock { sources in
             guard sources.isEmpty else { return }
             for number in [SIGINT, SIGTERM] {
                 Glibc.signal(number, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler { Interrupt.shared.request(signal: number) }
+                source.setEventHandler {
+                    if let first = Interrupt.shared.signal {
+                        Glibc.exit(ReportgenError.interrupted(by: first).code.rawValue)
+                    }
+                    Interrupt.shared.request(signal: number)
+                }
                 source.resume()
                 sources.append(source)
             }
