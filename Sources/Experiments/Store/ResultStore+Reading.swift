@@ -60,8 +60,9 @@ extension ResultStore {
             var index: [Int64: Int] = [:]
             for (offset, trial) in trials.enumerated() { index[trial.id] = offset }
 
-            // One pass per sample table. No ORDER BY on the samples: sorting millions of rows
-            // in a temp b-tree was most of a render; a trial's rows come back in insertion
+            // One pass per sample table, appending in place through `record` (a copy per row
+            // would make reading quadratic). No ORDER BY on the samples: sorting millions of
+            // rows in a temp b-tree was most of a render; a trial's rows come back in insertion
             // order (ascending latency as recorded), and the statistics sort what is not.
             let latency = try database.prepare(
                 """
@@ -75,7 +76,7 @@ extension ResultStore {
                 try latency.column("trial_id"), try latency.column("latency_us"), try latency.column("count"))
             while try latency.step() {
                 if let offset = index[latency.int64(at: latencyTrial)] {
-                    trials[offset].measurement.latency.append(
+                    trials[offset].record.measurement.latency.append(
                         LatencyBucket(latencyUs: latency.int64(at: latencyUs), count: latency.int64(at: latencyCount)))
                 }
             }
@@ -88,9 +89,9 @@ extension ResultStore {
             try percentiles.bind(id, at: 1)
             while try percentiles.step() {
                 if let offset = index[try percentiles.int64("trial_id")] {
-                    trials[offset].measurement.generatorPercentiles[try percentiles.double("percentile")] =
+                    trials[offset].record.measurement.generatorPercentiles[try percentiles.double("percentile")] =
                         try percentiles.double("latency_us")
-                    trials[offset].measurement.percentileNote = try percentiles.string("note")
+                    trials[offset].record.measurement.percentileNote = try percentiles.string("note")
                 }
             }
             let resources = try database.prepare(
@@ -102,7 +103,7 @@ extension ResultStore {
             try resources.bind(id, at: 1)
             while try resources.step() {
                 if let offset = index[try resources.int64("trial_id")] {
-                    trials[offset].resources.append(ResourceSample(
+                    trials[offset].record.resources.append(ResourceSample(
                         tMs: try resources.int64("t_ms"), role: try resources.decoded(ProcessRole.self, "role"),
                         cpuUserMs: try resources.int64("cpu_user_ms"), cpuSystemMs: try resources.int64("cpu_system_ms"),
                         rssBytes: try resources.int64("rss_bytes")))

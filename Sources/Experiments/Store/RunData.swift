@@ -28,7 +28,7 @@ public struct RunData: Sendable {
 
 /// A stored trial: the record written when it finished, with its row id, and what the store
 /// aggregates from its request log. The record's parts read straight through
-/// (`trial.measurement`, `trial.outcome`).
+/// (`trial.measurement`, `trial.outcome`); writes go to `record` itself.
 @dynamicMemberLookup
 public struct StoredTrial: Sendable {
     public var id: Int64
@@ -41,11 +41,6 @@ public struct StoredTrial: Sendable {
 
     /// The width of a `throughput` bin: 100 ms.
     public static let throughputBinUs: Int64 = 100_000
-
-    public subscript<Value>(dynamicMember path: WritableKeyPath<TrialRecord, Value>) -> Value {
-        get { record[keyPath: path] }
-        set { record[keyPath: path] = newValue }
-    }
 
     public subscript<Value>(dynamicMember path: KeyPath<TrialRecord, Value>) -> Value {
         record[keyPath: path]
