@@ -67,8 +67,10 @@ public final class Interrupt: Sendable {
     }
 
     /// Runs `body` in a task that is cancelled when a stop is requested (or when the caller
-    /// is cancelled), and waits for it to finish tearing down. If a stop was requested, the
-    /// result is the interrupted error, whatever `body` threw on its way out.
+    /// is cancelled), and waits for it to finish tearing down. What `body` finished is
+    /// returned even when a stop came at the last moment (a finished trial is kept); if it
+    /// failed after a stop was requested, the error is the interrupted one, whatever `body`
+    /// threw on its way out.
     public func scope<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         try check()
         let task = Task(operation: body)
@@ -85,6 +87,7 @@ public final class Interrupt: Sendable {
         } onCancel: {
             task.cancel()
         }
+        if case .success(let value) = result { return value }
         try check()
         return try result.get()
     }

@@ -33,7 +33,7 @@ public struct ReportContext: Sendable {
     /// The version of a Python package from the run's `pip freeze`.
     func package(_ name: String) -> String? {
         let wanted = name.lowercased().replacingOccurrences(of: "_", with: "-")
-        for line in software.pipFreeze ?? [] {
+        for line in software.pipFreeze {
             let parts = line.split(separator: "=", maxSplits: 2, omittingEmptySubsequences: true)
             guard parts.count == 2 else { continue }
             if parts[0].lowercased().replacingOccurrences(of: "_", with: "-") == wanted { return String(parts[1]) }
