@@ -12,6 +12,9 @@ for package in "${packages[@]}"; do
   fi
 done
 
+# The any-server experiment's Node variant: any node on PATH will do.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+
 # The apps' interpreter is whatever python3 is on PATH; it needs venv and, to build
 # meinheld from source, its headers.
 if ! command -v python3 >/dev/null 2>&1; then

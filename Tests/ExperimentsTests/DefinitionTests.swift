@@ -1,4 +1,5 @@
 import Foundation
+import TestFixtures
 import Testing
 
 @testable import Experiments
@@ -71,6 +72,7 @@ struct DefinitionFixture {
             try "flask==3.0.0\n".write(
                 to: folder.appendingPathComponent("requirements.lock"), atomically: true, encoding: .utf8)
         }
+        try AppStandIns.write(into: folder)
     }
 
     func remove() {
@@ -142,8 +144,8 @@ extension DefinitionTests {
             #expect(definition.upstream.server == "nginx")
             #expect(definition.upstream.root.path == definition.directory.appendingPathComponent("upstream").path)
             #expect(definition.upstream.workers == 1)
-            #expect(definition.app.server == "gunicorn")
-            #expect(definition.app.requirements.lastPathComponent == "requirements.lock")
+            #expect(definition.app.server == .gunicorn)
+            #expect(definition.app.requirements?.lastPathComponent == "requirements.lock")
             #expect(
                 definition.load
                     == LoadSettings(
@@ -458,6 +460,105 @@ extension DefinitionTests {
             #expect(error.location?.line == line(of: "path = ", in: toml))
             #expect(error.location?.file.hasSuffix("experiment.toml") == true)
             #expect(error.message.hasPrefix("unterminated string"))
+        }
+    }
+}
+
+extension DefinitionTests {
+    /// `server = "command"`: any program as a variant, its argv filled with placeholders.
+    struct CommandServers {
+        static let nodeVariant = """
+
+            [[variants]]
+            name = "node"
+            server = "command"
+            command = ["sh", "-c", "exec node server.js --port $0", "{port}"]
+            env = { WORKERS = "{workers}" }
+            ready_path = "/health"
+            ready_timeout = "5s"
+            """
+
+        @Test func aCommandVariantBesideGunicornOnes() throws {
+            let definition = try load(DefinitionFixture.designExample + Self.nodeVariant)
+            let node = try #require(definition.variants.last)
+            #expect(node.server == .command(CommandTemplate(arguments: ["sh", "-c", "exec node server.js --port $0", "{port}"])))
+            #expect(node.module == nil && node.workerClass == nil)
+            #expect(node.workers == 2, "[app]'s workers apply to commands too")
+            #expect(node.readyPath == "/health" && node.readyTimeout == .seconds(5))
+            #expect(!node.needsPython)
+            #expect(definition.variants.first?.server == .gunicorn(module: "apps.aiohttp_app:app", workerClass: "aiohttp.GunicornWebWorker"))
+
+            let launch = AppLaunch.make(
+                variant: node, values: .trial(host: "127.0.0.1", port: 8123, upstreamURL: "http://u/", python: nil, directory: definition.directory),
+                directory: definition.directory)
+            #expect(launch.command.executable == "sh")
+            #expect(launch.command.arguments == ["-c", "exec node server.js --port $0", "8123"])
+            #expect(launch.command.environment["WORKERS"] == "2")
+            #expect(launch.command.environment["UPSTREAM_URL"] == "http://u/")
+            #expect(launch.command.workingDirectory == definition.directory)
+            // Stored with the run, the machine-local values stay placeholders.
+            let shown = AppLaunch.make(variant: node, values: .placeholders, directory: definition.directory)
+            #expect(shown.commandLine == "UPSTREAM_URL={upstream_url} sh -c 'exec node server.js --port $0' {port}")
+            let gunicorn = AppLaunch.make(variant: definition.variants[0], values: .placeholders, directory: definition.directory)
+            #expect(gunicorn.commandLine.hasPrefix("UPSTREAM_URL={upstream_url} {venv}/bin/gunicorn apps.aiohttp_app:app --workers 2 --bind {host}:{port}"))
+        }
+
+        @Test func anExperimentWithoutPythonNeedsNoLock() throws {
+            let toml = """
+                title = "no python"
+                [upstream]
+                root = "upstream"
+                [app]
+                server = "command"
+                command = ["sh", "-c", "exec sleep 1", "{port}"]
+                [load]
+                path = "/"
+                connections = 10
+                threads = 2
+                duration = "2s"
+                timeout = "1s"
+                [[variants]]
+                name = "a"
+                """
+            let definition = try withFixture(toml, requirements: false) { try DefinitionLoader.load(experiment: nil, projectRoot: $0.root) }
+            #expect(definition.app.requirements == nil)
+            #expect(definition.app.server == .command)
+            // A gunicorn variant in the same file needs the lock, and says so.
+            let error = try #require(try loadError(toml + "\n[[variants]]\nname = \"g\"\nserver = \"gunicorn\"\nmodule = \"app:app\"\n", requirements: false))
+            #expect(error.location?.keyPath == "app.requirements")
+            #expect(error.message.contains("variant 'g' runs Python"))
+        }
+
+        @Test(arguments: [
+            (#"command = []"#, "an empty command runs nothing", "variants[4].command"),
+            (#"command = ["sh", "-c", "true"]"#, "never uses {port}", "variants[4].command"),
+            (#"command = ["sh", "{prot}"]"#, "unknown placeholder {prot}", "variants[4].command"),
+            (#"command = ["no-such-program-here", "{port}"]"#, "is not on PATH", "variants[4].command"),
+            (#"command = ["./missing.sh", "{port}"]"#, "is not an executable file", "variants[4].command"),
+            (#"command = ["sh", "{threads}", "{port}"]"#, "has no threads", "variants[4].command"),
+            (#"command = ["sh", "{port}"]\#nworker_class = "gevent""#, "worker_class is for gunicorn", "variants[4].worker_class"),
+        ])
+        func badCommands(entry: String, message: String, keyPath: String) throws {
+            let text = DefinitionFixture.designExample + "\n[[variants]]\nname = \"cmd\"\nserver = \"command\"\n" + entry + "\n"
+            let error = try #require(try loadError(text))
+            #expect(error.code == .badDefinition)
+            #expect(error.message.contains(message), "got: \(error.message)")
+            #expect(error.location?.keyPath == keyPath)
+            #expect(error.location?.line != nil)
+            #expect(error.hint != nil)
+        }
+
+        @Test func aGunicornModuleMustBeInTheExperimentFolder() throws {
+            let text = example(replacing: "module = \"apps.aiohttp_app:app\"", with: "module = \"apps.nope:app\"")
+            let error = try #require(try loadError(text))
+            #expect(error.location?.keyPath == "variants[0].module")
+            #expect(error.location?.line == line(of: "apps.nope", in: text))
+            #expect(error.message.contains("has no file in the experiment folder: looked for "))
+            #expect(error.message.hasSuffix("apps/nope.py"))
+        }
+
+        @Test func placeholdersAreFoundOnlyAroundNames() {
+            #expect(CommandTemplate.names(in: "--port={port}:{host} {\"a\": 1} {} {x_y}") == ["port", "host", "x_y"])
         }
     }
 }

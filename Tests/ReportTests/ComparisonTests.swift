@@ -401,6 +401,7 @@ struct ComparisonTests {
             threads = [10, 50]
             """
         try "flask==3.1.3\n".write(to: directory.appendingPathComponent("requirements.lock"), atomically: true, encoding: .utf8)
+        try AppStandIns.write(into: directory)
         try definition.write(to: directory.appendingPathComponent("experiment.toml"), atomically: true, encoding: .utf8)
         try template.write(to: directory.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
         try """

@@ -86,6 +86,7 @@ struct ReportBuilderTests {
         let experimentFolder = folder.appendingPathComponent("experiments/fixture")
         try FileManager.default.createDirectory(at: experimentFolder.appendingPathComponent("upstream"), withIntermediateDirectories: true)
         try "flask==3.1.3\n".write(to: experimentFolder.appendingPathComponent("requirements.lock"), atomically: true, encoding: .utf8)
+        try AppStandIns.write(into: experimentFolder)
         try definitionText.write(to: experimentFolder.appendingPathComponent("experiment.toml"), atomically: true, encoding: .utf8)
         try template.write(to: experimentFolder.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
         let experiment = try DefinitionLoader.load(experiment: "fixture", projectRoot: folder)

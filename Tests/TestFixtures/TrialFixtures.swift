@@ -49,3 +49,16 @@ extension RunData {
             upstreamCommandLine: upstreamCommandLine, machine: machine, variants: variants, trials: trials)
     }
 }
+
+/// The app files a test definition's gunicorn modules name (`apps.flask_app`,
+/// `apps.aiohttp_app`, `app`), as empty stand-ins: loading checks that each module has a file.
+public enum AppStandIns {
+    public static func write(into folder: URL) throws {
+        let apps = folder.appendingPathComponent("apps")
+        try FileManager.default.createDirectory(at: apps, withIntermediateDirectories: true)
+        for file in [apps.appendingPathComponent("__init__.py"), apps.appendingPathComponent("flask_app.py"),
+                     apps.appendingPathComponent("aiohttp_app.py"), folder.appendingPathComponent("app.py")] {
+            try "app = None\n".write(to: file, atomically: true, encoding: .utf8)
+        }
+    }
+}

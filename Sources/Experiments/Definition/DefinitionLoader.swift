@@ -47,6 +47,11 @@ public enum DefinitionLoader {
         let (app, defaults) = try readApp(top, directory: directory)
         let load = try readLoad(top, sources: &sources)
         let variants = try VariantExpansion.expand(top, defaults: defaults)
+        if app.requirements == nil, let python = variants.first(where: \.needsPython) {
+            throw defaults.app.failure(
+                "requirements", "missing required key: variant '\(python.name)' runs Python (gunicorn or {python})",
+                hint: "add requirements = \"requirements.lock\" under [app], a lock of every package pinned")
+        }
         let definition = ExperimentDefinition(
             name: directory.lastPathComponent, directory: directory, file: file, text: text,
             title: title, trials: trials, upstream: upstream, app: app, load: load,
@@ -113,8 +118,8 @@ public enum DefinitionLoader {
             "app", header: "[app]",
             example: "[app]\nmodule = \"apps.flask_app:app\"\nrequirements = \"requirements.lock\"")
         try section.rejectUnknownKeys(allowed: DefinitionSchema.app)
-        let server = try section.choice("server", allowed: ["gunicorn"], default: "gunicorn")
-        let requirements = try section.existingPath(
+        let server = try ServerSettings().reading(section)
+        let requirements = try section.optionalExistingPath(
             "requirements", relativeTo: directory, folder: false, example: "\"requirements.lock\"")
         var fields = VariantField.defaults
         for field in VariantField.allCases {
@@ -127,8 +132,9 @@ public enum DefinitionLoader {
             fields[field] = try field.read(value, key: field.rawValue, in: section)
         }
         let defaults = VariantExpansion.Defaults(
-            fields: fields, environment: try section.stringTable("env") ?? [:])
-        return (AppSettings(server: server, requirements: requirements), defaults)
+            fields: fields, environment: try section.stringTable("env") ?? [:], server: server, app: section,
+            directory: directory, hasLock: requirements != nil)
+        return (AppSettings(server: server.kind, requirements: requirements), defaults)
     }
 
     private static func readLoad(

@@ -2,9 +2,14 @@
 enum DefinitionSchema {
     static let topLevel = ["title", "trials", "upstream", "app", "load", "variants"]
     static let upstream = ["server", "root", "workers"]
-    static let app = ["server", "module", "workers", "requirements", "worker_class", "threads", "env"]
+    static let app = [
+        "server", "module", "workers", "requirements", "worker_class", "threads", "env", "command", "ready_path",
+        "ready_timeout",
+    ]
     static let load = ["generator", "path", "connections", "threads", "duration", "timeout", "warmup", "rate"]
-    static let variant = ["name", "module", "worker_class", "workers", "threads", "env"]
+    static let variant = [
+        "name", "server", "module", "worker_class", "workers", "threads", "env", "command", "ready_path", "ready_timeout",
+    ]
 
     /// Section headers with their keys, in the order a hint should name them.
     static let sections: [(header: String, keys: [String])] = [

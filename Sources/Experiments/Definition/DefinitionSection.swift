@@ -193,6 +193,26 @@ struct DefinitionSection {
         return result
     }
 
+    /// A non-empty list of strings, such as a command's argv; nil when absent.
+    func stringList(_ key: String, example: String) throws -> [String]? {
+        guard let value = value(key) else { return nil }
+        guard case .array(let items) = value.kind else {
+            throw typeMismatch(key, expected: "a list of strings", found: value, hint: "e.g. \(key) = \(example)")
+        }
+        guard !items.isEmpty else {
+            throw failure(key, "an empty command runs nothing", hint: "e.g. \(key) = \(example)")
+        }
+        return try items.enumerated().map { offset, item in
+            try Self.string(item, key: "\(key)[\(offset)]", in: self)
+        }
+    }
+
+    /// A file or folder named relative to `directory` that must exist; nil when absent.
+    func optionalExistingPath(_ key: String, relativeTo directory: URL, folder: Bool, example: String) throws -> URL? {
+        guard value(key) != nil else { return nil }
+        return try existingPath(key, relativeTo: directory, folder: folder, example: example)
+    }
+
     /// A file or folder named relative to `directory` that must exist.
     func existingPath(_ key: String, relativeTo directory: URL, folder: Bool, example: String) throws -> URL {
         let raw = try requiredString(key, example: example)

@@ -60,12 +60,12 @@ public struct UpstreamSettings: Sendable, Equatable {
 
 /// `[app]`: defaults for every variant.
 public struct AppSettings: Sendable, Equatable {
-    /// Only "gunicorn" is supported.
-    public var server: String
-    /// Absolute path of the pinned lock file.
-    public var requirements: URL
+    /// The variants' server unless a variant names another.
+    public var server: AppServerKind
+    /// Absolute path of the pinned lock file; nil when the experiment needs no Python.
+    public var requirements: URL?
 
-    public init(server: String, requirements: URL) {
+    public init(server: AppServerKind, requirements: URL?) {
         self.server = server
         self.requirements = requirements
     }
@@ -109,27 +109,60 @@ public struct VariantDefinition: Sendable, Equatable {
     public var name: String
     /// Position in definition order, from 0.
     public var position: Int
-    /// WSGI/ASGI target, "package.module:attribute".
-    public var module: String
-    /// gunicorn `-k` value.
-    public var workerClass: String
-    /// gunicorn `-w`.
+    /// What runs: gunicorn with a module and worker class, or a command.
+    public var server: AppServerSpec
+    /// Worker processes: gunicorn `-w`, `{workers}` for a command.
     public var workers: Int
-    /// gunicorn `--threads`, when set.
+    /// gunicorn `--threads`, `{threads}` for a command; nil when not set.
     public var threads: Int?
     /// Extra environment for the app process (`env` table), sorted by key when used.
     public var environment: [String: String]
+    /// The path that must answer 200 before the server counts as ready; nil: `load.path`.
+    public var readyPath: String?
+    /// How long it may take to get there; nil: the runner's default.
+    public var readyTimeout: Duration?
 
     public init(
-        name: String, position: Int, module: String, workerClass: String, workers: Int,
-        threads: Int?, environment: [String: String] = [:]
+        name: String, position: Int, server: AppServerSpec, workers: Int, threads: Int?,
+        environment: [String: String] = [:], readyPath: String? = nil, readyTimeout: Duration? = nil
     ) {
         self.name = name
         self.position = position
-        self.module = module
-        self.workerClass = workerClass
+        self.server = server
         self.workers = workers
         self.threads = threads
         self.environment = environment
+        self.readyPath = readyPath
+        self.readyTimeout = readyTimeout
+    }
+
+    /// A gunicorn variant.
+    public init(
+        name: String, position: Int, module: String, workerClass: String, workers: Int, threads: Int?,
+        environment: [String: String] = [:]
+    ) {
+        self.init(
+            name: name, position: position, server: .gunicorn(module: module, workerClass: workerClass),
+            workers: workers, threads: threads, environment: environment)
+    }
+
+    /// The WSGI/ASGI target of a gunicorn variant.
+    public var module: String? {
+        if case .gunicorn(let module, _) = server { return module }
+        return nil
+    }
+
+    /// gunicorn's `-k` of a gunicorn variant.
+    public var workerClass: String? {
+        if case .gunicorn(_, let workerClass) = server { return workerClass }
+        return nil
+    }
+
+    /// Whether it needs the experiment's Python environment.
+    public var needsPython: Bool {
+        switch server {
+        case .gunicorn: return true
+        case .command(let template): return template.placeholders(environment: environment).contains(Placeholder.python.rawValue)
+        }
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Turns `[[variants]]` entries into variants: merges each with the `[app]` defaults, expands
 /// list values (several lists give every combination, the first list varying slowest) and fills
 /// `{field}` in names.
@@ -9,6 +11,11 @@ enum VariantExpansion {
     struct Defaults {
         var fields: [VariantField: VariantField.Value]
         var environment: [String: String]
+        var server = ServerSettings()
+        /// `[app]` itself, where an inherited value's errors point.
+        var app: DefinitionSection
+        var directory: URL
+        var hasLock: Bool
     }
 
     private struct Expanded {
@@ -87,6 +94,7 @@ enum VariantExpansion {
             }
         }
         let environment = defaults.environment.merging(try section.stringTable("env") ?? [:]) { $1 }
+        let server = try defaults.server.reading(section)
 
         var count = 1
         for list in lists {
@@ -108,18 +116,15 @@ enum VariantExpansion {
         return try combinations.map { combination in
             var fields = fixed
             for (field, value) in combination { fields[field] = value }
-            guard case .text(let module)? = fields[.module] else {
-                throw section.failure(
-                    nil, "variant \(template.quoted) has no module", line: section.line,
-                    hint: "set module in this [[variants]] entry or in [app], e.g. module = \"apps.flask_app:app\"")
-            }
+            let spec = try server.server(
+                fields: fields, environment: environment, entry: section, app: defaults.app,
+                directory: defaults.directory, hasLock: defaults.hasLock, template: template)
             let name = try renderName(template, fields: fields, section: section)
             let variant = VariantDefinition(
-                name: name, position: 0, module: module,
-                workerClass: fields[.workerClass]?.text ?? VariantField.defaultWorkerClass,
+                name: name, position: 0, server: spec,
                 workers: fields[.workers].flatMap(number) ?? VariantField.defaultWorkers,
                 threads: fields[.threads].flatMap(number),
-                environment: environment)
+                environment: environment, readyPath: server.readyPath, readyTimeout: server.readyTimeout)
             return Expanded(
                 variant: variant, entryIndex: index, nameLine: nameLine, template: template,
                 listKeys: lists.map(\.field.rawValue))

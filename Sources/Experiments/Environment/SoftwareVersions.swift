@@ -11,11 +11,15 @@ public struct SoftwareVersions: Sendable, Codable, Equatable {
     public var gunicorn: String?
     /// For a published table: the file its numbers came from.
     public var source: String?
+    /// The version each command server's program printed for `--version`, by program name.
+    public var programs: [String: String]?
 
     public init(
         reportgen: String, projectCommit: String? = nil, python: String? = nil, pipFreeze: [String] = [],
-        nginx: String? = nil, wrk: String? = nil, gunicorn: String? = nil, source: String? = nil
+        nginx: String? = nil, wrk: String? = nil, gunicorn: String? = nil, source: String? = nil,
+        programs: [String: String]? = nil
     ) {
+        self.programs = programs
         self.reportgen = reportgen
         self.projectCommit = projectCommit
         self.python = python
@@ -27,24 +31,36 @@ public struct SoftwareVersions: Sendable, Codable, Equatable {
     }
 
     /// Asks each tool for its version; a tool that fails is recorded as unknown, not fatal.
-    public static func capture(python: PythonEnvironment, projectRoot: URL) -> SoftwareVersions {
-        func firstLine(_ executable: String, _ arguments: [String]) -> String? {
-            guard let output = try? CommandOutput.run(executable, arguments) else { return nil }
+    /// `python` is the run's environment, if it has one; `programs` are the executables of
+    /// its command servers.
+    public static func capture(python: PythonEnvironment?, programs: [String], projectRoot: URL) -> SoftwareVersions {
+        func firstLine(_ executable: String, _ arguments: [String], limit: Duration = .seconds(30)) -> String? {
+            guard let output = try? CommandOutput.run(executable, arguments, limit: limit) else { return nil }
             let line = output.text.split(separator: "\n").first.map(String.init)
             return line?.trimmingCharacters(in: .whitespaces)
         }
-        let freeze = (try? CommandOutput.run(
-            python.python.path, ["-m", "pip", "freeze", "--all", "--disable-pip-version-check"]))
-            .map { $0.text.split(separator: "\n").map(String.init) } ?? []
-        let gunicorn = firstLine(python.binFolder.appendingPathComponent("gunicorn").path, ["--version"])
-        return SoftwareVersions(
-            reportgen: ReportgenVersion.current,
-            projectCommit: projectCommit(projectRoot),
-            python: firstLine(python.python.path, ["--version"]),
-            pipFreeze: freeze,
+        var versions = SoftwareVersions(
+            reportgen: ReportgenVersion.current, projectCommit: projectCommit(projectRoot),
             nginx: firstLine("nginx", ["-v"]).map { $0.replacingOccurrences(of: "nginx version: ", with: "") },
-            wrk: firstLine(WrkLoadGenerator.program, ["-v"]),
-            gunicorn: gunicorn)
+            wrk: firstLine(WrkLoadGenerator.program, ["-v"]))
+        if let python {
+            versions.python = firstLine(python.python.path, ["--version"])
+            versions.pipFreeze = (try? CommandOutput.run(
+                python.python.path, ["-m", "pip", "freeze", "--all", "--disable-pip-version-check"]))
+                .map { $0.text.split(separator: "\n").map(String.init) } ?? []
+            versions.gunicorn = firstLine(python.binFolder.appendingPathComponent("gunicorn").path, ["--version"])
+        }
+        var found: [String: String] = [:]
+        for program in Set(programs) where python.map({ program != $0.python.path }) ?? true {
+            // A program that does not know --version may start serving instead: a short limit.
+            guard let output = try? CommandOutput.run(program, ["--version"], limit: .seconds(3)),
+                output.status == .exited(0),
+                let line = output.text.split(separator: "\n").first?.trimmingCharacters(in: .whitespaces), !line.isEmpty
+            else { continue }
+            found[URL(fileURLWithPath: program).lastPathComponent] = line
+        }
+        if !found.isEmpty { versions.programs = found }
+        return versions
     }
 
     /// `git rev-parse HEAD` of the project, with "-dirty" when it has uncommitted changes.

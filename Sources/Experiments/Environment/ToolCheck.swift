@@ -33,6 +33,9 @@ public struct Requirement: Sendable {
         Requirement(name: "cc", package: "gcc", purpose: "building meinheld from source") {
             ToolCheck.find("cc") != nil
         },
+        Requirement(name: "node", package: "nodejs", purpose: "the any-server experiment's Node server") {
+            ToolCheck.find("node") != nil
+        },
     ]
 }
 

@@ -94,7 +94,8 @@ public final class ExperimentRunner {
             }
             emit(.note("continuing run \(existing.id): \(done.count) trials already stored"))
         } else {
-            let software = SoftwareVersions.capture(python: session.python, projectRoot: projectRoot)
+            let software = SoftwareVersions.capture(
+                python: session.python, programs: commandPrograms(session), projectRoot: projectRoot)
             let seed = UInt64.random(in: 1...UInt64(Int64.max))
             let new = NewRun(
                 experiment: definition.name, definitionHash: hash, definitionText: definition.text,
@@ -156,17 +157,28 @@ public final class ExperimentRunner {
         return outcome
     }
 
+    /// The executables the run's command servers start.
+    private func commandPrograms(_ session: RunSession) -> [String] {
+        definition.variants.compactMap { variant in
+            guard case .command = variant.server else { return nil }
+            let values = LaunchValues.trial(
+                host: session.host.address, port: 0, upstreamURL: session.upstream.url, python: session.python,
+                directory: definition.directory)
+            return AppLaunch.make(variant: variant, values: values, directory: definition.directory).command.executable
+        }
+    }
+
     /// The variant as stored with its run: its settings and its app server's command line
-    /// with the machine-local parts (port, venv, upstream) as placeholders.
+    /// with the machine-local parts (port, venv, upstream, folder) as placeholders.
     private func variantRecord(_ variant: VariantDefinition) -> NewVariant {
-        let launch = AppLaunch.gunicorn(
-            variant: variant, port: 0, upstreamURL: "$UPSTREAM_URL",
-            python: PythonEnvironment(folder: URL(fileURLWithPath: "$VENV")), directory: definition.directory)
+        let launch = AppLaunch.make(variant: variant, values: .placeholders, directory: definition.directory)
+        var template: [String]?
+        if case .command(let command) = variant.server { template = command.arguments }
         return NewVariant(
             name: variant.name, position: variant.position,
             config: VariantConfig(
-                module: variant.module, workerClass: variant.workerClass, workers: variant.workers,
-                threads: variant.threads, environment: variant.environment,
-                commandLine: launch.commandLine.replacingOccurrences(of: "127.0.0.1:0", with: "127.0.0.1:$PORT")))
+                server: variant.server.kind.rawValue, module: variant.module, workerClass: variant.workerClass,
+                workers: variant.workers, threads: variant.threads, environment: variant.environment,
+                command: template, commandLine: launch.commandLine))
     }
 }

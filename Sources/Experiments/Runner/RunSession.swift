@@ -5,16 +5,21 @@ import Foundation
 /// removes the folder, on every path out.
 struct RunSession: Sendable {
     let work: URL
-    let python: PythonEnvironment
+    /// The experiment's Python environment; nil when no variant of this run needs Python.
+    let python: PythonEnvironment?
     let upstream: NginxUpstream
     let loadgen: any LoadGenerating
     let host: LocalHost
 
-    /// Prepares the Python environment (once per lock, cached), then starts the upstream.
+    /// Prepares the Python environment when a variant needs it (once per lock, cached), then
+    /// starts the upstream.
     static func open(
         definition: ExperimentDefinition, options: RunnerOptions, emit: @escaping @Sendable (RunEvent) -> Void
     ) async throws -> RunSession {
-        let python = try await PythonEnvironment.prepare(lock: definition.app.requirements) { emit(.note($0)) }
+        var python: PythonEnvironment?
+        if let lock = definition.app.requirements, definition.variants.contains(where: \.needsPython) {
+            python = try await PythonEnvironment.prepare(lock: lock) { emit(.note($0)) }
+        }
         let work = FileManager.default.temporaryDirectory
             .appendingPathComponent("reportgen-\(getpid())-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)

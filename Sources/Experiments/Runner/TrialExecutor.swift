@@ -22,8 +22,11 @@ struct TrialExecutor: Sendable {
             loadAverage: MachineProbe.loadAverage(), memoryAvailableBytes: MachineProbe.meminfo("MemAvailable"))
         let label = "trial-\(planned.runOrder)"
         let port = try options.appPort()
-        let launch = AppLaunch.gunicorn(
-            variant: variant, port: port, upstreamURL: upstream.url, python: session.python,
+        let launch = AppLaunch.make(
+            variant: variant,
+            values: .trial(
+                host: session.host.address, port: port, upstreamURL: upstream.url, python: session.python,
+                directory: definition.directory),
             directory: definition.directory)
         let url = "http://\(session.host.address):\(port)\(load.path)"
         let commands = TrialCommands(
@@ -41,7 +44,8 @@ struct TrialExecutor: Sendable {
             app = server
             sampler.track(.app, pid: server.process.pid)
             sampler.start(clock: clock)
-            try await server.waitUntilReady(path: load.path, timeout: options.readinessTimeout, clock: clock)
+            try await server.waitUntilReady(
+                path: variant.readyPath ?? load.path, timeout: variant.readyTimeout ?? options.readinessTimeout, clock: clock)
             if let idle, let ready = MachineLoad.read(ours: [upstream.process.pid, server.process.pid]),
                 let others = ready.othersCores(since: idle)
             {

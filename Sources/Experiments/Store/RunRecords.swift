@@ -35,18 +35,22 @@ public struct NewRun: Sendable {
 /// A variant's resolved configuration as stored in `variants.config_json`: what its app
 /// server ran with. A published table's variants hold only `source`.
 public struct VariantConfig: Sendable, Equatable, Codable {
+    /// "gunicorn" or "command"; nil in runs stored before command servers.
+    public var server: String? = nil
     public var module: String? = nil
     public var workerClass: String? = nil
     public var workers: Int? = nil
     public var threads: Int? = nil
     public var environment: [String: String]? = nil
+    /// A command server's argv as the definition writes it.
+    public var command: [String]? = nil
     /// The app server's command line with the machine-local parts as placeholders.
     public var commandLine: String? = nil
     /// "published" for a row of a published table.
     public var source: String? = nil
 
     enum CodingKeys: String, CodingKey {
-        case module, workers, threads, environment, source
+        case server, module, workers, threads, environment, command, source
         case workerClass = "worker_class"
         case commandLine = "command_line"
     }

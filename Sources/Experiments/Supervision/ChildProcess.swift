@@ -269,10 +269,12 @@ extension timeval {
     var microseconds: Int64 { Int64(tv_sec) * 1_000_000 + Int64(tv_usec) }
 }
 
-/// Quotes a word for a POSIX shell only when it needs it.
+/// Quotes a word for a POSIX shell only when it needs it. Braces stay bare unless they
+/// could expand (`{a,b}`, `{1..3}`), so a placeholder reads as `{port}`.
 func shellQuoted(_ word: String) -> String {
-    let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,@%+")
-    if !word.isEmpty && word.allSatisfy({ safe.contains($0) }) { return word }
+    let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,@%+{}")
+    let expands = word.contains("{") && (word.contains(",") || word.contains(".."))
+    if !word.isEmpty && !expands && word.allSatisfy({ safe.contains($0) }) { return word }
     return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 

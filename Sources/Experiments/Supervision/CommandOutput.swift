@@ -6,10 +6,10 @@ public struct CommandOutput: Sendable {
     public var status: ExitStatus
     public var text: String
 
-    /// Runs `executable` with a 30 s limit and returns its combined stdout and stderr.
+    /// Runs `executable` for at most `limit` and returns its combined stdout and stderr.
     public static func run(
         _ executable: String, _ arguments: [String],
-        environment: [String: String]? = nil, workingDirectory: URL? = nil
+        environment: [String: String]? = nil, workingDirectory: URL? = nil, limit: Duration = .seconds(30)
     ) throws -> CommandOutput {
         let logFile = FileManager.default.temporaryDirectory
             .appendingPathComponent("reportgen-cmd-\(UUID().uuidString).log")
@@ -18,7 +18,7 @@ public struct CommandOutput: Sendable {
             executable: executable, arguments: arguments,
             environment: environment ?? ProcessEnvironment.base(path: ProcessEnvironment.inheritedPath),
             workingDirectory: workingDirectory, logFile: logFile)
-        let status = process.waitBlocking(timeout: .seconds(30)) ?? process.stopBlocking()
+        let status = process.waitBlocking(timeout: limit) ?? process.stopBlocking(grace: .zero)
         let text = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
         return CommandOutput(status: status, text: text)
     }

@@ -79,19 +79,39 @@ struct BlockCell {
             ["kernel", machine.kernel],
             ["OS", machine.os],
             ["CPU frequency governor", machine.cpuGovernor ?? "not readable"],
-            ["Python", software.python ?? "unknown"],
+            ["Python", software.python ?? (usesPython ? "unknown" : "not used")],
             ["nginx", software.nginx ?? "unknown"],
             ["wrk", software.wrk ?? "unknown"],
             ["load generator", "\(context.generatorName), \(context.loopModel)"],
-            ["gunicorn", software.gunicorn ?? "unknown"],
+            ["gunicorn", software.gunicorn ?? (usesPython ? "unknown" : "not used")],
         ]
-        for name in ["aiohttp", "uvloop", "Flask", "requests", "gevent", "greenlet", "meinheld"] {
+        for (program, version) in (software.programs ?? [:]).sorted(by: { $0.key < $1.key }) {
+            rows.append([program, version])
+        }
+        for name in [
+            "aiohttp", "uvloop", "Flask", "requests", "gevent", "greenlet", "meinheld", "starlette", "uvicorn",
+            "httptools", "httpx",
+        ] {
             if let version = context.package(name) { rows.append([name, version]) }
         }
         rows.append(["reportgen", context.data.toolVersion + (context.data.projectCommit.map { " (commit \($0.prefix(12)))" } ?? "")])
         let table = ResultsTable.grid(header: ["", "this run"], rows: rows, rightAligned: [], format: .markdown)
         let packages = software.pipFreeze.count
         return table + "\n\nThe run's store keeps the full `pip freeze` (\(packages) packages) in `runs.software_json`."
+    }
+
+    /// The run's temporary folder: where its nginx was told to live (`-p FOLDER/nginx`).
+    static func workFolder(upstreamCommandLine: String) -> String? {
+        let words = upstreamCommandLine.split(separator: " ")
+        guard let flag = words.firstIndex(of: "-p"), flag + 1 < words.count else { return nil }
+        let folder = URL(fileURLWithPath: String(words[flag + 1])).deletingLastPathComponent().path
+        return folder.count > 1 ? folder : nil
+    }
+
+    /// Whether any variant of the run ran Python (gunicorn, or a command with `{python}`).
+    private var usesPython: Bool {
+        context.software.python != nil || !context.software.pipFreeze.isEmpty
+            || context.data.variants.contains { $0.config.server != AppServerKind.command.rawValue }
     }
 
     private func method(seed: [String], at location: SourceLocation) throws -> String {
@@ -102,18 +122,36 @@ struct BlockCell {
         let plan = "\(definition.variants.count) variants × \(definition.trials) trial\(definition.trials == 1 ? "" : "s"), interleaved in rounds (every variant's trial k before any trial k + 1), each round shuffled with seed \(context.data.run.shuffleSeed)."
         lines.append("**Trial plan.** " + plan + " Before each measured window of \(InlineValue.seconds(load.duration)) the app gets a discarded warm-up of \(InlineValue.seconds(load.warmup)) under the same load. One nginx serves every variant's upstream request for the whole run.")
         lines.append("")
+        // Runs stored before command servers show their command lines as they ran; newer ones
+        // write the run's temporary folder as {work}, so the section reads alike everywhere.
+        let placeholders = !context.data.variants.allSatisfy { $0.config.server == nil }
+        let work = placeholders ? Self.workFolder(upstreamCommandLine: context.data.upstreamCommandLine) : nil
+        func shown(_ line: String) -> String {
+            work.map { line.replacingOccurrences(of: $0, with: "{work}") } ?? line
+        }
         lines.append("**Upstream.**")
         lines.append("")
         lines.append("```")
-        lines.append(context.data.upstreamCommandLine)
+        lines.append(shown(context.data.upstreamCommandLine))
         lines.append("```")
         lines.append("")
-        lines.append("**App servers** (gunicorn in its own process group on a free loopback port; ready when `\(load.path)` answers 200):")
-        lines.append("")
-        lines.append("```")
-        for variant in context.data.variants {
-            let mine = trials.filter { $0.key.variantID == variant.id }
-            if let first = mine.first(where: { $0.status == .ok }) ?? mine.first { lines.append(first.commands.server) }
+        if !placeholders {
+            // Runs stored before command servers keep the command lines their trials ran.
+            lines.append("**App servers** (gunicorn in its own process group on a free loopback port; ready when `\(load.path)` answers 200):")
+            lines.append("")
+            lines.append("```")
+            for variant in context.data.variants {
+                let mine = trials.filter { $0.key.variantID == variant.id }
+                if let first = mine.first(where: { $0.status == .ok }) ?? mine.first { lines.append(first.commands.server) }
+            }
+        } else {
+            lines.append("**App servers**, each in its own process group on a free loopback port, started from the experiment's folder and ready when its route (`\(load.path)` unless the variant names another) answers 200. `{host}`, `{port}`, `{upstream_url}`, `{venv}`, `{dir}` and `{work}` (the run's temporary folder) stand for what they were on the machine that ran it:")
+            lines.append("")
+            lines.append("```")
+            for variant in context.data.variants {
+                lines.append("# \(variant.name)")
+                lines.append(variant.config.commandLine ?? "not recorded")
+            }
         }
         lines.append("```")
         lines.append("")
@@ -121,7 +159,8 @@ struct BlockCell {
             lines.append("**Load** (the measured window; the warm-up runs the same command with a shorter duration):")
             lines.append("")
             lines.append("```")
-            lines.append(load)
+            // The URL's port is the trial's own app server's.
+            lines.append(placeholders ? shown(load).replacing(#/http://[^/ ]+:\d+\//#, with: "http://{host}:{port}/") : load)
             lines.append("```")
             lines.append("")
         }

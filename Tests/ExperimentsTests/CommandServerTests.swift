@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+
+@testable import Experiments
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension RealServers {
+/// Command servers against real processes: an experiment of no Python at all, whose upstream
+/// folder has no index page, with a server that works, one that dies before it is ready, one
+/// that ignores SIGTERM, and one that leaves a child behind when its shell exits.
+@Suite("command servers against real processes", .serialized)
+struct CommandServerTests {
+    /// A word no other process carries, to find this test's processes by their command line.
+    let marker = "rg\(UInt32.random(in: 100_000...999_999))"
+
+    func experiment() throws -> (root: URL, definition: String) {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-cmd-\(UUID().uuidString)")
+        let folder = root.appendingPathComponent("experiments/commands")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("upstream"), withIntermediateDirectories: true)
+        // No index.html: the upstream must count as up all the same.
+        try #"{"page": 1}"#.write(to: folder.appendingPathComponent("upstream/data.json"), atomically: true, encoding: .utf8)
+        let serve = "exec python3 -m http.server \"$0\" --bind 127.0.0.1 --directory \"$1\""
+        let text = """
+            title = "command servers"
+            trials = 1
+            [upstream]
+            root = "upstream"
+            [app]
+            server = "command"
+            ready_timeout = "20s"
+            [load]
+            path = "/"
+            connections = 4
+            threads = 1
+            duration = "1s"
+            timeout = "2s"
+
+            [[variants]]
+            name = "serves"
+            command = ["sh", "-c", \(serve.tomlQuoted), "{port}", "{dir}/upstream", "\(marker)"]
+
+            [[variants]]
+            name = "dies"
+            command = ["sh", "-c", "echo 'cannot start: \(marker)' >&2; exit 3", "{port}"]
+
+            [[variants]]
+            name = "stubborn"
+            command = ["sh", "-c", \(("trap '' TERM; " + serve).tomlQuoted), "{port}", "{dir}/upstream", "\(marker)"]
+            ready_path = "/not-here"
+            ready_timeout = "1s"
+
+            [[variants]]
+            name = "orphan"
+            command = ["sh", "-c", \(("(sh -c 'sleep 3600' \(marker)-orphan &); " + serve).tomlQuoted), "{port}", "{dir}/upstream", "\(marker)"]
+            """
+        try text.write(to: folder.appendingPathComponent("experiment.toml"), atomically: true, encoding: .utf8)
+        return (root, text)
+    }
+
+    /// Processes whose command line holds `marker`, whoever started them.
+    func markedProcesses() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry in
+            guard let pid = pid_t(entry), pid != getpid(), let bytes = ProcessTable.readSmallFile("/proc/\(pid)/cmdline") else { return nil }
+            let text = String(decoding: bytes.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
+            return text.contains(marker) && ProcessTable.isAlive(pid) ? text : nil
+        }
+    }
+
+    @Test("command servers start, are found ready and measured; one dying, one never ready and one ignoring SIGTERM fail their trials; nothing is left")
+    func commandServers() async throws {
+        let (root, _) = try experiment()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let definition = try DefinitionLoader.load(experiment: "commands", projectRoot: root)
+        #expect(definition.app.requirements == nil)
+        let store = try ResultStore(path: root.appendingPathComponent("results.sqlite"))
+        let runner = ExperimentRunner(
+            definition: definition, overrides: RunOverrides(), store: store, projectRoot: root, interrupt: Interrupt(),
+            events: { _ in })
+        let outcome = try await runner.run()
+        #expect(Set(outcome.failedVariants) == ["dies", "stubborn"])
+
+        struct Row { var name, status: String; var failure, log: String?; var requests, errors: Int64; var command: String; var seconds: Double }
+        let rows = try store.database.rows("""
+            SELECT v.name, t.status, t.failure, t.log_tail, t.requests,
+                   t.errors_connect + t.errors_read + t.errors_write + t.errors_status + t.errors_timeout AS errors,
+                   t.server_command_line, (julianday(t.ended_at) - julianday(t.started_at)) * 86400 AS seconds
+            FROM trials t JOIN variants v ON v.id = t.variant_id
+            """) { row in
+            Row(name: try row.requiredString("name"), status: try row.requiredString("status"), failure: try row.string("failure"),
+                log: try row.string("log_tail"), requests: try row.int64("requests"), errors: try row.int64("errors"),
+                command: try row.requiredString("server_command_line"), seconds: try row.double("seconds"))
+        }
+        let byName = Dictionary(uniqueKeysWithValues: rows.map { ($0.name, $0) })
+        for name in ["serves", "orphan"] {
+            let row = try #require(byName[name])
+            #expect(row.status == "ok", "\(name): \(row.failure ?? "")")
+            #expect(row.requests > 10, "\(name) served requests")
+            #expect(row.errors == 0, "\(name) answered every request")
+            #expect(row.command.contains("http.server") && !row.command.contains("{port}"), "the stored command line is the one that ran")
+        }
+        let dies = try #require(byName["dies"])
+        #expect(dies.failure?.contains("exited with status 3 before it answered") == true)
+        #expect(dies.log?.contains("cannot start: \(marker)") == true, "the server's own output is kept")
+        let stubborn = try #require(byName["stubborn"])
+        #expect(stubborn.failure?.contains("answered 404 on /not-here") == true)
+        #expect(stubborn.seconds >= 5, "a server that ignores SIGTERM is killed only after the grace")
+        // The stored configuration shows the command with placeholders, not this machine's values.
+        let config = try store.database.firstRow(
+            "SELECT config_json FROM variants WHERE name = 'serves'") { try $0.requiredString(at: 0) }
+        #expect(config?.contains("{port}") == true && config?.contains("{dir}") == true)
+        #expect(markedProcesses().isEmpty, "left running: \(markedProcesses())")
+        #expect(RealServers.serversLeft().isEmpty)
+    }
+}
+}
+
+private extension String {
+    /// The text as a TOML basic string.
+    var tomlQuoted: String { quoted }
+}
