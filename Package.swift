@@ -33,7 +33,7 @@ let package = Package(
         // between fork and exec, which posix_spawn and Foundation.Process cannot do.
         .target(name: "CSpawn", path: "Sources/CSpawn"),
         .target(name: "Experiments", dependencies: ["CSQLite", "CSpawn", "LoadGen"]),
-        .target(name: "Report", dependencies: ["Experiments", "CCairo", "CCMark"]),
+        .target(name: "Report", dependencies: ["Experiments", "LoadGen", "CCairo", "CCMark"]),
         .target(
             name: "LoadGen",
             dependencies: [

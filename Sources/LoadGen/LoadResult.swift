@@ -97,8 +97,8 @@ public struct LoadResult: Sendable {
         let latencies = sortedLatencies()
         var result: [Double: Int64] = [:]
         for p in percentiles {
-            let rank = Int((p / 100 * Double(latencies.count)).rounded(.up))
-            result[p] = Int64(latencies[min(max(rank, 1), latencies.count) - 1])
+            guard let rank = NearestRank.rank(p, of: Int64(latencies.count)) else { continue }
+            result[p] = Int64(latencies[Int(rank) - 1])
         }
         return result
     }

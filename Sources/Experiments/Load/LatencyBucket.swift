@@ -1,3 +1,5 @@
+import LoadGen
+
 /// One (latency, count) bucket of a distribution.
 public struct LatencyBucket: Sendable, Equatable {
     public var latencyUs: Int64
@@ -13,9 +15,7 @@ extension Array where Element == LatencyBucket {
     /// The nearest-rank latency at percentile `p` (0…100) of buckets in ascending latency;
     /// nil when they hold no request.
     public func percentile(_ p: Double) -> Int64? {
-        let total = reduce(0) { $0 + $1.count }
-        guard total > 0 else { return nil }
-        let rank = Swift.max(Int64((p / 100 * Double(total)).rounded(.up)), 1)
+        guard let rank = NearestRank.rank(p, of: reduce(0) { $0 + $1.count }) else { return nil }
         var seen: Int64 = 0
         for bucket in self {
             seen += bucket.count

@@ -1,4 +1,5 @@
 import Experiments
+import LoadGen
 
 extension LatencyDistribution {
     /// The nearest-rank p-th percentile (µs) of `trials` merged with each trial counted
@@ -12,7 +13,7 @@ extension LatencyDistribution {
     static func percentile(_ p: Double, of trials: [LatencyDistribution], weights: [Int]) -> Int64? {
         let used = zip(trials, weights).filter { $0.1 > 0 && !$0.0.isEmpty }
         let total = used.reduce(Int64(0)) { $0 + $1.0.count * Int64($1.1) }
-        guard let target = rank(p, of: total),
+        guard let target = NearestRank.rank(p, of: total),
             var low = used.compactMap({ $0.0.min }).min(),
             var high = used.compactMap({ $0.0.max }).max()
         else { return nil }

@@ -1,4 +1,5 @@
 import Experiments
+import LoadGen
 
 /// A latency distribution merged from one or more trials' raw (µs, count) buckets, for exact
 /// percentiles and mean.
@@ -89,7 +90,7 @@ public struct LatencyDistribution: Sendable, Equatable {
     /// The nearest-rank p-th percentile in µs (see the type's documentation); nil when the
     /// distribution is empty or p is outside 0…100.
     public func percentile(_ p: Double) -> Int64? {
-        guard let rank = Self.rank(p, of: count) else { return nil }
+        guard let rank = NearestRank.rank(p, of: count) else { return nil }
         return latenciesUs[firstIndex(reaching: rank)]
     }
 
@@ -100,17 +101,6 @@ public struct LatencyDistribution: Sendable, Equatable {
             if let value = percentile(p) { result[p] = value }
         }
         return result
-    }
-
-    /// ⌈p/100 · n⌉ (at least 1), computed in integers so that e.g. p = 99.9 of n = 1000 is
-    /// rank 999 exactly; p is taken to six decimal places.
-    static func rank(_ p: Double, of n: Int64) -> Int64? {
-        guard n > 0, p.isFinite, p >= 0, p <= 100 else { return nil }
-        let scale: Int64 = 100_000_000
-        let pScaled = Int64((p * 1_000_000).rounded())
-        let product = pScaled.multipliedFullWidth(by: n)
-        let (quotient, remainder) = scale.dividingFullWidth(product)
-        return Swift.max(1, quotient + (remainder > 0 ? 1 : 0))
     }
 
     /// Binary search over the prefix sums: the first bucket whose cumulative count ≥ rank.
