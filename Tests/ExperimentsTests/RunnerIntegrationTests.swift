@@ -120,6 +120,21 @@ struct RunnerIntegrationTests {
         #expect(roles == ["app", "loadgen", "upstream"])
         let peakRSS = try database.firstRow("SELECT MAX(rss_bytes) FROM resource_samples WHERE role = 'app'") { $0.int64(at: 0) }
         #expect((peakRSS ?? 0) > 10_000_000, "two Python workers and a master use more than 10 MB")
+        // Samples before the window (start-up, warm-up) have negative times; the window's run
+        // from its opening at 0 to its closing, so the app's CPU over it is present and plausible.
+        let phases = try database.rows(
+            "SELECT phase, MIN(t_ms), MAX(t_ms) FROM resource_samples WHERE role = 'app' GROUP BY phase ORDER BY phase"
+        ) { "\(try $0.requiredString(at: 0)) \($0.int64(at: 1)) \($0.int64(at: 2))" }
+        #expect(phases.count == 2 && phases[0].hasPrefix("before -") && phases[1].hasPrefix("window 0 "), "\(phases)")
+        let cpu = try database.rows("""
+            SELECT t.duration_us, (SELECT MAX(cpu_user_ms + cpu_system_ms) - MIN(cpu_user_ms + cpu_system_ms)
+                FROM resource_samples r WHERE r.trial_id = t.id AND r.role = 'app' AND r.phase = 'window')
+            FROM trials t
+            """) { ($0.int64(at: 0), $0.int64(at: 1)) }
+        let cores = Int64(ProcessInfo.processInfo.activeProcessorCount)
+        for (durationUs, usedMs) in cpu {
+            #expect(usedMs > 0 && usedMs <= cores * durationUs / 1000, "app CPU \(usedMs) ms over \(durationUs) µs")
+        }
 
         // The exact command lines are stored.
         let commands = try database.rows("SELECT command_line, server_command_line FROM trials") {

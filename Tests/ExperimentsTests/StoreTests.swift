@@ -218,6 +218,47 @@ struct StoreTests {
         }
     }
 
+    @Test("an older store's resource samples are told apart: the rows before the series restarts were taken before the window")
+    func samplePhasesMigrate() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-phases-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let url = folder.appendingPathComponent("old.sqlite")
+        // A store of schema 4, written the way the runner of then wrote samples: the sampler's
+        // own clock until the window, then the window's, from 0 again.
+        do {
+            let old = try SQLiteDatabase(path: url.path)
+            for migration in StoreSchema.migrations.prefix(4) { try old.execute(migration.sql) }
+            try old.execute("PRAGMA application_id = \(StoreSchema.applicationID); PRAGMA user_version = 4")
+            try old.execute("""
+                INSERT INTO machines VALUES (1, 'f', 'h', 'cpu', 2, 1, 'k', 'os', NULL);
+                INSERT INTO runs (id, experiment, definition_hash, definition_text, machine_id, started_at, status,
+                    tool_version, shuffle_seed, overrides_json, software_json, upstream_command_line)
+                    VALUES (1, 'e', 'h', 't', 1, '2026-01-01T00:00:00.000Z', 'complete', '0.1.0', 1, '{}',
+                        '{"reportgen":"0.1.0","pipFreeze":[]}', 'nginx');
+                INSERT INTO variants VALUES (1, 1, 'a', 0, '{}');
+                INSERT INTO trials (id, variant_id, trial_index, run_order, status, started_at, ended_at, duration_us,
+                    requests, bytes, errors_connect, errors_read, errors_write, errors_status, errors_timeout,
+                    command_line, server_command_line, runner_cpu_us)
+                    VALUES (1, 1, 1, 1, 'ok', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z', 1000000, 1, 1,
+                    0, 0, 0, 0, 0, 'wrk', 'gunicorn', 0);
+                INSERT INTO resource_samples VALUES (1, 5, 'app', 1, 0, 1), (1, 5, 'upstream', 1, 0, 1),
+                    (1, 255, 'app', 2, 0, 1), (1, 255, 'upstream', 2, 0, 1), (1, 505, 'app', 3, 0, 1),
+                    (1, 40, 'app', 4, 0, 1), (1, 40, 'upstream', 4, 0, 1), (1, 290, 'app', 5, 0, 1), (1, 540, 'app', 6, 0, 1);
+                """)
+        }
+        let store = try ResultStore(path: url)
+        let phases = try store.database.rows("SELECT role, t_ms, phase FROM resource_samples ORDER BY rowid") {
+            "\(try $0.requiredString(at: 0)) \($0.int64(at: 1)) \(try $0.requiredString(at: 2))"
+        }
+        #expect(phases == [
+            "app 5 before", "upstream 5 before", "app 255 before", "upstream 255 before", "app 505 before",
+            "app 40 window", "upstream 40 window", "app 290 window", "app 540 window",
+        ])
+        let trial = try #require(store.loadRun(id: 1).trials.first)
+        #expect(trial.resources.filter { $0.phase == .window && $0.role == .app }.map(\.cpuUserMs) == [4, 5, 6])
+    }
+
     @Test("a file that is not SQLite is refused and left untouched")
     func refusesTextFile() throws {
         try withTemporaryFolder { folder in

@@ -130,7 +130,8 @@ struct ReportBuilderTests {
                 serverCommandLine: "gunicorn \(trial.0 == "aiohttp" ? "apps.aiohttp_app:app" : "apps.flask_app:app") --workers 2",
                 runnerCPUUs: 40_000, loadAverage: 0.5, memoryAvailableBytes: 4 << 30,
                 resources: [
-                    ResourceSample(tMs: -100, role: .app, cpuUserMs: 100, cpuSystemMs: 50, rssBytes: 50 << 20),
+                    ResourceSample(tMs: -100, phase: .before, role: .app, cpuUserMs: 100, cpuSystemMs: 50, rssBytes: 50 << 20),
+                    ResourceSample(tMs: 0, role: .app, cpuUserMs: 150, cpuSystemMs: 50, rssBytes: 55 << 20),
                     ResourceSample(tMs: 20_000, role: .app, cpuUserMs: 9_100, cpuSystemMs: 1_050, rssBytes: 60 << 20),
                 ], requestLog: openLoop ? spread(trial.3, overUs: 20_000_000) : nil))
         }

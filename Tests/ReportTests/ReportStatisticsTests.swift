@@ -142,30 +142,48 @@ struct ReportStatisticsTests {
         #expect(StudentT.critical95(degreesOfFreedom: 40) == 1.96)
     }
 
-    @Test("app CPU is the cumulative counter's growth over the measured window; RSS peaks inside it")
+    @Test("app CPU is the cumulative counter's growth between the window's edges; RSS peaks inside it")
     func appResources() {
-        // Window 2000 ms. Start: last app sample at t ≤ 0 is t=0 (1100 + 250 = 1350 ms).
-        // End: last app sample at t ≤ 2000 is t=2000 (2300 + 550 = 2850 ms). Used 1500 ms = 1.5 s
-        // over 2000 ms = 75% of a core. Peak RSS in [0, 2000]: 300 (warm-up 900 and t=2500 999 excluded).
+        // Window 2000 ms, sampled at its opening (t=0: 1100 + 250 = 1350 ms) and closing
+        // (t=2000: 2300 + 550 = 2850 ms): 1500 ms used = 1.5 s, 75% of a core. The samples taken
+        // before, during start-up and warm-up, count for neither CPU nor peak RSS (900).
         let samples = [
-            ResourceSample(tMs: -500, role: .app, cpuUserMs: 1000, cpuSystemMs: 200, rssBytes: 900),
+            ResourceSample(tMs: -1500, phase: .before, role: .app, cpuUserMs: 10, cpuSystemMs: 5, rssBytes: 700),
+            ResourceSample(tMs: -500, phase: .before, role: .app, cpuUserMs: 1000, cpuSystemMs: 200, rssBytes: 900),
             ResourceSample(tMs: 0, role: .app, cpuUserMs: 1100, cpuSystemMs: 250, rssBytes: 100),
             ResourceSample(tMs: 0, role: .loadgen, cpuUserMs: 0, cpuSystemMs: 0, rssBytes: 5000),
             ResourceSample(tMs: 1000, role: .app, cpuUserMs: 1600, cpuSystemMs: 400, rssBytes: 300),
             ResourceSample(tMs: 2000, role: .app, cpuUserMs: 2300, cpuSystemMs: 550, rssBytes: 200),
             ResourceSample(tMs: 2000, role: .loadgen, cpuUserMs: 400, cpuSystemMs: 600, rssBytes: 5000),
-            ResourceSample(tMs: 2500, role: .app, cpuUserMs: 9999, cpuSystemMs: 9999, rssBytes: 999),
+        ]
+        let run = runData(
+            variants: [storedVariant(id: 1, name: "aiohttp", position: 0, workerClass: "aiohttp.GunicornWebWorker")],
+            trials: [trial(variant: 1, index: 1, durationUs: 2_000_000, requests: 12, errors: ErrorCounts(status: 1, timeout: 2), resources: samples)])
+        let stats = RunStatistics.compute(run)[0]
+        #expect(stats.appCPUSeconds == 1.5)
+        #expect(stats.appCPUPercentOfCore == 75)
+        // 12 requests, 2 timed out: 10 answered (a non-2xx answer is an answer), 150 ms each.
+        #expect(stats.appCPUPerRequestMs == 150)
+        #expect(stats.appPeakRSSBytes == 300)
+        #expect(stats.appPeakRSSPerTrial == [300])
+        #expect(stats.loadgenCPUSeconds == 1.0)
+        #expect(stats.loadgenCPUPercentOfCore == 50)
+    }
+
+    @Test("a store from before the window's edge samples still gives CPU over the window, as a rate")
+    func appResourcesFromOlderStores() {
+        // The window's first sample came 250 ms late and its last 250 ms early: 1.5 s used over
+        // 1.5 s is one core, so 2.0 s over the 2 s window.
+        let samples = [
+            ResourceSample(tMs: 250, role: .app, cpuUserMs: 1000, cpuSystemMs: 0, rssBytes: 1),
+            ResourceSample(tMs: 1750, role: .app, cpuUserMs: 2500, cpuSystemMs: 0, rssBytes: 1),
         ]
         let run = runData(
             variants: [storedVariant(id: 1, name: "aiohttp", position: 0, workerClass: "aiohttp.GunicornWebWorker")],
             trials: [trial(variant: 1, index: 1, durationUs: 2_000_000, requests: 10, resources: samples)])
         let stats = RunStatistics.compute(run)[0]
-        #expect(stats.appCPUSeconds == 1.5)
-        #expect(stats.appCPUPercentOfCore == 75)
-        #expect(stats.appPeakRSSBytes == 300)
-        #expect(stats.appPeakRSSPerTrial == [300])
-        #expect(stats.loadgenCPUSeconds == 1.0)
-        #expect(stats.loadgenCPUPercentOfCore == 50)
+        #expect(stats.appCPUPercentOfCore == 100)
+        #expect(stats.appCPUSeconds == 2.0)
     }
 
     @Test(
@@ -252,14 +270,14 @@ struct ReportStatisticsTests {
         #expect(lines[0] == """
             variant,model,trials_ok,trials_failed,min_ms,p50_ms,p90_ms,p99_ms,p99_9_ms,p99_99_ms,max_ms,mean_ms,\
             duration_s,requests_mean,requests_ci95_low,requests_ci95_high,requests_per_s,errors_connect,errors_read,\
-            errors_write,errors_status,errors_timeout,app_cpu_s,app_peak_rss_bytes
+            errors_write,errors_status,errors_timeout,app_cpu_s,app_peak_rss_bytes,app_cpu_cores,app_cpu_ms_per_request
             """)
         // Requests per second: (30702 / 20.1 + 30000 / 20.05) / 2 = (1527.4627 + 1496.2594) / 2 = 1511.86.
         #expect(lines[1] == """
             aiohttp,async,2,0,163.274,247.725,1414.080,1414.080,1414.080,1414.080,1414.080,464.106,20.075,\
-            30351.00,25891.19,34810.81,1511.86,0,1,0,3,2,,
+            30351.00,25891.19,34810.81,1511.86,0,1,0,3,2,,,,
             """)
-        #expect(lines[3] == "flask:meinheld,greenlet,0,1" + String(repeating: ",", count: 20))
+        #expect(lines[3] == "flask:meinheld,greenlet,0,1" + String(repeating: ",", count: 22))
         #expect(CSV.field("a,b") == "\"a,b\"")
         #expect(CSV.field("say \"hi\"") == "\"say \"\"hi\"\"\"")
         #expect(CSV.field("flask:10") == "flask:10")

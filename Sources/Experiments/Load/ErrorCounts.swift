@@ -14,6 +14,9 @@ public struct ErrorCounts: Sendable, Equatable {
         self.timeout = timeout
     }
 
+    /// The counts in the order tables list them: connect, read, write, status, timeout.
+    public var byKind: [Int64] { [connect, read, write, status, timeout] }
+
     /// Every error of every kind.
     public var total: Int64 { connect + read + write + status + timeout }
 

@@ -34,6 +34,12 @@ public struct LoadMeasurement: Sendable, Equatable {
     /// Nothing measured: the measurement of a failed trial.
     public static let none = LoadMeasurement(durationUs: 0, requests: 0, bytes: 0, errors: ErrorCounts(), latency: [])
 
+    /// Requests that got a response of any status: not timed out, nor lost to a read or
+    /// write failure.
+    public var answered: Int64 {
+        max(0, requests - errors.timeout - errors.read - errors.write)
+    }
+
     /// Requests per second over the window; 0 without a window.
     public var requestsPerSecond: Double {
         durationUs > 0 ? Double(requests) / (Double(durationUs) / 1e6) : 0

@@ -63,12 +63,13 @@ struct TrialExecutor: Sendable {
             }
 
             emit(.trialPhase(planned, .measuring, length: load.duration))
-            sampler.markOrigin()
             let measured = try session.loadgen.start(url: url, duration: load.duration, label: label)
             // reportgen's own CPU time while the generator measures: the sampler and the waits.
             let cpuBefore = RunnerUsage.cpuMicroseconds()
             sampler.track(.loadgen, pid: measured.process.pid)
+            sampler.markWindowStart()
             try await measured.waitForExit(clock: clock)
+            sampler.markWindowEnd()
             conditions.runnerCPUUs = RunnerUsage.cpuMicroseconds() - cpuBefore
             let measurement = try measured.measurement()
             try checkAlive(server)

@@ -155,6 +155,24 @@ enum StoreSchema {
             );
             CREATE INDEX requests_by_trial ON requests(trial_id);
             """),
+        // Samples taken before the measured window (start-up and warm-up) were stored with
+        // t_ms counted from the sampler's start, and the window's restarted at 0, so the two
+        // series interleaved. Each sample now says which it belongs to; in stored trials the
+        // rows before the series restarts (in insertion order) are the earlier ones.
+        Migration(name: "resource samples say whether they were taken before or in the window", sql: """
+            ALTER TABLE resource_samples ADD COLUMN phase TEXT NOT NULL DEFAULT 'window';
+            WITH ordered AS (
+                SELECT rowid AS id, trial_id, role, t_ms,
+                       LAG(t_ms) OVER (PARTITION BY trial_id, role ORDER BY rowid) AS previous
+                FROM resource_samples
+            ), restarts AS (
+                SELECT trial_id, role, MAX(id) AS first_in_window FROM ordered
+                WHERE previous IS NOT NULL AND t_ms < previous GROUP BY trial_id, role
+            )
+            UPDATE resource_samples SET phase = 'before'
+            WHERE rowid < (SELECT first_in_window FROM restarts r
+                           WHERE r.trial_id = resource_samples.trial_id AND r.role = resource_samples.role);
+            """),
     ]
 
     /// Applies the migrations `database` lacks, each in its own transaction together with

@@ -96,15 +96,16 @@ extension ResultStore {
             }
             let resources = try database.prepare(
                 """
-                SELECT r.trial_id, r.t_ms, r.role, r.cpu_user_ms, r.cpu_system_ms, r.rss_bytes FROM resource_samples r
-                JOIN trials t ON t.id = r.trial_id JOIN variants v ON v.id = t.variant_id
-                WHERE v.run_id = ? ORDER BY r.trial_id, r.t_ms, r.role
+                SELECT r.trial_id, r.t_ms, r.role, r.cpu_user_ms, r.cpu_system_ms, r.rss_bytes, r.phase
+                FROM resource_samples r JOIN trials t ON t.id = r.trial_id JOIN variants v ON v.id = t.variant_id
+                WHERE v.run_id = ? ORDER BY r.trial_id, r.phase = 'window', r.t_ms, r.role
                 """)
             try resources.bind(id, at: 1)
             while try resources.step() {
                 if let offset = index[try resources.int64("trial_id")] {
                     trials[offset].record.resources.append(ResourceSample(
-                        tMs: try resources.int64("t_ms"), role: try resources.decoded(ProcessRole.self, "role"),
+                        tMs: try resources.int64("t_ms"), phase: try resources.decoded(SamplePhase.self, "phase"),
+                        role: try resources.decoded(ProcessRole.self, "role"),
                         cpuUserMs: try resources.int64("cpu_user_ms"), cpuSystemMs: try resources.int64("cpu_system_ms"),
                         rssBytes: try resources.int64("rss_bytes")))
                 }

@@ -48,13 +48,13 @@ extension ResultStore {
 
                 let resource = try database.prepare(
                     """
-                    INSERT INTO resource_samples (trial_id, t_ms, role, cpu_user_ms, cpu_system_ms, rss_bytes)
-                    VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO resource_samples (trial_id, t_ms, role, cpu_user_ms, cpu_system_ms, rss_bytes, phase)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
                     """)
                 for sample in trial.resources {
                     try resource.bind([
                         trialID, sample.tMs, sample.role.rawValue, sample.cpuUserMs, sample.cpuSystemMs,
-                        sample.rssBytes,
+                        sample.rssBytes, sample.phase.rawValue,
                     ])
                     try resource.run()
                 }

@@ -10,7 +10,7 @@ public enum ResultsExport {
         "p99_9_ms", "p99_99_ms", "max_ms", "mean_ms", "duration_s", "requests_mean",
         "requests_ci95_low", "requests_ci95_high", "requests_per_s", "errors_connect",
         "errors_read", "errors_write", "errors_status", "errors_timeout", "app_cpu_s",
-        "app_peak_rss_bytes",
+        "app_peak_rss_bytes", "app_cpu_cores", "app_cpu_ms_per_request",
     ]
 
     /// One row per variant; "." decimals, no grouping, empty cells for missing values
@@ -29,7 +29,10 @@ public enum ResultsExport {
                 number(stats.meanDurationS, 3), number(stats.requestsMean, 2),
                 number(stats.requestsCI95?.lowerBound, 2), number(stats.requestsCI95?.upperBound, 2),
                 number(stats.requestsPerSecondMean, 2),
-            ] + errors + [number(stats.appCPUSeconds, 3), stats.appPeakRSSBytes.map { String($0) } ?? ""]
+            ] + errors + [
+                number(stats.appCPUSeconds, 3), stats.appPeakRSSBytes.map { String($0) } ?? "",
+                number(stats.appCPUPercentOfCore.map { $0 / 100 }, 3), number(stats.appCPUPerRequestMs, 4),
+            ]
         }
         return ([csvHeader] + rows).map(CSV.line).joined()
     }
@@ -121,6 +124,7 @@ public enum ResultsExport {
             ProcessRole.app.rawValue: [
                 "cpu_s": value(stats.appCPUSeconds),
                 "cpu_percent_of_core": value(stats.appCPUPercentOfCore),
+                "cpu_ms_per_request": value(stats.appCPUPerRequestMs),
                 "peak_rss_bytes": stats.appPeakRSSBytes ?? NSNull(),
             ],
             ProcessRole.loadgen.rawValue: [

@@ -47,9 +47,14 @@ public enum RunStatistics {
         stats.requestsPerSecondCI95 = StudentT.interval95(rates)
         stats.errors = ok.map(\.measurement.errors).reduce(ErrorCounts(), +)
 
-        let appCPU = ok.compactMap { cpu(of: .app, in: $0) }
-        stats.appCPUSeconds = mean(appCPU.map(\.seconds))
-        stats.appCPUPercentOfCore = mean(appCPU.map(\.percentOfCore))
+        let appCPU = ok.compactMap { trial in cpu(of: .app, in: trial).map { (trial, $0) } }
+        stats.appCPUSeconds = mean(appCPU.map(\.1.seconds))
+        stats.appCPUPercentOfCore = mean(appCPU.map(\.1.percentOfCore))
+        stats.appCPUPerRequestPerTrial = appCPU.compactMap { trial, cpu in
+            let answered = trial.measurement.answered
+            return answered > 0 ? cpu.seconds * 1000 / Double(answered) : nil
+        }
+        stats.appCPUPerRequestMs = mean(stats.appCPUPerRequestPerTrial)
         stats.appPeakRSSPerTrial = ok.compactMap { peakRSS(of: .app, in: $0) }
         stats.appPeakRSSBytes = stats.appPeakRSSPerTrial.max()
         let loadgenCPU = ok.compactMap { cpu(of: .loadgen, in: $0) }
@@ -58,29 +63,22 @@ public enum RunStatistics {
         return stats
     }
 
-    /// CPU time `role` used during the trial's measured window: the last cumulative sample at
-    /// or before the window's end minus the last one at or before its start. nil without both.
+    /// CPU time `role` used during the trial's measured window, from its samples in the
+    /// window: the last minus the first (taken as the window opened and as it closed). The
+    /// rate between them, in cores, gives the time over the whole window, so that stores
+    /// whose samples start a moment late still say it. nil without two samples.
     static func cpu(of role: ProcessRole, in trial: StoredTrial) -> (seconds: Double, percentOfCore: Double)? {
-        let windowMs = Double(trial.measurement.durationUs) / 1000
-        let samples = trial.resources.filter { $0.role == role }.sorted { $0.tMs < $1.tMs }
-        guard let start = samples.last(where: { $0.tMs <= 0 }),
-            let end = samples.last(where: { Double($0.tMs) <= windowMs }),
-            end.tMs > start.tMs
-        else { return nil }
+        let samples = trial.resources.filter { $0.role == role && $0.phase == .window }.sorted { $0.tMs < $1.tMs }
+        guard let start = samples.first, let end = samples.last, end.tMs > start.tMs else { return nil }
         // A process that exits mid-window drops out of the tree's sum; never report negative time.
         let usedMs = max(0, (end.cpuUserMs + end.cpuSystemMs) - (start.cpuUserMs + start.cpuSystemMs))
-        // Divided by the span between the two samples, not the window, so that sampling
-        // jitter at either edge does not skew the percentage.
-        let percent = Double(usedMs) / Double(end.tMs - start.tMs) * 100
-        return (Double(usedMs) / 1000, percent)
+        let cores = Double(usedMs) / Double(end.tMs - start.tMs)
+        return (cores * Double(trial.measurement.durationUs) / 1e6, cores * 100)
     }
 
-    /// Largest RSS of `role` among samples inside the measured window [0, duration].
+    /// Largest RSS of `role` among its samples in the measured window.
     static func peakRSS(of role: ProcessRole, in trial: StoredTrial) -> Int64? {
-        let windowMs = Double(trial.measurement.durationUs) / 1000
-        return trial.resources
-            .filter { $0.role == role && $0.tMs >= 0 && Double($0.tMs) <= windowMs }
-            .map(\.rssBytes).max()
+        trial.resources.filter { $0.role == role && $0.phase == .window }.map(\.rssBytes).max()
     }
 
     static func mean(_ values: [Double]) -> Double? {

@@ -76,6 +76,11 @@ public struct VariantStatistics: Sendable {
     public var appCPUSeconds: Double?
     /// That CPU time as a percentage of one core over the sampled interval (200 = two cores busy).
     public var appCPUPercentOfCore: Double?
+    /// Mean per trial of the app's CPU time per answered request, in ms: what tells an event
+    /// loop from a thread pool when both saturate the cores.
+    public var appCPUPerRequestMs: Double?
+    /// The same for each ok trial that has samples.
+    public var appCPUPerRequestPerTrial: [Double] = []
     /// Largest resident memory of the app's process tree in any ok trial's measured window.
     public var appPeakRSSBytes: Int64?
     /// Peak app RSS of each ok trial that has samples, by trial index.

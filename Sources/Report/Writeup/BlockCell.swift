@@ -15,7 +15,8 @@ struct BlockCell {
         switch kind {
         case .table:
             try noArguments(kind, arguments, location)
-            return ResultsTable.render(context.statistics, format: .markdown)
+            return ResultsTable.render(context.statistics, format: .markdown) + "\n"
+                + ResourcesTable.render(context.statistics, format: .markdown)
         case .chart:
             guard arguments.count == 1, let name = arguments.first else {
                 throw ReportgenError(

@@ -15,6 +15,9 @@ enum DefaultTemplate {
         ```chart memory
         ```
 
+        ```chart cpu
+        ```
+
         ## Method
 
         ```method

@@ -4,6 +4,8 @@ import Experiments
 /// better, for latency less is.
 public enum Metric: String, CaseIterable, Sendable {
     case requests, rps, min, p50, p90, p99, p999 = "p99.9", p9999 = "p99.99", max, mean, errors, rss, cpu
+    /// The app's CPU per answered request, in ms.
+    case cpuPerRequest = "cpu/request"
 
     public var higherIsBetter: Bool {
         switch self {
@@ -28,6 +30,7 @@ public enum Metric: String, CaseIterable, Sendable {
         case .errors: return stats.trialsOK > 0 ? Double(stats.errors.total) : nil
         case .rss: return stats.appPeakRSSBytes.map(Double.init)
         case .cpu: return stats.appCPUSeconds
+        case .cpuPerRequest: return stats.appCPUPerRequestMs
         }
     }
 
@@ -38,6 +41,7 @@ public enum Metric: String, CaseIterable, Sendable {
         case .rps: return ReportNumber.count(value) + (value == nil ? "" : " requests/s")
         case .rss: return ReportNumber.mebibytes(value)
         case .cpu: return ReportNumber.seconds(value) + (value == nil ? "" : " s")
+        case .cpuPerRequest: return value.map { ReportNumber.decimal($0, places: 3, grouped: true) + " ms" } ?? ReportNumber.missing
         default: return ReportNumber.milliseconds(value) + (value == nil ? "" : " ms")
         }
     }

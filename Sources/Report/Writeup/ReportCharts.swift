@@ -52,10 +52,19 @@ enum ReportCharts {
                 let mean = perTrial.isEmpty ? nil : perTrial.reduce(0, +) / Double(perTrial.count)
                 return BarChart.Bar(name: s.name, model: model(s), mean: mean, trials: perTrial, failed: s.isFailed)
             })
+        let cpu = BarChart(
+            title: "App CPU per answered request",
+            yLabel: "ms of the app's CPU per request",
+            bars: stats.map { s in
+                BarChart.Bar(
+                    name: s.name, model: model(s), mean: s.appCPUPerRequestMs, trials: s.appCPUPerRequestPerTrial,
+                    failed: s.isFailed)
+            })
         var charts = [
             ReportChart(name: "requests", fileName: "requests", chart: requests),
             ReportChart(name: "latency", fileName: "latency-percentiles", chart: latency),
             ReportChart(name: "memory", fileName: "memory", chart: memory),
+            ReportChart(name: "cpu", fileName: "cpu-per-request", chart: cpu),
         ]
         if let throughput = throughput(context) {
             charts.append(ReportChart(name: throughputName, fileName: throughputName, chart: throughput))
