@@ -16,6 +16,25 @@ struct CommandServerTests {
     /// A word no other process carries, to find this test's processes by their command line.
     let marker = "rg\(UInt32.random(in: 100_000...999_999))"
 
+    /// A server that answers its first request (the readiness probe) with 200 and every
+    /// later one with 502, as an app whose upstream went away would.
+    static let turnsBad = """
+        import http.server, sys
+        seen = [0]
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            def do_GET(self):
+                seen[0] += 1
+                status, body = (200, b"ok") if seen[0] == 1 else (502, b"bad gateway")
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            def log_message(self, *args):
+                pass
+        http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+        """
+
     func experiment() throws -> (root: URL, definition: String) {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-cmd-\(UUID().uuidString)")
         let folder = root.appendingPathComponent("experiments/commands")
@@ -53,6 +72,10 @@ struct CommandServerTests {
             ready_timeout = "1s"
 
             [[variants]]
+            name = "turns-bad"
+            command = ["python3", "-c", \(Self.turnsBad.tomlQuoted), "{port}", "\(marker)"]
+
+            [[variants]]
             name = "orphan"
             command = ["sh", "-c", \(("(sh -c 'sleep 3600' \(marker)-orphan &); " + serve).tomlQuoted), "{port}", "{dir}/upstream", "\(marker)"]
             """
@@ -69,7 +92,7 @@ struct CommandServerTests {
         }
     }
 
-    @Test("command servers start, are found ready and measured; one dying, one never ready and one ignoring SIGTERM fail their trials; nothing is left")
+    @Test("command servers start, are found ready and measured; one dying, one never ready and one ignoring SIGTERM fail their trials, and so does one answering 502 after it was ready; nothing is left")
     func commandServers() async throws {
         let (root, _) = try experiment()
         defer { try? FileManager.default.removeItem(at: root) }
@@ -80,7 +103,7 @@ struct CommandServerTests {
             definition: definition, overrides: RunOverrides(), store: store, projectRoot: root, interrupt: Interrupt(),
             events: { _ in })
         let outcome = try await runner.run()
-        #expect(Set(outcome.failedVariants) == ["dies", "stubborn"])
+        #expect(Set(outcome.failedVariants) == ["dies", "stubborn", "turns-bad"])
 
         struct Row { var name, status: String; var failure, log: String?; var requests, errors: Int64; var command: String; var seconds: Double }
         let rows = try store.database.rows("""
@@ -104,6 +127,13 @@ struct CommandServerTests {
         let dies = try #require(byName["dies"])
         #expect(dies.failure?.contains("exited with status 3 before it answered") == true)
         #expect(dies.log?.contains("cannot start: \(marker)") == true, "the server's own output is kept")
+        // Ready, then nothing but 502: measured and kept, but not a trial that counts.
+        let turnsBad = try #require(byName["turns-bad"])
+        #expect(turnsBad.status == "failed")
+        #expect(turnsBad.requests > 10, "the window's requests are kept")
+        #expect(turnsBad.errors >= turnsBad.requests - 1, "every answer after the first was a 502")
+        #expect(turnsBad.failure?.contains("of requests failed (non-2xx ") == true, "\(turnsBad.failure ?? "")")
+        #expect(turnsBad.failure?.contains("more than the 1.00% a trial may lose") == true)
         let stubborn = try #require(byName["stubborn"])
         #expect(stubborn.failure?.contains("answered 404 on /not-here") == true)
         #expect(stubborn.seconds >= 5, "a server that ignores SIGTERM is killed only after the grace")

@@ -370,6 +370,30 @@ extension DefinitionTests {
             #expect(builtin.load.generator == .builtin)
         }
 
+        @Test func errorLimitIsAPercentage() throws {
+            let definition = try load(example(replacing: "warmup = \"5s\"", with: "warmup = \"5s\"\nmax_error_rate = \"2.5%\""))
+            #expect(definition.load.maxErrorRate == 0.025)
+            #expect(try load(DefinitionFixture.designExample).load.maxErrorRate == 0.01)
+            for bad in ["\"2.5\"", "\"150%\"", "0.5"] {
+                let error = try #require(try loadError(example(replacing: "warmup = \"5s\"", with: "warmup = \"5s\"\nmax_error_rate = \(bad)")))
+                #expect(error.location?.keyPath == "load.max_error_rate")
+            }
+        }
+
+        @Test("a window whose requests mostly failed says so; timeouts are slow answers, not errors")
+        func errorShare() {
+            var window = LoadMeasurement(
+                durationUs: 1_000_000, requests: 200, bytes: 0, errors: ErrorCounts(status: 3), latency: [])
+            #expect(window.errorShare == 0.015)
+            #expect(window.errorProblem(limit: 0.02) == nil)
+            #expect(window.errorProblem(limit: 0.01) == "1.50% of requests failed (non-2xx 3), more than the 1.00% a trial may lose")
+            window.errors = ErrorCounts(timeout: 100)
+            #expect(window.errorProblem(limit: 0.01) == nil)
+            // A connection that never opened is a request that never ran: it counts.
+            window.errors = ErrorCounts(connect: 50, read: 10)
+            #expect(window.errorShare == 60.0 / 250)
+        }
+
         @Test(arguments: ["rate = 0", "rate = -3.5", "rate = \"fast\""])
         func badRates(entry: String) throws {
             let text = example(replacing: "generator = \"wrk\"", with: "generator = \"builtin\"\n\(entry)")

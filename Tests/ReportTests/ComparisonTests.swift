@@ -282,6 +282,36 @@ struct ComparisonTests {
         #expect(markdown.contains("**does not hold**: flask:10 200 against aiohttp 100 (2 variants)"))
     }
 
+    @Test("a variant that wins while it lost trials to failures, or answered with errors, wins with a but")
+    func claimsWithErrors() throws {
+        var aiohttp = VariantStatistics(name: "aiohttp", position: 0)
+        aiohttp.trialsOK = 2
+        aiohttp.trialsFailed = 1
+        aiohttp.requestsMean = 300
+        aiohttp.requestsPerTrial = [300, 300]
+        var gevent = VariantStatistics(name: "flask:gevent", position: 1)
+        gevent.trialsOK = 3
+        gevent.requestsMean = 200
+        gevent.requestsPerTrial = [200, 200, 200]
+        gevent.errors = ErrorCounts(status: 3, timeout: 50)
+        var flask = VariantStatistics(name: "flask:10", position: 2)
+        flask.trialsOK = 3
+        flask.requestsMean = 100
+        flask.requestsPerTrial = [100, 100, 100]
+        let source = ClaimSource.run([aiohttp, gevent, flask], name: "this run", maxErrorRate: 0.01)
+        let known = ["aiohttp", "flask:gevent", "flask:10"]
+        let most = try #require(Claim.parse(["most requests: aiohttp"], known: known, file: "r.md", firstLine: 1).first)
+        let result = ClaimCheck.evaluate(most, in: source)
+        #expect(result.verdict == .holds)
+        #expect(result.detail.hasSuffix("; **but** aiohttp lost 1 of 3 trials to failures, left out of its numbers"))
+        // 3 non-2xx of 600 requests is 0.5%, above a tenth of the limit; timeouts are not errors.
+        let more = try #require(Claim.parse(["more requests: flask:gevent > flask:10"], known: known, file: "r.md", firstLine: 1).first)
+        #expect(ClaimCheck.evaluate(more, in: source).detail.hasSuffix("; **but** flask:gevent answered 0.50% of its requests with errors"))
+        // A clean winner needs no but.
+        let clean = try #require(Claim.parse(["more requests: flask:10 > flask:gevent"], known: known, file: "r.md", firstLine: 1).first)
+        #expect(!ClaimCheck.evaluate(clean, in: source).detail.contains("but"))
+    }
+
     @Test("the published cell sets both tables side by side and notes differing windows")
     func publishedSection() throws {
         var aiohttp = VariantStatistics(name: "aiohttp", position: 0)

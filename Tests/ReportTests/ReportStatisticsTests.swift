@@ -120,9 +120,10 @@ struct ReportStatisticsTests {
         #expect(stats.errors.total == 7)
     }
 
-    @Test("the 95% interval of requests [10, 12, 14] is 12 ± 4.303·2/√3")
+    @Test("the 95% interval of requests [10, 12, 14] is a t interval of their logarithms: 7.82–18.06, never below zero")
     func confidenceInterval() throws {
-        // mean 12, s = √((4 + 0 + 4) / 2) = 2, t(df 2) = 4.303, half-width = 4.303 · 2 / √3 = 4.9687.
+        // ln 10, ln 12, ln 14: mean 2.475516, s = 0.168432; t(df 2) = 4.302653; half-width
+        // 0.418408; e^(2.475516 ∓ 0.418408) = 7.8233 and 18.0641, around the geometric mean 11.89.
         let run = runData(
             variants: [storedVariant(id: 1, name: "v", position: 0, workerClass: "sync")],
             trials: [10, 12, 14].enumerated().map { offset, requests in
@@ -131,15 +132,26 @@ struct ReportStatisticsTests {
         let stats = RunStatistics.compute(run)[0]
         let interval = try #require(stats.requestsCI95)
         #expect(stats.requestsMean == 12)
-        #expect(abs(interval.lowerBound - 7.0313) < 1e-3)
-        #expect(abs(interval.upperBound - 16.9687) < 1e-3)
-        // Per second over 2 s windows: [5, 6, 7], so 6 ± 4.303 / √3.
+        #expect(abs(interval.lowerBound - 7.8233) < 1e-3)
+        #expect(abs(interval.upperBound - 18.0641) < 1e-3)
+        // Per second over 2 s windows: [5, 6, 7].
         let perSecond = try #require(stats.requestsPerSecondCI95)
         #expect(stats.requestsPerSecondMean == 6)
-        #expect(abs(perSecond.upperBound - 8.4843) < 1e-3)
+        #expect(abs(perSecond.upperBound - 9.0320) < 1e-3)
+        // The ordinary interval of [1, 20, 40] goes below zero; the ratio interval cannot.
+        #expect(try #require(StudentT.interval95([1, 20, 40])).lowerBound < 0)
+        #expect(try #require(StudentT.ratioInterval95([1, 20, 40])).lowerBound > 0)
         #expect(StudentT.interval95([5]) == nil)
-        #expect(StudentT.critical95(degreesOfFreedom: 30) == 2.042)
-        #expect(StudentT.critical95(degreesOfFreedom: 40) == 1.96)
+        #expect(abs((stats.requestsPerSecondCV ?? 0) - 1.0 / 6) < 1e-12, "s = 1 over mean 6")
+    }
+
+    @Test(
+        "Student-t critical values are exact for every df, with no normal shortcut past 30",
+        arguments: [(1, 12.706204736), (2, 4.302652730), (3, 3.182446305), (10, 2.228138852), (30, 2.042272456),
+                    (31, 2.039513446), (40, 2.021075390), (100, 1.983971519), (1000, 1.962339081)])
+    func criticalValues(df: Int, expected: Double) throws {
+        let t = try #require(StudentT.critical95(degreesOfFreedom: df))
+        #expect(abs(t - expected) < 1e-8, "t(0.975, \(df)) = \(t)")
     }
 
     @Test("app CPU is the cumulative counter's growth between the window's edges; RSS peaks inside it")
@@ -214,13 +226,13 @@ struct ReportStatisticsTests {
         // aiohttp merged: 163274, 247725×3, 1414080 µs; N = 5. p50 rank 3 → 247.725 → "247.73"
         // (half rounds up); p99 rank ⌈4.95⌉ = 5 → "1,414.08"; mean 2320529/5 µs = 464.1058 → "464.11".
         // Duration (20.1 + 20.05)/2 = 20.075 → "20.08". Requests [30702, 30000]: mean 30351,
-        // s/√n = 702/2 = 351, t(1) = 12.706 → ±4459.806 → "25,891–34,811". Errors 3 + 2 + 1 = 6.
+        // the t interval of the logarithms (t(1) = 12.706) taken back: "26,201–35,153". Errors 3 + 2 + 1 = 6.
         // flask:10 (trial 2 failed): 4419110×2, 4667550; mean 13505770/3 µs → "4,501.92";
         // requests [1797, 1799] ± 12.706 → "1,785–1,811".
         let expected = """
             | variant        | min (ms) | p50 (ms) | p99 (ms) | p99.9 (ms) | max (ms) | mean (ms) | duration (s) | requests (mean of trials) | requests 95% CI | errors | trials |
             | -------------- | -------: | -------: | -------: | ---------: | -------: | --------: | -----------: | ------------------------: | --------------: | -----: | -----: |
-            | aiohttp        |   163.27 |   247.73 | 1,414.08 |   1,414.08 | 1,414.08 |    464.11 |        20.08 |                    30,351 |   25,891–34,811 |      6 |      2 |
+            | aiohttp        |   163.27 |   247.73 | 1,414.08 |   1,414.08 | 1,414.08 |    464.11 |        20.08 |                    30,351 |   26,201–35,153 |      6 |      2 |
             | flask:gevent   |        — |        — |        — |          — |        — |         — |        20.00 |                         0 |             n=1 |    400 |      1 |
             | flask:meinheld |   failed |   failed |   failed |     failed |   failed |    failed |       failed |                    failed |          failed | failed | 0 of 1 |
             | flask:10       | 4,419.11 | 4,419.11 | 4,667.55 |   4,667.55 | 4,667.55 |  4,501.92 |        20.05 |                     1,798 |     1,785–1,811 |      0 | 2 of 3 |
@@ -235,7 +247,7 @@ struct ReportStatisticsTests {
         let expected = """
             variant         min (ms)  p50 (ms)  p99 (ms)  p99.9 (ms)  max (ms)  mean (ms)  duration (s)  requests (mean of trials)  requests 95% CI  errors  trials
             --------------  --------  --------  --------  ----------  --------  ---------  ------------  -------------------------  ---------------  ------  ------
-            aiohttp           163.27    247.73  1,414.08    1,414.08  1,414.08     464.11         20.08                     30,351    25,891–34,811       6       2
+            aiohttp           163.27    247.73  1,414.08    1,414.08  1,414.08     464.11         20.08                     30,351    26,201–35,153       6       2
             flask:gevent           —         —         —           —         —          —         20.00                          0              n=1     400       1
             flask:meinheld    failed    failed    failed      failed    failed     failed        failed                     failed           failed  failed  0 of 1
             flask:10        4,419.11  4,419.11  4,667.55    4,667.55  4,667.55   4,501.92         20.05                      1,798      1,785–1,811       0  2 of 3
@@ -270,14 +282,15 @@ struct ReportStatisticsTests {
         #expect(lines[0] == """
             variant,model,trials_ok,trials_failed,min_ms,p50_ms,p90_ms,p99_ms,p99_9_ms,p99_99_ms,max_ms,mean_ms,\
             duration_s,requests_mean,requests_ci95_low,requests_ci95_high,requests_per_s,errors_connect,errors_read,\
-            errors_write,errors_status,errors_timeout,app_cpu_s,app_peak_rss_bytes,app_cpu_cores,app_cpu_ms_per_request
+            errors_write,errors_status,errors_timeout,app_cpu_s,app_peak_rss_bytes,app_cpu_cores,app_cpu_ms_per_request,\
+            requests_per_s_cv
             """)
         // Requests per second: (30702 / 20.1 + 30000 / 20.05) / 2 = (1527.4627 + 1496.2594) / 2 = 1511.86.
         #expect(lines[1] == """
             aiohttp,async,2,0,163.274,247.725,1414.080,1414.080,1414.080,1414.080,1414.080,464.106,20.075,\
-            30351.00,25891.19,34810.81,1511.86,0,1,0,3,2,,,,
+            30351.00,26201.40,35153.09,1511.86,0,1,0,3,2,,,,,0.0146
             """)
-        #expect(lines[3] == "flask:meinheld,greenlet,0,1" + String(repeating: ",", count: 22))
+        #expect(lines[3] == "flask:meinheld,greenlet,0,1" + String(repeating: ",", count: 23))
         #expect(CSV.field("a,b") == "\"a,b\"")
         #expect(CSV.field("say \"hi\"") == "\"say \"\"hi\"\"\"")
         #expect(CSV.field("flask:10") == "flask:10")

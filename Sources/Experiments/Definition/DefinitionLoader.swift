@@ -157,7 +157,8 @@ public enum DefinitionLoader {
             duration: try section.requiredDuration("duration", example: "\"20s\""),
             timeout: try section.requiredDuration("timeout", example: "\"10s\""),
             warmup: try section.duration("warmup") ?? .zero,
-            rate: try section.number("rate", example: "5000"))
+            rate: try section.number("rate", example: "5000"),
+            maxErrorRate: try section.percentage("max_error_rate", example: "\"1%\"") ?? LoadSettings.defaultMaxErrorRate)
         for setting in Setting.allCases where setting.keyPath.hasPrefix("load.") {
             sources[setting] = section.source(String(setting.keyPath.dropFirst("load.".count)))
         }

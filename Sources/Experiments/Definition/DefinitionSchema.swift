@@ -6,7 +6,9 @@ enum DefinitionSchema {
         "server", "module", "workers", "requirements", "worker_class", "threads", "env", "command", "ready_path",
         "ready_timeout",
     ]
-    static let load = ["generator", "path", "connections", "threads", "duration", "timeout", "warmup", "rate"]
+    static let load = [
+        "generator", "path", "connections", "threads", "duration", "timeout", "warmup", "rate", "max_error_rate",
+    ]
     static let variant = [
         "name", "server", "module", "worker_class", "workers", "threads", "env", "command", "ready_path", "ready_timeout",
     ]

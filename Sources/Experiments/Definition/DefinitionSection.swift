@@ -109,6 +109,22 @@ struct DefinitionSection {
         }
     }
 
+    /// A share written as a percentage, "1%" or "0.5%", as a fraction (0.01); nil when absent.
+    func percentage(_ key: String, example: String) throws -> Double? {
+        guard let value = value(key) else { return nil }
+        guard case .string(let text) = value.kind else {
+            throw typeMismatch(key, expected: "a percentage such as \(example)", found: value, hint: "e.g. \(key) = \(example)")
+        }
+        let trimmed = text.trimmingSpaces
+        guard trimmed.hasSuffix("%"), let percent = Double(trimmed.dropLast().trimmingSpaces), percent.isFinite else {
+            throw failure(key, "\(text.quoted) is not a percentage", hint: "e.g. \(key) = \(example)")
+        }
+        guard (0...100).contains(percent) else {
+            throw failure(key, "must be between 0% and 100%, found \(text.quoted)", hint: "e.g. \(key) = \(example)")
+        }
+        return percent / 100
+    }
+
     /// A string that must be one of `allowed`.
     func choice(_ key: String, allowed: [String], default fallback: String) throws -> String {
         guard let text = try string(key) else { return fallback }

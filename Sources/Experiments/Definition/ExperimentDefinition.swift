@@ -87,12 +87,20 @@ public struct LoadSettings: Sendable, Equatable {
     /// Requests per second over all connections for an open loop (built-in generator only);
     /// nil for a closed loop, where each connection sends its next request on each response.
     public var rate: Double?
+    /// The share of a trial's requests that may fail (non-2xx answers, connect, read and write
+    /// errors; not timeouts) before the trial counts as failed.
+    public var maxErrorRate: Double
+
+    /// A trial may lose this share of its requests to errors unless the definition says.
+    public static let defaultMaxErrorRate = 0.01
 
     public init(
         generator: LoadGeneratorKind, path: String, connections: Int, threads: Int,
-        duration: Duration, timeout: Duration, warmup: Duration, rate: Double? = nil
+        duration: Duration, timeout: Duration, warmup: Duration, rate: Double? = nil,
+        maxErrorRate: Double = LoadSettings.defaultMaxErrorRate
     ) {
         self.rate = rate
+        self.maxErrorRate = maxErrorRate
         self.generator = generator
         self.path = path
         self.connections = connections

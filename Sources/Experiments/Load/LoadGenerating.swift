@@ -40,6 +40,24 @@ public struct LoadMeasurement: Sendable, Equatable {
         max(0, requests - errors.timeout - errors.read - errors.write)
     }
 
+    /// The share of requests that failed: non-2xx answers, connect, read and write errors.
+    /// Timeouts are slow answers, not errors, and do not count; 0 without requests.
+    public var errorShare: Double {
+        let failed = errors.status + errors.connect + errors.read + errors.write
+        let attempts = requests + errors.connect
+        return attempts > 0 ? Double(failed) / Double(attempts) : 0
+    }
+
+    /// Why this window cannot count when more than `limit` of its requests failed; nil when
+    /// it can.
+    public func errorProblem(limit: Double) -> String? {
+        guard errorShare > limit else { return nil }
+        let kinds = [("non-2xx", errors.status), ("connect", errors.connect), ("read", errors.read), ("write", errors.write)]
+            .filter { $0.1 > 0 }.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
+        let percent = { (share: Double) in String(format: "%.2f%%", share * 100) }
+        return "\(percent(errorShare)) of requests failed (\(kinds)), more than the \(percent(limit)) a trial may lose"
+    }
+
     /// Requests per second over the window; 0 without a window.
     public var requestsPerSecond: Double {
         durationUs > 0 ? Double(requests) / (Double(durationUs) / 1e6) : 0

@@ -101,7 +101,7 @@ public final class ExperimentRunner {
                 experiment: definition.name, definitionHash: hash, definitionText: definition.text,
                 machineID: machineID, startedAt: Date(), toolVersion: ReportgenVersion.current,
                 projectCommit: software.projectCommit, shuffleSeed: seed, overrides: overrides, software: software,
-                upstreamCommandLine: session.upstream.process.commandLine)
+                upstreamCommandLine: session.upstream.process.commandLine, maxErrorRate: definition.load.maxErrorRate)
             (run, variants) = try store.createRun(new, variants: definition.variants.map(variantRecord))
             emit(.note("run \(run.id): \(definition.variants.count) variants × \(definition.trials) trials, shuffle seed \(seed)"))
         }

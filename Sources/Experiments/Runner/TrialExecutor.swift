@@ -74,10 +74,13 @@ struct TrialExecutor: Sendable {
             let measurement = try measured.measurement()
             try checkAlive(server)
             let resources = await sampler.finish()
+            // Mostly errors is no measurement of serving: kept as data, but not counted.
+            let outcome: TrialOutcome = measurement.errorProblem(limit: load.maxErrorRate)
+                .map { .failed(reason: $0, log: server.process.logTail()) } ?? .ok
             // The window is over and nothing the app does any more is measured: no grace.
             await server.stop(grace: .zero)
             return TrialRecord(
-                key: key, startedAt: startedAt, endedAt: Date(), outcome: .ok, measurement: measurement,
+                key: key, startedAt: startedAt, endedAt: Date(), outcome: outcome, measurement: measurement,
                 conditions: conditions, commands: commands, resources: resources)
         } catch let error as ReportgenError where error.code == .processFailed && !Task.isCancelled {
             let log = app.map { $0.process.logTail() } ?? error.output

@@ -173,6 +173,11 @@ enum StoreSchema {
             WHERE rowid < (SELECT first_in_window FROM restarts r
                            WHERE r.trial_id = resource_samples.trial_id AND r.role = resource_samples.role);
             """),
+        // The share of requests a trial may lose to errors before it counts as failed; runs
+        // stored before had no such limit (NULL).
+        Migration(name: "the error limit a run's trials were held to", sql: """
+            ALTER TABLE runs ADD COLUMN max_error_rate REAL;
+            """),
     ]
 
     /// Applies the migrations `database` lacks, each in its own transaction together with

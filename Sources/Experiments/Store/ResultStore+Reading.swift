@@ -29,7 +29,7 @@ extension ResultStore {
             let provenance = try database.firstRow(
                 """
                 SELECT definition_text, tool_version, project_commit, overrides_json, software_json,
-                       upstream_command_line
+                       upstream_command_line, max_error_rate
                 FROM runs WHERE id = ?
                 """, id
             ) { row in
@@ -42,7 +42,8 @@ extension ResultStore {
                     overrides: try StoreJSON.decode(RunOverrides.self, from: overrides, column: "runs.overrides_json"),
                     softwareJSON: software,
                     software: try StoreJSON.decode(SoftwareVersions.self, from: software, column: "runs.software_json"),
-                    upstreamCommandLine: try row.requiredString("upstream_command_line"), machine: machine,
+                    upstreamCommandLine: try row.requiredString("upstream_command_line"),
+                    maxErrorRate: try row.optionalDouble("max_error_rate"), machine: machine,
                     variants: [], trials: [])
             }
             guard var data = provenance else {

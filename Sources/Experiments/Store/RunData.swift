@@ -14,6 +14,9 @@ public struct RunData: Sendable {
     public var softwareJSON: String
     public var software: SoftwareVersions
     public var upstreamCommandLine: String
+    /// The share of requests a trial could lose to errors and still count; nil for runs
+    /// stored before trials were held to one.
+    public var maxErrorRate: Double?
     public var machine: MachineInfo
     public var variants: [StoredVariant]
     public var trials: [StoredTrial]

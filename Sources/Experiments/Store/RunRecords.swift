@@ -30,6 +30,8 @@ public struct NewRun: Sendable {
     public var software: SoftwareVersions
     /// The upstream's exact command line.
     public var upstreamCommandLine: String
+    /// The share of requests a trial may lose to errors before it counts as failed.
+    public var maxErrorRate = LoadSettings.defaultMaxErrorRate
 }
 
 /// A variant's resolved configuration as stored in `variants.config_json`: what its app

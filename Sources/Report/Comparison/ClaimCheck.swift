@@ -13,7 +13,8 @@ struct ClaimSource: Sendable {
 
     private enum Numbers: Sendable {
         case published([PublishedRow])
-        case run([VariantStatistics])
+        /// A run's statistics and the share of requests its trials could lose to errors.
+        case run([VariantStatistics], maxErrorRate: Double)
     }
 
     /// Column header: "published 2017", "this run".
@@ -26,15 +27,32 @@ struct ClaimSource: Sendable {
         ClaimSource(name: baseline.label, absence: "not in the published table", numbers: .published(baseline.rows))
     }
 
-    static func run(_ statistics: [VariantStatistics], name: String) -> ClaimSource {
-        ClaimSource(name: name, absence: "not measured in this run", numbers: .run(statistics))
+    static func run(_ statistics: [VariantStatistics], name: String, maxErrorRate: Double? = nil) -> ClaimSource {
+        ClaimSource(
+            name: name, absence: "not measured in this run",
+            numbers: .run(statistics, maxErrorRate: maxErrorRate ?? LoadSettings.defaultMaxErrorRate))
+    }
+
+    /// What a reader must know before believing that `variant` won here: trials it lost to
+    /// failures (errors included), or errors in the trials that count; nil when nothing.
+    func caution(_ variant: String) -> String? {
+        guard case .run(let statistics, let limit) = numbers,
+            let stats = statistics.first(where: { $0.name == variant })
+        else { return nil }
+        if stats.trialsFailed > 0 {
+            return "\(variant) lost \(stats.trialsFailed) of \(stats.trialsTotal) trials to failures, left out of its numbers"
+        }
+        if let share = stats.errorShare, share >= limit / 10 {
+            return "\(variant) answered \(ReportNumber.decimal(share * 100, places: 2, grouped: true))% of its requests with errors"
+        }
+        return nil
     }
 
     /// Every variant with numbers, in order.
     var variants: [String] {
         switch numbers {
         case .published(let rows): return rows.map(\.variant)
-        case .run(let statistics): return statistics.filter { !$0.isFailed }.map(\.name)
+        case .run(let statistics, _): return statistics.filter { !$0.isFailed }.map(\.name)
         }
     }
 
@@ -55,7 +73,7 @@ struct ClaimSource: Sendable {
             default: value = nil
             }
             return value.map { Value(value: $0, interval: nil, trials: 1) }
-        case .run(let statistics):
+        case .run(let statistics, _):
             guard let stats = statistics.first(where: { $0.name == variant }), !stats.isFailed,
                 let value = metric.value(stats)
             else { return nil }
@@ -105,7 +123,7 @@ enum ClaimCheck {
             return ClaimResult(
                 verdict: holds ? .holds : .doesNotHold,
                 detail: holds
-                    ? "\(show(subject, mine)); next \(show(rival.name, rival.value)) (\(scope))"
+                    ? "\(show(subject, mine)); next \(show(rival.name, rival.value)) (\(scope))" + cautionNote(subject, source)
                     : "\(show(rival.name, rival.value)) against \(show(subject, mine)) (\(scope))")
 
         case .more(let subject, let list):
@@ -116,7 +134,7 @@ enum ClaimCheck {
             }
             let holds = mine.value > strongest.value.value
             var detail = holds
-                ? "\(show(subject, mine)); highest of the others \(show(strongest.name, strongest.value))"
+                ? "\(show(subject, mine)); highest of the others \(show(strongest.name, strongest.value))" + cautionNote(subject, source)
                 : "\(show(strongest.name, strongest.value)) against \(show(subject, mine))"
             detail += absentNote(list, present.map(\.name), source)
             return ClaimResult(verdict: holds ? .holds : .doesNotHold, detail: detail)
@@ -174,6 +192,11 @@ enum ClaimCheck {
     private static func noneHere(_ list: [String], _ source: ClaimSource) -> String {
         if list.count == 1, let only = list.first { return "\(only) is \(source.absence)" }
         return "none of \(Claim.join(list)) is \(source.absence.replacingOccurrences(of: "not ", with: ""))"
+    }
+
+    /// "; but X lost 1 of 3 trials…" after a verdict that X wins.
+    private static func cautionNote(_ winner: String, _ source: ClaimSource) -> String {
+        source.caution(winner).map { "; **but** \($0)" } ?? ""
     }
 
     private static func absentNote(_ list: [String], _ present: [String], _ source: ClaimSource) -> String {

@@ -35,58 +35,11 @@ public struct WelchTest: Sendable, Equatable {
     }
 
     static func meanAndVariance(_ values: [Double]) -> (Double, Double) {
-        let mean = values.reduce(0, +) / Double(values.count)
-        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
-        return (mean, variance)
+        StudentT.meanAndVariance(values)
     }
 
-    /// P(|T| ≥ |t|) for Student's t with `df` degrees of freedom: I_{df/(df+t²)}(df/2, 1/2).
+    /// P(|T| ≥ |t|) for Student's t with `df` degrees of freedom.
     static func twoSidedP(t: Double, degreesOfFreedom df: Double) -> Double {
-        guard t.isFinite else { return 0 }
-        return regularizedIncompleteBeta(df / (df + t * t), a: df / 2, b: 0.5)
-    }
-
-    /// The regularized incomplete beta function I_x(a, b), by its continued fraction
-    /// (Lentz's method), using the symmetry I_x(a, b) = 1 − I_{1−x}(b, a) where that
-    /// converges faster.
-    static func regularizedIncompleteBeta(_ x: Double, a: Double, b: Double) -> Double {
-        if x <= 0 { return 0 }
-        if x >= 1 { return 1 }
-        let logBeta: Double = lgamma(a) + lgamma(b) - lgamma(a + b)
-        let logPowers: Double = a * log(x) + b * log(1 - x)
-        let logFront = logPowers - logBeta
-        if x < (a + 1) / (a + b + 2) {
-            return exp(logFront) * continuedFraction(x, a: a, b: b) / a
-        }
-        return 1 - exp(logFront) * continuedFraction(1 - x, a: b, b: a) / b
-    }
-
-    private static func continuedFraction(_ x: Double, a: Double, b: Double) -> Double {
-        let tiny = 1e-300
-        var c = 1.0
-        var d = 1 - (a + b) * x / (a + 1)
-        if abs(d) < tiny { d = tiny }
-        d = 1 / d
-        var result = d
-        for m in 1...300 {
-            let m = Double(m)
-            let even = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))
-            d = 1 + even * d
-            if abs(d) < tiny { d = tiny }
-            c = 1 + even / c
-            if abs(c) < tiny { c = tiny }
-            d = 1 / d
-            result *= d * c
-            let odd = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
-            d = 1 + odd * d
-            if abs(d) < tiny { d = tiny }
-            c = 1 + odd / c
-            if abs(c) < tiny { c = tiny }
-            d = 1 / d
-            let step = d * c
-            result *= step
-            if abs(step - 1) < 1e-15 { break }
-        }
-        return result
+        StudentT.twoSidedP(t: t, degreesOfFreedom: df)
     }
 }

@@ -10,7 +10,7 @@ public enum ResultsExport {
         "p99_9_ms", "p99_99_ms", "max_ms", "mean_ms", "duration_s", "requests_mean",
         "requests_ci95_low", "requests_ci95_high", "requests_per_s", "errors_connect",
         "errors_read", "errors_write", "errors_status", "errors_timeout", "app_cpu_s",
-        "app_peak_rss_bytes", "app_cpu_cores", "app_cpu_ms_per_request",
+        "app_peak_rss_bytes", "app_cpu_cores", "app_cpu_ms_per_request", "requests_per_s_cv",
     ]
 
     /// One row per variant; "." decimals, no grouping, empty cells for missing values
@@ -32,6 +32,7 @@ public enum ResultsExport {
             ] + errors + [
                 number(stats.appCPUSeconds, 3), stats.appPeakRSSBytes.map { String($0) } ?? "",
                 number(stats.appCPUPercentOfCore.map { $0 / 100 }, 3), number(stats.appCPUPerRequestMs, 4),
+                number(stats.requestsPerSecondCV, 4),
             ]
         }
         return ([csvHeader] + rows).map(CSV.line).joined()
@@ -119,6 +120,7 @@ public enum ResultsExport {
                 "mean": value(stats.requestsPerSecondMean),
                 "ci95_low": value(stats.requestsPerSecondCI95?.lowerBound),
                 "ci95_high": value(stats.requestsPerSecondCI95?.upperBound),
+                "cv": value(stats.requestsPerSecondCV),
             ],
             "errors": errorsObject(stats.errors),
             ProcessRole.app.rawValue: [

@@ -3,6 +3,10 @@ import Experiments
 
 /// Turns a stored run into per-variant statistics.
 public enum RunStatistics {
+    /// Trials whose requests/s spread more than this share of their mean (coefficient of
+    /// variation) disagree, and the report says so.
+    public static let disagreement = 0.10
+
     /// Statistics of every variant of `run`, in definition order. Failed trials are listed in
     /// `failures` and left out of every number.
     public static func compute(_ run: RunData) -> [VariantStatistics] {
@@ -39,12 +43,13 @@ public enum RunStatistics {
         stats.requestsPerTrial = ok.map(\.measurement.requests)
         let requests = ok.map { Double($0.measurement.requests) }
         stats.requestsMean = mean(requests)
-        stats.requestsCI95 = StudentT.interval95(requests)
+        stats.requestsCI95 = StudentT.ratioInterval95(requests)
         let rates = ok.compactMap { trial in
             trial.measurement.durationUs > 0 ? trial.measurement.requestsPerSecond : nil
         }
         stats.requestsPerSecondMean = mean(rates)
-        stats.requestsPerSecondCI95 = StudentT.interval95(rates)
+        stats.requestsPerSecondCI95 = StudentT.ratioInterval95(rates)
+        stats.requestsPerSecondCV = StudentT.coefficientOfVariation(rates)
         stats.errors = ok.map(\.measurement.errors).reduce(ErrorCounts(), +)
 
         let appCPU = ok.compactMap { trial in cpu(of: .app, in: trial).map { (trial, $0) } }
@@ -87,30 +92,5 @@ public enum RunStatistics {
 
     private static func milliseconds(_ microseconds: Int64) -> Double {
         Double(microseconds) / 1000
-    }
-}
-
-/// Student's t distribution, two-sided 95%, for intervals across a handful of trials.
-enum StudentT {
-    /// t(0.975, df) for df = 1…30; beyond that the normal 1.96 is within 2%.
-    private static let table: [Double] = [
-        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-        2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-        2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
-    ]
-
-    static func critical95(degreesOfFreedom df: Int) -> Double? {
-        guard df >= 1 else { return nil }
-        return df <= table.count ? table[df - 1] : 1.96
-    }
-
-    /// mean ± t(n−1) · s/√n with the sample standard deviation s; nil for n < 2.
-    static func interval95(_ values: [Double]) -> ClosedRange<Double>? {
-        let n = values.count
-        guard n >= 2, let t = critical95(degreesOfFreedom: n - 1) else { return nil }
-        let mean = values.reduce(0, +) / Double(n)
-        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n - 1)
-        let half = t * variance.squareRoot() / Double(n).squareRoot()
-        return (mean - half)...(mean + half)
     }
 }

@@ -69,8 +69,20 @@ public struct VariantStatistics: Sendable {
     public var requestsCI95: ClosedRange<Double>?
     public var requestsPerSecondMean: Double?
     public var requestsPerSecondCI95: ClosedRange<Double>?
+    /// How much the trials' requests/s disagree: standard deviation over mean (0.1 = 10%);
+    /// nil with fewer than two trials.
+    public var requestsPerSecondCV: Double?
     /// Summed over the ok trials.
     public var errors = ErrorCounts()
+
+    /// The share of the ok trials' requests that failed (non-2xx, connect, read, write; not
+    /// timeouts); nil without ok trials.
+    public var errorShare: Double? {
+        guard trialsOK > 0 else { return nil }
+        let failed = errors.status + errors.connect + errors.read + errors.write
+        let attempts = requestsPerTrial.reduce(0, +) + errors.connect
+        return attempts > 0 ? Double(failed) / Double(attempts) : 0
+    }
 
     /// Mean per trial of the CPU time the app's process tree used during the measured window.
     public var appCPUSeconds: Double?

@@ -59,7 +59,7 @@ struct BlockCell {
                 throw ReportgenError(.badDefinition, "the claims cell holds no claim", at: location, hint: Claim.grammar)
             }
             var sources = baseline.map { [ClaimSource.published($0)] } ?? []
-            sources.append(.run(context.statistics, name: "this run"))
+            sources.append(.run(context.statistics, name: "this run", maxErrorRate: context.data.maxErrorRate))
             return ClaimCheck.markdown(claims, sources: sources)
         }
     }
@@ -165,7 +165,13 @@ struct BlockCell {
             lines.append("```")
             lines.append("")
         }
-        lines.append("**Latency.** Percentiles are nearest-rank over the raw distribution of all of a variant's trials merged: p is the smallest latency L such that at least ⌈p/100 · N⌉ of the N measured requests took L or less. " + latencySource(load) + " Requests per trial come with a 95% Student-t interval across trials.")
+        lines.append("**Latency.** Percentiles are nearest-rank over the raw distribution of all of a variant's trials merged: p is the smallest latency L such that at least ⌈p/100 · N⌉ of the N measured requests took L or less. " + latencySource(load))
+        lines.append("")
+        lines.append("**Intervals.** Requests and requests/s come with a 95% interval across trials: a Student-t interval (exact critical values) on the logarithm of each trial's figure, taken back. A count is a ratio scale, so the interval is centred on the geometric mean, widens upwards, and cannot go below zero; with three trials it is wide, as it should be. A variant whose trials' requests/s differ by more than \(ReportNumber.decimal(RunStatistics.disagreement * 100, places: 0, grouped: false))% of their mean (the coefficient of variation, `requests_per_s_cv` in results.csv) is flagged at the top.")
+        if let limit = context.data.maxErrorRate {
+            lines.append("")
+            lines.append("**Errors.** A trial in which more than \(ReportNumber.decimal(limit * 100, places: 2, grouped: true))% of requests failed (non-2xx answers, connect, read or write errors; a timeout is a slow answer, not an error) counts as failed: it is stored with its numbers, and left out of every figure here.")
+        }
         if !seed.filter({ !$0.trimmingCharacters(in: .whitespaces).isEmpty }).isEmpty {
             lines.append("")
             lines.append(try deviations(seed: seed, at: location))

@@ -184,6 +184,13 @@ public enum ReportBuilder {
             lines.append("")
             lines.append("> **Failed trials:** " + failed.map { "\($0.name) (\($0.trialsFailed) of \($0.trialsTotal))" }.joined(separator: ", ") + "; they are left out of every number and listed at the end.")
         }
+        let disagreeing = context.statistics.compactMap { s in
+            s.requestsPerSecondCV.flatMap { $0 > RunStatistics.disagreement ? "\(s.name) (\(ReportNumber.decimal($0 * 100, places: 0, grouped: false))%)" : nil }
+        }
+        if !disagreeing.isEmpty {
+            lines.append("")
+            lines.append("> **Trials disagree:** the requests/s of " + disagreeing.joined(separator: ", ") + " vary across trials by more than \(ReportNumber.decimal(RunStatistics.disagreement * 100, places: 0, grouped: false))% of their mean (coefficient of variation); differences smaller than that spread are noise.")
+        }
         let busy = data.trials.filter(\.record.conditions.busy)
         if !busy.isEmpty {
             lines.append("")
