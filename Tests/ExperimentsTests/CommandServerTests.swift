@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import Experiments
@@ -141,6 +142,136 @@ struct CommandServerTests {
         let config = try store.database.firstRow(
             "SELECT config_json FROM variants WHERE name = 'serves'") { try $0.requiredString(at: 0) }
         #expect(config?.contains("{port}") == true && config?.contains("{dir}") == true)
+        #expect(markedProcesses().isEmpty, "left running: \(markedProcesses())")
+        #expect(RealServers.serversLeft().isEmpty)
+    }
+
+    /// A server that is fast on odd starts and serves 20 requests/s on even ones, counting
+    /// its starts in the file named by its second argument: its trials never agree.
+    static let alternating = """
+        import http.server, os, sys, threading, time
+        path = sys.argv[2]
+        starts = int(open(path).read()) if os.path.exists(path) else 0
+        open(path, "w").write(str(starts + 1))
+        slow, lock = starts % 2 == 1, threading.Lock()
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            def do_GET(self):
+                if slow:
+                    with lock:
+                        time.sleep(0.05)
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+            def log_message(self, *args):
+                pass
+        http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+        """
+
+    @Test("trials = \"auto\": after three rounds only the variant whose trials disagree gets more, up to max_trials; a failing one gets none; a resumed run finishes the round from the store")
+    func precisionRounds() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-precision-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let folder = root.appendingPathComponent("experiments/precision")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("upstream"), withIntermediateDirectories: true)
+        try "ok".write(to: folder.appendingPathComponent("upstream/index.html"), atomically: true, encoding: .utf8)
+        let serve = "exec python3 -m http.server \"$0\" --bind 127.0.0.1 --directory \"$1\""
+        // An open loop at a fixed rate: a server that keeps up completes the same number of
+        // requests every trial, so its interval is narrow whatever the machine is doing.
+        try """
+            title = "precision"
+            trials = "auto"
+            precision = "20%"
+            max_trials = 4
+            [upstream]
+            root = "upstream"
+            [app]
+            server = "command"
+            ready_timeout = "20s"
+            [load]
+            generator = "builtin"
+            rate = 100
+            path = "/"
+            connections = 4
+            threads = 1
+            duration = "1s"
+            warmup = "0s"
+            timeout = "2s"
+
+            [[variants]]
+            name = "steady"
+            command = ["sh", "-c", \(serve.tomlQuoted), "{port}", "{dir}/upstream", "\(marker)"]
+
+            [[variants]]
+            name = "alternating"
+            command = ["python3", "-c", \(Self.alternating.tomlQuoted), "{port}", "{dir}/starts", "\(marker)"]
+
+            [[variants]]
+            name = "dies"
+            command = ["sh", "-c", "exit 3", "{port}", "\(marker)"]
+            """.write(to: folder.appendingPathComponent("experiment.toml"), atomically: true, encoding: .utf8)
+        let definition = try DefinitionLoader.load(experiment: "precision", projectRoot: root)
+        #expect(definition.precision == PrecisionTarget(target: 0.2, maxTrials: 4))
+        let store = try ResultStore(path: root.appendingPathComponent("results.sqlite"))
+        let events = Mutex<[PrecisionProgress]>([])
+        func runner() throws -> ExperimentRunner {
+            var options = RunnerOptions()
+            options.loadExecutable = try RealServers.reportgenBinary()
+            return ExperimentRunner(
+                definition: definition, overrides: RunOverrides(), store: store, projectRoot: root, interrupt: Interrupt(),
+                options: options,
+                events: { event in if case .precision(let progress) = event { events.withLock { $0.append(progress) } } })
+        }
+        let outcome = try await runner().run()
+        #expect(outcome.trialsRun == 10)
+        #expect(outcome.failedVariants == ["dies"])
+
+        struct Row: Equatable { var name: String; var index: Int; var order: Int; var status: String; var requests, errors: Int64 }
+        func rows() throws -> [Row] {
+            try store.database.rows("""
+                SELECT v.name, t.trial_index, t.run_order, t.status, t.requests,
+                       t.errors_connect + t.errors_read + t.errors_write + t.errors_status AS errors
+                FROM trials t JOIN variants v ON v.id = t.variant_id ORDER BY t.run_order
+                """) { row in
+                Row(name: try row.requiredString("name"), index: try row.int("trial_index"), order: try row.int("run_order"),
+                    status: try row.requiredString("status"), requests: try row.int64("requests"), errors: try row.int64("errors"))
+            }
+        }
+        let stored = try rows()
+        #expect(stored.filter { $0.name == "steady" }.count == 3, "within ±20% after the first three rounds")
+        #expect(stored.filter { $0.name == "dies" }.count == 3, "failing trials get no more")
+        #expect(stored.filter { $0.name == "alternating" }.map(\.index) == [1, 2, 3, 4])
+        #expect(stored.last?.name == "alternating" && stored.last?.order == 10, "the added trial comes after the rounds")
+        for row in stored where row.name == "steady" {
+            #expect(row.status == "ok" && row.requests >= 80 && row.errors == 0, "\(row)")
+        }
+        let alternating = stored.filter { $0.name == "alternating" }.map(\.requests)
+        #expect(alternating.count == 4 && alternating[0] > 2 * alternating[1], "odd starts are fast, even ones slow: \(alternating)")
+
+        let seen = events.withLock { $0 }
+        #expect(seen.count == 2)
+        let first = try #require(seen.first)
+        #expect(first.stop == nil && first.roundSize == 1)
+        #expect(first.widest?.variant == "alternating")
+        #expect(first.standings.map(\.state) == [.met, .open, .failing])
+        #expect(seen.last?.stop == .exhausted)
+        #expect(seen.last?.standings.map(\.state) == [.met, .capped, .failing])
+
+        let precision = try store.loadRun(id: outcome.runID).precision
+        #expect(precision == PrecisionTarget(target: 0.2, maxTrials: 4))
+        #expect(try store.run(id: outcome.runID)?.status == .complete)
+
+        // Lose the added trial as an interrupted run would; the next invocation measures
+        // exactly that one again, deciding from the stored trials.
+        try store.database.run("DELETE FROM trials WHERE run_order = 10")
+        try store.setRunStatus(outcome.runID, .interrupted, finishedAt: nil)
+        events.withLock { $0 = [] }
+        let resumed = try await runner().run()
+        #expect(resumed.runID == outcome.runID && resumed.resumed)
+        #expect(resumed.trialsRun == 1)
+        #expect(try rows().last.map { [$0.name, String($0.index)] } == ["alternating", "4"])
+        #expect(try store.run(id: outcome.runID)?.status == .complete)
         #expect(markedProcesses().isEmpty, "left running: \(markedProcesses())")
         #expect(RealServers.serversLeft().isEmpty)
     }

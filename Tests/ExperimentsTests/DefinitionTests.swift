@@ -735,3 +735,86 @@ extension DefinitionTests {
         }
     }
 }
+
+extension DefinitionTests {
+    /// `trials = "auto"` and the keys and flags that go with it.
+    struct TrialsUntilClear {
+        let fixed = "trials = 3                      # repeated trials per variant"
+
+        @Test func autoStartsWithThreeRoundsAndDefaults() throws {
+            let definition = try load(example(replacing: fixed, with: "trials = \"auto\""))
+            #expect(definition.trials == 3)
+            #expect(definition.precision == PrecisionTarget(target: 0.05, maxTrials: 10, timeBudget: nil))
+            #expect(try load(DefinitionFixture.designExample).precision == nil, "a fixed number stays fixed")
+        }
+
+        @Test func everyKeyIsRead() throws {
+            let text = example(replacing: fixed, with: "trials = \"auto\"\nprecision = \"2.5%\"\nmax_trials = 8\ntime_budget = \"30m\"")
+            let definition = try load(text)
+            #expect(definition.precision == PrecisionTarget(target: 0.025, maxTrials: 8, timeBudget: .seconds(1800)))
+            // A precision alone asks for it too.
+            let alone = try load(example(replacing: fixed, with: "precision = \"10%\""))
+            #expect(alone.precision?.target == 0.1)
+            #expect(alone.trials == 3)
+        }
+
+        @Test func badValuesPointAtTheirKey() throws {
+            let cases: [(String, String, String)] = [
+                ("trials = \"lots\"", "trials", "\"lots\" is not a number of trials"),
+                ("trials = \"auto\"\nprecision = \"0%\"", "precision", "must be above 0% and below 100%"),
+                ("trials = \"auto\"\nprecision = \"5\"", "precision", "\"5\" is not a percentage"),
+                ("trials = \"auto\"\nmax_trials = 2", "max_trials", "must be at least the 3 trials every variant gets first, found 2"),
+                ("trials = \"auto\"\ntime_budget = \"0s\"", "time_budget", "must be longer than zero"),
+                ("trials = 3\nmax_trials = 8", "max_trials", "max_trials applies only when trials are added until the answer is clear"),
+            ]
+            for (entry, key, message) in cases {
+                let text = example(replacing: fixed, with: entry)
+                let error = try #require(try loadError(text), "\(entry)")
+                #expect(error.code == .badDefinition)
+                #expect(error.location?.keyPath == key, "\(entry)")
+                #expect(error.message == message, "\(entry)")
+                #expect(error.location?.line == line(of: entry.components(separatedBy: "\n").first { $0.hasPrefix(key) }!, in: text))
+                #expect(error.hint?.isEmpty == false)
+            }
+        }
+
+        @Test func flagsTurnItOnOrShapeIt() throws {
+            let plain = try load(DefinitionFixture.designExample)
+            let on = try plain.applying(RunOverrides(precision: 0.05, maxTrials: 8))
+            #expect(on.precision == PrecisionTarget(target: 0.05, maxTrials: 8))
+            #expect(on.trials == 3)
+            #expect(on.sources[.maxTrials] == .flag("--max-trials"))
+            let auto = try load(example(replacing: fixed, with: "trials = \"auto\"\nmax_trials = 6"))
+            #expect(try auto.applying(RunOverrides(timeBudget: .seconds(600))).precision
+                == PrecisionTarget(target: 0.05, maxTrials: 6, timeBudget: .seconds(600)))
+            // --trials alone, or --quick, asks for a fixed number.
+            #expect(try auto.applying(RunOverrides(trials: 2)).precision == nil)
+            #expect(try auto.applying(RunOverrides(quick: true)).precision == nil)
+            #expect(try RunOverrides(precision: 0.05, maxTrials: 8, timeBudget: .seconds(60)).canonicalJSON()
+                == #"{"max_trials":8,"precision":0.05,"quick":false,"time_budget_us":60000000}"#)
+        }
+
+        @Test func flagsWithoutAPrecisionSayHowToAskForOne() throws {
+            let error = try #require(throws: ReportgenError.self) {
+                try load(DefinitionFixture.designExample).applying(RunOverrides(maxTrials: 8))
+            }
+            #expect(error.code == .badArgument)
+            #expect(error.message == "--max-trials applies only when trials are added until the answer is clear")
+            #expect(error.hint == "add --precision 5% (or trials = \"auto\" in the definition)")
+            let low = try #require(throws: ReportgenError.self) {
+                try load(DefinitionFixture.designExample).applying(RunOverrides(precision: 0.05, maxTrials: 2))
+            }
+            #expect(low.message == "--max-trials must be at least the 3 trials every variant gets first, found 2")
+        }
+
+        @Test(arguments: [("5%", 0.05), ("2.5 %", 0.025), (" 10% ", 0.1)])
+        func percentages(text: String, share: Double) {
+            #expect(PercentSyntax.parse(text) == share)
+        }
+
+        @Test(arguments: ["5", "%", "five%", "nan%", ""])
+        func notPercentages(text: String) {
+            #expect(PercentSyntax.parse(text) == nil)
+        }
+    }
+}

@@ -261,6 +261,35 @@ struct ReportBuilderTests {
         #expect(lines.prefix(6).contains { $0.contains("**Quick run.**") })
     }
 
+    @Test("a run that added trials until the answer was clear states the target, the precision each variant reached and who fell short")
+    func precisionReached() throws {
+        let (folder, experiment, store) = try Self.fixture()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fixed = try ReportBuilder.render(store: store, runID: nil, experiment: experiment, outputRoot: folder.appendingPathComponent("fixed"))
+        let fixedText = try String(contentsOf: fixed.markdown, encoding: .utf8)
+        #expect(fixedText.contains("**Trials.** Every variant had 2 interleaved trials, a fixed number"))
+        try store.database.execute("UPDATE runs SET precision_target = 0.05, max_trials = 8, time_budget_us = 1800000000")
+        let files = try ReportBuilder.render(store: store, runID: nil, experiment: experiment, outputRoot: folder.appendingPathComponent("auto"))
+        let markdown = try String(contentsOf: files.markdown, encoding: .utf8)
+        // Requests/s of the two trials: 1000 and 1200 over 20 s; 200 and 260.
+        let reached = { (rates: [Double]) in
+            "±" + ReportNumber.decimal(StudentT.relativePrecision(rates)! * 100, places: 1, grouped: false) + "%"
+        }
+        let aiohttp = reached([50, 60])
+        let flask = reached([10, 13])
+        #expect(markdown.contains("wider than ±5% of its mean got one more trial, up to 8 trials, and no round started that would have taken the run's trials past 30 minutes."))
+        #expect(markdown.contains("Reached: aiohttp \(aiohttp) in 2 trials, flask:10 \(flask) in 2 trials."))
+        #expect(markdown.contains("**Short of the target:** aiohttp, flask:10;"))
+        // The resources table gives the same figure beside requests/s.
+        let row = try #require(markdown.split(separator: "\n").first { $0.hasPrefix("| aiohttp") && $0.contains("(2)") })
+        #expect(row.contains("\(aiohttp) (2)"))
+        let csv = try String(contentsOf: folder.appendingPathComponent("auto/fixture/results.csv"), encoding: .utf8)
+        let header = try #require(csv.split(separator: "\n").first).split(separator: ",")
+        let values = try #require(csv.split(separator: "\n").dropFirst().first { $0.hasPrefix("aiohttp,") }).split(separator: ",", omittingEmptySubsequences: false)
+        let column = try #require(header.firstIndex(of: "requests_per_s_precision"))
+        #expect(abs(Double(values[column])! - StudentT.relativePrecision([50, 60])!) < 1e-4)
+    }
+
     static func pdfText(_ url: URL) throws -> String {
         let output = try CommandOutput.run("pdftotext", ["-layout", url.path, "-"])
         return output.text

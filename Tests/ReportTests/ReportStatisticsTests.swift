@@ -283,14 +283,16 @@ struct ReportStatisticsTests {
             variant,model,trials_ok,trials_failed,min_ms,p50_ms,p90_ms,p99_ms,p99_9_ms,p99_99_ms,max_ms,mean_ms,\
             duration_s,requests_mean,requests_ci95_low,requests_ci95_high,requests_per_s,errors_connect,errors_read,\
             errors_write,errors_status,errors_timeout,app_cpu_s,app_peak_rss_bytes,app_cpu_cores,app_cpu_ms_per_request,\
-            requests_per_s_cv
+            requests_per_s_cv,requests_per_s_precision
             """)
         // Requests per second: (30702 / 20.1 + 30000 / 20.05) / 2 = (1527.4627 + 1496.2594) / 2 = 1511.86.
+        // Their logarithms differ by 0.02064: s = 0.0146 (the CV), and t(0.975, 1) = 12.706 times
+        // s/√2 is ±0.1311 on the log scale, ±13.15% of the mean taken back.
         #expect(lines[1] == """
             aiohttp,async,2,0,163.274,247.725,1414.080,1414.080,1414.080,1414.080,1414.080,464.106,20.075,\
-            30351.00,26201.40,35153.09,1511.86,0,1,0,3,2,,,,,0.0146
+            30351.00,26201.40,35153.09,1511.86,0,1,0,3,2,,,,,0.0146,0.1315
             """)
-        #expect(lines[3] == "flask:meinheld,greenlet,0,1" + String(repeating: ",", count: 23))
+        #expect(lines[3] == "flask:meinheld,greenlet,0,1" + String(repeating: ",", count: 24))
         #expect(CSV.field("a,b") == "\"a,b\"")
         #expect(CSV.field("say \"hi\"") == "\"say \"\"hi\"\"\"")
         #expect(CSV.field("flask:10") == "flask:10")

@@ -41,8 +41,10 @@ public enum DefinitionLoader {
             throw top.failure("title", "the title must not be empty")
         }
         var sources: [Setting: SettingSource] = [:]
-        let trials = try top.integer("trials") ?? 3
-        sources[.trials] = top.source("trials")
+        let (trials, precision) = try readTrials(top)
+        for setting in [Setting.trials, .precision, .maxTrials, .timeBudget] {
+            sources[setting] = top.source(setting.keyPath)
+        }
         let upstream = try readUpstream(top, directory: directory)
         let (app, defaults) = try readApp(top, directory: directory)
         let load = try readLoad(top, sources: &sources)
@@ -54,7 +56,7 @@ public enum DefinitionLoader {
         }
         let definition = ExperimentDefinition(
             name: directory.lastPathComponent, directory: directory, file: file, text: text,
-            title: title, trials: trials, upstream: upstream, app: app, load: load,
+            title: title, trials: trials, precision: precision, upstream: upstream, app: app, load: load,
             variants: variants, sources: sources)
         try DefinitionRules.check(definition)
         return definition
@@ -99,6 +101,34 @@ public enum DefinitionLoader {
             hint = "\(near)available experiments: " + available.joined(separator: ", ")
         }
         throw ReportgenError(.badArgument, "no experiment '\(name)'", hint: hint)
+    }
+
+    /// `trials = N`, or `trials = "auto"` with the optional `precision`, `max_trials` and
+    /// `time_budget` (a `precision` alone also asks for it).
+    private static func readTrials(_ top: DefinitionSection) throws -> (Int, PrecisionTarget?) {
+        var auto = false
+        var trials = 3
+        if let value = top.value("trials"), case .string(let text) = value.kind {
+            guard text == "auto" else {
+                throw top.failure("trials", "\(text.quoted) is not a number of trials", hint: "write trials = 3, or trials = \"auto\" to add trials until the answer is clear")
+            }
+            auto = true
+        } else if let fixed = try top.integer("trials") {
+            trials = fixed
+        }
+        let target = try top.percentage("precision", example: "\"5%\"")
+        let maxTrials = try top.integer("max_trials")
+        let budget = try top.duration("time_budget")
+        guard auto || target != nil else {
+            for key in ["max_trials", "time_budget"] where top.value(key) != nil {
+                throw top.failure(key, "\(key) applies only when trials are added until the answer is clear", hint: "add trials = \"auto\" (or precision = \"5%\"), or remove \(key)")
+            }
+            return (trials, nil)
+        }
+        if auto { trials = PrecisionTarget.minimumTrials }
+        return (trials, PrecisionTarget(
+            target: target ?? PrecisionTarget.defaultTarget, maxTrials: maxTrials ?? PrecisionTarget.defaultMaxTrials,
+            timeBudget: budget))
     }
 
     private static func readUpstream(_ top: DefinitionSection, directory: URL) throws -> UpstreamSettings {

@@ -11,6 +11,22 @@ enum DefinitionRules {
         let rules = Located(definition: definition)
         let load = definition.load
         try rules.inRange(.trials, definition.trials, trials)
+        if let precision = definition.precision {
+            if !(precision.target > 0 && precision.target < 1) {
+                throw rules.failure(
+                    .precision, { "\($0) must be above 0% and below 100%" }, fileHint: "e.g. precision = \"5%\"",
+                    flagHint: { "e.g. \($0) 5%" })
+            }
+            try rules.inRange(.maxTrials, precision.maxTrials, trials)
+            if precision.maxTrials < definition.trials {
+                throw rules.failure(
+                    .maxTrials, { "\($0) must be at least the \(definition.trials) trials every variant gets first, found \(precision.maxTrials)" },
+                    fileHint: "raise max_trials", flagHint: { "raise \($0)" })
+            }
+            if let budget = precision.timeBudget, budget <= .zero {
+                throw rules.failure(.timeBudget, { "\($0) must be longer than zero" }, fileHint: "e.g. time_budget = \"30m\"", flagHint: { "e.g. \($0) 30m" })
+            }
+        }
         try rules.inRange(.connections, load.connections, connections)
         try rules.inRange(.threads, load.threads, threads)
         if load.threads > load.connections {

@@ -1,6 +1,8 @@
 /// The keys `experiment.toml` accepts in each section, for rejecting unknown keys with a hint.
 enum DefinitionSchema {
-    static let topLevel = ["title", "trials", "upstream", "app", "load", "variants"]
+    static let topLevel = [
+        "title", "trials", "precision", "max_trials", "time_budget", "upstream", "app", "load", "variants",
+    ]
     static let upstream = ["server", "root", "workers"]
     static let app = [
         "server", "module", "workers", "requirements", "worker_class", "threads", "env", "command", "ready_path",

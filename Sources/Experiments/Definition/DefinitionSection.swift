@@ -115,14 +115,13 @@ struct DefinitionSection {
         guard case .string(let text) = value.kind else {
             throw typeMismatch(key, expected: "a percentage such as \(example)", found: value, hint: "e.g. \(key) = \(example)")
         }
-        let trimmed = text.trimmingSpaces
-        guard trimmed.hasSuffix("%"), let percent = Double(trimmed.dropLast().trimmingSpaces), percent.isFinite else {
+        guard let share = PercentSyntax.parse(text) else {
             throw failure(key, "\(text.quoted) is not a percentage", hint: "e.g. \(key) = \(example)")
         }
-        guard (0...100).contains(percent) else {
+        guard (0...1).contains(share) else {
             throw failure(key, "must be between 0% and 100%, found \(text.quoted)", hint: "e.g. \(key) = \(example)")
         }
-        return percent / 100
+        return share
     }
 
     /// A string that must be one of `allowed`.

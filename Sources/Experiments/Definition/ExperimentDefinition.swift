@@ -13,7 +13,11 @@ public struct ExperimentDefinition: Sendable, Equatable {
     public var text: String
 
     public var title: String
+    /// Trials per variant; with `precision`, the rounds every variant gets before more are
+    /// added only where needed.
     public var trials: Int
+    /// Trials until the answer is clear (`trials = "auto"`); nil for a fixed number.
+    public var precision: PrecisionTarget?
     public var upstream: UpstreamSettings
     public var app: AppSettings
     public var load: LoadSettings
@@ -25,9 +29,10 @@ public struct ExperimentDefinition: Sendable, Equatable {
 
     public init(
         name: String, directory: URL, file: URL, text: String, title: String, trials: Int,
-        upstream: UpstreamSettings, app: AppSettings, load: LoadSettings,
+        precision: PrecisionTarget? = nil, upstream: UpstreamSettings, app: AppSettings, load: LoadSettings,
         variants: [VariantDefinition], sources: [Setting: SettingSource] = [:]
     ) {
+        self.precision = precision
         self.name = name
         self.directory = directory
         self.file = file
@@ -39,6 +44,30 @@ public struct ExperimentDefinition: Sendable, Equatable {
         self.load = load
         self.variants = variants
         self.sources = sources
+    }
+}
+
+/// When a run adds trials until each variant's requests/s is known well enough: after the
+/// minimum rounds, another round for every variant whose 95% interval is still wider than
+/// `target` (as a share of its mean, either side), until each meets it, reaches `maxTrials`,
+/// or the time budget runs out — as Phoronix Test Suite's dynamic run counts do, with
+/// intervals.
+public struct PrecisionTarget: Sendable, Equatable {
+    /// Half the interval's width over the mean: 0.05 is ±5%.
+    public var target: Double
+    public var maxTrials: Int
+    /// No new round starts once this much of the run's wall time has passed.
+    public var timeBudget: Duration?
+
+    public static let defaultTarget = 0.05
+    public static let defaultMaxTrials = 10
+    /// The rounds every variant gets before any is judged.
+    public static let minimumTrials = 3
+
+    public init(target: Double = defaultTarget, maxTrials: Int = defaultMaxTrials, timeBudget: Duration? = nil) {
+        self.target = target
+        self.maxTrials = maxTrials
+        self.timeBudget = timeBudget
     }
 }
 

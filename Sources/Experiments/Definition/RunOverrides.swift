@@ -19,13 +19,23 @@ public struct RunOverrides: Sendable, Equatable, Codable {
     public var generator: LoadGeneratorKind?
     /// Requests per second for an open loop.
     public var rate: Double?
+    /// Trials until each variant's 95% interval of requests/s is within this share of its mean.
+    public var precision: Double?
+    /// The most trials a variant gets when trials are added until the answer is clear.
+    public var maxTrials: Int?
+    /// No new round starts after this much of the run.
+    public var timeBudget: Duration?
 
     /// Overrides with every value given; the defaults change nothing.
     public init(
         quick: Bool = false, trials: Int? = nil, duration: Duration? = nil, warmup: Duration? = nil,
         connections: Int? = nil, threads: Int? = nil, variants: [String]? = nil,
-        generator: LoadGeneratorKind? = nil, rate: Double? = nil
+        generator: LoadGeneratorKind? = nil, rate: Double? = nil, precision: Double? = nil, maxTrials: Int? = nil,
+        timeBudget: Duration? = nil
     ) {
+        self.precision = precision
+        self.maxTrials = maxTrials
+        self.timeBudget = timeBudget
         self.quick = quick
         self.trials = trials
         self.duration = duration
@@ -38,7 +48,9 @@ public struct RunOverrides: Sendable, Equatable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case quick, trials, connections, threads, variants, generator, rate
+        case quick, trials, connections, threads, variants, generator, rate, precision
+        case maxTrials = "max_trials"
+        case timeBudgetMicroseconds = "time_budget_us"
         case durationMicroseconds = "duration_us"
         case warmupMicroseconds = "warmup_us"
     }
@@ -52,6 +64,9 @@ public struct RunOverrides: Sendable, Equatable, Codable {
         variants = try container.decodeIfPresent([String].self, forKey: .variants)
         generator = try container.decodeIfPresent(LoadGeneratorKind.self, forKey: .generator)
         rate = try container.decodeIfPresent(Double.self, forKey: .rate)
+        precision = try container.decodeIfPresent(Double.self, forKey: .precision)
+        maxTrials = try container.decodeIfPresent(Int.self, forKey: .maxTrials)
+        timeBudget = try container.decodeIfPresent(Int64.self, forKey: .timeBudgetMicroseconds).map { .microseconds($0) }
         duration = try container.decodeIfPresent(Int64.self, forKey: .durationMicroseconds)
             .map { .microseconds($0) }
         warmup = try container.decodeIfPresent(Int64.self, forKey: .warmupMicroseconds)
@@ -69,6 +84,9 @@ public struct RunOverrides: Sendable, Equatable, Codable {
         try container.encodeIfPresent(variants.map { Set($0).sorted() }, forKey: .variants)
         try container.encodeIfPresent(generator, forKey: .generator)
         try container.encodeIfPresent(rate, forKey: .rate)
+        try container.encodeIfPresent(precision, forKey: .precision)
+        try container.encodeIfPresent(maxTrials, forKey: .maxTrials)
+        try container.encodeIfPresent(timeBudget?.microseconds, forKey: .timeBudgetMicroseconds)
         try container.encodeIfPresent(duration?.microseconds, forKey: .durationMicroseconds)
         try container.encodeIfPresent(warmup?.microseconds, forKey: .warmupMicroseconds)
     }
@@ -88,6 +106,9 @@ public struct RunOverrides: Sendable, Equatable, Codable {
         members[CodingKeys.variants.rawValue] = variants.map { Set($0).sorted().joined(separator: ",") }
         members[CodingKeys.generator.rawValue] = generator?.rawValue
         members[CodingKeys.rate.rawValue] = rate.map { String($0) }
+        members[CodingKeys.precision.rawValue] = precision.map { String($0) }
+        members[CodingKeys.maxTrials.rawValue] = maxTrials.map { String($0) }
+        members[CodingKeys.timeBudgetMicroseconds.rawValue] = timeBudget.map { String($0.microseconds) }
         members[CodingKeys.durationMicroseconds.rawValue] = duration.map { String($0.microseconds) }
         members[CodingKeys.warmupMicroseconds.rawValue] = warmup.map { String($0.microseconds) }
         return members
@@ -121,6 +142,34 @@ extension ExperimentDefinition {
         set(.threads, \.load.threads, o.threads)
         set(.generator, \.load.generator, o.generator)
         set(.rate, \.load.rate, o.rate.map { Optional($0) })
+        let precisionFlags = o.precision != nil || o.maxTrials != nil || o.timeBudget != nil
+        if (o.quick || o.trials != nil) && !precisionFlags {
+            // A smoke run measures once; --trials alone asks for a fixed number.
+            result.precision = nil
+        } else if precisionFlags {
+            guard result.precision != nil || o.precision != nil else {
+                let flag = o.maxTrials != nil ? "--max-trials" : "--time-budget"
+                throw ReportgenError(
+                    .badArgument, "\(flag) applies only when trials are added until the answer is clear",
+                    hint: "add --precision 5% (or trials = \"auto\" in the definition)")
+            }
+            if result.precision == nil {
+                result.precision = PrecisionTarget()
+                if o.trials == nil { result.trials = max(result.trials, PrecisionTarget.minimumTrials) }
+            }
+            if let target = o.precision {
+                result.precision?.target = target
+                result.sources[.precision] = .flag("--precision")
+            }
+            if let maxTrials = o.maxTrials {
+                result.precision?.maxTrials = maxTrials
+                result.sources[.maxTrials] = .flag("--max-trials")
+            }
+            if let budget = o.timeBudget {
+                result.precision?.timeBudget = budget
+                result.sources[.timeBudget] = .flag("--time-budget")
+            }
+        }
         if let names = o.variants {
             result.variants = try selectVariants(names)
         }

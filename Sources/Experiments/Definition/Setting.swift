@@ -2,6 +2,9 @@
 /// in a definition file, its flag on the command line.
 public enum Setting: String, Sendable, CaseIterable {
     case trials
+    case precision
+    case maxTrials = "max_trials"
+    case timeBudget = "time_budget"
     case generator = "load.generator"
     case path = "load.path"
     case connections = "load.connections"
@@ -17,6 +20,9 @@ public enum Setting: String, Sendable, CaseIterable {
     public var flag: String? {
         switch self {
         case .trials: return "--trials"
+        case .precision: return "--precision"
+        case .maxTrials: return "--max-trials"
+        case .timeBudget: return "--time-budget"
         case .generator: return "--generator"
         case .connections: return "--connections"
         case .threads: return "--threads"

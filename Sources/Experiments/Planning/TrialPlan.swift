@@ -20,14 +20,7 @@ public struct TrialPlan: Sendable, Equatable {
         var planned: [PlannedTrial] = []
         for round in 1...max(trialsPerVariant, 1) {
             var order = variants
-            // Fisher–Yates with our own generator: the order must be reproducible from the
-            // seed on any platform, which the standard library's generator does not promise.
-            if order.count > 1 {
-                for i in stride(from: order.count - 1, to: 0, by: -1) {
-                    let j = Int(generator.next() % UInt64(i + 1))
-                    order.swapAt(i, j)
-                }
-            }
+            order.shuffle(with: &generator)
             for name in order {
                 planned.append(PlannedTrial(variant: name, trialIndex: round, runOrder: planned.count + 1))
             }

@@ -101,60 +101,123 @@ public final class ExperimentRunner {
                 experiment: definition.name, definitionHash: hash, definitionText: definition.text,
                 machineID: machineID, startedAt: Date(), toolVersion: ReportgenVersion.current,
                 projectCommit: software.projectCommit, shuffleSeed: seed, overrides: overrides, software: software,
-                upstreamCommandLine: session.upstream.process.commandLine, maxErrorRate: definition.load.maxErrorRate)
+                upstreamCommandLine: session.upstream.process.commandLine, maxErrorRate: definition.load.maxErrorRate,
+                precision: definition.precision)
             (run, variants) = try store.createRun(new, variants: definition.variants.map(variantRecord))
-            emit(.note("run \(run.id): \(definition.variants.count) variants × \(definition.trials) trials, shuffle seed \(seed)"))
+            var plan = "\(definition.variants.count) variants × \(definition.trials) trials"
+            if let precision = definition.precision {
+                plan += ", then more for each variant until its requests/s is within ±\(PrecisionProgress.percent(precision.target)) (at most \(precision.maxTrials) trials)"
+            }
+            emit(.note("run \(run.id): \(plan), shuffle seed \(seed)"))
         }
 
         let plan = TrialPlan(
             variants: definition.variants.map(\.name), trialsPerVariant: definition.trials, seed: run.shuffleSeed)
-        let remaining = plan.remaining(excluding: done)
-        let executor = TrialExecutor(definition: definition, session: session, options: options, emit: emit)
-        var outcome = RunOutcome(
-            runID: run.id, alreadyComplete: false, resumed: existing != nil, trialsRun: 0, trialsFailed: 0,
-            failedVariants: [])
-        var trialSeconds: [Double] = []
-
+        var trials = TrialLoop(
+            run: run, variants: variants,
+            executor: TrialExecutor(definition: definition, session: session, options: options, emit: emit),
+            outcome: RunOutcome(
+                runID: run.id, alreadyComplete: false, resumed: existing != nil, trialsRun: 0, trialsFailed: 0,
+                failedVariants: []))
         do {
+            let remaining = plan.remaining(excluding: done)
             for (offset, planned) in remaining.enumerated() {
-                try interrupt.check()
-                guard let variant = definition.variants.first(where: { $0.name == planned.variant }),
-                    let stored = variants.first(where: { $0.name == planned.variant })
-                else { continue }
                 let left = remaining.count - offset
-                let estimate = trialSeconds.isEmpty ? nil
-                    : Date().addingTimeInterval(trialSeconds.reduce(0, +) / Double(trialSeconds.count) * Double(left))
+                let estimate = trials.meanTrialSeconds.map { Date().addingTimeInterval($0 * Double(left)) }
                 emit(.trialStarted(planned, position: offset + 1, total: remaining.count, estimatedEnd: estimate))
-                let began = ContinuousClock.now
-                let key = TrialKey(variantID: stored.id, trialIndex: planned.trialIndex, runOrder: planned.runOrder)
-                let record = try await interrupt.scope {
-                    try await executor.run(planned, variant: variant, key: key)
-                }
-                try store.recordTrial(record)
-                trialSeconds.append((ContinuousClock.now - began).seconds)
-                outcome.trialsRun += 1
-                emit(.trialFinished(planned, TrialSummary(record)))
-                if record.status == .failed {
-                    outcome.trialsFailed += 1
-                    if !outcome.failedVariants.contains(variant.name) { outcome.failedVariants.append(variant.name) }
-                    if options.failFast {
-                        try store.setRunStatus(run.id, .failed, finishedAt: Date())
-                        return outcome
-                    }
-                }
-                if !session.upstream.isRunning {
-                    throw ReportgenError(
-                        .processFailed, "the upstream nginx stopped during the run",
-                        hint: "the finished trials are stored; run again to continue",
-                        output: NginxUpstream.errorLogTail(session.upstream.folder))
-                }
+                if try await runTrial(planned, in: session, loop: &trials) == .stop { return trials.outcome }
+            }
+            if let precision = definition.precision {
+                if try await addRounds(for: precision, in: session, loop: &trials) == .stop { return trials.outcome }
             }
         } catch {
             try? store.setRunStatus(run.id, interrupt.isRequested ? .interrupted : .failed, finishedAt: nil)
             throw error
         }
         try store.setRunStatus(run.id, .complete, finishedAt: Date())
-        return outcome
+        return trials.outcome
+    }
+
+    /// What the trial loop carries from one trial to the next.
+    private struct TrialLoop {
+        var run: StoredRun
+        var variants: [StoredVariant]
+        var executor: TrialExecutor
+        var outcome: RunOutcome
+        /// Wall time of each trial this invocation ran, for estimates.
+        var trialSeconds: [Double] = []
+
+        var meanTrialSeconds: Double? {
+            trialSeconds.isEmpty ? nil : trialSeconds.reduce(0, +) / Double(trialSeconds.count)
+        }
+    }
+
+    private enum Continuation { case next, stop }
+
+    /// Runs one trial, stores it, and says whether the run goes on.
+    private func runTrial(
+        _ planned: PlannedTrial, in session: RunSession, loop: inout TrialLoop
+    ) async throws -> Continuation {
+        try interrupt.check()
+        guard let variant = definition.variants.first(where: { $0.name == planned.variant }),
+            let stored = loop.variants.first(where: { $0.name == planned.variant })
+        else { return .next }
+        let began = ContinuousClock.now
+        let key = TrialKey(variantID: stored.id, trialIndex: planned.trialIndex, runOrder: planned.runOrder)
+        let executor = loop.executor
+        let record = try await interrupt.scope {
+            try await executor.run(planned, variant: variant, key: key)
+        }
+        try store.recordTrial(record)
+        loop.trialSeconds.append((ContinuousClock.now - began).seconds)
+        loop.outcome.trialsRun += 1
+        emit(.trialFinished(planned, TrialSummary(record)))
+        if record.status == .failed {
+            loop.outcome.trialsFailed += 1
+            if !loop.outcome.failedVariants.contains(variant.name) { loop.outcome.failedVariants.append(variant.name) }
+            if options.failFast {
+                try store.setRunStatus(loop.run.id, .failed, finishedAt: Date())
+                return .stop
+            }
+        }
+        if !session.upstream.isRunning {
+            throw ReportgenError(
+                .processFailed, "the upstream nginx stopped during the run",
+                hint: "the finished trials are stored; run again to continue",
+                output: NginxUpstream.errorLogTail(session.upstream.folder))
+        }
+        return .next
+    }
+
+    /// After the rounds every variant gets, a round at a time for the variants whose 95%
+    /// interval of requests/s is still wider than the target, until none is, each reached
+    /// the most trials, or the next round would not end within the time budget. Decisions
+    /// come from the stored trials, so a resumed run picks up where it stopped.
+    private func addRounds(
+        for target: PrecisionTarget, in session: RunSession, loop: inout TrialLoop
+    ) async throws -> Continuation {
+        let planner = PrecisionPlan(target: target, variants: definition.variants.map(\.name), seed: loop.run.shuffleSeed)
+        while true {
+            try interrupt.check()
+            let results = try store.trialResults(runID: loop.run.id)
+            let standings = planner.assess(results)
+            // Estimates use this invocation's trials, or the stored ones on a resume.
+            let perTrial = loop.meanTrialSeconds
+                ?? (results.isEmpty ? nil : results.map(\.wallSeconds).reduce(0, +) / Double(results.count))
+            let (round, stop) = planner.decide(results, perTrial: perTrial)
+            let open = standings.filter { $0.state == .open }
+            let worstCase = open.map { target.maxTrials - $0.trials }.reduce(0, +)
+            emit(.precision(PrecisionProgress(
+                target: target, standings: standings, roundSize: round.count,
+                roundEnd: perTrial.map { Date().addingTimeInterval($0 * Double(round.count)) },
+                latestEnd: perTrial.map { Date().addingTimeInterval($0 * Double(worstCase)) }, stop: stop)))
+            if stop != nil { return .next }
+            for (offset, planned) in round.enumerated() {
+                let estimate = perTrial.map { Date().addingTimeInterval($0 * Double(round.count - offset)) }
+                emit(.trialStarted(planned, position: offset + 1, total: round.count, estimatedEnd: estimate))
+                if try await runTrial(planned, in: session, loop: &loop) == .stop { return .stop }
+            }
+        }
     }
 
     /// The executables the run's command servers start.

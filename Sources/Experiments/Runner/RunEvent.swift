@@ -20,6 +20,42 @@ public enum RunEvent: Sendable {
     case trialPhase(PlannedTrial, TrialPhase, length: Duration?)
     /// A trial was stored.
     case trialFinished(PlannedTrial, TrialSummary)
+    /// Where the variants stand against the precision target, before each added round and
+    /// when no round is added.
+    case precision(PrecisionProgress)
+}
+
+/// The state of a run that adds trials until each variant's requests/s is known well enough.
+public struct PrecisionProgress: Sendable {
+    public enum Stop: Sendable {
+        /// Every variant is within the target.
+        case met
+        /// Every variant that is not within the target had the most trials or kept failing.
+        case exhausted
+        /// The next round would not end within the time budget.
+        case timeBudget
+    }
+
+    public var target: PrecisionTarget
+    public var standings: [VariantPrecision]
+    /// Trials in the round about to start; 0 when `stop` is set.
+    public var roundSize: Int
+    /// When that round should end, from the mean trial so far.
+    public var roundEnd: Date?
+    /// When the run would end if every open variant needed the most trials.
+    public var latestEnd: Date?
+    public var stop: Stop?
+
+    /// The variant with the widest interval (the least precise), if any has one.
+    public var widest: VariantPrecision? {
+        standings.filter { $0.precision != nil }.max { $0.precision! < $1.precision! }
+    }
+
+    /// "5%", "2.5%": a share as a percentage with the digits it needs.
+    public static func percent(_ share: Double) -> String {
+        let value = share * 100
+        return (value.rounded() == value ? String(Int(value)) : String(format: "%.1f", value)) + "%"
+    }
 }
 
 /// The few numbers shown for a stored trial.

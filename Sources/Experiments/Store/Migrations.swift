@@ -178,6 +178,13 @@ enum StoreSchema {
         Migration(name: "the error limit a run's trials were held to", sql: """
             ALTER TABLE runs ADD COLUMN max_error_rate REAL;
             """),
+        // Runs that add trials until each variant's requests/s is known well enough keep
+        // the target they were held to; NULL for a fixed number of trials.
+        Migration(name: "the precision a run added trials for", sql: """
+            ALTER TABLE runs ADD COLUMN precision_target REAL;
+            ALTER TABLE runs ADD COLUMN max_trials INTEGER;
+            ALTER TABLE runs ADD COLUMN time_budget_us INTEGER;
+            """),
     ]
 
     /// Applies the migrations `database` lacks, each in its own transaction together with

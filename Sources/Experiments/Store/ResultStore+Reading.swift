@@ -29,7 +29,7 @@ extension ResultStore {
             let provenance = try database.firstRow(
                 """
                 SELECT definition_text, tool_version, project_commit, overrides_json, software_json,
-                       upstream_command_line, max_error_rate
+                       upstream_command_line, max_error_rate, precision_target, max_trials, time_budget_us
                 FROM runs WHERE id = ?
                 """, id
             ) { row in
@@ -43,8 +43,13 @@ extension ResultStore {
                     softwareJSON: software,
                     software: try StoreJSON.decode(SoftwareVersions.self, from: software, column: "runs.software_json"),
                     upstreamCommandLine: try row.requiredString("upstream_command_line"),
-                    maxErrorRate: try row.optionalDouble("max_error_rate"), machine: machine,
-                    variants: [], trials: [])
+                    maxErrorRate: try row.optionalDouble("max_error_rate"),
+                    precision: try row.optionalDouble("precision_target").map { target in
+                        PrecisionTarget(
+                            target: target, maxTrials: try row.optionalInt64("max_trials").map { Int($0) } ?? 0,
+                            timeBudget: try row.optionalInt64("time_budget_us").map { .microseconds($0) })
+                    },
+                    machine: machine, variants: [], trials: [])
             }
             guard var data = provenance else {
                 throw ReportgenError(.badStore, "run \(id) vanished while it was read", at: location)

@@ -82,18 +82,31 @@ extension ResultStore {
 
     /// Which (variant, trial index) pairs of run `runID` are stored, to resume a run.
     public func storedTrials(runID: Int64) throws -> [StoredTrialKey] {
+        try trialResults(runID: runID).map(\.key)
+    }
+
+    /// Each stored trial of run `runID` with the numbers that decide whether its variant
+    /// needs more: its requests/s and how long it took, by variant position and trial index.
+    public func trialResults(runID: Int64) throws -> [StoredTrialResult] {
         try guarded("read the trials of run \(runID)") {
             try database.rows(
                 """
-                SELECT variants.name, trials.trial_index, trials.status
+                SELECT variants.name, trials.trial_index, trials.run_order, trials.status, trials.requests,
+                       trials.duration_us, trials.started_at, trials.ended_at
                 FROM trials JOIN variants ON variants.id = trials.variant_id
                 WHERE variants.run_id = ?
                 ORDER BY variants.position, trials.trial_index
                 """, runID
             ) { row in
-                StoredTrialKey(
-                    variantName: try row.requiredString("name"), trialIndex: try row.int("trial_index"),
-                    status: try row.decoded(TrialStatus.self, "status"))
+                let durationUs = try row.int64("duration_us")
+                let requests = try row.int64("requests")
+                return StoredTrialResult(
+                    key: StoredTrialKey(
+                        variantName: try row.requiredString("name"), trialIndex: try row.int("trial_index"),
+                        status: try row.decoded(TrialStatus.self, "status")),
+                    runOrder: try row.int("run_order"),
+                    requestsPerSecond: durationUs > 0 ? Double(requests) / (Double(durationUs) / 1e6) : nil,
+                    wallSeconds: try row.requiredDate("ended_at").timeIntervalSince(try row.requiredDate("started_at")))
             }
         }
     }

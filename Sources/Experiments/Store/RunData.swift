@@ -17,6 +17,8 @@ public struct RunData: Sendable {
     /// The share of requests a trial could lose to errors and still count; nil for runs
     /// stored before trials were held to one.
     public var maxErrorRate: Double?
+    /// The precision the run added trials for; nil for a fixed number of trials.
+    public var precision: PrecisionTarget?
     public var machine: MachineInfo
     public var variants: [StoredVariant]
     public var trials: [StoredTrial]

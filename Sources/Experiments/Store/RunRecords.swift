@@ -32,6 +32,8 @@ public struct NewRun: Sendable {
     public var upstreamCommandLine: String
     /// The share of requests a trial may lose to errors before it counts as failed.
     public var maxErrorRate = LoadSettings.defaultMaxErrorRate
+    /// What trials were added for; nil for a fixed number.
+    public var precision: PrecisionTarget?
 }
 
 /// A variant's resolved configuration as stored in `variants.config_json`: what its app

@@ -100,3 +100,20 @@ public struct StoredTrialKey: Sendable, Hashable {
     public var trialIndex: Int
     public var status: TrialStatus
 }
+
+/// A stored trial with the numbers that decide whether its variant needs more trials.
+public struct StoredTrialResult: Sendable, Equatable {
+    public var key: StoredTrialKey
+    public var runOrder: Int
+    /// Requests per second of the measured window; nil when no window was measured.
+    public var requestsPerSecond: Double?
+    /// From the trial's start to its end: server start, warm-up, window and stop.
+    public var wallSeconds: Double
+
+    public init(key: StoredTrialKey, runOrder: Int, requestsPerSecond: Double?, wallSeconds: Double) {
+        self.key = key
+        self.runOrder = runOrder
+        self.requestsPerSecond = requestsPerSecond
+        self.wallSeconds = wallSeconds
+    }
+}

@@ -11,6 +11,7 @@ public enum ResultsExport {
         "requests_ci95_low", "requests_ci95_high", "requests_per_s", "errors_connect",
         "errors_read", "errors_write", "errors_status", "errors_timeout", "app_cpu_s",
         "app_peak_rss_bytes", "app_cpu_cores", "app_cpu_ms_per_request", "requests_per_s_cv",
+        "requests_per_s_precision",
     ]
 
     /// One row per variant; "." decimals, no grouping, empty cells for missing values
@@ -32,7 +33,7 @@ public enum ResultsExport {
             ] + errors + [
                 number(stats.appCPUSeconds, 3), stats.appPeakRSSBytes.map { String($0) } ?? "",
                 number(stats.appCPUPercentOfCore.map { $0 / 100 }, 3), number(stats.appCPUPerRequestMs, 4),
-                number(stats.requestsPerSecondCV, 4),
+                number(stats.requestsPerSecondCV, 4), number(stats.requestsPerSecondPrecision, 4),
             ]
         }
         return ([csvHeader] + rows).map(CSV.line).joined()
@@ -121,6 +122,7 @@ public enum ResultsExport {
                 "ci95_low": value(stats.requestsPerSecondCI95?.lowerBound),
                 "ci95_high": value(stats.requestsPerSecondCI95?.upperBound),
                 "cv": value(stats.requestsPerSecondCV),
+                "precision": value(stats.requestsPerSecondPrecision),
             ],
             "errors": errorsObject(stats.errors),
             ProcessRole.app.rawValue: [

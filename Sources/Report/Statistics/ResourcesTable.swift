@@ -2,7 +2,7 @@
 /// per answered request, peak memory) and how often its requests failed, by kind.
 public enum ResourcesTable {
     public static let header = [
-        "variant", "requests/s", "app CPU (cores)", "app CPU per request (ms)", "app peak RSS (MiB)",
+        "variant", "requests/s", "±95% (trials)", "app CPU (cores)", "app CPU per request (ms)", "app peak RSS (MiB)",
         "connect errors (%)", "read errors (%)", "write errors (%)", "non-2xx (%)", "timeouts (%)",
     ]
 
@@ -21,6 +21,8 @@ public enum ResourcesTable {
         return [
             stats.name,
             ReportNumber.count(stats.requestsPerSecondMean),
+            (stats.requestsPerSecondPrecision.map { "±" + ReportNumber.decimal($0 * 100, places: 1, grouped: false) + "%" } ?? ReportNumber.missing)
+                + " (\(stats.trialsOK))",
             stats.appCPUPercentOfCore.map { ReportNumber.decimal($0 / 100, places: 2, grouped: true) } ?? ReportNumber.missing,
             stats.appCPUPerRequestMs.map { ReportNumber.decimal($0, places: 3, grouped: true) } ?? ReportNumber.missing,
             stats.appPeakRSSBytes.map { ReportNumber.decimal(Double($0) / 1_048_576, places: 1, grouped: true) } ?? ReportNumber.missing,

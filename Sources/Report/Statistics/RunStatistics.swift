@@ -50,6 +50,7 @@ public enum RunStatistics {
         stats.requestsPerSecondMean = mean(rates)
         stats.requestsPerSecondCI95 = StudentT.ratioInterval95(rates)
         stats.requestsPerSecondCV = StudentT.coefficientOfVariation(rates)
+        stats.requestsPerSecondPrecision = StudentT.relativePrecision(rates)
         stats.errors = ok.map(\.measurement.errors).reduce(ErrorCounts(), +)
 
         let appCPU = ok.compactMap { trial in cpu(of: .app, in: trial).map { (trial, $0) } }

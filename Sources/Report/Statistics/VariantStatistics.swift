@@ -72,6 +72,9 @@ public struct VariantStatistics: Sendable {
     /// How much the trials' requests/s disagree: standard deviation over mean (0.1 = 10%);
     /// nil with fewer than two trials.
     public var requestsPerSecondCV: Double?
+    /// Half the 95% interval of requests/s over its mean (0.05: ±5%): the precision the
+    /// variant reached; nil with fewer than two trials.
+    public var requestsPerSecondPrecision: Double?
     /// Summed over the ok trials.
     public var errors = ErrorCounts()
 

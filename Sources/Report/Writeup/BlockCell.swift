@@ -168,6 +168,8 @@ struct BlockCell {
         lines.append("**Latency.** Percentiles are nearest-rank over the raw distribution of all of a variant's trials merged: p is the smallest latency L such that at least ⌈p/100 · N⌉ of the N measured requests took L or less. " + latencySource(load))
         lines.append("")
         lines.append("**Intervals.** Requests and requests/s come with a 95% interval across trials: a Student-t interval (exact critical values) on the logarithm of each trial's figure, taken back. A count is a ratio scale, so the interval is centred on the geometric mean, widens upwards, and cannot go below zero; with three trials it is wide, as it should be. A variant whose trials' requests/s differ by more than \(ReportNumber.decimal(RunStatistics.disagreement * 100, places: 0, grouped: false))% of their mean (the coefficient of variation, `requests_per_s_cv` in results.csv) is flagged at the top.")
+        lines.append("")
+        lines.append(Self.trialsParagraph(context))
         if let limit = context.data.maxErrorRate {
             lines.append("")
             lines.append("**Errors.** A trial in which more than \(ReportNumber.decimal(limit * 100, places: 2, grouped: true))% of requests failed (non-2xx answers, connect, read or write errors; a timeout is a slow answer, not an error) counts as failed: it is stored with its numbers, and left out of every figure here.")
@@ -177,6 +179,31 @@ struct BlockCell {
             lines.append(try deviations(seed: seed, at: location))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// How many trials each variant had and why: a fixed number, or added until its
+    /// requests/s was known to the run's target, with the precision each reached.
+    private static func trialsParagraph(_ context: ReportContext) -> String {
+        let percent = { (share: Double) in ReportNumber.decimal(share * 100, places: 1, grouped: false) + "%" }
+        let reached = context.statistics.map { s in
+            let precision = s.requestsPerSecondPrecision.map { "±" + percent($0) } ?? "no interval"
+            return "\(s.name) \(precision) in \(s.trialsOK) trial\(s.trialsOK == 1 ? "" : "s")"
+        }.joined(separator: ", ")
+        guard let target = context.data.precision else {
+            return "**Trials.** Every variant had \(context.definition.trials) interleaved trial\(context.definition.trials == 1 ? "" : "s"), a fixed number; the 95% interval of requests/s reached (half its width over the mean): \(reached)."
+        }
+        var text = "**Trials.** Trials were added until the answer was clear: after \(context.definition.trials) interleaved rounds, a round at a time, every variant whose 95% interval of requests/s was wider than ±\(PrecisionProgress.percent(target.target)) of its mean got one more trial, up to \(target.maxTrials) trials"
+        if let budget = target.timeBudget {
+            let minutes = budget.seconds / 60
+            let length = minutes == minutes.rounded() && minutes >= 1 ? "\(Int(minutes)) minutes" : InlineValue.seconds(budget)
+            text += ", and no round started that would have taken the run's trials past \(length)"
+        }
+        text += ". A variant that failed as many trials as it passed got no more. Reached: \(reached)."
+        let short = context.statistics.filter { ($0.requestsPerSecondPrecision ?? .infinity) > target.target && !$0.isFailed }
+        if !short.isEmpty {
+            text += " **Short of the target:** " + short.map(\.name).joined(separator: ", ") + "; read differences involving them with their intervals."
+        }
+        return text
     }
 
     /// Where the latency distribution comes from, by generator and loop model.

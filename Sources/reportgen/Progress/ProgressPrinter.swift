@@ -19,6 +19,9 @@ final class ProgressPrinter: Sendable {
 
     private let live = isatty(STDOUT_FILENO) == 1
     private let trials: Int
+    private let precision: PrecisionTarget?
+    /// "widest ±23% (flask:1000)" while trials are added, for the live line.
+    private let widest = Mutex<String?>(nil)
     private let line = Mutex(Line())
     /// Redraws the live line once a second while a trial runs.
     private let ticker = Mutex<Task<Void, Never>?>(nil)
@@ -27,6 +30,7 @@ final class ProgressPrinter: Sendable {
 
     init(definition: ExperimentDefinition) {
         trials = definition.trials
+        precision = definition.precision
     }
 
     func handle(_ event: RunEvent) {
@@ -34,8 +38,12 @@ final class ProgressPrinter: Sendable {
         case .note(let text):
             print(text)
         case .trialStarted(let trial, let position, let total, let estimatedEnd):
-            let eta = estimatedEnd.map { " · run done about \(Timestamps.clock($0))" } ?? ""
-            let prefix = "[\(position)/\(total)] \(trial.variant) trial \(trial.trialIndex)/\(trials)\(eta)"
+            let added = widest.withLock { $0 }
+            let what = precision == nil ? "run" : added == nil ? "first \(trials) rounds" : "round"
+            let eta = estimatedEnd.map { " · \(what) done about \(Timestamps.clock($0))" } ?? ""
+            let of = precision.map { "≤\($0.maxTrials)" } ?? String(trials)
+            let prefix = "[\(position)/\(total)] \(trial.variant) trial \(trial.trialIndex)/\(of)\(eta)"
+                + (added.map { " · \($0)" } ?? "")
             line.withLock { $0 = Line(prefix: prefix, active: true) }
             if live {
                 startTicker()
@@ -60,6 +68,37 @@ final class ProgressPrinter: Sendable {
             } else {
                 print(prefix + ": FAILED: \(summary.failure ?? "unknown cause")")
             }
+        case .precision(let progress):
+            widest.withLock { $0 = progress.widest.map { "widest \(Self.describe($0))" } }
+            print(Self.describe(progress))
+        }
+    }
+
+    /// "flask:1000 ±23% (3 trials)".
+    private static func describe(_ standing: VariantPrecision) -> String {
+        let interval = standing.precision.map { "±" + PrecisionProgress.percent($0) } ?? "no interval"
+        return "\(standing.variant) \(interval) (\(standing.trials) trial\(standing.trials == 1 ? "" : "s"))"
+    }
+
+    /// One line on where the variants stand and what happens next.
+    private static func describe(_ progress: PrecisionProgress) -> String {
+        let goal = "±" + PrecisionProgress.percent(progress.target.target)
+        let wide = progress.standings.filter { $0.state != .met }
+        let list = { (standings: [VariantPrecision]) in standings.map(describe).joined(separator: ", ") }
+        switch progress.stop {
+        case .met:
+            return "precision: every variant's requests/s is within \(goal)"
+        case .exhausted:
+            return "precision: stopped adding trials; wider than \(goal): \(list(wide))"
+        case .timeBudget:
+            return "precision: the time budget leaves no room for another round; wider than \(goal): \(list(wide))"
+        case nil:
+            var text = "precision: \(wide.count) of \(progress.standings.count) variants wider than \(goal)"
+            if let widest = progress.widest { text += " (widest \(describe(widest)))" }
+            text += "; a round of \(progress.roundSize) trial\(progress.roundSize == 1 ? "" : "s")"
+            if let end = progress.roundEnd { text += " ends about \(Timestamps.clock(end))" }
+            if let latest = progress.latestEnd { text += ", all done by \(Timestamps.clock(latest)) at the latest" }
+            return text
         }
     }
 

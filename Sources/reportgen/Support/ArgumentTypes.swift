@@ -18,3 +18,13 @@ struct DurationArgument: ExpressibleByArgument, Sendable {
 
     var defaultValueDescription: String { DurationSyntax.format(duration) }
 }
+
+/// A percentage on the command line: "5%", "2.5%".
+struct PercentArgument: ExpressibleByArgument, Sendable {
+    var share: Double
+
+    init?(argument: String) {
+        guard let share = PercentSyntax.parse(argument) else { return nil }
+        self.share = share
+    }
+}

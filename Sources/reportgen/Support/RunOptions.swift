@@ -30,6 +30,17 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Open loop at this many requests/s over all connections (builtin only), like wrk2 -R.")
     var rate: Double?
 
+    @Option(help: ArgumentHelp(
+        "Add trials until each variant's 95% interval of requests/s is within this share of its mean, e.g. 5%.",
+        discussion: "After 3 interleaved rounds, each variant still wider than the target gets another trial per round."))
+    var precision: PercentArgument?
+
+    @Option(help: "With --precision or trials = \"auto\": the most trials a variant gets (default 10).")
+    var maxTrials: Int?
+
+    @Option(help: "With --precision or trials = \"auto\": start no round that would end after this much trial time, e.g. 30m.")
+    var timeBudget: DurationArgument?
+
     @Flag(help: "Start a new run even if one with the same definition exists.")
     var rerun = false
 
@@ -45,7 +56,8 @@ struct RunOptions: ParsableArguments {
             variants: variants.map {
                 $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             },
-            generator: generator, rate: rate)
+            generator: generator, rate: rate, precision: precision?.share, maxTrials: maxTrials,
+            timeBudget: timeBudget?.duration)
     }
 
     /// Loads and shapes the definition, opens the store, and runs what is missing, showing

@@ -1,18 +1,19 @@
 import Foundation
 
-/// Student's t distribution, for intervals across a handful of trials and for Welch's test:
+/// Student's t distribution, for intervals across a handful of trials, for deciding when a
+/// variant has enough of them, and for Welch's test:
 /// exact critical values for every degree of freedom, from the regularized incomplete beta
 /// function.
-enum StudentT {
+public enum StudentT {
     /// t(0.975, df): the two-sided 95% critical value; nil for df < 1.
-    static func critical95(degreesOfFreedom df: Int) -> Double? {
+    public static func critical95(degreesOfFreedom df: Int) -> Double? {
         guard df >= 1 else { return nil }
         return quantile(0.975, degreesOfFreedom: Double(df))
     }
 
     /// The t with P(T ≤ t) = `p` (0.5 < p < 1), by bisection on the distribution function
     /// to the last bits of a Double.
-    static func quantile(_ p: Double, degreesOfFreedom df: Double) -> Double {
+    public static func quantile(_ p: Double, degreesOfFreedom df: Double) -> Double {
         var low = 0.0
         var high = 1.0
         while 1 - twoSidedP(t: high, degreesOfFreedom: df) / 2 < p { high *= 2 }
@@ -26,7 +27,7 @@ enum StudentT {
 
     /// mean ± t(n−1) · s/√n with the sample standard deviation s; nil for n < 2. For values
     /// that may be negative, such as differences.
-    static func interval95(_ values: [Double]) -> ClosedRange<Double>? {
+    public static func interval95(_ values: [Double]) -> ClosedRange<Double>? {
         let n = values.count
         guard n >= 2, let t = critical95(degreesOfFreedom: n - 1) else { return nil }
         let (mean, variance) = meanAndVariance(values)
@@ -38,7 +39,7 @@ enum StudentT {
     /// values' logarithms, taken back. It is centred on the geometric mean, cannot go below
     /// zero, and widens upwards as counts do; nil for n < 2. A zero among the values leaves
     /// only the ordinary interval, floored at zero.
-    static func ratioInterval95(_ values: [Double]) -> ClosedRange<Double>? {
+    public static func ratioInterval95(_ values: [Double]) -> ClosedRange<Double>? {
         guard values.allSatisfy({ $0 > 0 }) else {
             return interval95(values).map { max(0, $0.lowerBound)...max(0, $0.upperBound) }
         }
@@ -46,20 +47,20 @@ enum StudentT {
     }
 
     /// Standard deviation over mean; nil for n < 2 or a zero mean.
-    static func coefficientOfVariation(_ values: [Double]) -> Double? {
+    public static func coefficientOfVariation(_ values: [Double]) -> Double? {
         guard values.count >= 2 else { return nil }
         let (mean, variance) = meanAndVariance(values)
         return mean != 0 ? variance.squareRoot() / mean : nil
     }
 
-    static func meanAndVariance(_ values: [Double]) -> (Double, Double) {
+    public static func meanAndVariance(_ values: [Double]) -> (Double, Double) {
         let mean = values.reduce(0, +) / Double(values.count)
         let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
         return (mean, variance)
     }
 
     /// P(|T| ≥ |t|) for Student's t with `df` degrees of freedom: I_{df/(df+t²)}(df/2, 1/2).
-    static func twoSidedP(t: Double, degreesOfFreedom df: Double) -> Double {
+    public static func twoSidedP(t: Double, degreesOfFreedom df: Double) -> Double {
         guard t.isFinite else { return 0 }
         return regularizedIncompleteBeta(df / (df + t * t), a: df / 2, b: 0.5)
     }
@@ -67,7 +68,7 @@ enum StudentT {
     /// The regularized incomplete beta function I_x(a, b), by its continued fraction
     /// (Lentz's method), using the symmetry I_x(a, b) = 1 − I_{1−x}(b, a) where that
     /// converges faster.
-    static func regularizedIncompleteBeta(_ x: Double, a: Double, b: Double) -> Double {
+    public static func regularizedIncompleteBeta(_ x: Double, a: Double, b: Double) -> Double {
         if x <= 0 { return 0 }
         if x >= 1 { return 1 }
         let logBeta: Double = lgamma(a) + lgamma(b) - lgamma(a + b)
@@ -106,5 +107,15 @@ enum StudentT {
             if abs(step - 1) < 1e-15 { break }
         }
         return result
+    }
+}
+
+extension StudentT {
+    /// How wide the 95% interval of a positive quantity is, as a share of its mean: half the
+    /// interval's width over the mean (0.05: within ±5%); nil for n < 2.
+    public static func relativePrecision(_ values: [Double]) -> Double? {
+        guard let interval = ratioInterval95(values) else { return nil }
+        let mean = values.reduce(0, +) / Double(values.count)
+        return mean > 0 ? (interval.upperBound - interval.lowerBound) / 2 / mean : nil
     }
 }

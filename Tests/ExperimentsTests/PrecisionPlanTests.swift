@@ -1,0 +1,107 @@
+import Testing
+
+@testable import Experiments
+
+/// Which variants get another trial when trials are added until the answer is clear.
+@Suite("precision-driven trials: deciding the next round")
+struct PrecisionPlanTests {
+    let variants = ["steady", "noisy", "broken"]
+
+    /// A stored trial: `rate` nil for a failed one.
+    func trial(_ name: String, _ index: Int, _ rate: Double?, order: Int, seconds: Double = 10) -> StoredTrialResult {
+        StoredTrialResult(
+            key: StoredTrialKey(variantName: name, trialIndex: index, status: rate == nil ? .failed : .ok),
+            runOrder: order, requestsPerSecond: rate ?? 3, wallSeconds: seconds)
+    }
+
+    /// Three rounds: steady within ±1%, noisy ±50% or more, broken failing every trial.
+    var threeRounds: [StoredTrialResult] {
+        var results: [StoredTrialResult] = []
+        for round in 1...3 {
+            results.append(trial("steady", round, [1000, 1010, 995][round - 1], order: results.count + 1))
+            results.append(trial("noisy", round, [1000, 400, 1600][round - 1], order: results.count + 1))
+            results.append(trial("broken", round, nil, order: results.count + 1))
+        }
+        return results
+    }
+
+    @Test("after three rounds only the variant wider than the target gets a trial, numbered after the stored ones")
+    func onlyTheWideOnesGetMore() throws {
+        let plan = PrecisionPlan(target: PrecisionTarget(target: 0.05, maxTrials: 5), variants: variants, seed: 7)
+        let standings = plan.assess(threeRounds)
+        #expect(standings.map(\.state) == [.met, .open, .failing])
+        #expect(standings.map(\.trials) == [3, 3, 3])
+        #expect(standings.map(\.okTrials) == [3, 3, 0])
+        // 1000, 1010, 995: a CV of 0.76%, times t(0.975, 2) = 4.303 over √3: ±1.9%.
+        let steady = try #require(standings[0].precision)
+        #expect(abs(steady - 0.0189) < 0.0005)
+        #expect(try #require(standings[1].precision) > 0.5)
+        #expect(standings[2].precision == nil)
+        let (round, stop) = plan.decide(threeRounds, perTrial: 10)
+        #expect(stop == nil)
+        #expect(round == [PlannedTrial(variant: "noisy", trialIndex: 4, runOrder: 10)])
+    }
+
+    @Test("a variant stops at the most trials, and the run stops when none is open")
+    func capsAndStops() {
+        let plan = PrecisionPlan(target: PrecisionTarget(target: 0.05, maxTrials: 4), variants: variants, seed: 7)
+        var results = threeRounds
+        results.append(trial("noisy", 4, 900, order: 10))
+        #expect(plan.assess(results).map(\.state) == [.met, .capped, .failing])
+        let (round, stop) = plan.decide(results, perTrial: 10)
+        #expect(round.isEmpty)
+        #expect(stop == .exhausted)
+        let met = PrecisionPlan(target: PrecisionTarget(target: 0.05), variants: ["steady"], seed: 7)
+        #expect(met.decide(results, perTrial: 10).stop == .met)
+    }
+
+    @Test("too few ok trials to tell counts as open until failures match successes")
+    func fewOKTrials() {
+        let plan = PrecisionPlan(target: PrecisionTarget(target: 0.05, maxTrials: 6), variants: ["flaky"], seed: 1)
+        let oneOfThree = [trial("flaky", 1, 1000, order: 1), trial("flaky", 2, nil, order: 2), trial("flaky", 3, 1000, order: 3)]
+        #expect(plan.assess(oneOfThree).first?.state == .met, "two equal rates: a zero-width interval")
+        let mixed = [trial("flaky", 1, 1000, order: 1), trial("flaky", 2, nil, order: 2), trial("flaky", 3, 1200, order: 3)]
+        #expect(plan.assess(mixed).first?.state == .open, "one failure, two ok trials that disagree")
+        let half = mixed + [trial("flaky", 4, nil, order: 4)]
+        #expect(plan.assess(half).first?.state == .failing)
+    }
+
+    @Test("a round that would end past the time budget does not start")
+    func timeBudget() {
+        // Nine stored trials of 10 s: 90 s spent; one more trial of 10 s fits 100 s, not 99 s.
+        let fits = PrecisionPlan(target: PrecisionTarget(target: 0.05, timeBudget: .seconds(100)), variants: variants, seed: 7)
+        #expect(fits.decide(threeRounds, perTrial: 10).round.count == 1)
+        let tight = PrecisionPlan(target: PrecisionTarget(target: 0.05, timeBudget: .seconds(99)), variants: variants, seed: 7)
+        let (round, stop) = tight.decide(threeRounds, perTrial: 10)
+        #expect(round.isEmpty)
+        #expect(stop == .timeBudget)
+    }
+
+    @Test("a round's order comes from the seed and the round: the same stored trials give the same round")
+    func reproducibleOrder() {
+        var results: [StoredTrialResult] = []
+        let names = (1...8).map { "v\($0)" }
+        for round in 1...3 {
+            for (i, name) in names.enumerated() {
+                results.append(trial(name, round, Double(1000 + (round * 37 + i * 101) % 400), order: results.count + 1))
+            }
+        }
+        let plan = PrecisionPlan(target: PrecisionTarget(target: 0.01, maxTrials: 10), variants: names, seed: 42)
+        let first = plan.nextRound(results)
+        #expect(first == plan.nextRound(results))
+        #expect(Set(first.map(\.variant)) == Set(names))
+        #expect(first.map(\.runOrder) == Array(25...32))
+        #expect(first.allSatisfy { $0.trialIndex == 4 })
+        let other = PrecisionPlan(target: PrecisionTarget(target: 0.01, maxTrials: 10), variants: names, seed: 43)
+        #expect(other.nextRound(results).map(\.variant) != first.map(\.variant), "another seed, another order")
+    }
+
+    @Test("the plan's rounds keep their order: the shared shuffle did not change a seeded plan")
+    func fixedPlanUnchanged() {
+        // Recorded before the shuffle moved into a helper: a run resumed by a newer reportgen
+        // must see the same plan.
+        let plan = TrialPlan(variants: ["a", "b", "c", "d"], trialsPerVariant: 2, seed: 2017)
+        #expect(plan.trials.map(\.variant) == ["c", "a", "b", "d", "b", "d", "a", "c"])
+        #expect(plan.trials.map(\.trialIndex) == [1, 1, 1, 1, 2, 2, 2, 2])
+    }
+}
