@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestFixtures
 import Testing
 
 @testable import Experiments
@@ -102,7 +103,7 @@ struct CommandServerTests {
         let store = try ResultStore(path: root.appendingPathComponent("results.sqlite"))
         let runner = ExperimentRunner(
             definition: definition, overrides: RunOverrides(), store: store, projectRoot: root, interrupt: Interrupt(),
-            events: { _ in })
+            options: try TestPaths.runnerOptions(), events: { _ in })
         let outcome = try await runner.run()
         #expect(Set(outcome.failedVariants) == ["dies", "stubborn", "turns-bad"])
 
@@ -216,8 +217,7 @@ struct CommandServerTests {
         let store = try ResultStore(path: root.appendingPathComponent("results.sqlite"))
         let events = Mutex<[PrecisionProgress]>([])
         func runner() throws -> ExperimentRunner {
-            var options = RunnerOptions()
-            options.loadExecutable = try RealServers.reportgenBinary()
+            let options = try TestPaths.runnerOptions()
             return ExperimentRunner(
                 definition: definition, overrides: RunOverrides(), store: store, projectRoot: root, interrupt: Interrupt(),
                 options: options,

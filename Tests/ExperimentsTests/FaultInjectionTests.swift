@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestFixtures
 import Testing
 
 @testable import Experiments
@@ -166,7 +167,8 @@ struct FaultInjectionTests {
         let reportgen = try ChildProcess(
             executable: binary.path,
             arguments: ["run", "--quick", "--variants", "flask:10", "--duration", "10s", "--db", db.path],
-            environment: ProcessEnvironment.base(path: ProcessEnvironment.inheritedPath),
+            environment: ProcessEnvironment.base(path: ProcessEnvironment.inheritedPath)
+                .merging(["REPORTGEN_CACHE": TestPaths.cache.path]) { $1 },
             workingDirectory: Self.projectRoot, logFile: folder.appendingPathComponent("reportgen.log"))
         defer { reportgen.stopBlocking() }
         // Wait until it has started nginx and the app server (their pid files appear).

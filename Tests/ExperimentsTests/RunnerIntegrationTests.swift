@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestFixtures
 import Testing
 
 @testable import Experiments
@@ -24,8 +25,7 @@ enum RunIntegrationDefaults {
 /// that nothing is left running sees only its own test's processes.
 @Suite("real servers", .serialized, .timeLimit(.minutes(10)))
 struct RealServers {
-    static let projectRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let projectRoot = TestPaths.projectRoot
 
     /// Servers and load generators reportgen started that are still registered as running.
     /// Other suites may run short commands meanwhile (pdftotext, sleep), so only these count.
@@ -38,16 +38,7 @@ struct RealServers {
         }
     }
 
-    /// The reportgen executable built beside this test bundle.
-    static func reportgenBinary() throws -> URL {
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = folder.appendingPathComponent("reportgen")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            folder.deleteLastPathComponent()
-        }
-        throw ReportgenError(.missingDependency, "the reportgen executable is not built beside the tests (\(CommandLine.arguments[0]))", hint: "run swift build before swift test")
-    }
+    static func reportgenBinary() throws -> URL { try TestPaths.reportgenBinary() }
 
     /// A runner over `overrides` applied to the shipped default experiment, storing into `db`.
     static func runner(
@@ -57,8 +48,7 @@ struct RealServers {
         let definition = try DefinitionLoader.load(experiment: "aiohttp-vs-flask", projectRoot: projectRoot)
             .applying(overrides)
         let store = try ResultStore(path: db)
-        var options = RunnerOptions()
-        options.loadExecutable = try reportgenBinary()
+        let options = try TestPaths.runnerOptions()
         let runner = ExperimentRunner(
             definition: definition, overrides: overrides, store: store, projectRoot: projectRoot,
             interrupt: interrupt, options: options, events: events)

@@ -18,7 +18,7 @@ struct RunSession: Sendable {
     ) async throws -> RunSession {
         var python: PythonEnvironment?
         if let lock = definition.app.requirements, definition.variants.contains(where: \.needsPython) {
-            python = try await PythonEnvironment.prepare(lock: lock) { emit(.note($0)) }
+            python = try await PythonEnvironment.prepare(lock: lock, cache: options.cache) { emit(.note($0)) }
         }
         let work = FileManager.default.temporaryDirectory
             .appendingPathComponent("reportgen-\(getpid())-\(UUID().uuidString.prefix(8))")

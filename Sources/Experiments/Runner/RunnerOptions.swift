@@ -13,6 +13,8 @@ public struct RunnerOptions: Sendable {
     public var loadExecutable: URL?
     /// What waits measure time with: windows' deadlines, readiness timeouts, sampling.
     public var clock: any Clock<Duration> = ContinuousClock()
+    /// Where Python environments are built and reused; tests give their own.
+    public var cache: URL = PythonEnvironment.cacheFolder
     /// Picks the app server's port for each trial; tests replace it to occupy the port.
     public var appPort: @Sendable () throws -> Int = { try LocalHost().freePort() }
 
