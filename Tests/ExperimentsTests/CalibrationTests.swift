@@ -19,6 +19,8 @@ struct CalibrationTests {
         #expect(seen.withLock { $0 } == [.wrk, .builtin], "odd rounds start with wrk")
         for window in windows {
             #expect(window.measurement.requests > 1_000, "\(window.generator): nginx serves far more than 1000 requests/s")
+            let errors = window.measurement.errors
+            #expect(errors.status == 0 && errors.connect == 0 && errors.read == 0 && errors.write == 0, "\(window.generator): \(errors)")
             #expect(window.cpuUserUs + window.cpuSystemUs > 0, "\(window.generator): its CPU time comes from wait4")
             #expect(window.maxRSSBytes > 1_000_000)
             #expect(window.upstreamCPUUs > 0)

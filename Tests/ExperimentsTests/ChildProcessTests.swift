@@ -9,6 +9,9 @@ import Testing
 import Glibc
 #endif
 
+extension RealServers {
+/// Timed (grace periods, readiness deadlines), so it runs in the serialized parent, never
+/// beside real servers on the 2 cores.
 @Suite("process supervision", .serialized, .timeLimit(.minutes(1)))
 struct ChildProcessTests {
     let log = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-child-\(UUID().uuidString).log")
@@ -32,6 +35,31 @@ struct ChildProcessTests {
         await process.stop(grace: .seconds(2))
         #expect(ProcessTable.liveMembers(ofGroup: process.pid) == 0)
         #expect(!ChildRegistry.shared.live.contains(process.pid))
+    }
+
+    @Test("stop also takes down descendants that left the group with setsid, which a group signal misses")
+    func stopsEscapedDescendants() async throws {
+        let mark = ChildRegistry.shared.startedCount
+        // `setsid` in a non-interactive shell's background job makes sleep a session (and
+        // group) leader of its own; the shell waits for it.
+        let process = try ChildProcess(
+            executable: "sh", arguments: ["-c", "setsid sleep 60 & sleep 60 & wait"],
+            environment: ["PATH": "/usr/bin:/bin"], logFile: log)
+        defer { try? FileManager.default.removeItem(at: log) }
+        try await waitForMembers(process.pid, count: 2)
+        var escaped: [pid_t] = []
+        let deadline = ContinuousClock.now + .seconds(5)
+        while escaped.isEmpty && ContinuousClock.now < deadline {
+            escaped = ProcessTable.descendantsOutsideGroup(of: process.pid).map(\.pid)
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(escaped.count == 1, "sleep left the group")
+        await process.stop(grace: .seconds(2))
+        #expect(ProcessTable.liveMembers(ofGroup: process.pid) == 0)
+        for pid in escaped {
+            #expect(!ProcessTable.isAlive(pid), "the escaped sleep \(pid) was stopped too")
+        }
+        #expect(ChildRegistry.shared.leftovers(since: mark).isEmpty)
     }
 
     @Test("a process that ignores SIGTERM is killed after the grace period")
@@ -186,6 +214,7 @@ struct ChildProcessTests {
         #expect(clock.now.offset >= .seconds(60))
         await silent.stop(grace: .zero)
     }
+}
 }
 
 /// A clock whose sleeps return at once and move its time forward by what was asked, so a

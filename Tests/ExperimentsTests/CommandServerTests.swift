@@ -12,7 +12,8 @@ import Glibc
 extension RealServers {
 /// Command servers against real processes: an experiment of no Python at all, whose upstream
 /// folder has no index page, with a server that works, one that dies before it is ready, one
-/// that ignores SIGTERM, and one that leaves a child behind when its shell exits.
+/// that ignores SIGTERM, one that leaves a child behind when its shell exits, and one whose
+/// child leaves the process group with setsid.
 @Suite("command servers against real processes", .serialized)
 struct CommandServerTests {
     /// A word no other process carries, to find this test's processes by their command line.
@@ -80,6 +81,10 @@ struct CommandServerTests {
             [[variants]]
             name = "orphan"
             command = ["sh", "-c", \(("(sh -c 'sleep 3600' \(marker)-orphan &); " + serve).tomlQuoted), "{port}", "{dir}/upstream", "\(marker)"]
+
+            [[variants]]
+            name = "escapes"
+            command = ["sh", "-c", \(("setsid sh -c 'sleep 3600' \(marker)-escaped & " + serve).tomlQuoted), "{port}", "{dir}/upstream", "\(marker)"]
             """
         try text.write(to: folder.appendingPathComponent("experiment.toml"), atomically: true, encoding: .utf8)
         return (root, text)
@@ -119,7 +124,7 @@ struct CommandServerTests {
                 command: try row.requiredString("server_command_line"), seconds: try row.double("seconds"))
         }
         let byName = Dictionary(uniqueKeysWithValues: rows.map { ($0.name, $0) })
-        for name in ["serves", "orphan"] {
+        for name in ["serves", "orphan", "escapes"] {
             let row = try #require(byName[name])
             #expect(row.status == "ok", "\(name): \(row.failure ?? "")")
             #expect(row.requests > 10, "\(name) served requests")

@@ -82,6 +82,12 @@ struct FaultInjectionTests {
         #expect(rows[0].0 == "aiohttp" && rows[0].1 == "ok")
         #expect(rows[1].0 == "flask:10" && rows[1].1 == "failed")
         #expect(rows[1].2?.contains("killed by signal 9") == true)
+        // The trial after the fault is whole: its every request answered.
+        let counts = try RealServers.trialCounts(store)
+        #expect(counts.count == 2)
+        for trial in counts where trial.variant == "aiohttp" {
+            #expect(trial.requests > 100 && trial.answeredEverything, "\(trial)")
+        }
         expectNothingLeft()
     }
 
@@ -127,6 +133,8 @@ struct FaultInjectionTests {
         #expect(outcome.failedVariants == ["flask:10"])
         let failure = try store.database.firstRow("SELECT failure FROM trials") { $0.string(at: 0) }
         #expect(failure??.contains("already taken") == true)
+        #expect(try RealServers.trialCounts(store).map(\.requests) == [0], "nothing was measured against the squatter")
+        squatter.stopBlocking()
         expectNothingLeft()
     }
 
@@ -154,6 +162,7 @@ struct FaultInjectionTests {
         #expect(outcome.resumed && outcome.trialsRun == 1)
         let keys = try store.database.rows("SELECT v.name || '#' || t.trial_index FROM trials t JOIN variants v ON v.id = t.variant_id ORDER BY 1") { $0.string(at: 0) ?? "" }
         #expect(keys == ["aiohttp#1", "flask:10#1"])
+        try RealServers.expectAnswered(store, minimum: 100)
         expectNothingLeft()
     }
 
@@ -193,6 +202,7 @@ struct FaultInjectionTests {
             #expect(ProcessTable.liveMembers(ofGroup: group) == 0, "group \(group) (\(Self.commandLine(group))) is gone")
         }
         #expect(ChildRegistry.stopStale(in: pidFiles).isEmpty)
+        expectNothingLeft()
     }
 
     static func recordedGroups(in folder: URL) -> [pid_t] {

@@ -3,6 +3,8 @@ import Testing
 
 @testable import Experiments
 
+extension RealServers {
+/// Builds real venvs with pip: heavy on the 2 cores, so it runs in the serialized parent.
 @Suite("Python environment from a lock", .serialized, .timeLimit(.minutes(3)))
 struct PythonEnvironmentTests {
     @Test("a lock that does not install is a definition error naming the lock, with pip's reason")
@@ -26,4 +28,5 @@ struct PythonEnvironmentTests {
             #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("cache/venvs/\(name)/.reportgen-complete").path))
         }
     }
+}
 }

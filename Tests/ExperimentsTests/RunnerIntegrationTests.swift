@@ -27,18 +27,54 @@ enum RunIntegrationDefaults {
 struct RealServers {
     static let projectRoot = TestPaths.projectRoot
 
-    /// Servers and load generators reportgen started that are still registered as running.
-    /// Other suites may run short commands meanwhile (pdftotext, sleep), so only these count.
+    /// Every process still alive that this test process started or that descends from one:
+    /// any member of any group it started (not only the leaders) and the descendants that
+    /// had left their group, as "pid command line". Every suite that starts processes with
+    /// `ChildProcess` runs inside this serialized parent, so what is found is a leftover.
     static func serversLeft() -> [String] {
-        ChildRegistry.shared.live.compactMap { pid -> String? in
-            let bytes = ProcessTable.readSmallFile("/proc/\(pid)/cmdline") ?? []
-            let text = String(decoding: bytes.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
-            let loadCommand = text.contains("reportgen") && text.contains(" load ")
-            return loadCommand || ["nginx", "gunicorn", "wrk"].contains(where: text.contains) ? text : nil
-        }
+        ChildRegistry.shared.leftovers()
     }
 
     static func reportgenBinary() throws -> URL { try TestPaths.reportgenBinary() }
+
+    /// What each stored trial counted, by kind, in run order.
+    struct TrialCounts: CustomStringConvertible {
+        var variant: String
+        var index: Int
+        var status: String
+        var requests, status5xx, connect, read, write, timeout: Int64
+
+        /// No request failed: no non-2xx answer, no connect, read or write error.
+        var answeredEverything: Bool { status5xx == 0 && connect == 0 && read == 0 && write == 0 }
+        var description: String {
+            "\(variant)#\(index) \(status): \(requests) requests, non-2xx \(status5xx), connect \(connect), read \(read), write \(write), timeouts \(timeout)"
+        }
+    }
+
+    static func trialCounts(_ store: ResultStore) throws -> [TrialCounts] {
+        try store.database.rows("""
+            SELECT v.name, t.trial_index, t.status, t.requests, t.errors_status, t.errors_connect,
+                   t.errors_read, t.errors_write, t.errors_timeout
+            FROM trials t JOIN variants v ON v.id = t.variant_id ORDER BY t.run_order
+            """) { row in
+            TrialCounts(
+                variant: try row.requiredString("name"), index: try row.int("trial_index"),
+                status: try row.requiredString("status"), requests: try row.int64("requests"),
+                status5xx: try row.int64("errors_status"), connect: try row.int64("errors_connect"),
+                read: try row.int64("errors_read"), write: try row.int64("errors_write"),
+                timeout: try row.int64("errors_timeout"))
+        }
+    }
+
+    /// Every ok trial in `store` served more than `minimum` requests and none failed.
+    static func expectAnswered(_ store: ResultStore, minimum: Int64, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+        let counts = try trialCounts(store)
+        #expect(!counts.isEmpty, "trials were stored", sourceLocation: sourceLocation)
+        for trial in counts where trial.status == "ok" {
+            #expect(trial.requests > minimum, "\(trial)", sourceLocation: sourceLocation)
+            #expect(trial.answeredEverything, "\(trial)", sourceLocation: sourceLocation)
+        }
+    }
 
     /// A runner over `overrides` applied to the shipped default experiment, storing into `db`.
     static func runner(
@@ -100,6 +136,8 @@ struct RunnerIntegrationTests {
             #expect(sum == requests - timeouts)
             #expect(durationUs >= 1_900_000 && durationUs < 3_000_000)
         }
+        // Every request answered 200: an app that answered 502 after readiness would fail here.
+        try RealServers.expectAnswered(store, minimum: 100)
 
         // wrk's own (corrected) percentiles are kept beside the raw samples.
         let percentiles = try database.firstRow("SELECT COUNT(*) FROM generator_percentiles") { $0.int64(at: 0) }
@@ -158,6 +196,8 @@ struct RunnerIntegrationTests {
         let outcome = try await runner.run()
         #expect(outcome.trialsRun == 2)
         #expect(outcome.trialsFailed == 0)
+        try RealServers.expectAnswered(store, minimum: 100)
+        #expect(try store.database.firstRow("SELECT COUNT(*) FROM requests WHERE status <> 200") { $0.int64(at: 0) } == 0, "every stored request was a 200")
 
         struct Row {
             var requests, durationUs, stored, distributed, lastEnd, connections: Int64
@@ -222,6 +262,7 @@ struct RunnerIntegrationTests {
         // 400 requests/s for 2 s: 800 scheduled; a few may still be in flight at the end.
         #expect(abs(Double(requests) - 800) <= 8)
         #expect(stored == requests)
+        try RealServers.expectAnswered(store, minimum: 700)
         #expect(command.contains("--rate 400"))
         let note = try store.database.firstRow("SELECT DISTINCT note FROM generator_percentiles") { $0.string(at: 0) } ?? nil
         #expect(note?.contains("open loop") == true)
@@ -284,6 +325,7 @@ struct RunnerIntegrationTests {
             "\($0.string(at: 0) ?? "")#\($0.int64(at: 1))"
         }
         #expect(keys == ["aiohttp#1", "flask:10#1"])
+        try RealServers.expectAnswered(store, minimum: 100)
         #expect(RealServers.serversLeft().isEmpty)
     }
 }

@@ -91,6 +91,7 @@ public struct PythonEnvironment: Sendable, Equatable {
         let process = try ChildProcess(
             executable: executable, arguments: arguments, environment: environment,
             logFile: logFile)
+        ChildRegistry.shared.noteWaitedFor(process.pid)
         guard let status = await process.exit() else {
             await process.stop()
             throw CancellationError()

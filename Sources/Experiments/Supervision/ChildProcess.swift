@@ -133,8 +133,9 @@ public final class ChildProcess: Sendable {
     }
 
     /// Stops the whole process group: `signal`, up to `grace` to exit, then SIGKILL (at once
-    /// for a zero grace). Returns once the leader is reaped and no live member of the group
-    /// remains. Cancelling the caller does not cut it short: what was started is stopped.
+    /// for a zero grace), and the descendants that had left the group. Returns once the
+    /// leader is reaped and none of them is alive. Cancelling the caller does not cut it
+    /// short: what was started is stopped.
     @discardableResult
     public func stop(grace: Duration = .seconds(5), signal: Int32 = SIGTERM) async -> ExitStatus {
         // The stop blocks on the kernel, on a thread of its own so no pool thread waits.
@@ -148,6 +149,13 @@ public final class ChildProcess: Sendable {
     /// `stop`, blocking the calling thread: for exit paths and callers outside a task.
     @discardableResult
     public func stopBlocking(grace: Duration = .seconds(5), signal: Int32 = SIGTERM) -> ExitStatus {
+        // Descendants in a group of their own (setsid, setpgid) are found through their
+        // parents before anything is signalled: once those exit, nothing leads to them.
+        let outside = exitStatus == nil ? ProcessTable.descendantsOutsideGroup(of: pid) : []
+        defer {
+            ProcessTable.killAndWait(outside, timeout: .seconds(5))
+            ChildRegistry.shared.noteOutside(outside, of: pid)
+        }
         if exitStatus == nil { kill(-pid, grace > .zero ? signal : SIGKILL) }
         let leader = grace > .zero ? waitBlocking(timeout: grace) : nil
         if leader == nil || ProcessTable.liveMembers(ofGroup: pid) > 0 {

@@ -14,6 +14,19 @@ public final class ChildRegistry: Sendable {
     private struct State {
         var pids: Set<pid_t> = []
         var folder: URL?
+        /// Every group this process started, in order, with the processes of its tree that
+        /// had left the group when it was stopped.
+        var started: [StartedGroup] = []
+    }
+
+    /// A group reportgen started: its leader, and the descendants found outside the group
+    /// (they called setsid or setpgid) when it was stopped.
+    struct StartedGroup {
+        var leader: ProcessIdentity
+        var outside: [ProcessIdentity] = []
+        /// A short command its caller waits for (`CommandOutput`): while its leader runs it
+        /// is in use, not left over.
+        var waitedFor = false
     }
 
     private let state = Mutex(State())
@@ -25,11 +38,13 @@ public final class ChildRegistry: Sendable {
     }
 
     func add(_ pid: pid_t) {
+        let child = ProcessIdentity(pid: pid)
         let folder = state.withLock { state -> URL? in
             state.pids.insert(pid)
+            if let child { state.started.append(StartedGroup(leader: child)) }
             return state.folder
         }
-        guard let folder, let own = ProcessIdentity(pid: getpid()), let child = ProcessIdentity(pid: pid) else { return }
+        guard let folder, let own = ProcessIdentity(pid: getpid()), let child else { return }
         let text = "\(own.pid) \(own.startTicks) \(child.pid) \(child.startTicks)\n"
         try? text.write(to: folder.appendingPathComponent("\(getpid())-\(pid).pid"), atomically: true, encoding: .utf8)
     }
@@ -44,8 +59,46 @@ public final class ChildRegistry: Sendable {
         }
     }
 
+    /// Marks `leader`'s group as a short command its caller waits for.
+    func noteWaitedFor(_ leader: pid_t) {
+        state.withLock { state in
+            if let index = state.started.lastIndex(where: { $0.leader.pid == leader }) {
+                state.started[index].waitedFor = true
+            }
+        }
+    }
+
+    /// Records the processes of `leader`'s tree found outside its group at its stop.
+    func noteOutside(_ outside: [ProcessIdentity], of leader: pid_t) {
+        guard !outside.isEmpty else { return }
+        state.withLock { state in
+            if let index = state.started.lastIndex(where: { $0.leader.pid == leader }) {
+                state.started[index].outside += outside
+            }
+        }
+    }
+
     /// The groups still registered.
     public var live: Set<pid_t> { state.withLock { $0.pids } }
+
+    /// How many groups this process has started so far: a mark for `leftovers(since:)`.
+    public var startedCount: Int { state.withLock { $0.started.count } }
+
+    /// Every process still alive of the groups started after `mark`, of any member of the
+    /// group (not only its leader) and of their trees that left the group, as "pid command
+    /// line". What a check that nothing was left running asks. A short command still being
+    /// waited for is not left over; what outlives it is.
+    public func leftovers(since mark: Int = 0) -> [String] {
+        let groups = state.withLock { Array($0.started.dropFirst(mark)) }
+        var found: [ProcessIdentity] = []
+        for group in groups {
+            if group.waitedFor && group.leader.isRunning { continue }
+            // Members no older than the leader: a reused group id is someone else's.
+            found += ProcessTable.members(ofGroup: group.leader.pid).filter { $0.startTicks >= group.leader.startTicks }
+            found += group.outside.filter(\.isRunning)
+        }
+        return found.map { "\($0.pid) \(ProcessTable.commandLine($0.pid))" }
+    }
 
     /// Stops the process groups recorded in `folder` by a reportgen that is no longer
     /// running, and removes their pid files. Returns the groups it stopped.
@@ -78,7 +131,7 @@ public final class ChildRegistry: Sendable {
 }
 
 /// A process identified by pid and start time, so a reused pid is not mistaken for it.
-struct ProcessIdentity: Equatable {
+struct ProcessIdentity: Equatable, Hashable {
     var pid: pid_t
     var startTicks: Int64
 

@@ -18,7 +18,10 @@ public struct CommandOutput: Sendable {
             executable: executable, arguments: arguments,
             environment: environment ?? ProcessEnvironment.base(path: ProcessEnvironment.inheritedPath),
             workingDirectory: workingDirectory, logFile: logFile)
+        ChildRegistry.shared.noteWaitedFor(process.pid)
         let status = process.waitBlocking(timeout: limit) ?? process.stopBlocking(grace: .zero)
+        // What the command left in its group when it ended is stopped with it.
+        if ProcessTable.liveMembers(ofGroup: process.pid) > 0 { process.stopBlocking(grace: .zero) }
         let text = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
         return CommandOutput(status: status, text: text)
     }

@@ -55,6 +55,34 @@ public enum ProcessTable {
         return result
     }
 
+    /// The descendants of `pid` (not `pid` itself) that are in another process group: they
+    /// left it with setsid or setpgid, so signalling the group does not reach them.
+    static func descendantsOutsideGroup(of pid: pid_t) -> [ProcessIdentity] {
+        ProcessTable.tree(pid).dropFirst().compactMap { member -> ProcessIdentity? in
+            guard let fields = statFields(member), fields.count > 19, fields[2] != "\(pid)",
+                let start = Int64(fields[19])
+            else { return nil }
+            return ProcessIdentity(pid: member, startTicks: start)
+        }
+    }
+
+    /// SIGKILLs each of `processes` still running as itself and waits until it is gone.
+    static func killAndWait(_ processes: [ProcessIdentity], timeout: Duration) {
+        let deadline = ContinuousClock.now + timeout
+        for process in processes where process.isRunning {
+            kill(process.pid, SIGKILL)
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { return }
+            _ = cspawn_wait_gone(process.pid, Int32(clamping: max(1, left.microseconds / 1000)))
+        }
+    }
+
+    /// The command line of `pid`, arguments joined by spaces; empty if it is gone.
+    public static func commandLine(_ pid: pid_t) -> String {
+        let bytes = readSmallFile("/proc/\(pid)/cmdline") ?? []
+        return String(decoding: bytes.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+    }
+
     /// How many processes of group `pgid` are alive (zombies do not count).
     public static func liveMembers(ofGroup pgid: pid_t) -> Int {
         members(ofGroup: pgid).count
