@@ -82,6 +82,48 @@ private func expectWellFormed(_ files: ChartFiles, _ chart: some Chart) throws {
     #expect(pdf.starts(with: Array("%PDF".utf8)))
 }
 
+/// Cairo writes coordinates in 24.8 fixed point, so a drawn length is off by up to 1/256 pt.
+private let fixedPoint = 1.0 / 256
+
+/// Whether a drawn length matches the expected one: within 1%, or a couple of Cairo's
+/// fixed-point steps for lengths so short that 1% is finer than Cairo draws.
+private func matches(_ drawn: Double, _ expected: Double) -> Bool {
+    abs(drawn - expected) <= max(0.01 * abs(expected), 2 * fixedPoint)
+}
+
+/// Writes the chart's files and reads back what its SVG draws.
+private func drawing(_ chart: some Chart, name: String) throws -> SVGDrawing {
+    try SVGDrawing(contentsOf: ChartWriter.write(chart, folder: outputFolder, name: name).svg)
+}
+
+/// The plot of a bar chart as drawn: the x axis line at its bottom, the highest grid
+/// line at its top. The legend sits above it.
+private func barPlot(_ svg: SVGDrawing) throws -> ChartRect {
+    let axes = svg.stroked(ChartStyle.axisColor).map(\.bounds)
+    let axis = try #require(axes.first, "a bar chart draws its x axis")
+    #expect(axes.count == 1 && axis.height == 0, "one horizontal x axis: \(axes)")
+    let top = try #require(svg.stroked(ChartStyle.gridColor).map(\.bounds.y).min(), "a bar chart draws grid lines")
+    return ChartRect(x: axis.x, y: top, width: axis.width, height: axis.y - top)
+}
+
+/// A bar as drawn: its rectangle and which of the given colours fills it.
+private struct DrawnBar {
+    var rect: ChartRect
+    var color: Int
+}
+
+/// The filled rectangles in one of `colors` that stand on the plot's x axis, left to
+/// right: the bars, without the legend's swatches.
+private func drawnBars(_ svg: SVGDrawing, plot: ChartRect, colors: [Color]) -> [DrawnBar] {
+    svg.shapes.compactMap { shape -> DrawnBar? in
+        guard let rect = shape.rectangle, abs(rect.maxY - plot.maxY) <= 2 * fixedPoint,
+              let color = colors.firstIndex(where: { shape.fill?.isColor($0) == true }) else { return nil }
+        return DrawnBar(rect: rect, color: color)
+    }.sorted { $0.rect.x < $1.rect.x }
+}
+
+private let modelColors = ChartStyle.modelOrder.map { ChartStyle.style(forModel: $0).color }
+
 struct ChartTests {
     @Test func requestsChartWithSeedVariants() throws {
         let chart = RequestsChart(title: "Requests served in 20 s, per variant", yLabel: "requests per trial (20 s window)", bars: requestBars())
@@ -147,6 +189,147 @@ struct ChartTests {
             title: "This machine vs the published 2017 run", yLabel: "requests per trial (20 s window)",
             groups: groups, sources: ["this machine", "published 2017"])
         try expectWellFormed(ChartWriter.write(chart, folder: outputFolder, name: "grouped"), chart)
+    }
+
+    /// One bar per variant, left to right in the order given, each as tall as its value on
+    /// one shared scale: bar heights relate as the request counts do.
+    @Test func requestBarsFollowTheirValuesInOrder() throws {
+        let chart = RequestsChart(title: "Requests served in 20 s, per variant", yLabel: "requests per trial (20 s window)", bars: requestBars())
+        let svg = try drawing(chart, name: "requests-geometry")
+        let bars = drawnBars(svg, plot: try barPlot(svg), colors: modelColors)
+        #expect(bars.map { ChartStyle.modelOrder[$0.color] } == published.map(\.model), "bars in definition order, coloured by model")
+        try #require(bars.count == published.count)
+
+        let (first, firstRow) = (bars[0], published[0])
+        for (bar, row) in zip(bars, published).dropFirst() {
+            #expect(
+                matches(bar.rect.height / first.rect.height * firstRow.requests, row.requests),
+                "\(row.name) : \(firstRow.name) is \(row.requests / firstRow.requests) in requests but \(bar.rect.height / first.rect.height) in height")
+        }
+        let byHeight = zip(bars, published).sorted { $0.0.rect.height < $1.0.rect.height }.map(\.1.name)
+        #expect(byHeight == published.sorted { $0.requests < $1.requests }.map(\.name), "more requests, taller bar")
+        let centres = bars.map(\.rect.midX)
+        let gaps = zip(centres, centres.dropFirst()).map { $1 - $0 }
+        #expect(gaps.allSatisfy { abs($0 - gaps[0]) <= 4 * fixedPoint }, "evenly spaced slots: \(gaps)")
+    }
+
+    /// A failed variant keeps its place: its slot stays empty rather than the bars after it
+    /// moving left into it.
+    @Test func failedVariantLeavesItsSlotEmpty() throws {
+        var bars = requestBars(Array(published.prefix(5)))
+        bars[1] = RequestsChart.Bar(name: bars[1].name, model: bars[1].model, mean: nil, failed: true)
+        let chart = RequestsChart(title: "One variant failed", yLabel: "requests per trial (20 s window)", bars: bars)
+        let svg = try drawing(chart, name: "requests-failed-slot")
+        let plot = try barPlot(svg)
+        let drawn = drawnBars(svg, plot: plot, colors: modelColors)
+        try #require(drawn.count == 4, "no bar for the failed variant")
+        let slot = plot.width / 5
+        let slots = drawn.map { (($0.rect.midX - plot.x) / slot - 0.5).rounded() }
+        #expect(slots == [0, 2, 3, 4], "bars stay in their own slots: \(drawn.map(\.rect.midX))")
+        #expect(drawn.map { ChartStyle.modelOrder[$0.color] } == [0, 2, 3, 4].map { published[$0].model })
+    }
+
+    /// Each trial is a dot at its value, left to right in trial order, and the whisker runs
+    /// from the interval's low end to its high end, on the bar's own scale.
+    @Test func trialDotsAndWhiskersSitAtTheirValues() throws {
+        let rows = [published[0], published[1], published[3], published[4]]
+        let chart = RequestsChart(title: "Trials and intervals", yLabel: "requests per trial (20 s window)", bars: requestBars(rows))
+        let svg = try drawing(chart, name: "requests-trials")
+        let plot = try barPlot(svg)
+        let bars = drawnBars(svg, plot: plot, colors: modelColors)
+        try #require(bars.count == rows.count)
+        let dots = svg.filled(ChartStyle.markColor).map(\.bounds).filter { $0.midY > plot.y }
+        let whiskers = svg.stroked(ChartStyle.markColor).filter { $0.bounds.midY > plot.y }
+
+        for (bar, row) in zip(bars, rows) {
+            // The y of a value on this bar's scale: the bar's top is its mean.
+            let y = { (value: Double) in plot.maxY - bar.rect.height * value / row.requests }
+            let own = dots.filter { $0.midX > bar.rect.x && $0.midX < bar.rect.maxX }.sorted { $0.midX < $1.midX }
+            #expect(own.count == 3, "\(row.name) has a dot per trial")
+            for (dot, share) in zip(own, [0.96, 1.01, 1.03]) {
+                #expect(matches(plot.maxY - dot.midY, plot.maxY - y(row.requests * share)), "\(row.name)'s trial at \(share)× the mean is drawn at its value")
+            }
+            let whisker = try #require(whiskers.first { $0.bounds.midX > bar.rect.x && $0.bounds.midX < bar.rect.maxX }, "\(row.name) has a whisker")
+            #expect(matches(plot.maxY - whisker.bounds.maxY, plot.maxY - y(row.requests * 0.93)), "\(row.name)'s whisker starts at the interval's low end")
+            #expect(matches(plot.maxY - whisker.bounds.y, plot.maxY - y(row.requests * 1.07)), "\(row.name)'s whisker ends at the interval's high end")
+        }
+    }
+
+    /// Within each group the sources stand side by side in the order given, and their bars
+    /// relate as their values; a missing value leaves only the other source's bar.
+    @Test func groupedBarsFollowTheirValuesPerGroup() throws {
+        let factors: [Double?] = [1.6, 0.5, 1, nil, 2.2]
+        let rows = Array(published.prefix(factors.count))
+        let groups = zip(rows, factors).map { row, factor in
+            GroupedBarChart.Group(name: row.name, values: [factor.map { row.requests * $0 }, row.requests])
+        }
+        let chart = GroupedBarChart(title: "This machine vs published", yLabel: "requests per trial (20 s window)", groups: groups, sources: ["this machine", "published 2017"])
+        let svg = try drawing(chart, name: "grouped-geometry")
+        let plot = try barPlot(svg)
+        let bars = drawnBars(svg, plot: plot, colors: ChartStyle.sourceStyles.prefix(2).map(\.color))
+
+        let expected = groups.flatMap { group in group.values.enumerated().compactMap { source, value in value.map { (source, $0) } } }
+        #expect(bars.map(\.color) == expected.map(\.0), "per group, this machine's bar then the published one; none where a value is missing")
+        try #require(bars.count == expected.count)
+        // One scale for every bar in the chart.
+        let scale = bars[0].rect.height / expected[0].1
+        for (bar, (_, value)) in zip(bars, expected) {
+            #expect(matches(bar.rect.height, value * scale), "a bar for \(value) is \(bar.rect.height) pt tall, \(value * scale) expected")
+        }
+        var index = 0
+        for group in groups {
+            let count = group.values.compactMap { $0 }.count
+            defer { index += count }
+            guard count == 2, let first = group.values[0], let second = group.values[1] else { continue }
+            let (left, right) = (bars[index].rect, bars[index + 1].rect)
+            #expect(matches(left.height / right.height * second, first), "\(group.name): heights relate as \(first) to \(second)")
+            #expect(abs(left.maxX - right.x) <= fixedPoint, "\(group.name)'s bars stand side by side")
+        }
+    }
+
+    /// On the latency axis up is slower: each line climbs where its latency grows, every
+    /// ratio of latencies is the same height anywhere in the plot (a log scale), the line
+    /// spans p50 to p99.99 (p100 has no place on the nines axis), and the legend lists the
+    /// variants in the order given.
+    @Test func percentileLinesClimbWithLatency() throws {
+        let rows = [published[3], published[0], published[1]]
+        let series = percentileSeries(rows)
+        let chart = PercentileChart(title: "Latency by percentile", series: series)
+        let svg = try drawing(chart, name: "percentiles-geometry")
+        let axes = svg.stroked(ChartStyle.axisColor).map(\.bounds)
+        let xAxis = try #require(axes.first { $0.height == 0 })
+        let yAxis = try #require(axes.first { $0.width == 0 })
+        let plot = ChartRect(x: yAxis.x, y: yAxis.y, width: xAxis.width, height: yAxis.height)
+        let nines = svg.stroked(ChartStyle.gridColor).map(\.bounds).filter { $0.width == 0 }.map(\.x).sorted()
+        try #require(nines.count == Axis.ninesTicks.count, "a vertical grid line per nine")
+
+        let styles = ChartStyle.seriesStyles(forModels: series.map(\.model))
+        var points: [(ms: Double, y: Double)] = []
+        for (row, style) in zip(rows, styles) {
+            let lines = svg.stroked(style.color).filter { $0.strokeWidth == 1.6 && $0.bounds.maxX <= plot.maxX }
+            let line = try #require(lines.count == 1 ? lines.first : nil, "one line for \(row.name), found \(lines.count)")
+            #expect(abs(line.bounds.x - nines[0]) <= fixedPoint && abs(line.bounds.maxX - nines[4]) <= fixedPoint, "\(row.name)'s line runs from p50 to p99.99")
+            let latencies = [row.p50, (row.p50 + row.p99) / 2, row.p99, row.p999, row.max]
+            let ys = try nines.map { x in try #require(try line.y(atX: x)) }
+            for index in 1..<ys.count where latencies[index] != latencies[index - 1] {
+                #expect((ys[index] < ys[index - 1]) == (latencies[index] > latencies[index - 1]), "\(row.name) rises where its latency grows, from \(Axis.ninesTicks[index - 1]) to \(Axis.ninesTicks[index])")
+            }
+            points += zip(latencies, ys).map { ($0, $1) }
+        }
+        let low = try #require(points.min { $0.ms < $1.ms })
+        let high = try #require(points.max { $0.ms < $1.ms })
+        let perDecade = (low.y - high.y) / log10(high.ms / low.ms)
+        #expect(perDecade > 0, "higher latencies are drawn higher")
+        for point in points {
+            #expect(abs(point.y - (low.y - perDecade * log10(point.ms / low.ms))) <= 2 * fixedPoint, "\(point.ms) ms on the log scale")
+        }
+
+        let swatches = styles.map { style in
+            svg.stroked(style.color).filter { $0.strokeWidth == 1.6 && $0.bounds.x > plot.maxX }.map(\.bounds.y)
+        }
+        #expect(swatches.allSatisfy { $0.count == 1 }, "one legend entry per variant")
+        let legendYs = swatches.compactMap(\.first)
+        #expect(legendYs == legendYs.sorted() && Set(legendYs).count == legendYs.count, "the legend lists the variants top to bottom as given: \(legendYs)")
     }
 
     @Test func modelColoursDifferInGrey() {

@@ -75,6 +75,27 @@ private func widened(_ rect: ChartRect, by amount: Double) -> ChartRect {
     ChartRect(x: rect.x - amount, y: rect.y - amount, width: rect.width + 2 * amount, height: rect.height + 2 * amount)
 }
 
+/// Cairo writes coordinates in 24.8 fixed point, so a drawn position is off by up to 1/256 pt.
+private let fixedPoint = 1.0 / 256
+
+/// Each panel's plot as the SVG draws it, in reading order: the x axis line along its
+/// bottom and the y axis line up its left side.
+private func drawnPlots(_ svg: SVGDrawing) -> [ChartRect] {
+    let axes = svg.stroked(ChartStyle.axisColor).map(\.bounds)
+    let bottoms = axes.filter { $0.height == 0 }
+    let sides = axes.filter { $0.width == 0 }
+    return bottoms.compactMap { bottom in
+        sides.first { $0.x == bottom.x && $0.maxY == bottom.y }.map { side in
+            ChartRect(x: bottom.x, y: side.y, width: bottom.width, height: side.height)
+        }
+    }.sorted { ($0.y, $0.x) < ($1.y, $1.x) }
+}
+
+/// The x at the middle of `bin`, where the chart puts that bin's point.
+private func binCentre(_ bin: Int, bins: Int, in plot: ChartRect) -> Double {
+    plot.x + (Double(bin) + 0.5) / Double(bins) * plot.width
+}
+
 struct ThroughputChartTests {
     /// Eleven variants in three columns: every model's colour is drawn, and only inside
     /// the panels of that model.
@@ -158,6 +179,67 @@ struct ThroughputChartTests {
         #expect(try pngLayout(nothing).hasData == false)
         _ = try render(nothing, name: "throughput-no-data")
         _ = try render(ThroughputChart(title: "No variants", panels: [], windowSeconds: 20), name: "throughput-no-panels")
+    }
+
+    /// The drawn line itself: at the axis' top while 1,000 requests/s are served, on the
+    /// x axis for every bin of the stall, and back up after it.
+    @Test func stallLineRunsAlongTheAxis() throws {
+        let stalled = [Int64](repeating: 100, count: 60) + [Int64](repeating: 0, count: 60) + [Int64](repeating: 100, count: 80)
+        let chart = ThroughputChart(
+            title: "A stall from 6 s to 12 s", panels: [ThroughputChart.Panel(name: "flask:10", model: "threads", trials: [stalled])],
+            windowSeconds: 20)
+        let svg = try SVGDrawing(contentsOf: ChartWriter.write(chart, folder: outputFolder, name: "throughput-stall-geometry").svg)
+        let plot = try #require(drawnPlots(svg).first, "the panel has its axes")
+        let lines = svg.stroked(ChartStyle.style(forModel: "threads").color)
+        let line = try #require(lines.count == 1 ? lines.first : nil, "one line for one trial, found \(lines.count)")
+        let top = try #require(svg.stroked(ChartStyle.gridColor).map(\.bounds.y).min())
+        #expect(abs(top - plot.y) <= fixedPoint, "1,000 requests/s is the axis' top grid line")
+
+        let misplaced = try stalled.indices.filter { bin in
+            let y = try #require(try line.y(atX: binCentre(bin, bins: stalled.count, in: plot)), "the line reaches bin \(bin)")
+            return abs(y - (stalled[bin] == 0 ? plot.maxY : plot.y)) > fixedPoint
+        }
+        #expect(misplaced.isEmpty, "bins not drawn at the top (1,000 requests/s) or on the axis (none): \(misplaced)")
+    }
+
+    /// Panels are laid out in the order given, each drawing its own variant's trials in its
+    /// model's colour on one shared scale, the first trial solid and on top of the others.
+    @Test func panelsAndTrialsAreDrawnInOrder() throws {
+        let variants: [(name: String, model: String, perBin: Double)] = [("aiohttp", "async", 150), ("flask:gevent", "greenlet", 40), ("flask:20", "threads", 90)]
+        let panels = variants.map { variant in
+            ThroughputChart.Panel(name: variant.name, model: variant.model, trials: [
+                wobblingBins(variant.perBin, trial: 0), wobblingBins(variant.perBin * 0.8, trial: 1),
+            ])
+        }
+        let chart = ThroughputChart(title: "Three variants, two trials each", panels: panels, windowSeconds: 20)
+        let svg = try SVGDrawing(contentsOf: ChartWriter.write(chart, folder: outputFolder, name: "throughput-order").svg)
+        let plots = drawnPlots(svg)
+        try #require(plots.count == panels.count, "a pair of axes per panel")
+        #expect(plots.map(\.x) == plots.map(\.x).sorted() && Set(plots.map(\.y)).count == 1, "three panels in one row")
+
+        // Requests/s per point of height, the same in every panel.
+        var scale: Double?
+        for (panel, plot) in zip(panels, plots) {
+            let lines = svg.stroked(ChartStyle.style(forModel: panel.model).color)
+            #expect(lines.count == 2, "\(panel.name) has a line per trial")
+            #expect(lines.allSatisfy { $0.bounds.x >= plot.x && $0.bounds.maxX <= plot.maxX }, "\(panel.name)'s lines are in its own panel")
+            // Later in the file is drawn on top.
+            let (under, top) = (try #require(lines.first), try #require(lines.last))
+            #expect(top.stroke?.opacity == 1 && top.dash.isEmpty, "the top line is solid and opaque: \(String(describing: top.stroke)), \(top.dash)")
+            #expect(under.stroke.map { $0.opacity < 1 } == true && !under.dash.isEmpty, "the line under it is dashed and translucent")
+
+            for (trial, line) in [(0, top), (1, under)] {
+                let counts = panel.trials[trial]
+                let misdrawn = try stride(from: 0, to: counts.count, by: 7).filter { bin in
+                    let y = try #require(try line.y(atX: binCentre(bin, bins: counts.count, in: plot)))
+                    let rate = Double(counts[bin]) / chart.binSeconds
+                    let perPoint = scale ?? rate / (plot.maxY - y)
+                    scale = perPoint
+                    return abs((plot.maxY - y) - rate / perPoint) > 2 * fixedPoint + 0.01 * rate / perPoint
+                }
+                #expect(misdrawn.isEmpty, "\(panel.name) trial \(trial + 1): bins not drawn as high as their rate on the shared scale: \(misdrawn)")
+            }
+        }
     }
 
     /// A stall (no requests completed for a while) drops the line to the x axis and back.
