@@ -61,7 +61,7 @@ public final class ExperimentRunner {
                 emit(.note("run \(latest.id) of this definition on this machine is complete; nothing to measure (use --rerun for a new run)"))
                 return RunOutcome(
                     runID: latest.id, alreadyComplete: true, resumed: false, trialsRun: 0, trialsFailed: 0,
-                    failedVariants: [])
+                    failedVariants: try failedVariants(runID: latest.id))
             }
             existing = latest
         }
@@ -135,7 +135,18 @@ public final class ExperimentRunner {
             throw error
         }
         try store.setRunStatus(run.id, .complete, finishedAt: Date())
+        trials.outcome.failedVariants = try failedVariants(runID: run.id)
         return trials.outcome
+    }
+
+    /// The variants with a failed trial anywhere in run `runID`, this invocation's or an
+    /// earlier one's: what the exit status of a finished run reports.
+    private func failedVariants(runID: Int64) throws -> [String] {
+        var names: [String] = []
+        for result in try store.trialResults(runID: runID) where result.key.status == .failed {
+            if !names.contains(result.key.variantName) { names.append(result.key.variantName) }
+        }
+        return names
     }
 
     /// What the trial loop carries from one trial to the next.

@@ -84,7 +84,10 @@ public struct RunOutcome: Sendable {
     /// Whether the run was already complete, so nothing was measured.
     public var alreadyComplete: Bool
     public var resumed: Bool
+    /// Trials measured by this invocation, and how many of them failed.
     public var trialsRun: Int
     public var trialsFailed: Int
+    /// Variants with a failed trial in the run as stored once it is complete, an earlier
+    /// invocation's included; during the run, this invocation's.
     public var failedVariants: [String]
 }

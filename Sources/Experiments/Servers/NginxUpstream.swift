@@ -66,13 +66,14 @@ public struct NginxUpstream: Sendable {
     /// nginx runs as a single process: it then dies with reportgen even on SIGKILL (the
     /// parent-death signal reaches it), where a master's workers would outlive it.
     static func configuration(root: URL, port: Int, workers: Int, folder: URL, runAsRoot: Bool) -> String {
-        let temp = folder.path
+        // Paths are quoted: a folder name with a space (or a quote) is one argument.
+        let path = { (file: String) in quoted(folder.appendingPathComponent(file).path) }
         return """
-            # Written by reportgen for one run; started with -p \(temp)
+            # Written by reportgen for one run; started with -p \(folder.path)
             daemon off;
             \(workers == 1 ? "master_process off;" : "master_process on;\nworker_processes \(workers);")
-            \(runAsRoot ? "user root;\n" : "")pid \(temp)/nginx.pid;
-            error_log \(temp)/error.log warn;
+            \(runAsRoot ? "user root;\n" : "")pid \(path("nginx.pid"));
+            error_log \(path("error.log")) warn;
             events { worker_connections 8192; }
             http {
                 access_log off;
@@ -80,20 +81,25 @@ public struct NginxUpstream: Sendable {
                 tcp_nopush on;
                 keepalive_requests 100000000;
                 keepalive_timeout 3600s;
-                client_body_temp_path \(temp)/client_body;
-                proxy_temp_path \(temp)/proxy;
-                fastcgi_temp_path \(temp)/fastcgi;
-                uwsgi_temp_path \(temp)/uwsgi;
-                scgi_temp_path \(temp)/scgi;
+                client_body_temp_path \(path("client_body"));
+                proxy_temp_path \(path("proxy"));
+                fastcgi_temp_path \(path("fastcgi"));
+                uwsgi_temp_path \(path("uwsgi"));
+                scgi_temp_path \(path("scgi"));
                 types { text/html html; }
                 default_type text/html;
                 server {
                     listen 127.0.0.1:\(port);
-                    root \(root.path);
+                    root \(quoted(root.path));
                     index index.html;
                 }
             }
 
             """
+    }
+
+    /// `text` as an nginx quoted string.
+    static func quoted(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 }

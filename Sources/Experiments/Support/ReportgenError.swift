@@ -48,10 +48,22 @@ public struct ReportgenError: Error, Equatable, CustomStringConvertible {
         var text = ""
         if let location { text += "\(location): " }
         text += message
-        if let underlying { text += "\n  cause: \(underlying)" }
+        if let underlying { text += "\n  cause: \(Self.describe(underlying))" }
         if let output, !output.isEmpty { text += "\n  output: \(output)" }
         if let hint { text += "\n  hint: \(hint)" }
         return text
+    }
+
+    /// An underlying error for a person: Foundation's file errors by what the system said
+    /// (their default description is a dump of their user info).
+    static func describe(_ error: any Error) -> String {
+        guard let cocoa = error as? CocoaError else { return "\(error)" }
+        if let posix = cocoa.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain,
+            let code = POSIXErrorCode(rawValue: Int32(posix.code))
+        {
+            return String(cString: strerror(code.rawValue))
+        }
+        return cocoa.localizedDescription
     }
 
     public static func == (a: ReportgenError, b: ReportgenError) -> Bool {

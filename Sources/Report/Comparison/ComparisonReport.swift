@@ -82,11 +82,7 @@ public enum ComparisonReport {
 
     /// Writes comparison.md, its charts (PNG, SVG, PDF) and comparison.pdf into `folder`.
     public static func write(_ comparison: RunComparison, folder: URL) throws -> ComparisonFiles {
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        } catch {
-            throw ReportgenError(.io, "cannot create \(DisplayPath.of(folder))", underlying: error)
-        }
+        try OutputFolder.create(folder)
         let drawn = charts(comparison)
         var chartFiles: [ChartFiles] = []
         for chart in drawn {

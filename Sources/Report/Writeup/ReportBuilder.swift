@@ -45,7 +45,7 @@ public enum ReportBuilder {
         let markdown = try compose(template: template, context: context, charts: charts, baseline: baseline, knownVariants: known)
 
         let folder = outputRoot.appendingPathComponent(experiment.name)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try OutputFolder.create(folder)
         var chartFiles: [ChartFiles] = []
         for chart in charts {
             chartFiles.append(try ChartWriter.write(chart.chart, folder: folder, name: chart.fileName))

@@ -109,6 +109,8 @@ final class ProgressPrinter: Sendable {
         var text = "run \(outcome.runID): \(outcome.trialsRun) trials measured, stored in \(store)"
         if outcome.trialsFailed > 0 {
             text += "; \(outcome.trialsFailed) failed (\(outcome.failedVariants.joined(separator: ", ")))"
+        } else if !outcome.failedVariants.isEmpty {
+            text += "; the run holds failed trials of \(outcome.failedVariants.joined(separator: ", ")) from before"
         }
         print(text)
     }
