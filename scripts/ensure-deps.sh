@@ -3,7 +3,7 @@
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -euo pipefail
 
-packages=(pkg-config libsqlite3-dev libcairo2-dev libpango1.0-dev libcmark-gfm-dev libcmark-gfm-extensions-dev fonts-dejavu-core poppler-utils nginx wrk sqlite3 gcc)
+packages=(pkg-config libsqlite3-dev libcairo2-dev libpango1.0-dev libcmark-gfm-dev libcmark-gfm-extensions-dev fonts-dejavu-core poppler-utils nginx libnginx-mod-http-echo wrk sqlite3 gcc)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -350,7 +350,7 @@ extension DefinitionTests {
             ("duration = \"20\"", "\"20\" has no unit", "add a unit: duration = \"20s\" (units: h, m, s, ms, us)"),
             ("duration = \"fast\"", "\"fast\" is not a duration", "write durations like \"20s\", \"500ms\", \"1.5s\" or \"1m30s\""),
             ("duration = \"0s\"", "must be longer than zero, found \"0s\"", "e.g. duration = \"20s\""),
-            ("duration = \"-5s\"", "a duration cannot be negative, found \"-5s\"", nil),
+            ("duration = \"-5s\"", "a duration cannot be negative, found \"-5s\"", "write a length of time, e.g. duration = \"5s\""),
         ])
         func badDurations(replacement: String, message: String, hint: String?) throws {
             let error = try #require(try loadError(example(replacing: "duration = \"20s\"", with: replacement)))
@@ -474,8 +474,9 @@ extension DefinitionTests {
         }
 
         @Test func listInAppIsRejected() throws {
-            let error = try #require(try loadError(example(replacing: "workers = 2", with: "workers = [1, 2]")))
-            #expect(error.message == "a list expands into variants only inside [[variants]]")
+            let error = try #require(try loadError(example(replacing: "workers = 2", with: "workers = 2\nthreads = [1, 2]")))
+            #expect(error.message == "app.threads cannot be swept; a list of it expands into variants only inside [[variants]]")
+            #expect(error.location?.keyPath == "app.threads")
         }
 
         @Test func syntaxErrorsCarryTheFileAndLine() throws {
@@ -815,6 +816,114 @@ extension DefinitionTests {
         @Test(arguments: ["5", "%", "five%", "nan%", ""])
         func notPercentages(text: String) {
             #expect(PercentSyntax.parse(text) == nil)
+        }
+    }
+}
+
+extension DefinitionTests {
+    /// Lists in `[upstream]`, `[load]` and `[app]` make the experiment a grid of cells.
+    struct Sweeps {
+        static let delays = example(replacing: "root = \"upstream\"               # folder it serves, relative to this file", with: "root = \"upstream\"\ndelay = [\"0ms\", \"10ms\", \"50ms\", \"0.2s\"]")
+
+        @Test("a delay list makes every variant a cell at every delay, variants slowest, named by their level")
+        func delaysMakeCells() throws {
+            let definition = try load(Self.delays)
+            #expect(definition.isSweep)
+            #expect(definition.sweeps.map(\.setting) == [.delay])
+            #expect(definition.sweeps[0].levels.map(\.label) == ["0ms", "10ms", "50ms", "200ms"])
+            #expect(definition.upstreamDelays == [.zero, .milliseconds(10), .milliseconds(50), .milliseconds(200)])
+            let cells = definition.cells
+            #expect(cells.count == 11 * 4)
+            #expect(cells.prefix(5).map(\.name) == [
+                "aiohttp @ delay=0ms", "aiohttp @ delay=10ms", "aiohttp @ delay=50ms", "aiohttp @ delay=200ms",
+                "flask:gevent @ delay=0ms",
+            ])
+            #expect(cells.map(\.position) == Array(0..<44))
+            #expect(cells[2].variantName == "aiohttp")
+            #expect(definition.upstreamDelay(for: cells[2]) == .milliseconds(50))
+            #expect(definition.load(for: cells[2]) == definition.load)
+            // Outside a sweep the cells are the variants, names unchanged.
+            let plain = try load(DefinitionFixture.designExample)
+            #expect(plain.cells == plain.variants)
+            #expect(plain.upstreamDelays == [.zero])
+        }
+
+        @Test("two sweeps give every combination, the one written first varying slowest; the load follows each cell's levels")
+        func twoSweeps() throws {
+            let text = example(replacing: "connections = 400\nthreads = 10", with: "connections = [5, 400]\nthreads = 10")
+                .replacingOccurrences(of: "workers = 2\n", with: "workers = [1, 2]\n")
+            let definition = try load(text)
+            #expect(definition.sweeps.map(\.setting) == [.workers, .connections])
+            let cells = definition.cells.filter { $0.variantName == "flask:10" }
+            #expect(cells.map(\.name) == [
+                "flask:10 @ workers=1, connections=5", "flask:10 @ workers=1, connections=400",
+                "flask:10 @ workers=2, connections=5", "flask:10 @ workers=2, connections=400",
+            ])
+            #expect(cells.map(\.workers) == [1, 1, 2, 2])
+            // Fewer connections than load threads lowers the threads for that cell.
+            #expect(definition.load(for: cells[0]).connections == 5)
+            #expect(definition.load(for: cells[0]).threads == 5)
+            #expect(definition.load(for: cells[1]).threads == 10)
+            // A flag fixes a swept setting: the grid keeps the other one.
+            let fixed = try definition.applying(RunOverrides(connections: 100))
+            #expect(fixed.sweeps.map(\.setting) == [.workers])
+            #expect(fixed.cells.count == 11 * 2)
+        }
+
+        @Test("bad lists exit 65 with the key path, line and a hint", arguments: [
+            ("delay = []", "an empty list sweeps no levels", "upstream.delay"),
+            ("delay = [\"10ms\", \"10ms\"]", "the level 10ms is listed twice (upstream.delay[0] and upstream.delay[1])", "upstream.delay[1]"),
+            ("delay = [\"10ms\", \"-5ms\"]", "a duration cannot be negative, found \"-5ms\"", "upstream.delay[1]"),
+            ("delay = [\"10ms\", \"fast\"]", "\"fast\" is not a duration", "upstream.delay[1]"),
+            ("delay = [10, 20]", "expected a duration such as \"20s\", found an integer", "upstream.delay[0]"),
+            ("workers = [1, 2]", "upstream.workers cannot be swept: a list here would make a grid of it", "upstream.workers"),
+            ("delay = [\"10ms\", \"2.5ms\"]", "nginx holds a response for whole milliseconds, found 2.5ms", "upstream.delay[1]"),
+        ])
+        func badUpstreamLists(entry: String, message: String, keyPath: String) throws {
+            let text = example(replacing: "server = \"nginx\"", with: "server = \"nginx\"\n\(entry)")
+            let error = try #require(try loadError(text))
+            #expect(error.code == .badDefinition)
+            #expect(error.message == message)
+            #expect(error.location?.keyPath == keyPath)
+            #expect(error.location?.line == line(of: entry, in: text))
+            #expect(error.hint != nil)
+        }
+
+        @Test("an unsweepable load key, a third swept setting, a rate swept with wrk and a variant's own workers under a workers sweep are refused")
+        func refusedGrids() throws {
+            let threads = try #require(try loadError(example(replacing: "threads = 10", with: "threads = [5, 10]")))
+            #expect(threads.message == "load.threads cannot be swept: a list here would make a grid of it")
+            #expect(threads.hint == "settings that take a list of levels: upstream.delay, load.connections, load.rate, app.workers; write one value here")
+
+            let three = example(replacing: "connections = 400", with: "connections = [100, 400]")
+                .replacingOccurrences(of: "workers = 2\n", with: "workers = [1, 2]\n")
+                .replacingOccurrences(of: "server = \"nginx\"", with: "server = \"nginx\"\ndelay = [\"0ms\", \"10ms\"]")
+            let grid = try #require(try loadError(three))
+            #expect(grid.message == "3 settings are swept (upstream.delay, app.workers, load.connections); a grid sweeps at most 2")
+            #expect(grid.location?.keyPath == "load.connections")
+
+            let rate = try #require(try loadError(example(replacing: "threads = 10", with: "threads = 10\nrate = [100, 200]")))
+            #expect(rate.message == "an open-loop rate needs the built-in generator; wrk only runs a closed loop")
+            #expect(rate.location?.keyPath == "load.rate")
+
+            let own = example(replacing: "workers = 2\n", with: "workers = [1, 2]\n")
+                .replacingOccurrences(of: "worker_class = \"gevent\"", with: "worker_class = \"gevent\"\nworkers = 4")
+            let workers = try #require(try loadError(own))
+            #expect(workers.message == "this variant sets workers, but app.workers is swept")
+            #expect(workers.location?.keyPath == "variants[1].workers")
+        }
+
+        @Test("validate's estimate multiplies cells, trials and the measured cost of a trial")
+        func estimate() throws {
+            let definition = try load(Self.delays)
+            let assumed = RunEstimate(definition: definition, storedOverhead: nil)
+            #expect(assumed.trials == 44 * 3)
+            #expect(assumed.perTrialSeconds == 25 + RunEstimate.assumedOverheadSeconds)
+            #expect(!assumed.overheadMeasured)
+            let measured = RunEstimate(definition: definition, storedOverhead: 9)
+            #expect(measured.overheadSeconds == 4)
+            #expect(measured.seconds == Double(44 * 3) * 29)
+            #expect(measured.text.hasSuffix("≈ 64 min"))
         }
     }
 }

@@ -76,12 +76,13 @@ struct RealServers {
         }
     }
 
-    /// A runner over `overrides` applied to the shipped default experiment, storing into `db`.
+    /// A runner over `overrides` applied to `experiment` (the shipped default one unless
+    /// given: a name or a path), storing into `db`.
     static func runner(
-        db: URL, overrides: RunOverrides, interrupt: Interrupt = Interrupt(),
+        db: URL, overrides: RunOverrides, experiment: String = "aiohttp-vs-flask", interrupt: Interrupt = Interrupt(),
         events: @escaping @Sendable (RunEvent) -> Void = { _ in }
     ) throws -> (ExperimentRunner, ResultStore) {
-        let definition = try DefinitionLoader.load(experiment: "aiohttp-vs-flask", projectRoot: projectRoot)
+        let definition = try DefinitionLoader.load(experiment: experiment, projectRoot: projectRoot)
             .applying(overrides)
         let store = try ResultStore(path: db)
         let options = try TestPaths.runnerOptions()

@@ -45,10 +45,15 @@ public enum DefinitionLoader {
         for setting in [Setting.trials, .precision, .maxTrials, .timeBudget] {
             sources[setting] = top.source(setting.keyPath)
         }
-        let upstream = try readUpstream(top, directory: directory)
-        let (app, defaults) = try readApp(top, directory: directory)
-        let load = try readLoad(top, sources: &sources)
+        var sweeps: [Sweep] = []
+        let upstream = try readUpstream(top, directory: directory, sweeps: &sweeps)
+        let (app, defaults) = try readApp(top, directory: directory, sweeps: &sweeps)
+        let load = try readLoad(top, sources: &sources, sweeps: &sweeps)
+        // The list written first varies slowest.
+        sweeps.sort { ($0.line ?? 0) < ($1.line ?? 0) }
+        try SweepReader.check(sweeps, file: display)
         let variants = try VariantExpansion.expand(top, defaults: defaults)
+        try rejectVariantWorkers(top, sweeps: sweeps, file: display)
         if app.requirements == nil, let python = variants.first(where: \.needsPython) {
             throw defaults.app.failure(
                 "requirements", "missing required key: variant '\(python.name)' runs Python (gunicorn or {python})",
@@ -57,7 +62,7 @@ public enum DefinitionLoader {
         let definition = ExperimentDefinition(
             name: directory.lastPathComponent, directory: directory, file: file, text: text,
             title: title, trials: trials, precision: precision, upstream: upstream, app: app, load: load,
-            variants: variants, sources: sources)
+            variants: variants, sweeps: sweeps, sources: sources)
         try DefinitionRules.check(definition)
         return definition
     }
@@ -131,33 +136,50 @@ public enum DefinitionLoader {
             timeBudget: budget))
     }
 
-    private static func readUpstream(_ top: DefinitionSection, directory: URL) throws -> UpstreamSettings {
+    private static func readUpstream(
+        _ top: DefinitionSection, directory: URL, sweeps: inout [Sweep]
+    ) throws -> UpstreamSettings {
         let section = try top.requiredSection(
             "upstream", header: "[upstream]", example: "[upstream]\nroot = \"upstream\"")
         try section.rejectUnknownKeys(allowed: DefinitionSchema.upstream)
+        try SweepReader.rejectOtherLists(in: section, sweepable: ["delay"])
+        var delay = Duration.zero
+        if let sweep = try SweepReader.read("delay", .delay, in: section) {
+            sweeps.append(sweep)
+            delay = sweep.levels[0].duration
+        } else if let fixed = try section.duration("delay") {
+            try SweepReader.checkDelay(fixed, key: "delay", line: section.value("delay")?.line, in: section)
+            delay = fixed
+        }
         return UpstreamSettings(
             server: try section.choice("server", allowed: ["nginx"], default: "nginx"),
             root: try section.existingPath("root", relativeTo: directory, folder: true, example: "\"upstream\""),
-            workers: try section.integer("workers", in: 1...64) ?? 1)
+            workers: try section.integer("workers", in: 1...64) ?? 1, delay: delay)
     }
 
     private static func readApp(
-        _ top: DefinitionSection, directory: URL
+        _ top: DefinitionSection, directory: URL, sweeps: inout [Sweep]
     ) throws -> (AppSettings, VariantExpansion.Defaults) {
         let section = try top.requiredSection(
             "app", header: "[app]",
             example: "[app]\nmodule = \"apps.flask_app:app\"\nrequirements = \"requirements.lock\"")
         try section.rejectUnknownKeys(allowed: DefinitionSchema.app)
+        try SweepReader.rejectOtherLists(
+            in: section, sweepable: ["command"] + VariantField.allCases.map(\.rawValue))
         let server = try ServerSettings().reading(section)
         let requirements = try section.optionalExistingPath(
             "requirements", relativeTo: directory, folder: false, example: "\"requirements.lock\"")
         var fields = VariantField.defaults
-        for field in VariantField.allCases {
+        if let sweep = try SweepReader.read(VariantField.workers.rawValue, .workers, in: section) {
+            sweeps.append(sweep)
+            fields[.workers] = .number(Int(sweep.levels[0].value))
+        }
+        for field in VariantField.allCases where !(field == .workers && sweeps.contains { $0.setting == .workers }) {
             guard let value = section.value(field.rawValue) else { continue }
             if case .array = value.kind {
                 throw section.failure(
-                    field.rawValue, "a list expands into variants only inside [[variants]]",
-                    hint: "move \(field.rawValue) = [...] into a [[variants]] entry")
+                    field.rawValue, "app.\(field.rawValue) cannot be swept; a list of it expands into variants only inside [[variants]]",
+                    hint: "move \(field.rawValue) = [...] into a [[variants]] entry; settings that take a list of levels: \(SweptSetting.list)")
             }
             fields[field] = try field.read(value, key: field.rawValue, in: section)
         }
@@ -168,7 +190,7 @@ public enum DefinitionLoader {
     }
 
     private static func readLoad(
-        _ top: DefinitionSection, sources: inout [Setting: SettingSource]
+        _ top: DefinitionSection, sources: inout [Setting: SettingSource], sweeps: inout [Sweep]
     ) throws -> LoadSettings {
         let section = try top.requiredSection(
             "load", header: "[load]",
@@ -179,20 +201,39 @@ public enum DefinitionLoader {
             throw section.failure(
                 "path", "the path must start with '/', found \(path.quoted)", hint: "write path = \(("/" + path).quoted)")
         }
+        try SweepReader.rejectOtherLists(in: section, sweepable: ["connections", "rate"])
+        // A swept setting's rules are checked at its most demanding level.
+        let connectionSweep = try SweepReader.read("connections", .connections, in: section)
+        let rateSweep = try SweepReader.read("rate", .rate, in: section)
+        sweeps += [connectionSweep, rateSweep].compactMap { $0 }
         let load = LoadSettings(
             generator: try section.choice("generator", default: LoadGeneratorKind.wrk),
             path: path,
-            connections: try section.requiredInteger("connections", example: "100"),
+            connections: try connectionSweep.map { Int($0.levels.map(\.value).max() ?? 1) }
+                ?? section.requiredInteger("connections", example: "100"),
             threads: try section.requiredInteger("threads", example: "4"),
             duration: try section.requiredDuration("duration", example: "\"20s\""),
             timeout: try section.requiredDuration("timeout", example: "\"10s\""),
             warmup: try section.duration("warmup") ?? .zero,
-            rate: try section.number("rate", example: "5000"),
+            rate: try rateSweep.map { $0.levels.map(\.value).max() ?? 1 } ?? section.number("rate", example: "5000"),
             maxErrorRate: try section.percentage("max_error_rate", example: "\"1%\"") ?? LoadSettings.defaultMaxErrorRate)
         for setting in Setting.allCases where setting.keyPath.hasPrefix("load.") {
             sources[setting] = section.source(String(setting.keyPath.dropFirst("load.".count)))
         }
         return load
+    }
+
+    /// A variant's own workers would be overruled at every level of a workers sweep.
+    private static func rejectVariantWorkers(_ top: DefinitionSection, sweeps: [Sweep], file: String) throws {
+        guard sweeps.contains(where: { $0.setting == .workers }), case .array(let entries)? = top.value("variants")?.kind
+        else { return }
+        for (index, entry) in entries.enumerated() {
+            guard case .table(let table) = entry.kind, let workers = table["workers"] else { continue }
+            throw ReportgenError(
+                .badDefinition, "this variant sets workers, but app.workers is swept",
+                at: SourceLocation(file: file, keyPath: "variants[\(index)].workers", line: workers.line),
+                hint: "remove workers here: every variant runs at each level of app.workers")
+        }
     }
 
     private static func isDirectory(_ url: URL) -> Bool {

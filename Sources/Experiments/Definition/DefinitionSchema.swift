@@ -3,7 +3,7 @@ enum DefinitionSchema {
     static let topLevel = [
         "title", "trials", "precision", "max_trials", "time_budget", "upstream", "app", "load", "variants",
     ]
-    static let upstream = ["server", "root", "workers"]
+    static let upstream = ["server", "root", "workers", "delay"]
     static let app = [
         "server", "module", "workers", "requirements", "worker_class", "threads", "env", "command", "ready_path",
         "ready_timeout",

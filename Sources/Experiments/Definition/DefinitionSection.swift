@@ -145,33 +145,43 @@ struct DefinitionSection {
     /// A duration written as text, e.g. "20s"; whether it may be zero is for `DefinitionRules`.
     func duration(_ key: String) throws -> Duration? {
         guard let value = value(key) else { return nil }
-        let example = "\(key) = \"20s\""
+        return try Self.duration(value, key: key, in: self)
+    }
+
+    /// `value` as a duration; `key` is how errors name it, e.g. "delay[2]".
+    static func duration(_ value: TOMLValue, key: String, in section: DefinitionSection) throws -> Duration {
+        let name = key.split(separator: "[").first.map(String.init) ?? key
+        // "duration = ..." for a key; a list's item is shown on its own.
+        let assign = key.contains("[") ? "" : "\(key) = "
         switch value.kind {
         case .string(let text):
             if text.trimmingSpaces.hasPrefix("-") {
-                throw failure(key, "a duration cannot be negative, found \(text.quoted)")
+                throw section.failure(
+                    key, "a duration cannot be negative, found \(text.quoted)", line: value.line,
+                    hint: "write a length of time, e.g. \(assign)\"\(text.trimmingSpaces.dropFirst())\"")
             }
             guard let duration = DurationSyntax.parse(text) else {
                 if Double(text.trimmingSpaces) != nil {
-                    throw failure(
-                        key, "\(text.quoted) has no unit",
-                        hint: "add a unit: \(key) = \(String(text.trimmingSpaces + "s").quoted) (units: \(DurationSyntax.unitList))")
+                    throw section.failure(
+                        key, "\(text.quoted) has no unit", line: value.line,
+                        hint: "add a unit: \(assign)\(String(text.trimmingSpaces + "s").quoted) (units: \(DurationSyntax.unitList))")
                 }
-                throw failure(
-                    key, "\(text.quoted) is not a duration",
+                throw section.failure(
+                    key, "\(text.quoted) is not a duration", line: value.line,
                     hint: "write durations like \"20s\", \"500ms\", \"1.5s\" or \"1m30s\"")
             }
             return duration
         case .integer(let number):
-            throw typeMismatch(
+            throw section.typeMismatch(
                 key, expected: "a duration such as \"20s\"", found: value,
-                hint: "add a unit in quotes: \(key) = \"\(number)s\"")
+                hint: "add a unit in quotes: \(assign)\"\(number)s\"")
         case .float(let number):
-            throw typeMismatch(
+            throw section.typeMismatch(
                 key, expected: "a duration such as \"20s\"", found: value,
-                hint: "add a unit in quotes: \(key) = \"\(number)s\"")
+                hint: "add a unit in quotes: \(assign)\"\(number)s\"")
         default:
-            throw typeMismatch(key, expected: "a duration such as \"20s\"", found: value, hint: "e.g. \(example)")
+            throw section.typeMismatch(
+                key, expected: "a duration such as \"20s\"", found: value, hint: "e.g. \(name) = \"20s\"")
         }
     }
 

@@ -23,6 +23,9 @@ public struct ExperimentDefinition: Sendable, Equatable {
     public var load: LoadSettings
     /// Expanded variants in definition order.
     public var variants: [VariantDefinition]
+    /// The settings written as lists, at most two: each variant runs at every combination
+    /// of their levels (`cells`). Empty for an experiment at one fixed load.
+    public var sweeps: [Sweep]
     /// Where the checked settings came from: a line of the file, or a flag. A setting left
     /// out of both has no entry.
     public var sources: [Setting: SettingSource]
@@ -30,8 +33,9 @@ public struct ExperimentDefinition: Sendable, Equatable {
     public init(
         name: String, directory: URL, file: URL, text: String, title: String, trials: Int,
         precision: PrecisionTarget? = nil, upstream: UpstreamSettings, app: AppSettings, load: LoadSettings,
-        variants: [VariantDefinition], sources: [Setting: SettingSource] = [:]
+        variants: [VariantDefinition], sweeps: [Sweep] = [], sources: [Setting: SettingSource] = [:]
     ) {
+        self.sweeps = sweeps
         self.precision = precision
         self.name = name
         self.directory = directory
@@ -79,11 +83,15 @@ public struct UpstreamSettings: Sendable, Equatable {
     public var root: URL
     /// nginx worker processes (default 1).
     public var workers: Int
+    /// How long nginx holds each response before sending it, on a timer (no CPU); zero for
+    /// none. A swept delay's levels are in `ExperimentDefinition.sweeps`, and this is the first.
+    public var delay: Duration
 
-    public init(server: String, root: URL, workers: Int) {
+    public init(server: String, root: URL, workers: Int, delay: Duration = .zero) {
         self.server = server
         self.root = root
         self.workers = workers
+        self.delay = delay
     }
 }
 
@@ -142,8 +150,13 @@ public struct LoadSettings: Sendable, Equatable {
 
 /// One expanded variant: the app settings merged with the variant's own keys.
 public struct VariantDefinition: Sendable, Equatable {
-    /// Unique name after expansion, e.g. "flask:50".
+    /// Unique name after expansion, e.g. "flask:50"; a cell of a sweep adds its levels:
+    /// "flask:50 @ delay=10ms".
     public var name: String
+    /// The variant's name without levels: what `[[variants]]` expanded to.
+    public var variantName: String
+    /// The swept levels this cell runs at; empty outside a sweep.
+    public var levels: [SweepLevel] = []
     /// Position in definition order, from 0.
     public var position: Int
     /// What runs: gunicorn with a module and worker class, or a command.
@@ -164,6 +177,7 @@ public struct VariantDefinition: Sendable, Equatable {
         environment: [String: String] = [:], readyPath: String? = nil, readyTimeout: Duration? = nil
     ) {
         self.name = name
+        self.variantName = name
         self.position = position
         self.server = server
         self.workers = workers

@@ -139,6 +139,9 @@ extension ExperimentDefinition {
         set(.warmup, \.load.warmup, o.warmup, quick: min(load.warmup, .seconds(1)))
         set(.connections, \.load.connections, o.connections)
         if o.connections != nil { result.load.threads = min(result.load.threads, result.load.connections) }
+        // A flag fixes a setting the definition sweeps: every variant runs at that one level.
+        if o.connections != nil { result.sweeps.removeAll { $0.setting == .connections } }
+        if o.rate != nil { result.sweeps.removeAll { $0.setting == .rate } }
         set(.threads, \.load.threads, o.threads)
         set(.generator, \.load.generator, o.generator)
         set(.rate, \.load.rate, o.rate.map { Optional($0) })

@@ -36,6 +36,9 @@ public struct Requirement: Sendable {
         Requirement(name: "node", package: "nodejs", purpose: "the any-server experiment's Node server") {
             ToolCheck.find("node") != nil
         },
+        Requirement(name: NginxUpstream.echoModuleName, package: "libnginx-mod-http-echo", purpose: "an upstream that holds its responses (upstream.delay)") {
+            NginxUpstream.echoModule() != nil
+        },
     ]
 }
 

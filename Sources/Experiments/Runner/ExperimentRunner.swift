@@ -38,7 +38,9 @@ public final class ExperimentRunner {
 
     /// Measures every trial not yet stored, then marks the run complete.
     public func run() async throws -> RunOutcome {
-        try ToolCheck.require(["nginx"] + definition.load.generator.requiredTools)
+        let holds = definition.upstreamDelays.contains { $0 > .zero }
+        try ToolCheck.require(
+            ["nginx"] + definition.load.generator.requiredTools + (holds ? [NginxUpstream.echoModuleName] : []))
         // A reportgen killed with SIGKILL runs no cleanup: stop what it left before measuring.
         let state = store.path.deletingLastPathComponent().appendingPathComponent(".reportgen")
         let stale = ChildRegistry.stopStale(in: state)
@@ -103,16 +105,17 @@ public final class ExperimentRunner {
                 projectCommit: software.projectCommit, shuffleSeed: seed, overrides: overrides, software: software,
                 upstreamCommandLine: session.upstream.process.commandLine, maxErrorRate: definition.load.maxErrorRate,
                 precision: definition.precision)
-            (run, variants) = try store.createRun(new, variants: definition.variants.map(variantRecord))
-            var plan = "\(definition.variants.count) variants × \(definition.trials) trials"
+            (run, variants) = try store.createRun(new, variants: definition.cells.map(variantRecord))
+            let unit = definition.isSweep ? "cell" : "variant"
+            var plan = "\(definition.planSummary) × \(definition.trials) trials"
             if let precision = definition.precision {
-                plan += ", then more for each variant until its requests/s is within ±\(PrecisionProgress.percent(precision.target)) (at most \(precision.maxTrials) trials)"
+                plan += ", then more for each \(unit) until its requests/s is within ±\(PrecisionProgress.percent(precision.target)) (at most \(precision.maxTrials) trials)"
             }
             emit(.note("run \(run.id): \(plan), shuffle seed \(seed)"))
         }
 
         let plan = TrialPlan(
-            variants: definition.variants.map(\.name), trialsPerVariant: definition.trials, seed: run.shuffleSeed)
+            variants: definition.cells.map(\.name), trialsPerVariant: definition.trials, seed: run.shuffleSeed)
         var trials = TrialLoop(
             run: run, variants: variants,
             executor: TrialExecutor(definition: definition, session: session, options: options, emit: emit),
@@ -170,7 +173,7 @@ public final class ExperimentRunner {
         _ planned: PlannedTrial, in session: RunSession, loop: inout TrialLoop
     ) async throws -> Continuation {
         try interrupt.check()
-        guard let variant = definition.variants.first(where: { $0.name == planned.variant }),
+        guard let variant = definition.cells.first(where: { $0.name == planned.variant }),
             let stored = loop.variants.first(where: { $0.name == planned.variant })
         else { return .next }
         let began = ContinuousClock.now
@@ -207,7 +210,7 @@ public final class ExperimentRunner {
     private func addRounds(
         for target: PrecisionTarget, in session: RunSession, loop: inout TrialLoop
     ) async throws -> Continuation {
-        let planner = PrecisionPlan(target: target, variants: definition.variants.map(\.name), seed: loop.run.shuffleSeed)
+        let planner = PrecisionPlan(target: target, variants: definition.cells.map(\.name), seed: loop.run.shuffleSeed)
         while true {
             try interrupt.check()
             let results = try store.trialResults(runID: loop.run.id)
@@ -236,7 +239,7 @@ public final class ExperimentRunner {
         definition.variants.compactMap { variant in
             guard case .command = variant.server else { return nil }
             let values = LaunchValues.trial(
-                host: session.host.address, port: 0, upstreamURL: session.upstream.url, python: session.python,
+                host: session.host.address, port: 0, upstreamURL: session.upstream.url(delay: .zero), python: session.python,
                 directory: definition.directory)
             return AppLaunch.make(variant: variant, values: values, directory: definition.directory).command.executable
         }
@@ -253,6 +256,7 @@ public final class ExperimentRunner {
             config: VariantConfig(
                 server: variant.server.kind.rawValue, module: variant.module, workerClass: variant.workerClass,
                 workers: variant.workers, threads: variant.threads, environment: variant.environment,
-                command: template, commandLine: launch.commandLine))
+                command: template, commandLine: launch.commandLine),
+            variant: variant.variantName, levels: variant.levels)
     }
 }

@@ -15,8 +15,10 @@ struct TrialExecutor: Sendable {
 
     func run(_ planned: PlannedTrial, variant: VariantDefinition, key: TrialKey) async throws -> TrialRecord {
         let clock = options.clock
-        let load = definition.load
+        let load = definition.load(for: variant)
+        let loadgen = session.loadgen(for: load)
         let upstream = session.upstream
+        let upstreamURL = upstream.url(delay: definition.upstreamDelay(for: variant))
         let startedAt = Date()
         var conditions = HostConditions(
             loadAverage: MachineProbe.loadAverage(), memoryAvailableBytes: MachineProbe.meminfo("MemAvailable"))
@@ -25,12 +27,12 @@ struct TrialExecutor: Sendable {
         let launch = AppLaunch.make(
             variant: variant,
             values: .trial(
-                host: session.host.address, port: port, upstreamURL: upstream.url, python: session.python,
+                host: session.host.address, port: port, upstreamURL: upstreamURL, python: session.python,
                 directory: definition.directory),
             directory: definition.directory)
         let url = "http://\(session.host.address):\(port)\(load.path)"
         let commands = TrialCommands(
-            load: session.loadgen.commandLine(url: url, duration: load.duration, label: label), server: launch.commandLine)
+            load: loadgen.commandLine(url: url, duration: load.duration, label: label), server: launch.commandLine)
 
         let sampler = ResourceSampler()
         sampler.track(.upstream, pid: upstream.process.pid)
@@ -55,7 +57,7 @@ struct TrialExecutor: Sendable {
 
             if load.warmup > .zero {
                 emit(.trialPhase(planned, .warmUp, length: load.warmup))
-                let warm = try session.loadgen.start(url: url, duration: load.warmup, label: "\(label)-warmup")
+                let warm = try loadgen.start(url: url, duration: load.warmup, label: "\(label)-warmup")
                 sampler.track(.loadgen, pid: warm.process.pid)
                 try await warm.waitForExit(clock: clock)
                 warm.discard()
@@ -63,7 +65,7 @@ struct TrialExecutor: Sendable {
             }
 
             emit(.trialPhase(planned, .measuring, length: load.duration))
-            let measured = try session.loadgen.start(url: url, duration: load.duration, label: label)
+            let measured = try loadgen.start(url: url, duration: load.duration, label: label)
             // reportgen's own CPU time while the generator measures: the sampler and the waits.
             let cpuBefore = RunnerUsage.cpuMicroseconds()
             sampler.track(.loadgen, pid: measured.process.pid)

@@ -11,20 +11,33 @@ public struct NginxUpstream: Sendable {
     public let process: ChildProcess
     public let folder: URL
     public let configFile: URL
+    /// The delays it holds responses for, each on its own path (see `url(delay:)`).
+    public let delays: [Duration]
 
     /// How long nginx may take to serve its page.
     static let startTimeout: Duration = .seconds(10)
 
     /// Writes the configuration, starts nginx and waits until it answers on `/` (with any
     /// status: the folder need not hold an index page).
+    /// `delays` beyond zero need nginx's echo module (`echoModule()`).
     public static func start<C: Clock>(
-        settings: UpstreamSettings, folder: URL, host: LocalHost = LocalHost(), clock: C
+        settings: UpstreamSettings, delays: [Duration] = [.zero], folder: URL, host: LocalHost = LocalHost(), clock: C
     ) async throws -> NginxUpstream where C.Duration == Duration {
+        var module: String?
+        if delays.contains(where: { $0 > .zero }) {
+            guard let found = echoModule() else {
+                throw ReportgenError(
+                    .missingDependency, "an upstream delay needs nginx's echo module (\(echoModuleName)), which is not installed",
+                    hint: "install it with: " + ToolCheck.installCommand(["libnginx-mod-http-echo"]))
+            }
+            module = found
+        }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let port = try host.freePort()
         let configFile = folder.appendingPathComponent("nginx.conf")
         let config = configuration(
-            root: settings.root, port: port, workers: settings.workers, folder: folder, runAsRoot: geteuid() == 0)
+            root: settings.root, port: port, workers: settings.workers, folder: folder, runAsRoot: geteuid() == 0,
+            delays: delays, echoModule: module)
         try config.write(to: configFile, atomically: true, encoding: .utf8)
         let process = try host.start(
             Command(
@@ -32,7 +45,8 @@ public struct NginxUpstream: Sendable {
                 arguments: ["-p", folder.path, "-c", configFile.path, "-e", folder.appendingPathComponent("error.log").path],
                 environment: ["PATH": ProcessEnvironment.systemPath]),
             logFile: folder.appendingPathComponent("nginx.out"))
-        let upstream = NginxUpstream(port: port, process: process, folder: folder, configFile: configFile)
+        let upstream = NginxUpstream(
+            port: port, process: process, folder: folder, configFile: configFile, delays: Set(delays).sorted())
         do {
             try await ServerReadiness.wait(
                 for: process, name: "nginx (the upstream)", port: port, path: "/", okOnly: false,
@@ -45,8 +59,29 @@ public struct NginxUpstream: Sendable {
         return upstream
     }
 
-    /// The URL the apps fetch.
-    public var url: String { "http://127.0.0.1:\(port)/" }
+    /// The URL the apps fetch when nothing holds the response.
+    public var url: String { url(delay: .zero) }
+
+    /// The URL whose response nginx holds for `delay` (one of `delays`) before sending it.
+    public func url(delay: Duration) -> String {
+        "http://127.0.0.1:\(port)\(Self.path(delay: delay))"
+    }
+
+    /// "/" without a delay, "/delay/50000us/" with one: the same page either way.
+    static func path(delay: Duration) -> String {
+        delay > .zero ? "/delay/\(delay.microseconds)us/" : "/"
+    }
+
+    /// The dynamic module that gives nginx `echo_sleep`: a timer, not a sleeping thread, so a
+    /// held response costs no CPU while it waits.
+    public static let echoModuleName = "ngx_http_echo_module"
+
+    /// Where Debian's libnginx-mod-http-echo puts the module, if it is installed.
+    public static func echoModule() -> String? {
+        ["/usr/lib/nginx/modules", "/usr/lib64/nginx/modules", "/usr/share/nginx/modules"]
+            .map { "\($0)/\(echoModuleName).so" }
+            .first { FileManager.default.fileExists(atPath: $0) }
+    }
 
     /// Whether nginx is still running.
     public var isRunning: Bool { process.exitStatus == nil }
@@ -65,12 +100,27 @@ public struct NginxUpstream: Sendable {
     /// during a run (so no client reconnects), temp paths inside `folder`. With one worker,
     /// nginx runs as a single process: it then dies with reportgen even on SIGKILL (the
     /// parent-death signal reaches it), where a master's workers would outlive it.
-    static func configuration(root: URL, port: Int, workers: Int, folder: URL, runAsRoot: Bool) -> String {
+    /// Each delay beyond zero is a location that holds the response on a timer, then serves
+    /// the same page as "/" through an internal redirect.
+    static func configuration(
+        root: URL, port: Int, workers: Int, folder: URL, runAsRoot: Bool, delays: [Duration] = [], echoModule: String? = nil
+    ) -> String {
         // Paths are quoted: a folder name with a space (or a quote) is one argument.
         let path = { (file: String) in quoted(folder.appendingPathComponent(file).path) }
+        let held = Set(delays.filter { $0 > .zero }).sorted().map { delay in
+            // echo_sleep takes seconds with at most three decimals: definitions hold whole ms.
+            let seconds = String(format: "%.3f", delay.seconds)
+            return """
+
+                        location = \(Self.path(delay: delay)) {
+                            echo_sleep \(seconds);
+                            echo_exec /;
+                        }
+                """
+        }.joined()
         return """
             # Written by reportgen for one run; started with -p \(folder.path)
-            daemon off;
+            \(echoModule.map { "load_module \(quoted($0));\n" } ?? "")daemon off;
             \(workers == 1 ? "master_process off;" : "master_process on;\nworker_processes \(workers);")
             \(runAsRoot ? "user root;\n" : "")pid \(path("nginx.pid"));
             error_log \(path("error.log")) warn;
@@ -91,7 +141,7 @@ public struct NginxUpstream: Sendable {
                 server {
                     listen 127.0.0.1:\(port);
                     root \(quoted(root.path));
-                    index index.html;
+                    index index.html;\(held)
                 }
             }
 

@@ -185,6 +185,24 @@ enum StoreSchema {
             ALTER TABLE runs ADD COLUMN max_trials INTEGER;
             ALTER TABLE runs ADD COLUMN time_budget_us INTEGER;
             """),
+        // A swept experiment measures every variant at every level: a variants row is then
+        // one cell ("aiohttp @ delay=50ms"), `variant` names the definition's variant it
+        // belongs to, and cell_levels holds its levels, one row per swept setting. Outside a
+        // sweep `variant` equals `name` and a variant has no levels.
+        Migration(name: "cells of swept experiments: each variant row's variant and levels", sql: """
+            ALTER TABLE variants ADD COLUMN variant TEXT;
+            UPDATE variants SET variant = name;
+            CREATE TABLE cell_levels (
+                variant_id INTEGER NOT NULL REFERENCES variants(id) ON DELETE CASCADE,
+                -- 'upstream.delay', 'load.connections', 'load.rate' or 'app.workers'
+                setting TEXT NOT NULL,
+                -- seconds for a delay, a count for connections and workers, requests/s for a rate
+                value REAL NOT NULL,
+                -- as the cell's name writes it: '50ms', '400'
+                label TEXT NOT NULL,
+                PRIMARY KEY (variant_id, setting)
+            );
+            """),
     ]
 
     /// Applies the migrations `database` lacks, each in its own transaction together with

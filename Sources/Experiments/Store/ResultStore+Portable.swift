@@ -217,6 +217,9 @@ extension ResultStore {
                     order: "v.position, v.name, t.trial_index, " + columns.map { "x.\(RowCopier.quoted($0))" }.joined(separator: ", "))
             }
             try dump(
+                "level", "cell_levels", excluding: ["variant_id"], extra: variantName,
+                from: "JOIN variants v ON v.id = x.variant_id WHERE v.run_id = ?", order: "v.position, v.name, x.setting")
+            try dump(
                 "published", "published_results", excluding: ["run_id", "variant_id"], extra: variantName,
                 from: "JOIN variants v ON v.id = x.variant_id WHERE x.run_id = ?", order: "v.position, v.name")
             return lines.joined(separator: "\n") + "\n"
@@ -295,6 +298,7 @@ private struct RowCopier {
                 try copyRows("resource_samples", where: "trial_id", equals: trial, replacing: ["trial_id": newTrial])
                 try copyRows("requests", where: "trial_id", equals: trial, replacing: ["trial_id": newTrial])
             }
+            try copyRows("cell_levels", where: "variant_id", equals: variant, replacing: ["variant_id": newVariant])
             try copyRows(
                 "published_results", where: "variant_id", equals: variant,
                 replacing: ["run_id": copied.runID, "variant_id": newVariant])

@@ -166,7 +166,7 @@ extension ResultStore {
                     ReportgenVersion.current, try StoreJSON.encode(RunOverrides()), software, uid)
                 let runID = database.lastInsertedRowID
                 let variant = try database.prepare(
-                    "INSERT INTO variants (run_id, name, position, config_json) VALUES (?, ?, ?, ?)")
+                    "INSERT INTO variants (run_id, name, position, config_json, variant) VALUES (?, ?, ?, ?, ?)")
                 let result = try database.prepare(
                     """
                     INSERT INTO published_results (run_id, variant_id, min_ms, p50_ms, p99_ms, p99_9_ms,
@@ -174,7 +174,7 @@ extension ResultStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
                 for (position, row) in rows.enumerated() {
-                    try variant.bind([runID, row.variant, position, variantConfig])
+                    try variant.bind([runID, row.variant, position, variantConfig, row.variant])
                     try variant.run()
                     let variantID = database.lastInsertedRowID
                     try result.bind([

@@ -61,10 +61,17 @@ extension ResultStore {
                     run.precision?.timeBudget?.microseconds)
                 let runID = database.lastInsertedRowID
                 let insert = try database.prepare(
-                    "INSERT INTO variants (run_id, name, position, config_json) VALUES (?, ?, ?, ?)")
+                    "INSERT INTO variants (run_id, name, position, config_json, variant) VALUES (?, ?, ?, ?, ?)")
+                let insertLevel = try database.prepare(
+                    "INSERT INTO cell_levels (variant_id, setting, value, label) VALUES (?, ?, ?, ?)")
                 for (variant, config) in zip(variants, configs) {
-                    try insert.bind([runID, variant.name, variant.position, config])
+                    try insert.bind([runID, variant.name, variant.position, config, variant.variant])
                     try insert.run()
+                    let variantID = database.lastInsertedRowID
+                    for level in variant.levels {
+                        try insertLevel.bind([variantID, level.setting.rawValue, level.value, level.label])
+                        try insertLevel.run()
+                    }
                 }
                 // Read back so the caller holds exactly what is stored (dates to the millisecond).
                 guard let stored = try storedRun(id: runID) else {
@@ -116,15 +123,32 @@ extension ResultStore {
     }
 
     private func storedVariants(runID: Int64) throws -> [StoredVariant] {
-        try database.rows(
-            "SELECT id, run_id, name, position, config_json FROM variants WHERE run_id = ? ORDER BY position, id",
+        var levels: [Int64: [SweepLevel]] = [:]
+        _ = try database.rows(
+            """
+            SELECT l.variant_id, l.setting, l.value FROM cell_levels l JOIN variants v ON v.id = l.variant_id
+            WHERE v.run_id = ?
+            """, runID
+        ) { row -> Void in
+            let setting = try row.requiredString("setting")
+            guard let swept = SweptSetting(rawValue: setting) else {
+                throw ReportgenError(
+                    .badStore, "cell_levels names a setting this build does not know: \(setting.quoted)",
+                    hint: "upgrade reportgen to read this run")
+            }
+            levels[try row.int64("variant_id"), default: []].append(SweepLevel(setting: swept, value: try row.double("value")))
+        }
+        return try database.rows(
+            "SELECT id, run_id, name, position, config_json, variant FROM variants WHERE run_id = ? ORDER BY position, id",
             runID
         ) { row in
             let config = try row.requiredString("config_json")
+            let id = try row.int64("id")
             return StoredVariant(
-                id: try row.int64("id"), runID: try row.int64("run_id"), name: try row.requiredString("name"),
+                id: id, runID: try row.int64("run_id"), name: try row.requiredString("name"),
                 position: try row.int("position"), configJSON: config,
-                config: try StoreJSON.decode(VariantConfig.self, from: config, column: "variants.config_json"))
+                config: try StoreJSON.decode(VariantConfig.self, from: config, column: "variants.config_json"),
+                variant: try row.string("variant"), levels: (levels[id] ?? []).sorted { $0.setting < $1.setting })
         }
     }
 }

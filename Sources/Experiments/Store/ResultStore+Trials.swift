@@ -111,3 +111,27 @@ extension ResultStore {
         }
     }
 }
+
+extension ResultStore {
+    /// The median time a trial of `experiment` (nil: of any experiment) took beyond its
+    /// measured window (start-up, warm-up, stop), over the latest 200 trials of full (not
+    /// `--quick`) runs; nil when there are none.
+    public func trialOverhead(experiment: String?) throws -> Double? {
+        let values = try guarded("read how long earlier trials took") {
+            try database.rows(
+                """
+                SELECT trials.started_at, trials.ended_at, trials.duration_us
+                FROM trials JOIN variants ON variants.id = trials.variant_id JOIN runs ON runs.id = variants.run_id
+                WHERE (runs.experiment = ?1 OR ?1 IS NULL) AND runs.quick = 0 AND runs.kind = 'measured' AND trials.status = 'ok'
+                ORDER BY trials.id DESC LIMIT 200
+                """, experiment
+            ) { row in
+                try row.requiredDate("ended_at").timeIntervalSince(try row.requiredDate("started_at"))
+                    - Double(try row.int64("duration_us")) / 1e6
+            }
+        }
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        return sorted[(sorted.count - 1) / 2]
+    }
+}

@@ -65,6 +65,18 @@ public struct NewVariant: Sendable {
     public var name: String
     public var position: Int
     public var config: VariantConfig
+    /// The definition's variant this cell measures; `name` outside a sweep.
+    public var variant: String
+    /// The swept levels of this cell; empty outside a sweep.
+    public var levels: [SweepLevel]
+
+    public init(name: String, position: Int, config: VariantConfig, variant: String? = nil, levels: [SweepLevel] = []) {
+        self.name = name
+        self.position = position
+        self.config = config
+        self.variant = variant ?? name
+        self.levels = levels
+    }
 }
 
 public struct StoredVariant: Sendable, Equatable {
@@ -75,6 +87,24 @@ public struct StoredVariant: Sendable, Equatable {
     /// The stored text of `config`, exported as it is.
     public var configJSON: String
     public var config: VariantConfig
+    /// The definition's variant this cell measures; `name` outside a sweep.
+    public var variant: String
+    /// The swept levels of this cell, in the order the grid sweeps them; empty outside a sweep.
+    public var levels: [SweepLevel] = []
+
+    public init(
+        id: Int64, runID: Int64, name: String, position: Int, configJSON: String, config: VariantConfig,
+        variant: String? = nil, levels: [SweepLevel] = []
+    ) {
+        self.id = id
+        self.runID = runID
+        self.name = name
+        self.position = position
+        self.configJSON = configJSON
+        self.config = config
+        self.variant = variant ?? name
+        self.levels = levels
+    }
 }
 
 public struct StoredRun: Sendable, Equatable {

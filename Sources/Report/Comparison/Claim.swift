@@ -45,7 +45,13 @@ struct Claim: Sendable, Equatable {
             let text = raw.trimmingCharacters(in: .whitespaces)
             guard !text.isEmpty, !text.hasPrefix("#") else { continue }
             let location = SourceLocation(file: file, line: firstLine + offset)
-            claims.append(try parseLine(text, known: known, at: location))
+            if let split = CellCondition.split(text) {
+                claims += try CellCondition.parse(split.1, at: location).expand(split.0, known: known, at: location) {
+                    try parseLine($0, known: $1, at: location)
+                }
+            } else {
+                claims.append(try parseLine(text, known: known, at: location))
+            }
         }
         return claims
     }

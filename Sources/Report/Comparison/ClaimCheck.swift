@@ -115,7 +115,9 @@ enum ClaimCheck {
             let highest: Bool
             if case .most = claim.form { highest = true } else { highest = false }
             guard let mine = source.value(subject, metric) else { return cannot("\(subject) is \(source.absence)") }
-            let others = valued(source.variants.filter { $0 != subject })
+            // A cell is compared with the other cells at its own level.
+            let level = subject.range(of: " @ ").map { String(subject[$0.lowerBound...]) }
+            let others = valued(source.variants.filter { $0 != subject && (level.map($0.hasSuffix) ?? true) })
             guard let rival = highest ? others.max(by: { $0.value.value < $1.value.value }) : others.min(by: { $0.value.value < $1.value.value })
             else { return cannot("no other variant has a \(Claim.measure(metric)) value") }
             let holds = highest ? mine.value > rival.value.value : mine.value < rival.value.value

@@ -36,7 +36,19 @@ public enum ResultsExport {
                 number(stats.requestsPerSecondCV, 4), number(stats.requestsPerSecondPrecision, 4),
             ]
         }
-        return ([csvHeader] + rows).map(CSV.line).joined()
+        // A swept run's cells also say which variant they belong to and at which levels.
+        let swept = Set(stats.flatMap { $0.levels.map(\.setting) }).sorted()
+        guard !swept.isEmpty else { return ([csvHeader] + rows).map(CSV.line).joined() }
+        let header = csvHeader + ["cell_variant"] + swept.map(levelColumn)
+        let cellRows = zip(stats, rows).map { stats, row in
+            row + [stats.variant] + swept.map { setting in stats.level(setting).map { number($0.value, 6) } ?? "" }
+        }
+        return ([header] + cellRows).map(CSV.line).joined()
+    }
+
+    /// "upstream_delay_s", "load_connections": a swept setting's column, with its unit.
+    static func levelColumn(_ setting: SweptSetting) -> String {
+        setting.rawValue.replacingOccurrences(of: ".", with: "_") + (setting == .delay ? "_s" : "")
     }
 
     /// Pretty JSON with sorted keys: run provenance, machine, software versions, and each
@@ -49,7 +61,12 @@ public enum ResultsExport {
             "machine": machineObject(run.machine),
             "software": parsed(run.softwareJSON),
             "variants": stats.map { stats in
-                variantObject(stats, trials: byName[stats.name].map(run.trials(of:)) ?? [], config: byName[stats.name]?.configJSON)
+                var object = variantObject(stats, trials: byName[stats.name].map(run.trials(of:)) ?? [], config: byName[stats.name]?.configJSON)
+                if !stats.levels.isEmpty {
+                    object["cell_variant"] = stats.variant
+                    object["levels"] = Dictionary(stats.levels.map { (levelColumn($0.setting), $0.value) }, uniquingKeysWith: { first, _ in first })
+                }
+                return object
             },
         ]
         do {

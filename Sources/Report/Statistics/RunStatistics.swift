@@ -20,6 +20,9 @@ public enum RunStatistics {
         var stats = VariantStatistics(
             name: variant.name, position: variant.position, workerClass: config.workerClass, threads: config.threads)
         if config.workerClass == nil { stats.model = nil }
+        stats.workers = config.workers
+        stats.variant = variant.variant
+        stats.levels = variant.levels
 
         let ok = trials.filter { $0.status == .ok }
         let failed = trials.filter { $0.status != .ok }
@@ -39,6 +42,10 @@ public enum RunStatistics {
         stats.maxMs = latency.max.map(milliseconds)
         stats.meanMs = latency.mean.map { $0 / 1000 }
 
+        // Each trial's own median and p99, for intervals across trials (curves of a sweep).
+        let perTrial = ok.map { LatencyDistribution($0.measurement.latency).percentiles([50, 99]) }
+        stats.p50PerTrialMs = perTrial.compactMap { $0[50].map(milliseconds) }
+        stats.p99PerTrialMs = perTrial.compactMap { $0[99].map(milliseconds) }
         stats.meanDurationS = mean(ok.map { Double($0.measurement.durationUs) / 1e6 })
         stats.requestsPerTrial = ok.map(\.measurement.requests)
         let requests = ok.map { Double($0.measurement.requests) }

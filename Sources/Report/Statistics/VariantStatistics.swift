@@ -43,6 +43,12 @@ public struct VariantStatistics: Sendable {
     public var model: ConcurrencyModel?
     public var workerClass: String?
     public var threads: Int?
+    /// App worker processes, when stored.
+    public var workers: Int?
+    /// The definition's variant this cell belongs to: `name` outside a sweep.
+    public var variant: String
+    /// The cell's swept levels; empty outside a sweep.
+    public var levels: [SweepLevel] = []
 
     public var trialsOK: Int = 0
     public var trialsFailed: Int = 0
@@ -59,6 +65,9 @@ public struct VariantStatistics: Sendable {
     public var p9999Ms: Double?
     public var maxMs: Double?
     public var meanMs: Double?
+    /// Each ok trial's own p50 and p99, in ms, by trial index.
+    public var p50PerTrialMs: [Double] = []
+    public var p99PerTrialMs: [Double] = []
 
     /// Mean measured window of the ok trials, in seconds.
     public var meanDurationS: Double?
@@ -107,6 +116,7 @@ public struct VariantStatistics: Sendable {
     /// An empty result for `name`; `RunStatistics.compute` fills the rest.
     public init(name: String, position: Int, workerClass: String? = nil, threads: Int? = nil) {
         self.name = name
+        self.variant = name
         self.position = position
         self.workerClass = workerClass
         self.threads = threads
@@ -118,4 +128,9 @@ public struct VariantStatistics: Sendable {
 
     /// Trials attempted, ok or failed.
     public var trialsTotal: Int { trialsOK + trialsFailed }
+
+    /// The cell's level of `setting`, if it is swept.
+    public func level(_ setting: SweptSetting) -> SweepLevel? {
+        levels.first { $0.setting == setting }
+    }
 }

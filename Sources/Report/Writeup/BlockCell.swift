@@ -15,8 +15,17 @@ struct BlockCell {
         switch kind {
         case .table:
             try noArguments(kind, arguments, location)
-            return ResultsTable.render(context.statistics, format: .markdown) + "\n"
+            let sweep = context.sweep.map { SweepSection.tables($0, format: .markdown) + "\n**Every cell:**\n\n" } ?? ""
+            return sweep + ResultsTable.render(context.statistics, format: .markdown) + "\n"
                 + ResourcesTable.render(context.statistics, format: .markdown)
+        case .ceilings:
+            try noArguments(kind, arguments, location)
+            guard let sweep = context.sweep else {
+                throw ReportgenError(
+                    .badDefinition, "the ceilings cell needs a swept experiment", at: location,
+                    hint: "sweep the upstream delay, e.g. delay = [\"0ms\", \"10ms\", \"50ms\"] under [upstream], or remove the cell")
+            }
+            return SweepSection.ceilings(sweep)
         case .chart:
             guard arguments.count == 1, let name = arguments.first else {
                 throw ReportgenError(
@@ -120,8 +129,10 @@ struct BlockCell {
         let load = definition.load
         var lines: [String] = []
         let trials = context.data.trials
-        let plan = "\(definition.variants.count) variants × \(definition.trials) trial\(definition.trials == 1 ? "" : "s"), interleaved in rounds (every variant's trial k before any trial k + 1), each round shuffled with seed \(context.data.run.shuffleSeed)."
-        lines.append("**Trial plan.** " + plan + " Before each measured window of \(InlineValue.seconds(load.duration)) the app gets a discarded warm-up of \(InlineValue.seconds(load.warmup)) under the same load. One nginx serves every variant's upstream request for the whole run.")
+        let delays = definition.upstreamDelays.filter { $0 > .zero }.map { SweepLevel.delay($0).label }
+        let upstreamDelay = delays.isEmpty ? "" : " It holds each response for \(delays.joined(separator: ", ")) on a timer (the echo module's `echo_sleep`, which uses no CPU while it waits) before sending the page; each delay has its own path, so nginx never restarts between cells."
+        let plan = "\(definition.planSummary) × \(definition.trials) trial\(definition.trials == 1 ? "" : "s"), interleaved in rounds (every \(definition.isSweep ? "cell" : "variant")'s trial k before any trial k + 1), each round shuffled with seed \(context.data.run.shuffleSeed)."
+        lines.append("**Trial plan.** " + plan + " Before each measured window of \(InlineValue.seconds(load.duration)) the app gets a discarded warm-up of \(InlineValue.seconds(load.warmup)) under the same load. One nginx serves every variant's upstream request for the whole run." + upstreamDelay)
         lines.append("")
         // Runs stored before command servers show their command lines as they ran; newer ones
         // write the run's temporary folder as {work}, so the section reads alike everywhere.

@@ -12,10 +12,38 @@ import Foundation
 /// - `machine.FIELD` — cpu, cores, memory, kernel, os
 /// - `software.FIELD` — python, nginx, wrk, gunicorn; `package NAME` — a pinned Python package
 enum InlineValue {
-    static func evaluate(_ expression: String, context: ReportContext, at location: SourceLocation) throws -> String {
-        let words = expression.split(separator: " ", omittingEmptySubsequences: true).map {
-            String($0).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+    /// Joins a cell's name back together after splitting on spaces: "aiohttp", "@",
+    /// "delay=50ms," "connections=100" is the one word "aiohttp @ delay=50ms, connections=100".
+    static func cellWords(_ words: [String]) -> [String] {
+        var result: [String] = []
+        var index = 0
+        while index < words.count {
+            if words[index] == "@", !result.isEmpty, index + 1 < words.count {
+                var cell = result.removeLast() + " @ " + words[index + 1]
+                index += 2
+                while cell.hasSuffix(","), index < words.count {
+                    cell += " " + words[index]
+                    index += 1
+                }
+                result.append(cell)
+            } else {
+                result.append(words[index])
+                index += 1
+            }
         }
+        return result
+    }
+
+    /// "requests @ delay=50ms" → ("requests", "delay=50ms").
+    static func splitCell(_ word: String) -> (String, String?) {
+        guard let at = word.range(of: " @ ") else { return (word, nil) }
+        return (String(word[..<at.lowerBound]), String(word[at.upperBound...]))
+    }
+
+    static func evaluate(_ expression: String, context: ReportContext, at location: SourceLocation) throws -> String {
+        let words = cellWords(expression.split(separator: " ", omittingEmptySubsequences: true).map {
+            String($0).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+        })
         guard let head = words.first else {
             throw ReportgenError(.badDefinition, "an empty {{ }} value", at: location, hint: "write e.g. {{ requests aiohttp }}")
         }
@@ -40,8 +68,14 @@ enum InlineValue {
             return ReportNumber.ratio(a / b)
         case "best", "worst":
             guard words.count == 2 else { throw unknown("\(head) takes one metric", "write {{ \(head) requests }}") }
-            let m = try metric(words[1])
-            let ranked = context.statistics.compactMap { s in m.value(s).map { (s.name, $0) } }
+            // "best requests @ delay=50ms": among the cells at that level, by variant name.
+            let (metricWord, level) = splitCell(words[1])
+            let m = try metric(metricWord)
+            let among = level.map { level in context.statistics.filter { $0.name.hasSuffix(" @ " + level) } } ?? context.statistics
+            if let level, among.isEmpty {
+                throw unknown("no cell at \(level)", "cells are named like '\(context.statistics.first?.name ?? "aiohttp @ delay=50ms")'")
+            }
+            let ranked = among.compactMap { s in m.value(s).map { (level == nil ? s.name : s.variant, $0) } }
                 .sorted { m.higherIsBetter ? $0.1 > $1.1 : $0.1 < $1.1 }
             guard let pick = head == "best" ? ranked.first : ranked.last else { return "—" }
             return pick.0

@@ -66,6 +66,9 @@ enum ReportCharts {
             ReportChart(name: "memory", fileName: "memory", chart: memory),
             ReportChart(name: "cpu", fileName: "cpu-per-request", chart: cpu),
         ]
+        if let sweep = context.sweep {
+            charts += SweepSection.charts(sweep, statistics: stats)
+        }
         if let throughput = throughput(context) {
             charts.append(ReportChart(name: throughputName, fileName: throughputName, chart: throughput))
         }

@@ -19,6 +19,9 @@ public struct ReportContext: Sendable {
 
     public var software: SoftwareVersions { data.software }
 
+    /// The cells arranged by variant and level, for a swept run; nil otherwise.
+    public var sweep: SweepView? { SweepView(statistics, connections: definition.load.connections) }
+
     /// The statistics of the variant named `name`; nil for a variant the experiment defines
     /// but this run left out (`--variants`); an error naming the known variants otherwise.
     func variant(_ name: String, at location: SourceLocation) throws -> VariantStatistics? {

@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+
+@testable import Experiments
+
+extension RealServers {
+/// `[upstream] delay`: real nginx holds each response on a timer, exactly and without CPU.
+@Suite("upstream delay against real nginx", .serialized)
+struct UpstreamDelayTests {
+    /// One window of wrk straight at the upstream: its measurement and nginx's CPU in µs.
+    private func window(
+        _ upstream: NginxUpstream, delay: Duration, generator: any LoadGenerating
+    ) async throws -> (measurement: LoadMeasurement, nginxCPUUs: Int64) {
+        let before = try #require(ProcessTable.usage(upstream.process.pid))
+        let running = try generator.start(url: upstream.url(delay: delay), duration: .seconds(3), label: "delay-\(delay.microseconds)")
+        let measurement = try await running.finish(clock: ContinuousClock())
+        let after = try #require(ProcessTable.usage(upstream.process.pid))
+        let ticks = (after.userTicks + after.systemTicks) - (before.userTicks + before.systemTicks)
+        return (measurement, ticks * 1_000_000 / max(ProcessTable.ticksPerSecond, 1))
+    }
+
+    @Test("at the experiment's 400 connections the median request takes the delay within 1 ms + 2%, every answer is a 200, and nginx's CPU per request does not grow with the delay")
+    func delaysAreExactAndCheap() async throws {
+        try #require(NginxUpstream.echoModule() != nil, "libnginx-mod-http-echo is missing: make test installs it (scripts/ensure-deps.sh)")
+        let definition = try DefinitionLoader.load(experiment: "aiohttp-vs-flask", projectRoot: RealServers.projectRoot)
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-delay-test-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        // 400 connections at 10 ms would ask nginx for 40,000 answers a second, more than two
+        // shared cores give: from 50 ms on, the delay, not the CPU, sets the pace.
+        let delays: [Duration] = [.zero, .milliseconds(50), .milliseconds(100), .milliseconds(200)]
+        let upstream = try await NginxUpstream.start(
+            settings: definition.upstream, delays: delays, folder: work.appendingPathComponent("nginx"), clock: ContinuousClock())
+        var results: [(delay: Duration, measurement: LoadMeasurement, nginxCPUUs: Int64)] = []
+        do {
+            let generator = try LoadGeneratorKind.make(definition.load, folder: work, executable: nil)
+            for delay in delays {
+                let (measurement, cpu) = try await window(upstream, delay: delay, generator: generator)
+                results.append((delay, measurement, cpu))
+            }
+            #expect(upstream.isRunning)
+            await upstream.stop()
+        } catch {
+            await upstream.stop()
+            throw error
+        }
+        #expect(RealServers.serversLeft().isEmpty)
+
+        for (delay, measurement, _) in results {
+            let errors = measurement.errors
+            #expect(measurement.requests > 1_000, "\(delay): \(measurement.requests) requests")
+            #expect(errors.status == 0 && errors.connect == 0 && errors.read == 0 && errors.write == 0 && errors.timeout == 0, "\(delay): \(errors)")
+            guard delay > .zero else { continue }
+            let p50 = Double(try #require(measurement.latency.percentile(50))) / 1000
+            let target = Double(delay.microseconds) / 1000
+            #expect(abs(p50 - target) <= 1 + 0.02 * target, "delay \(target) ms: p50 \(p50) ms")
+            // No answer comes back before the delay is over.
+            let fastest = Double(try #require(measurement.latency.first?.latencyUs)) / 1000
+            #expect(fastest >= target - 1, "delay \(target) ms: fastest \(fastest) ms")
+        }
+        // A timer costs nothing while it waits: holding a response four times as long must not
+        // make nginx work more per request. (A held response costs more than a plain one —
+        // the echo handler, the timer, an internal redirect — but the same at every delay.)
+        // Ticks are 10 ms, so a window's figure carries ±2 ticks over its requests: allow
+        // that and 50%.
+        let perRequest = results.map { Double($0.nginxCPUUs) / Double(max($0.measurement.requests, 1)) }
+        let tick = 1_000_000 / Double(max(ProcessTable.ticksPerSecond, 1))
+        let slack = { (index: Int) in 2 * tick / Double(max(results[index].measurement.requests, 1)) }
+        let shortest = 1
+        let figures = zip(results, perRequest).map { "\($0.delay): \(String(format: "%.1f", $1)) µs" }.joined(separator: ", ")
+        for index in results.indices.dropFirst(2) {
+            #expect(perRequest[index] <= perRequest[shortest] * 1.5 + slack(index) + slack(shortest), "nginx CPU per request: \(figures)")
+        }
+        #expect(perRequest[results.count - 1] < 200, "a held response costs nginx tens of µs, not hundreds: \(figures)")
+    }
+
+    @Test("the configuration loads the echo module only when a delay needs it, and each delay has its own path")
+    func configuration() throws {
+        let folder = URL(fileURLWithPath: "/tmp/x")
+        let plain = NginxUpstream.configuration(root: folder, port: 8080, workers: 1, folder: folder, runAsRoot: false)
+        #expect(!plain.contains("load_module"))
+        #expect(!plain.contains("echo_sleep"))
+        let held = NginxUpstream.configuration(
+            root: folder, port: 8080, workers: 1, folder: folder, runAsRoot: false,
+            delays: [.zero, .milliseconds(50), .milliseconds(2)], echoModule: "/usr/lib/nginx/modules/ngx_http_echo_module.so")
+        #expect(held.hasPrefix("# Written by reportgen"))
+        #expect(held.contains("load_module \"/usr/lib/nginx/modules/ngx_http_echo_module.so\";"))
+        #expect(held.contains("\n        location = /delay/50000us/ {\n            echo_sleep 0.050;\n            echo_exec /;\n        }"))
+        #expect(held.contains("location = /delay/2000us/ {\n            echo_sleep 0.002;"))
+        #expect(NginxUpstream.path(delay: .zero) == "/")
+        #expect(NginxUpstream.path(delay: .milliseconds(10)) == "/delay/10000us/")
+    }
+}
+}

@@ -1,0 +1,1 @@
+../../aiohttp-vs-flask/apps/aiohttp_app.py

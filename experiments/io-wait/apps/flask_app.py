@@ -1,0 +1,1 @@
+../../aiohttp-vs-flask/apps/flask_app.py

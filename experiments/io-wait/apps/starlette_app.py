@@ -1,0 +1,1 @@
+../../any-server/apps/starlette_app.py
