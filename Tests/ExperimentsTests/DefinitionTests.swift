@@ -392,6 +392,12 @@ extension DefinitionTests {
             // A connection that never opened is a request that never ran: it counts.
             window.errors = ErrorCounts(connect: 50, read: 10)
             #expect(window.errorShare == 60.0 / 250)
+            // Nothing answered is no measurement of serving, with or without errors (a level
+            // of a sweep the server cannot serve: every request outlives the window).
+            let silent = LoadMeasurement(durationUs: 20_000_000, requests: 0, bytes: 0, errors: ErrorCounts(), latency: [])
+            #expect(silent.errorProblem(limit: 0.01) == "no request was answered in the window")
+            let timedOut = LoadMeasurement(durationUs: 20_000_000, requests: 400, bytes: 0, errors: ErrorCounts(timeout: 400), latency: [])
+            #expect(timedOut.errorProblem(limit: 0.01) == "no request was answered in the window (400 timed out)")
         }
 
         @Test(arguments: ["rate = 0", "rate = -3.5", "rate = \"fast\""])
@@ -842,6 +848,9 @@ extension DefinitionTests {
             #expect(cells[2].variantName == "aiohttp")
             #expect(definition.upstreamDelay(for: cells[2]) == .milliseconds(50))
             #expect(definition.load(for: cells[2]) == definition.load)
+            // --variants picks variants: each keeps all its cells.
+            let picked = try definition.applying(RunOverrides(variants: ["flask:10"])).cells
+            #expect(picked.map(\.name) == ["flask:10 @ delay=0ms", "flask:10 @ delay=10ms", "flask:10 @ delay=50ms", "flask:10 @ delay=200ms"])
             // Outside a sweep the cells are the variants, names unchanged.
             let plain = try load(DefinitionFixture.designExample)
             #expect(plain.cells == plain.variants)

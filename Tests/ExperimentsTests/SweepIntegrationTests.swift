@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TestFixtures
 import Testing
 
@@ -122,26 +123,21 @@ struct SweepIntegrationTests {
 }
 
 /// What a run reported, for assertions.
-final class EventLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var events: [RunEvent] = []
+final class EventLog: Sendable {
+    private let events = Mutex<[RunEvent]>([])
 
     func append(_ event: RunEvent) {
-        lock.lock()
-        events.append(event)
-        lock.unlock()
+        events.withLock { $0.append(event) }
     }
 
     var notes: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return events.compactMap { if case .note(let text) = $0 { return text } else { return nil } }
+        events.withLock { $0.compactMap { if case .note(let text) = $0 { return text } else { return nil } } }
     }
 
     /// The variants (cells) whose trials finished, in order.
     var finished: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return events.compactMap { if case .trialFinished(let planned, _) = $0 { return planned.variant } else { return nil } }
+        events.withLock {
+            $0.compactMap { if case .trialFinished(let planned, _) = $0 { return planned.variant } else { return nil } }
+        }
     }
 }

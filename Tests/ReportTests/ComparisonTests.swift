@@ -60,6 +60,20 @@ struct ComparisonTests {
         #expect(ComparisonReport.text(comparison).contains("better (Welch p < 0.001)"))
     }
 
+    @Test("two sweep runs pair their cells by variant and level, not by position")
+    func sweepCellsPair() throws {
+        let baseline = side(fixtureRun(id: 1, rates: [
+            "aiohttp @ delay=0ms": [1_000, 1_010, 990], "aiohttp @ delay=50ms": [400, 404, 396],
+        ]))
+        // The second run measured the 50 ms cell only: it sits first, where the 0 ms cell was.
+        let against = side(fixtureRun(id: 2, rates: ["aiohttp @ delay=50ms": [200, 202, 198]]))
+        let comparison = try RunComparison.compare(baseline: baseline, against: against, allowDefinitionChange: false, definitionFile: "e.toml")
+        let paired = comparison.variants.filter { $0.result(.requestsPerSecond)?.ratio != nil }
+        #expect(paired.map(\.name) == ["aiohttp @ delay=50ms"])
+        let ratio = try #require(paired.first?.result(.requestsPerSecond)?.ratio)
+        #expect(abs(ratio - 0.5) < 1e-12, "the 50 ms cell halved: \(ratio)")
+    }
+
     @Test("overlapping trials give no significant difference")
     func nonSignificantComparison() throws {
         let baseline = side(fixtureRun(id: 1, rates: ["aiohttp": [100, 110, 90]], latencyShift: 0))

@@ -10,7 +10,7 @@ struct SweepReportTests {
     /// One cell at `delay` seconds with its requests/s; three ok trials unless failed.
     static func cell(
         _ variant: String, position: Int, workerClass: String, threads: Int? = nil, delay: Double, rps: Double?,
-        p99: Double? = nil
+        p99: Double? = nil, cpuMs: Double? = nil, appCores: Double? = nil
     ) -> VariantStatistics {
         let level = SweepLevel(setting: .delay, value: delay)
         var stats = VariantStatistics(name: "\(variant) @ \(level.text)", position: position, workerClass: workerClass, threads: threads)
@@ -23,6 +23,8 @@ struct SweepReportTests {
             stats.requestsPerSecondCI95 = (rps * 0.95)...(rps * 1.05)
             stats.requestsPerSecondPrecision = 0.05
             stats.p99Ms = p99
+            stats.appCPUPerRequestMs = cpuMs
+            stats.appCPUPercentOfCore = appCores.map { $0 * 100 }
         } else {
             stats.trialsFailed = 3
         }
@@ -32,11 +34,11 @@ struct SweepReportTests {
     /// flask:10 (20 slots) and aiohttp (400 connections) at 0, 50 and 200 ms, written in a
     /// shuffled order: the view sorts levels and keeps variants in definition order.
     static let statistics: [VariantStatistics] = [
-        cell("flask:10", position: 3, workerClass: "gthread", threads: 10, delay: 0.2, rps: 88, p99: 4_300),
-        cell("flask:10", position: 2, workerClass: "gthread", threads: 10, delay: 0.05, rps: 280, p99: 1_500),
-        cell("flask:10", position: 1, workerClass: "gthread", threads: 10, delay: 0, rps: 1_000, p99: 700),
-        cell("aiohttp", position: 0, workerClass: "aiohttp.GunicornUVLoopWebWorker", delay: 0, rps: 5_000, p99: 120),
-        cell("aiohttp", position: 4, workerClass: "aiohttp.GunicornUVLoopWebWorker", delay: 0.05, rps: 2_000, p99: 260),
+        cell("flask:10", position: 3, workerClass: "gthread", threads: 10, delay: 0.2, rps: 88, p99: 4_300, appCores: 0.2),
+        cell("flask:10", position: 2, workerClass: "gthread", threads: 10, delay: 0.05, rps: 280, p99: 1_500, appCores: 1.5),
+        cell("flask:10", position: 1, workerClass: "gthread", threads: 10, delay: 0, rps: 1_000, p99: 700, cpuMs: 1, appCores: 1.8),
+        cell("aiohttp", position: 0, workerClass: "aiohttp.GunicornUVLoopWebWorker", delay: 0, rps: 5_000, p99: 120, cpuMs: 0.2, appCores: 1),
+        cell("aiohttp", position: 4, workerClass: "aiohttp.GunicornUVLoopWebWorker", delay: 0.05, rps: 2_000, p99: 260, appCores: 0.5),
         cell("aiohttp", position: 5, workerClass: "aiohttp.GunicornUVLoopWebWorker", delay: 0.2, rps: nil),
     ]
 
@@ -51,23 +53,24 @@ struct SweepReportTests {
         #expect(SweepView([VariantStatistics(name: "plain", position: 0)], connections: 400) == nil)
     }
 
-    @Test("Little's law: slots over delay plus the service time read at the lowest delay")
+    @Test("Little's law: slots over delay plus the app's CPU per request at the lowest delay; what holds each cell")
     func ceilings() throws {
         let view = try #require(SweepView(Self.statistics, connections: 400))
-        // 2 workers × 10 threads at 1,000 requests/s hold a slot 20 ms each.
+        // 2 workers × 10 threads, each request holding a slot for its 1 ms of CPU besides the wait.
         let pool = try #require(view.service("flask:10"))
         #expect(pool.slots == 20 && pool.bySlots)
-        #expect(abs(pool.seconds - 0.020) < 1e-12)
+        #expect(abs(pool.seconds - 0.001) < 1e-12)
         let poolCeiling = view.ceiling("flask:10").map(\.requestsPerSecond)
-        #expect(zip(poolCeiling, [1_000, 20 / 0.07, 20 / 0.22]).allSatisfy { abs($0 - $1) < 1e-9 }, "\(poolCeiling)")
-        // An event loop takes the load's 400 connections: 80 ms each at 5,000 requests/s.
+        #expect(zip(poolCeiling, [20 / 0.001, 20 / 0.051, 20 / 0.201]).allSatisfy { abs($0 - $1) < 1e-6 }, "\(poolCeiling)")
+        // An event loop takes the load's 400 connections.
         let loop = try #require(view.service("aiohttp"))
         #expect(loop.slots == 400 && !loop.bySlots)
-        #expect(abs(loop.seconds - 0.080) < 1e-12)
+        #expect(abs(loop.seconds - 0.0002) < 1e-12)
 
-        let prose = SweepSection.ceilings(view)
-        #expect(prose.contains("- **flask:10** (20 slots, service time 20.00 ms from delay=0ms): held by its slots at 50ms (280 of 286), 200ms (88 of 91)."), "\(prose)")
-        #expect(prose.contains("- **aiohttp** (400 connections, service time 80.00 ms from delay=0ms): below its ceiling, so held by the CPU, at 50ms (2,000 of 3,077)."), "\(prose)")
+        let prose = SweepSection.ceilings(view, cores: 2)
+        #expect(prose.contains("- **flask:10** (20 slots, service time 1.00 ms): held by its slots at 200ms (88 of 100); held by the CPU at 0ms (1,000 of 20,000, app 1.80 cores), 50ms (280 of 392, app 1.50 cores)."), "\(prose)")
+        #expect(prose.contains("- **aiohttp** (400 connections, service time 0.20 ms): held by neither at 0ms (5,000 of 2,000,000, app 1.00 cores), 50ms (2,000 of 7,968, app 0.50 cores)."), "\(prose)")
+        #expect(prose.hasSuffix("Cells with no ok trial, so no point on the curves: aiohttp @ delay=200ms (see Failed trials)."), "\(prose)")
     }
 
     @Test("requests/s and p99 as variant × level tables, a failed cell written as failed")
@@ -110,7 +113,9 @@ struct SweepReportTests {
         let ratio = (axisY - points[1].y) / (axisY - points[0].y)
         #expect(abs(ratio - 0.28) < 0.01, "\(ratio)")
         let ceiling = try #require(strokes.first { $0.dash == [4, 3] && $0.strokeWidth == 1 })
+        // 20,000 requests/s at no delay is far above the plot: that end is held at its top.
         #expect(ceiling.subpaths[0].vertices.count == 3)
+        #expect(ceiling.subpaths[0].vertices[0].y < points[0].y)
         // The failed aiohttp cell is marked, not dropped: a cross on the axis at 200 ms.
         let async = ChartStyle.style(forModel: "async").color
         #expect(drawing.stroked(async).contains { abs($0.bounds.midY - axisY) < 5 && abs($0.bounds.midX - points[2].x) < 5 })

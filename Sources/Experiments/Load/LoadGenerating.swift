@@ -51,6 +51,12 @@ public struct LoadMeasurement: Sendable, Equatable {
     /// Why this window cannot count when more than `limit` of its requests failed; nil when
     /// it can.
     public func errorProblem(limit: Double) -> String? {
+        // A window in which nothing was answered measured no serving at all, errors or not.
+        guard answered > 0 else {
+            let lost = [("timed out", errors.timeout), ("read errors", errors.read), ("write errors", errors.write), ("connect errors", errors.connect)]
+                .filter { $0.1 > 0 }.map { "\($0.1) \($0.0)" }.joined(separator: ", ")
+            return "no request was answered in the window" + (lost.isEmpty ? "" : " (\(lost))")
+        }
         guard errorShare > limit else { return nil }
         let kinds = [("non-2xx", errors.status), ("connect", errors.connect), ("read", errors.read), ("write", errors.write)]
             .filter { $0.1 > 0 }.map { "\($0.0) \($0.1)" }.joined(separator: ", ")

@@ -65,7 +65,6 @@ public struct CurveChart: Chart, Sendable {
 
     static let margin = 12.0
     static let legendLabelWidth = 130.0
-    static let ceilingLabel = "- - slot ceiling (Little's law)"
 
     public init(
         title: String, xTitle: String, yLabel: String, levels: [Level], series: [Series], yScale: Scale = .linear,
@@ -106,35 +105,28 @@ public struct CurveChart: Chart, Sendable {
             items.append(Legend.Item(label: "dashed: slot ceiling", swatch: .line(SeriesStyle(color: ChartStyle.axisColor, marker: .plus, filled: false, dash: [4, 3]))))
         }
         let legend = Legend(items: items)
-
-        let title = TextLayout(context, self.title, font: ChartStyle.titleFont, width: width - 2 * margin)
-        let axisLabelHeight = context.labelSize(yLabel, font: ChartStyle.axisLabelFont).height
-        let tickHeight = context.labelSize("0", font: ChartStyle.tickFont).height
-        let tickWidth = yAxis.ticks.map { context.labelSize($0.label, font: ChartStyle.tickFont).width }.max() ?? 0
-        let top = margin + title.size.height + 14
-        let bottom = height - margin - axisLabelHeight - tickHeight - 10
-        let columns = legend.columnCount(maxHeight: bottom - top)
-        let legendWidth = series.isEmpty ? 0 : Double(columns) * (legend.columnWidth(context) + Legend.itemSpacing)
-        let left = margin + axisLabelHeight + 8 + tickWidth + 6
-        let lastLabel = levels.last.map { context.labelSize($0.label, font: ChartStyle.tickFont).width } ?? 0
-        let right = width - margin - legendWidth - lastLabel / 2 - 6
-        let plot = ChartRect(x: left, y: top, width: max(right - left, 10), height: max(bottom - top, 10))
         let xAxis = self.xAxis
-
-        context.setColor(ChartStyle.textColor)
-        title.draw(at: margin, margin)
-        drawGrid(context, plot: plot, xAxis: xAxis, yAxis: yAxis, tickHeight: tickHeight)
-        let font = ChartStyle.axisLabelFont
-        context.label(
-            context.fitted(yLabel, font: font, maxWidth: plot.height), at: margin + axisLabelHeight / 2, plot.midY,
-            font: font, color: ChartStyle.textColor, alignment: .center, rotation: -Double.pi / 2)
-        context.label(
-            xTitle + (xAxis.isLog ? " (log scale)" : ""), at: plot.midX, height - margin - axisLabelHeight / 2, font: font,
-            color: ChartStyle.textColor, alignment: .center)
+        let frame = LineChartFrame(
+            context, title: title, yLabel: yLabel, yAxis: yAxis, legend: legend, hasSeries: !series.isEmpty,
+            lastXLabel: levels.last?.label ?? "", width: width, height: height, margin: margin)
+        let plot = frame.plot
+        frame.drawBackground(context, yAxis: yAxis)
+        for level in levels {
+            frame.drawXTick(context, x: Self.x(xAxis.fraction(level.value), in: plot), label: level.label)
+        }
+        frame.drawAxes(context)
+        if let gap = xAxis.breakFraction {
+            // Two short slashes where the axis jumps from 0 to the log scale.
+            let x = Self.x(gap, in: plot)
+            for offset in [-2.5, 2.5] {
+                context.strokeLine(x + offset - 3, plot.maxY + 4, x + offset + 3, plot.maxY - 4, color: ChartStyle.axisColor, width: 1)
+            }
+        }
+        frame.drawTitles(context, yLabel: yLabel, xLabel: xTitle + (xAxis.isLog ? " (log scale)" : ""))
         drawSeries(context, plot: plot, styles: styles, xAxis: xAxis, yAxis: yAxis)
-        legend.drawColumn(context, x: width - margin - legendWidth + Legend.itemSpacing, top: top, maxHeight: bottom - top)
+        frame.drawLegend(context)
         if measured.isEmpty {
-            context.label("no data", at: plot.midX, plot.midY, font: ChartStyle.noteFont, color: ChartStyle.mutedTextColor, alignment: .center)
+            frame.drawEmpty(context, "no data")
         }
         try context.check()
     }
@@ -145,68 +137,27 @@ public struct CurveChart: Chart, Sendable {
         return plot.x + inset + fraction * (plot.width - 2 * inset)
     }
 
-    private func drawGrid(_ context: CairoContext, plot: ChartRect, xAxis: LevelAxis, yAxis: Axis, tickHeight: Double) {
-        for value in yAxis.minorTicks {
-            guard let fraction = yAxis.fraction(value) else { continue }
-            let y = plot.maxY - fraction * plot.height
-            context.strokeLine(plot.x, y, plot.maxX, y, color: ChartStyle.minorGridColor, width: 0.6)
-        }
-        for tick in yAxis.ticks {
-            guard let fraction = yAxis.fraction(tick.value) else { continue }
-            let y = plot.maxY - fraction * plot.height
-            context.strokeLine(plot.x, y, plot.maxX, y, color: ChartStyle.gridColor, width: 0.8)
-            context.label(tick.label, at: plot.x - 6, y, font: ChartStyle.tickFont, color: ChartStyle.textColor, alignment: .right)
-        }
-        for level in levels {
-            let x = Self.x(xAxis.fraction(level.value), in: plot)
-            context.strokeLine(x, plot.y, x, plot.maxY, color: ChartStyle.gridColor, width: 0.8)
-            context.label(level.label, at: x, plot.maxY + 4 + tickHeight / 2, font: ChartStyle.tickFont, color: ChartStyle.textColor, alignment: .center)
-        }
-        context.strokeLine(plot.x, plot.maxY, plot.maxX, plot.maxY, color: ChartStyle.axisColor, width: 1)
-        context.strokeLine(plot.x, plot.y, plot.x, plot.maxY, color: ChartStyle.axisColor, width: 1)
-        if let gap = xAxis.breakFraction {
-            // Two short slashes where the axis jumps from 0 to the log scale.
-            let x = Self.x(gap, in: plot)
-            for offset in [-2.5, 2.5] {
-                context.strokeLine(x + offset - 3, plot.maxY + 4, x + offset + 3, plot.maxY - 4, color: ChartStyle.axisColor, width: 1)
-            }
-        }
-    }
-
     private func drawSeries(_ context: CairoContext, plot: ChartRect, styles: [SeriesStyle], xAxis: LevelAxis, yAxis: Axis) {
         func y(_ value: Double) -> Double? {
             yAxis.fraction(value).map { plot.maxY - $0 * plot.height }
         }
-        context.clipped(to: ChartRect(x: plot.x - 8, y: plot.y - 8, width: plot.width + 16, height: plot.height + 16)) {
+        // A ceiling runs far above the plot at short delays: it is cut at the plot's edge.
+        context.clipped(to: plot) {
             for (line, style) in zip(series, styles) {
-                let ceiling = line.ceiling.compactMap { point -> (Double, Double)? in
-                    guard let value = point.y, let py = y(value) else { return nil }
-                    return (Self.x(xAxis.fraction(point.x), in: plot), max(py, plot.y - 8))
-                }
-                if ceiling.count > 1 {
-                    context.newPath()
-                    context.move(to: ceiling[0].0, ceiling[0].1)
-                    for point in ceiling.dropFirst() { context.line(to: point.0, point.1) }
-                    context.setColor(style.color)
-                    context.setLineWidth(1)
-                    context.setDash([4, 3])
-                    context.stroke()
-                    context.setDash([])
-                }
-                let points = line.points.sorted { $0.x < $1.x }.compactMap { point -> (Double, Double)? in
+                let ceiling = line.ceiling.compactMap { point -> (x: Double, y: Double)? in
                     guard let value = point.y, let py = y(value) else { return nil }
                     return (Self.x(xAxis.fraction(point.x), in: plot), py)
                 }
-                if points.count > 1 {
-                    context.newPath()
-                    context.move(to: points[0].0, points[0].1)
-                    for point in points.dropFirst() { context.line(to: point.0, point.1) }
-                    context.setColor(style.color)
-                    context.setLineWidth(1.6)
-                    context.setDash(style.dash)
-                    context.stroke()
-                    context.setDash([])
+                context.strokePolyline(ceiling, color: style.color, width: 1, dash: [4, 3])
+            }
+        }
+        context.clipped(to: ChartRect(x: plot.x - 8, y: plot.y - 8, width: plot.width + 16, height: plot.height + 16)) {
+            for (line, style) in zip(series, styles) {
+                let points = line.points.sorted { $0.x < $1.x }.compactMap { point -> (x: Double, y: Double)? in
+                    guard let value = point.y, let py = y(value) else { return nil }
+                    return (Self.x(xAxis.fraction(point.x), in: plot), py)
                 }
+                context.strokePolyline(points, color: style.color, width: 1.6, dash: style.dash)
                 for point in line.points {
                     let x = Self.x(xAxis.fraction(point.x), in: plot)
                     if let interval = point.interval, let low = y(interval.lowerBound) ?? (yScale == .log ? plot.maxY : nil),

@@ -65,28 +65,21 @@ public struct PercentileChart: Chart, Sendable {
         let legend = Legend(items: zip(series, styles).map { line, style in
             Legend.Item(label: context.fitted(line.name, font: Legend.font, maxWidth: Self.legendLabelWidth), swatch: .line(style))
         })
-
-        let title = TextLayout(context, self.title, font: ChartStyle.titleFont, width: width - 2 * margin)
-        let axisLabelHeight = context.labelSize(yLabel, font: ChartStyle.axisLabelFont).height
-        let tickHeight = context.labelSize("p99", font: ChartStyle.tickFont).height
-        let tickWidth = yAxis.ticks.map { context.labelSize($0.label, font: ChartStyle.tickFont).width }.max() ?? 0
-        let top = margin + title.size.height + 14
-        let bottom = height - margin - axisLabelHeight - tickHeight - 10
-        let columns = legend.columnCount(maxHeight: bottom - top)
-        let legendWidth = series.isEmpty ? 0 : Double(columns) * (legend.columnWidth(context) + Legend.itemSpacing)
-        let left = margin + axisLabelHeight + 8 + tickWidth + 6
-        // The last x tick label is centred on the plot's edge; keep half of it clear of the legend.
-        let right = width - margin - legendWidth - context.labelSize("p99.99", font: ChartStyle.tickFont).width / 2 - 6
-        let plot = ChartRect(x: left, y: top, width: max(right - left, 10), height: max(bottom - top, 10))
-
-        context.setColor(ChartStyle.textColor)
-        title.draw(at: margin, margin)
-        drawGrid(context, plot: plot, xAxis: xAxis, yAxis: yAxis, tickHeight: tickHeight)
-        drawAxisLabels(context, plot: plot, axisLabelHeight: axisLabelHeight)
+        let frame = LineChartFrame(
+            context, title: title, yLabel: yLabel, yAxis: yAxis, legend: legend, hasSeries: !series.isEmpty,
+            lastXLabel: "p99.99", width: width, height: height, margin: margin)
+        let plot = frame.plot
+        frame.drawBackground(context, yAxis: yAxis)
+        for tick in xAxis.ticks {
+            guard let fraction = xAxis.fraction(tick.value) else { continue }
+            frame.drawXTick(context, x: Self.x(fraction, in: plot), label: tick.label)
+        }
+        frame.drawAxes(context)
+        frame.drawTitles(context, yLabel: yLabel, xLabel: Self.xLabel)
         drawLines(context, plot: plot, plotted: plotted, styles: styles, xAxis: xAxis, yAxis: yAxis)
-        legend.drawColumn(context, x: width - margin - legendWidth + Legend.itemSpacing, top: top, maxHeight: bottom - top)
+        frame.drawLegend(context)
         if latencies.isEmpty {
-            context.label(series.isEmpty ? "no data" : "no latency data", at: plot.midX, plot.midY, font: ChartStyle.noteFont, color: ChartStyle.mutedTextColor, alignment: .center)
+            frame.drawEmpty(context, series.isEmpty ? "no data" : "no latency data")
         }
         try context.check()
     }
@@ -97,35 +90,6 @@ public struct PercentileChart: Chart, Sendable {
         return plot.x + inset + fraction * (plot.width - 2 * inset)
     }
 
-    private func drawGrid(_ context: CairoContext, plot: ChartRect, xAxis: Axis, yAxis: Axis, tickHeight: Double) {
-        for value in yAxis.minorTicks {
-            guard let fraction = yAxis.fraction(value) else { continue }
-            let y = plot.maxY - fraction * plot.height
-            context.strokeLine(plot.x, y, plot.maxX, y, color: ChartStyle.minorGridColor, width: 0.6)
-        }
-        for tick in yAxis.ticks {
-            guard let fraction = yAxis.fraction(tick.value) else { continue }
-            let y = plot.maxY - fraction * plot.height
-            context.strokeLine(plot.x, y, plot.maxX, y, color: ChartStyle.gridColor, width: 0.8)
-            context.label(tick.label, at: plot.x - 6, y, font: ChartStyle.tickFont, color: ChartStyle.textColor, alignment: .right)
-        }
-        for tick in xAxis.ticks {
-            guard let fraction = xAxis.fraction(tick.value) else { continue }
-            let x = Self.x(fraction, in: plot)
-            context.strokeLine(x, plot.y, x, plot.maxY, color: ChartStyle.gridColor, width: 0.8)
-            context.label(tick.label, at: x, plot.maxY + 4 + tickHeight / 2, font: ChartStyle.tickFont, color: ChartStyle.textColor, alignment: .center)
-        }
-        context.strokeLine(plot.x, plot.maxY, plot.maxX, plot.maxY, color: ChartStyle.axisColor, width: 1)
-        context.strokeLine(plot.x, plot.y, plot.x, plot.maxY, color: ChartStyle.axisColor, width: 1)
-    }
-
-    private func drawAxisLabels(_ context: CairoContext, plot: ChartRect, axisLabelHeight: Double) {
-        let font = ChartStyle.axisLabelFont
-        let yText = context.fitted(yLabel, font: font, maxWidth: plot.height)
-        context.label(yText, at: Self.margin + axisLabelHeight / 2, plot.midY, font: font, color: ChartStyle.textColor, alignment: .center, rotation: -Double.pi / 2)
-        context.label(Self.xLabel, at: plot.midX, height - Self.margin - axisLabelHeight / 2, font: font, color: ChartStyle.textColor, alignment: .center)
-    }
-
     private func drawLines(_ context: CairoContext, plot: ChartRect, plotted: [[Point]], styles: [SeriesStyle], xAxis: Axis, yAxis: Axis) {
         func position(_ point: Point) -> (x: Double, y: Double)? {
             guard let fx = xAxis.fraction(point.percentile), let fy = yAxis.fraction(point.ms) else { return nil }
@@ -134,15 +98,8 @@ public struct PercentileChart: Chart, Sendable {
         let positions = plotted.map { $0.compactMap(position) }
         // Markers a little outside the plot stay whole; only lines are clipped at the edge.
         context.clipped(to: ChartRect(x: plot.x - 6, y: plot.y - 6, width: plot.width + 12, height: plot.height + 12)) {
-            for (points, style) in zip(positions, styles) where points.count > 1 {
-                context.newPath()
-                context.move(to: points[0].x, points[0].y)
-                for point in points.dropFirst() { context.line(to: point.x, point.y) }
-                context.setColor(style.color)
-                context.setLineWidth(1.6)
-                context.setDash(style.dash)
-                context.stroke()
-                context.setDash([])
+            for (points, style) in zip(positions, styles) {
+                context.strokePolyline(points, color: style.color, width: 1.6, dash: style.dash)
             }
             // Markers after every line, so no line hides another series' marker.
             for (points, style) in zip(positions, styles) {

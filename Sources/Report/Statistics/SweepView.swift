@@ -56,8 +56,6 @@ public struct SweepView: Sendable {
         slice.map { "\(variant) @ \($0.text)" } ?? variant
     }
 
-    // MARK: Little's law
-
     /// The request slots a cell's server has, and what they are: a thread-pool or process
     /// server holds one request per thread (workers × threads, gunicorn's gthread; workers
     /// for sync); an event loop or green threads take every connection the load opens.
@@ -76,15 +74,18 @@ public struct SweepView: Sendable {
         }
     }
 
-    /// The request slots of `variant` within `slice` and the time a request holds one
-    /// beyond the delay (its service time, seconds), read from its lowest-delay cell that
-    /// served anything: C / measured requests/s − that delay. nil when delay is not swept.
+    /// The request slots of `variant` within `slice` and the least time a request holds one
+    /// besides the delay (its service time, seconds): the app's CPU per answered request in
+    /// its lowest-delay cell that served anything. Without CPU samples, C / that cell's
+    /// requests/s − its delay stands in, which also counts the wait for a core and so makes
+    /// the ceiling lower. nil when delay is not swept.
     public func service(_ variant: String, in slice: SweepLevel? = nil) -> (slots: Int, bySlots: Bool, seconds: Double, base: SweepLevel)? {
         guard axis == .delay,
             let base = row(variant, in: slice).compactMap({ $0 }).first(where: { ($0.requestsPerSecondMean ?? 0) > 0 }),
             let throughput = base.requestsPerSecondMean, let delay = base.level(.delay), let slots = slots(of: base)
         else { return nil }
-        return (slots.count, slots.bySlots, max(Double(slots.count) / throughput - delay.value, 1e-6), delay)
+        let seconds = base.appCPUPerRequestMs.map { $0 / 1000 } ?? (Double(slots.count) / throughput - delay.value)
+        return (slots.count, slots.bySlots, max(seconds, 1e-6), delay)
     }
 
     /// The ceiling Little's law puts on `variant`'s requests/s at each delay within `slice`:
@@ -96,4 +97,7 @@ public struct SweepView: Sendable {
 
     /// What holds a cell back: its slots when it reaches this share of its ceiling.
     public static let heldBySlots = 0.85
+    /// Below its ceiling, the CPU when the app keeps this share of the machine's cores busy
+    /// (the load generator and nginx take the rest).
+    public static let heldByCPU = 0.6
 }

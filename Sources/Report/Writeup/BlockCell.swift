@@ -25,7 +25,7 @@ struct BlockCell {
                     .badDefinition, "the ceilings cell needs a swept experiment", at: location,
                     hint: "sweep the upstream delay, e.g. delay = [\"0ms\", \"10ms\", \"50ms\"] under [upstream], or remove the cell")
             }
-            return SweepSection.ceilings(sweep)
+            return SweepSection.ceilings(sweep, cores: context.data.machine.cpuCores)
         case .chart:
             guard arguments.count == 1, let name = arguments.first else {
                 throw ReportgenError(

@@ -95,37 +95,53 @@ enum SweepSection {
         return parts.joined(separator: "\n")
     }
 
-    /// For each variant with a ceiling: its slots, the service time read from its lowest
-    /// delay, and at which delays its slots hold it (measured ≥ 85% of C / (delay + service))
-    /// and at which something else does — the cores, for these servers.
-    static func ceilings(_ view: SweepView) -> String {
+    /// For each variant with a ceiling: its slots, its service time, and at which delays
+    /// its slots hold it (measured ≥ 85% of C / (delay + service)), at which the CPU does
+    /// (the app keeps ≥ 60% of `cores` busy) and at which neither does.
+    static func ceilings(_ view: SweepView, cores: Int) -> String {
         guard view.axis == .delay else {
             return "*Ceilings from Little's law are drawn when the upstream delay is swept; this run sweeps \(view.axis.rawValue).*"
         }
+        let percent = { (share: Double) in ReportNumber.decimal(share * 100, places: 0, grouped: false) + "%" }
         var lines: [String] = [
-            "By Little's law a server with C request slots serves at most C / (delay + service time) requests/s. The service time is read from each variant's lowest-delay cell (C ÷ its requests/s − its delay); a thread pool has workers × threads slots, an event loop or green threads as many as the load's connections. A cell reaching \(ReportNumber.decimal(SweepView.heldBySlots * 100, places: 0, grouped: false))% of its ceiling is held by its slots; below that, by the CPU.",
+            "By Little's law a server with C request slots serves at most C / (delay + service time) requests/s: a thread pool has workers × threads slots, an event loop or green threads as many as the load's connections. The service time is the app's CPU per answered request at the variant's lowest delay, the least a request can hold a slot besides the wait. A cell reaching \(percent(SweepView.heldBySlots)) of its ceiling is held by its slots; below that, by the CPU when the app keeps \(percent(SweepView.heldByCPU)) of the \(cores) cores busy, and otherwise by something the model leaves out (a worker that waits for the upstream one request at a time, say).",
             "",
         ]
+        let cpuText = { (cell: VariantStatistics) in
+            cell.appCPUPercentOfCore.map { "app \(ReportNumber.decimal($0 / 100, places: 2, grouped: false)) cores" } ?? "app CPU not sampled"
+        }
         for slice in view.slices {
             for variant in view.variants {
                 guard let service = view.service(variant, in: slice) else { continue }
-                let ceiling = view.ceiling(variant, in: slice)
                 var held: [String] = []
                 var cpu: [String] = []
-                for ((level, bound), cell) in zip(ceiling, view.row(variant, in: slice)) {
-                    // The base cell meets its ceiling by construction: it says nothing.
-                    guard let cell, let measured = cell.requestsPerSecondMean, !cell.isFailed, level != service.base else { continue }
-                    let text = "\(level.label) (\(ReportNumber.count(measured)) of \(ReportNumber.count(bound)))"
-                    if measured >= SweepView.heldBySlots * bound { held.append(text) } else { cpu.append(text) }
+                var neither: [String] = []
+                for ((level, bound), cell) in zip(view.ceiling(variant, in: slice), view.row(variant, in: slice)) {
+                    guard let cell, !cell.isFailed, let measured = cell.requestsPerSecondMean else { continue }
+                    let text = "\(level.label) (\(ReportNumber.count(measured)) of \(ReportNumber.count(bound))"
+                    if measured >= SweepView.heldBySlots * bound {
+                        held.append(text + ")")
+                    } else if let busy = cell.appCPUPercentOfCore, busy / 100 >= SweepView.heldByCPU * Double(cores) {
+                        cpu.append(text + ", \(cpuText(cell)))")
+                    } else {
+                        neither.append(text + ", \(cpuText(cell)))")
+                    }
                 }
                 let kind = service.bySlots ? "\(service.slots) slots" : "\(service.slots) connections"
-                var line = "- **\(view.seriesName(variant, slice))** (\(kind), service time \(ReportNumber.milliseconds(service.seconds * 1000)) ms from delay=\(service.base.label)):"
-                if !held.isEmpty { line += " held by its \(service.bySlots ? "slots" : "connections") at \(held.joined(separator: ", "))" }
-                if !held.isEmpty && !cpu.isEmpty { line += ";" }
-                if !cpu.isEmpty { line += " below its ceiling, so held by the CPU, at \(cpu.joined(separator: ", "))" }
-                if held.isEmpty && cpu.isEmpty { line += " no other delay to judge" }
-                lines.append(line + ".")
+                var parts: [String] = []
+                if !held.isEmpty { parts.append("held by its \(service.bySlots ? "slots" : "connections") at \(held.joined(separator: ", "))") }
+                if !cpu.isEmpty { parts.append("held by the CPU at \(cpu.joined(separator: ", "))") }
+                if !neither.isEmpty { parts.append("held by neither at \(neither.joined(separator: ", "))") }
+                if parts.isEmpty { parts.append("no cell with numbers") }
+                lines.append("- **\(view.seriesName(variant, slice))** (\(kind), service time \(ReportNumber.milliseconds(service.seconds * 1000)) ms): \(parts.joined(separator: "; ")).")
             }
+        }
+        let failed = view.variants.flatMap { variant in
+            view.slices.flatMap { slice in view.row(variant, in: slice).compactMap { $0 }.filter(\.isFailed).map(\.name) }
+        }
+        if !failed.isEmpty {
+            lines.append("")
+            lines.append("Cells with no ok trial, so no point on the curves: \(failed.joined(separator: ", ")) (see Failed trials).")
         }
         return lines.joined(separator: "\n")
     }
