@@ -160,6 +160,9 @@ struct ReportBuilderTests {
         #expect(markdown.contains("![Throughput over time (answered requests per 100 ms, each trial)](throughput.png)"))
         #expect(markdown.contains("It ran an open loop at 100 requests/s over all connections"))
         #expect(markdown.contains("| load generator         | reportgen's built-in generator, open loop at 100 requests/s |"))
+        // The binary's path on the machine that ran it is no part of the method.
+        #expect(markdown.contains("\nreportgen load --connections 400 --threads 10"))
+        #expect(!markdown.contains("/usr/local/bin/reportgen"))
         let latencySVG = try #require(files.charts.first { $0.svg.lastPathComponent == "latency-percentiles.svg" })
         #expect(try String(contentsOf: latencySVG.svg, encoding: .utf8).contains("<title>Latency by percentile (open loop: from each scheduled send time)</title>"))
         #expect(files.charts.contains { $0.png.lastPathComponent == "throughput.png" })

@@ -172,7 +172,10 @@ struct BlockCell {
             lines.append("")
             lines.append("```")
             // The URL's port is the trial's own app server's.
-            lines.append(placeholders ? shown(load).replacing(#/http://[^/ ]+:\d+\//#, with: "http://{host}:{port}/") : load)
+            // The built-in generator runs as this machine's reportgen binary: its path says
+            // nothing to a reader (the version is in the environment table).
+            let command = load.replacing(#/^\S*/reportgen (?=load )/#, with: "reportgen ")
+            lines.append(placeholders ? shown(command).replacing(#/http://[^/ ]+:\d+\//#, with: "http://{host}:{port}/") : command)
             lines.append("```")
             lines.append("")
         }
@@ -183,7 +186,7 @@ struct BlockCell {
         lines.append(Self.trialsParagraph(context))
         if let limit = context.data.maxErrorRate {
             lines.append("")
-            lines.append("**Errors.** A trial in which more than \(ReportNumber.decimal(limit * 100, places: 2, grouped: true))% of requests failed (non-2xx answers, connect, read or write errors; a timeout is a slow answer, not an error) counts as failed: it is stored with its numbers, and left out of every figure here.")
+            lines.append("**Errors.** A trial in which more than \(ReportNumber.decimal(limit * 100, places: 2, grouped: true))% of requests failed (non-2xx answers, connect, read or write errors; a timeout is a slow answer, not an error), or in which no request was answered at all, counts as failed: it is stored with its numbers, and left out of every figure here.")
         }
         if !seed.filter({ !$0.trimmingCharacters(in: .whitespaces).isEmpty }).isEmpty {
             lines.append("")
