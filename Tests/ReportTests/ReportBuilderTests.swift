@@ -105,7 +105,7 @@ struct ReportBuilderTests {
                 experiment: "fixture", definitionHash: "fixture-hash", definitionText: definitionText,
                 machineID: machineID, startedAt: start, toolVersion: "0.1.0", projectCommit: "0123456789abcdef",
                 shuffleSeed: 42, overrides: openLoop ? RunOverrides(generator: .builtin, rate: 100) : RunOverrides(),
-                software: software, upstreamCommandLine: "nginx -p /tmp/x -c /tmp/x/nginx.conf"),
+                software: software, upstreamCommandLine: "nginx -p /tmp/x -c /tmp/x/nginx.conf", writeupText: template),
             variants: experiment.variants.map {
                 NewVariant(name: $0.name, position: $0.position, config: VariantConfig(workerClass: $0.workerClass, threads: $0.threads))
             })
@@ -199,6 +199,28 @@ struct ReportBuilderTests {
         let text = try Self.pdfText(files.pdf)
         #expect(text.contains("aiohttp") && text.contains("flask:10"))
         #expect(text.contains("1,100"))
+    }
+
+    @Test("an exported run renders in another folder with no experiment folder: the same Markdown, CSV and charts, from the definition and write-up stored with it")
+    func portableRender() throws {
+        let (folder, experiment, store) = try Self.fixture()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let here = try ReportBuilder.render(store: store, runID: nil, experiment: experiment, outputRoot: folder.appendingPathComponent("output"))
+        let export = folder.appendingPathComponent("run.sqlite")
+        _ = try store.exportRun(id: 1, to: export)
+
+        let elsewhere = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-elsewhere-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: elsewhere) }
+        let other = try ResultStore(path: elsewhere.appendingPathComponent("results.sqlite"))
+        _ = try other.importRuns(from: export)
+        let run = try #require(try other.latestRun(experiment: "fixture"))
+        #expect(!FileManager.default.fileExists(atPath: elsewhere.appendingPathComponent("experiments").path))
+        let stored = try DefinitionLoader.stored(text: try other.loadRun(id: run.id).definitionText, name: "fixture", projectRoot: elsewhere)
+        let there = try ReportBuilder.render(store: other, runID: run.id, experiment: stored, outputRoot: elsewhere.appendingPathComponent("output"))
+
+        #expect(try String(contentsOf: there.markdown, encoding: .utf8) == String(contentsOf: here.markdown, encoding: .utf8))
+        #expect(try String(contentsOf: there.csv, encoding: .utf8) == String(contentsOf: here.csv, encoding: .utf8))
+        #expect(there.charts.map(\.png.lastPathComponent) == here.charts.map(\.png.lastPathComponent))
     }
 
     @Test("an unknown cell, chart or value is an error that names it and its line")

@@ -7,6 +7,25 @@ public enum DefinitionLoader {
     /// The definition file every experiment folder holds.
     public static let fileName = "experiment.toml"
 
+    /// Whether parsing checks that the files a definition names exist (folders, the lock,
+    /// app modules, programs). Off only to read a stored run's definition away from its
+    /// experiment folder, where none of them need to exist to render it.
+    @TaskLocal static var checksFiles = true
+
+    /// A stored run's definition `text`, read as if it were experiments/`name`/ under
+    /// `projectRoot`, without checking that the files it names exist there.
+    public static func stored(text: String, name: String, projectRoot: URL) throws -> ExperimentDefinition {
+        try stored(
+            text: text,
+            file: projectRoot.appendingPathComponent("experiments").appendingPathComponent(name).appendingPathComponent(fileName))
+    }
+
+    /// A stored run's definition `text` as if read from `file`, without checking that the
+    /// files it names exist: a report describes what was measured, wherever it is rendered.
+    public static func stored(text: String, file: URL) throws -> ExperimentDefinition {
+        try $checksFiles.withValue(false) { try parse(text: text, file: file) }
+    }
+
     /// Loads `experiment`: a folder name under `<projectRoot>/experiments/`, a path to a folder,
     /// or a path to its definition file; nil means `defaultExperiment`.
     public static func load(experiment: String?, projectRoot: URL) throws -> ExperimentDefinition {

@@ -244,6 +244,7 @@ struct DefinitionSection {
         guard !raw.isEmpty else { throw failure(key, "must not be empty", hint: "e.g. \(key) = \(example)") }
         let url = (raw.hasPrefix("/") ? URL(fileURLWithPath: raw) : directory.appendingPathComponent(raw))
             .standardizedFileURL
+        guard DefinitionLoader.checksFiles else { return url }
         let kind = folder ? "folder" : "file"
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {

@@ -85,6 +85,7 @@ struct ServerSettings {
     /// "apps.flask_app:app" must be apps/flask_app.py or apps/flask_app/__init__.py here:
     /// gunicorn imports it with the experiment folder as working directory.
     static func checkModuleFile(_ module: String, directory: URL, in section: DefinitionSection) throws {
+        guard DefinitionLoader.checksFiles else { return }
         let parts = module.split(separator: ":").first.map { $0.split(separator: ".").map(String.init) } ?? []
         guard !parts.isEmpty else { return }
         let base = parts.reduce(directory) { $0.appendingPathComponent($1) }
@@ -126,6 +127,7 @@ struct ServerSettings {
 
     /// The program must exist: by path (relative to the experiment folder), or on PATH.
     static func checkProgram(_ program: String, directory: URL, in section: DefinitionSection) throws {
+        guard DefinitionLoader.checksFiles else { return }
         guard !program.hasPrefix("{\(Placeholder.python.rawValue)}") else { return }
         let path = CommandTemplate.fill(program, [.dir: directory.path])
         if path.contains("/") {

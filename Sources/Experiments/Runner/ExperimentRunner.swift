@@ -104,7 +104,7 @@ public final class ExperimentRunner {
                 machineID: machineID, startedAt: Date(), toolVersion: ReportgenVersion.current,
                 projectCommit: software.projectCommit, shuffleSeed: seed, overrides: overrides, software: software,
                 upstreamCommandLine: session.upstream.process.commandLine, maxErrorRate: definition.load.maxErrorRate,
-                precision: definition.precision)
+                precision: definition.precision, writeupText: definition.writeupText)
             (run, variants) = try store.createRun(new, variants: definition.cells.map(variantRecord))
             let unit = definition.isSweep ? "cell" : "variant"
             var plan = "\(definition.planSummary) × \(definition.trials) trials"

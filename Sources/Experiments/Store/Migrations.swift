@@ -203,6 +203,12 @@ enum StoreSchema {
                 PRIMARY KEY (variant_id, setting)
             );
             """),
+        // The write-up (the experiment's report.md) a run was measured with, so that an
+        // exported run renders anywhere, without its experiment folder; NULL when the
+        // experiment had none (the default write-up) or the run predates this.
+        Migration(name: "the write-up a run was measured with", sql: """
+            ALTER TABLE runs ADD COLUMN writeup_text TEXT;
+            """),
     ]
 
     /// Applies the migrations `database` lacks, each in its own transaction together with

@@ -29,7 +29,7 @@ extension ResultStore {
             let provenance = try database.firstRow(
                 """
                 SELECT definition_text, tool_version, project_commit, overrides_json, software_json,
-                       upstream_command_line, max_error_rate, precision_target, max_trials, time_budget_us
+                       upstream_command_line, max_error_rate, precision_target, max_trials, time_budget_us, writeup_text
                 FROM runs WHERE id = ?
                 """, id
             ) { row in
@@ -49,7 +49,7 @@ extension ResultStore {
                             target: target, maxTrials: try row.optionalInt64("max_trials").map { Int($0) } ?? 0,
                             timeBudget: try row.optionalInt64("time_budget_us").map { .microseconds($0) })
                     },
-                    machine: machine, variants: [], trials: [])
+                    writeupText: try row.string("writeup_text"), machine: machine, variants: [], trials: [])
             }
             guard var data = provenance else {
                 throw ReportgenError(.badStore, "run \(id) vanished while it was read", at: location)

@@ -51,14 +51,15 @@ extension ResultStore {
                     """
                     INSERT INTO runs (experiment, definition_hash, definition_text, machine_id, started_at,
                         status, tool_version, project_commit, shuffle_seed, overrides_json, quick,
-                        software_json, upstream_command_line, max_error_rate, precision_target, max_trials, time_budget_us)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        software_json, upstream_command_line, max_error_rate, precision_target, max_trials, time_budget_us,
+                        writeup_text)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     run.experiment, run.definitionHash, run.definitionText, run.machineID, run.startedAt,
                     RunStatus.running.rawValue, run.toolVersion, run.projectCommit,
                     Int64(bitPattern: run.shuffleSeed), overrides, run.overrides.quick, software,
                     run.upstreamCommandLine, run.maxErrorRate, run.precision?.target, run.precision.map { Int64($0.maxTrials) },
-                    run.precision?.timeBudget?.microseconds)
+                    run.precision?.timeBudget?.microseconds, run.writeupText)
                 let runID = database.lastInsertedRowID
                 let insert = try database.prepare(
                     "INSERT INTO variants (run_id, name, position, config_json, variant) VALUES (?, ?, ?, ?, ?)")

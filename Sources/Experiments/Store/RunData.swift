@@ -19,6 +19,8 @@ public struct RunData: Sendable {
     public var maxErrorRate: Double?
     /// The precision the run added trials for; nil for a fixed number of trials.
     public var precision: PrecisionTarget?
+    /// The write-up the run was measured with; nil when the experiment had none.
+    public var writeupText: String? = nil
     public var machine: MachineInfo
     public var variants: [StoredVariant]
     public var trials: [StoredTrial]

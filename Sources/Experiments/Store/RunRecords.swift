@@ -34,6 +34,8 @@ public struct NewRun: Sendable {
     public var maxErrorRate = LoadSettings.defaultMaxErrorRate
     /// What trials were added for; nil for a fixed number.
     public var precision: PrecisionTarget?
+    /// The experiment's write-up (report.md) as it was when the run started; nil without one.
+    public var writeupText: String?
 }
 
 /// A variant's resolved configuration as stored in `variants.config_json`: what its app

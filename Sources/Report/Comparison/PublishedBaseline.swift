@@ -28,6 +28,18 @@ public struct PublishedBaseline: Sendable {
         return low...high
     }
 
+    /// The newest published table of `experiment` stored in `store` (imported when a run was
+    /// measured); nil when there is none.
+    public static func stored(in store: ResultStore, experiment: String) throws -> PublishedBaseline? {
+        guard let run = try store.listRuns().map(\.run)
+            .filter({ $0.experiment == experiment && $0.kind == .published }).max(by: { $0.id < $1.id })
+        else { return nil }
+        let data = try store.loadRun(id: run.id)
+        return PublishedBaseline(
+            label: data.machine.hostname, file: data.software.source ?? "the results store",
+            rows: try store.publishedRows(runID: run.id))
+    }
+
     /// Reads the experiment's baseline CSV; nil when it has none. Nothing is written.
     public static func read(for experiment: ExperimentDefinition) throws -> PublishedBaseline? {
         guard let file = try experiment.publishedBaselineFile() else { return nil }

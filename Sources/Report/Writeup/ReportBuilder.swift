@@ -36,7 +36,8 @@ public enum ReportBuilder {
                 at: SourceLocation(file: store.path.path), hint: "render a measured run; 'reportgen list' shows them")
         }
         let context = try makeContext(data: data, experiment: experiment)
-        let baseline = try PublishedBaseline.read(for: experiment)
+        // The experiment folder's table, or, rendering away from it, the one stored with the runs.
+        let baseline = try PublishedBaseline.read(for: experiment) ?? PublishedBaseline.stored(in: store, experiment: experiment.name)
         let template = try template(for: experiment, data: data, baseline: baseline)
         let charts = ReportCharts.make(context, baseline: baseline)
         // Claims may name any variant of the definition, measured in this run or not.
@@ -69,9 +70,12 @@ public enum ReportBuilder {
     /// this run gets even when the write-up does not ask for them: throughput over time for a
     /// run that kept every request, and the comparison with a published baseline.
     static func template(for experiment: ExperimentDefinition, data: RunData, baseline: PublishedBaseline?) throws -> Template {
-        let file = experiment.directory.appendingPathComponent("report.md")
+        let file = experiment.writeupFile
         let text: String
-        if FileManager.default.fileExists(atPath: file.path) {
+        if !FileManager.default.fileExists(atPath: file.path), let stored = data.writeupText {
+            // Away from the experiment folder: the write-up the run was measured with.
+            text = stored
+        } else if FileManager.default.fileExists(atPath: file.path) {
             do {
                 text = try String(contentsOf: file, encoding: .utf8)
             } catch {
@@ -103,7 +107,7 @@ public enum ReportBuilder {
     /// statistics.
     static func makeContext(data: RunData, experiment: ExperimentDefinition) throws -> ReportContext {
         // The stored text, not today's file: the report describes what was measured.
-        let full = try DefinitionLoader.parse(text: data.definitionText, file: experiment.file)
+        let full = try DefinitionLoader.stored(text: data.definitionText, file: experiment.file)
         let definition = try full.applying(data.overrides)
         var context = ReportContext(data: data, definition: definition, statistics: RunStatistics.compute(data))
         context.definedVariants = full.cells.map(\.name)

@@ -17,12 +17,34 @@ struct RenderCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let definition = try experiment.load()
             let results = try store.openExisting(hint: "measure first with 'reportgen build', or pass --db")
+            let definition: ExperimentDefinition
+            do {
+                definition = try experiment.load()
+            } catch let error as ReportgenError where error.code == .badArgument {
+                // No experiment folder here (an imported run, another project): the run's
+                // own definition, as stored with it, is enough to render it.
+                guard let stored = try storedDefinition(results) else { throw error }
+                definition = stored
+            }
             let files = try ReportBuilder.render(
                 store: results, runID: runID, experiment: definition, outputRoot: output.url)
             Self.announce(files)
         }
+    }
+
+    /// The definition stored with the run to render (`--run`, or the newest of the named
+    /// experiment); nil when the store has no such run.
+    private func storedDefinition(_ results: ResultStore) throws -> ExperimentDefinition? {
+        let run: StoredRun?
+        if let runID {
+            run = try results.run(id: runID)
+        } else {
+            run = try results.latestRun(experiment: experiment.experiment ?? DefinitionLoader.defaultExperiment)
+        }
+        guard let run else { return nil }
+        let data = try results.loadRun(id: run.id)
+        return try DefinitionLoader.stored(text: data.definitionText, name: run.experiment, projectRoot: ProjectFolder.root)
     }
 
     static func announce(_ files: ReportFiles) {
