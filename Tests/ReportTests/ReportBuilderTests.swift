@@ -223,6 +223,20 @@ struct ReportBuilderTests {
         #expect(there.charts.map(\.png.lastPathComponent) == here.charts.map(\.png.lastPathComponent))
     }
 
+    @Test("render reads the store through a read-only connection: the file is byte for byte the same afterwards, and a write through it is refused")
+    func renderWritesNothing() throws {
+        let (folder, experiment, store) = try Self.fixture()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try store.database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        let before = try Data(contentsOf: store.path)
+        let reader = try ResultStore.openForReading(path: store.path)
+        let files = try ReportBuilder.render(store: reader, runID: nil, experiment: experiment, outputRoot: folder.appendingPathComponent("output"))
+        #expect(FileManager.default.fileExists(atPath: files.markdown.path))
+        #expect(try Data(contentsOf: store.path) == before)
+        #expect(throws: ReportgenError.self) { try reader.setRunStatus(1, .failed, finishedAt: nil) }
+        #expect(try store.run(id: 1)?.status == .complete)
+    }
+
     @Test("an unknown cell, chart or value is an error that names it and its line")
     func unknownCells() throws {
         let (folder, experiment, store) = try Self.fixture()

@@ -7,6 +7,37 @@ public final class ResultStore {
     /// The store's file.
     public let path: URL
     let database: SQLiteDatabase
+    /// What must live as long as this store: the private copy a read-only store of an older
+    /// schema reads from.
+    private var retained: AnyObject?
+
+    private init(path: URL, database: SQLiteDatabase, retained: AnyObject?) {
+        self.path = path
+        self.database = database
+        self.retained = retained
+    }
+
+    /// Opens an existing store for reading only, as `render` does: nothing is written to
+    /// it. A store of an older schema is read through a private migrated copy, so it is
+    /// neither migrated nor touched. Refuses what `init(path:)` refuses.
+    public static func openForReading(path: URL) throws -> ResultStore {
+        let file = path.path(percentEncoded: false)
+        try inspect(file)
+        let version = try guarded(file, "read the results store") {
+            try SQLiteDatabase(path: file, mode: .readOnly).integerPragma("user_version")
+        }
+        if version < Int64(StoreSchema.currentVersion) {
+            let snapshot = try snapshot(of: path)
+            return ResultStore(path: path, database: snapshot.store.database, retained: snapshot)
+        }
+        let database = try guarded(file, "open the results store") {
+            let database = try SQLiteDatabase(path: file, mode: .readOnly)
+            // A run writing trials meanwhile makes a reader wait, not fail.
+            try database.setBusyTimeout(milliseconds: 10_000)
+            return database
+        }
+        return ResultStore(path: path, database: database, retained: nil)
+    }
 
     /// Opens the store at `path`, creating it and its folder or migrating an older store as
     /// needed; refuses, leaving the file untouched, anything that is not a store this build

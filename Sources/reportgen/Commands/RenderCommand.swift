@@ -17,7 +17,7 @@ struct RenderCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let results = try store.openExisting(hint: "measure first with 'reportgen build', or pass --db")
+            let results = try store.openForReading(hint: "measure first with 'reportgen build', or pass --db")
             let definition: ExperimentDefinition
             do {
                 definition = try experiment.load()

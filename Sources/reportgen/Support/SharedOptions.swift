@@ -27,10 +27,20 @@ struct StoreOptions: ParsableArguments {
 
     /// The store, which must already exist (commands that only read runs never create one).
     func openExisting(hint: String) throws -> ResultStore {
+        try requireExisting(hint: hint)
+        return try ResultStore(path: url)
+    }
+
+    /// The existing store, opened read-only: for commands that never write (render).
+    func openForReading(hint: String) throws -> ResultStore {
+        try requireExisting(hint: hint)
+        return try ResultStore.openForReading(path: url)
+    }
+
+    private func requireExisting(hint: String) throws {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw ReportgenError(.badArgument, "there is no results store at \(db)", hint: hint)
         }
-        return try ResultStore(path: url)
     }
 }
 
