@@ -96,8 +96,9 @@ struct SweepIntegrationTests {
             SELECT v.name, MIN(s.latency_us) FROM latency_samples s JOIN trials t ON t.id = s.trial_id
             JOIN variants v ON v.id = t.variant_id GROUP BY v.name ORDER BY v.name
             """) { (try $0.requiredString(at: 0), $0.int64(at: 1)) }
+        // (nginx sleeps 1 ms short of the delay, its timers firing about that late.)
         for (name, latency) in fastest where name.hasSuffix("delay=50ms") {
-            #expect(latency >= 49_000, "\(name): fastest request \(latency) µs")
+            #expect(latency >= 48_000, "\(name): fastest request \(latency) µs")
         }
         let rates = try Self.rates(store)
         let pool = try #require(rates["flask:2 @ delay=50ms"])
