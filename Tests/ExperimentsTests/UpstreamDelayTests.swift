@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 
 @testable import Experiments
@@ -92,6 +95,38 @@ struct UpstreamDelayTests {
         #expect(perRequest[results.count - 1] < 200, "a held response costs nginx tens of µs, not hundreds: \(figures)")
     }
 
+    @Test("behind a delayed URL an app reaches any file of an upstream folder without index.html, query and all; a missing file is a 404 as it is without the delay")
+    func delayedPathsServeTheWholeFolder() async throws {
+        try #require(NginxUpstream.echoModule() != nil, "libnginx-mod-http-echo is missing: make test installs it (scripts/ensure-deps.sh)")
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-delay-files-\(UUID().uuidString.prefix(8))")
+        let root = work.appendingPathComponent("root")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("api"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        try #"{"items": 3}"#.write(to: root.appendingPathComponent("api/items.json"), atomically: true, encoding: .utf8)
+        let delay = Duration.milliseconds(100)
+        let upstream = try await NginxUpstream.start(
+            settings: UpstreamSettings(server: "nginx", root: root, workers: 1), delays: [.zero, delay],
+            folder: work.appendingPathComponent("nginx"), clock: ContinuousClock())
+        func fetch(_ url: String) async throws -> (status: Int, body: String, seconds: Double) {
+            let started = ContinuousClock.now
+            let (data, response) = try await URLSession.shared.data(from: try #require(URL(string: url)))
+            return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self), (ContinuousClock.now - started).seconds)
+        }
+        do {
+            let held = try await fetch(upstream.url(delay: delay) + "api/items.json?page=2")
+            #expect(held.status == 200 && held.body == #"{"items": 3}"#, "\(held)")
+            #expect(held.seconds >= 0.098, "\(held.seconds) s")
+            let missing = try await fetch(upstream.url(delay: delay) + "api/none.json")
+            #expect(missing.status == 404)
+            #expect(try await fetch(upstream.url + "api/none.json").status == 404)
+            await upstream.stop()
+        } catch {
+            await upstream.stop()
+            throw error
+        }
+        #expect(RealServers.serversLeft().isEmpty)
+    }
+
     @Test("the configuration loads the echo module only when a delay needs it, and each delay has its own path")
     func configuration() throws {
         let folder = URL(fileURLWithPath: "/tmp/x")
@@ -104,8 +139,8 @@ struct UpstreamDelayTests {
         #expect(held.hasPrefix("# Written by reportgen"))
         #expect(held.contains("load_module \"/usr/lib/nginx/modules/ngx_http_echo_module.so\";"))
         // A sleep 1 ms short of the delay: nginx's timers fire late by about that much.
-        #expect(held.contains("\n        location = /delay/50000us/ {\n            echo_sleep 0.049;\n            echo_exec /;\n        }"))
-        #expect(held.contains("location = /delay/2000us/ {\n            echo_sleep 0.001;"))
+        #expect(held.contains("\n        location ~ ^/delay/50000us(/.*)$ {\n            echo_sleep 0.049;\n            echo_exec $1 $args;\n        }"))
+        #expect(held.contains("location ~ ^/delay/2000us(/.*)$ {\n            echo_sleep 0.001;"))
         #expect(NginxUpstream.path(delay: .zero) == "/")
         #expect(NginxUpstream.path(delay: .milliseconds(10)) == "/delay/10000us/")
     }

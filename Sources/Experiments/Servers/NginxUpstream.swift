@@ -76,7 +76,7 @@ public struct NginxUpstream: Sendable {
         delay > .milliseconds(1) ? delay - .milliseconds(1) : delay
     }
 
-    /// "/" without a delay, "/delay/50000us/" with one: the same page either way.
+    /// "/" without a delay, "/delay/50000us/" with one: the same folder either way.
     static func path(delay: Duration) -> String {
         delay > .zero ? "/delay/\(delay.microseconds)us/" : "/"
     }
@@ -110,7 +110,8 @@ public struct NginxUpstream: Sendable {
     /// nginx runs as a single process: it then dies with reportgen even on SIGKILL (the
     /// parent-death signal reaches it), where a master's workers would outlive it.
     /// Each delay beyond zero is a location that holds the response on a timer, then serves
-    /// the same page as "/" through an internal redirect.
+    /// what the rest of the path names (query included) through an internal redirect, so an
+    /// app may fetch any file of the folder behind a delayed URL, as it can behind "/".
     static func configuration(
         root: URL, port: Int, workers: Int, folder: URL, runAsRoot: Bool, delays: [Duration] = [], echoModule: String? = nil
     ) -> String {
@@ -121,9 +122,9 @@ public struct NginxUpstream: Sendable {
             let seconds = String(format: "%.3f", Self.sleep(for: delay).seconds)
             return """
 
-                        location = \(Self.path(delay: delay)) {
+                        location ~ ^\(Self.path(delay: delay).dropLast())(/.*)$ {
                             echo_sleep \(seconds);
-                            echo_exec /;
+                            echo_exec $1 $args;
                         }
                 """
         }.joined()
