@@ -71,6 +71,14 @@ struct SweepReportTests {
         #expect(prose.contains("- **flask:10** (20 slots, service time 1.00 ms): held by its slots at 200ms (88 of 100); held by the CPU at 0ms (1,000 of 20,000, app 1.80 cores), 50ms (280 of 392, app 1.50 cores)."), "\(prose)")
         #expect(prose.contains("- **aiohttp** (400 connections, service time 0.20 ms): held by neither at 0ms (5,000 of 2,000,000, app 1.00 cores), 50ms (2,000 of 7,968, app 0.50 cores)."), "\(prose)")
         #expect(prose.hasSuffix("Cells with no ok trial, so no point on the curves: aiohttp @ delay=200ms (see Failed trials)."), "\(prose)")
+        // Command servers have no worker class, so no slot count and no ceiling: said, not left blank.
+        let commands = Self.statistics.map { cell -> VariantStatistics in
+            var cell = cell
+            cell.model = nil
+            return cell
+        }
+        let none = SweepSection.ceilings(try #require(SweepView(commands, connections: 400)), cores: 2)
+        #expect(none.hasPrefix("*No variant of this run has a known number of request slots"), "\(none)")
     }
 
     @Test("requests/s and p99 as variant × level tables, a failed cell written as failed")

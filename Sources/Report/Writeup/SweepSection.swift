@@ -136,6 +136,10 @@ enum SweepSection {
                 lines.append("- **\(view.seriesName(variant, slice))** (\(kind), service time \(ReportNumber.milliseconds(service.seconds * 1000)) ms): \(parts.joined(separator: "; ")).")
             }
         }
+        if lines.count == 2 {
+            // Only a gunicorn worker class says how many requests a server holds at once.
+            lines = ["*No variant of this run has a known number of request slots (a command server does not say how many requests it holds at once), so no ceiling is drawn.*"]
+        }
         let failed = view.variants.flatMap { variant in
             view.slices.flatMap { slice in view.row(variant, in: slice).compactMap { $0 }.filter(\.isFailed).map(\.name) }
         }
