@@ -586,6 +586,9 @@ extension DefinitionTests {
             #expect(error.location?.line == line(of: "apps.nope", in: text))
             #expect(error.message.contains("has no file in the experiment folder: looked for "))
             #expect(error.message.hasSuffix("apps/nope.py"))
+            // The folder is named once, with one slash after it.
+            #expect(error.hint?.hasSuffix("/ as working directory; check the module path") == true)
+            #expect(error.hint?.contains("//") == false, "\(error.hint ?? "")")
         }
 
         @Test func placeholdersAreFoundOnlyAroundNames() {

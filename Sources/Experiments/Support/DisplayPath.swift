@@ -8,6 +8,8 @@ public enum DisplayPath {
         let workingDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             .standardizedFileURL.path(percentEncoded: false)
         let prefix = workingDirectory.hasSuffix("/") ? workingDirectory : workingDirectory + "/"
-        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+        let shown = path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+        // A folder's URL ends in "/": messages add their own where they want one.
+        return shown.count > 1 && shown.hasSuffix("/") ? String(shown.dropLast()) : shown
     }
 }
