@@ -100,6 +100,12 @@ public struct Sweep: Sendable, Equatable {
 extension Array where Element == SweepLevel {
     /// "delay=50ms, connections=100": how a cell's name writes its levels.
     public var text: String { map(\.text).joined(separator: ", ") }
+
+    /// The name of `variant`'s cell at these levels: "aiohttp @ delay=50ms"; the variant's
+    /// own name without levels.
+    public func cellName(_ variant: String) -> String {
+        isEmpty ? variant : "\(variant) @ \(text)"
+    }
 }
 
 extension ExperimentDefinition {
@@ -119,7 +125,7 @@ extension ExperimentDefinition {
         for variant in variants {
             for levels in combinations {
                 var cell = variant
-                cell.name = "\(variant.name) @ \(levels.text)"
+                cell.name = levels.cellName(variant.name)
                 cell.levels = levels
                 cell.position = cells.count
                 if let workers = levels.first(where: { $0.setting == .workers }) { cell.workers = Int(workers.value) }

@@ -15,6 +15,8 @@ public final class ExperimentRunner {
     public let interrupt: Interrupt
     public var options: RunnerOptions
     private let emit: @Sendable (RunEvent) -> Void
+    /// What the run measures, expanded once: the variants, or every variant at every level.
+    private lazy var cells = definition.cells
 
     /// `definition` is the effective one: `overrides` already applied.
     public init(
@@ -105,7 +107,7 @@ public final class ExperimentRunner {
                 projectCommit: software.projectCommit, shuffleSeed: seed, overrides: overrides, software: software,
                 upstreamCommandLine: session.upstream.process.commandLine, maxErrorRate: definition.load.maxErrorRate,
                 precision: definition.precision, writeupText: definition.writeupText)
-            (run, variants) = try store.createRun(new, variants: definition.cells.map(variantRecord))
+            (run, variants) = try store.createRun(new, variants: cells.map(variantRecord))
             let unit = definition.isSweep ? "cell" : "variant"
             var plan = "\(definition.planSummary) × \(definition.trials) trials"
             if let precision = definition.precision {
@@ -115,7 +117,7 @@ public final class ExperimentRunner {
         }
 
         let plan = TrialPlan(
-            variants: definition.cells.map(\.name), trialsPerVariant: definition.trials, seed: run.shuffleSeed)
+            variants: cells.map(\.name), trialsPerVariant: definition.trials, seed: run.shuffleSeed)
         var trials = TrialLoop(
             run: run, variants: variants,
             executor: TrialExecutor(definition: definition, session: session, options: options, emit: emit),
@@ -173,7 +175,7 @@ public final class ExperimentRunner {
         _ planned: PlannedTrial, in session: RunSession, loop: inout TrialLoop
     ) async throws -> Continuation {
         try interrupt.check()
-        guard let variant = definition.cells.first(where: { $0.name == planned.variant }),
+        guard let variant = cells.first(where: { $0.name == planned.variant }),
             let stored = loop.variants.first(where: { $0.name == planned.variant })
         else { return .next }
         let began = ContinuousClock.now
@@ -210,7 +212,7 @@ public final class ExperimentRunner {
     private func addRounds(
         for target: PrecisionTarget, in session: RunSession, loop: inout TrialLoop
     ) async throws -> Continuation {
-        let planner = PrecisionPlan(target: target, variants: definition.cells.map(\.name), seed: loop.run.shuffleSeed)
+        let planner = PrecisionPlan(target: target, variants: cells.map(\.name), seed: loop.run.shuffleSeed)
         while true {
             try interrupt.check()
             let results = try store.trialResults(runID: loop.run.id)

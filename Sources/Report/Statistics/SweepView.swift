@@ -37,8 +37,9 @@ public struct SweepView: Sendable {
         cells = Dictionary(statistics.map { (Self.key($0.variant, $0.levels), $0) }, uniquingKeysWith: { first, _ in first })
     }
 
+    /// A cell's name with its levels in one order, whatever order the grid swept them in.
     private static func key(_ variant: String, _ levels: [SweepLevel]) -> String {
-        variant + " @ " + levels.sorted { $0.setting < $1.setting }.text
+        levels.sorted { $0.setting < $1.setting }.cellName(variant)
     }
 
     /// The cell of `variant` at `level` of the axis, within `slice`.
@@ -53,7 +54,7 @@ public struct SweepView: Sendable {
 
     /// "flask:10" or, with a second swept setting, "flask:10 @ connections=100".
     public func seriesName(_ variant: String, _ slice: SweepLevel?) -> String {
-        slice.map { "\(variant) @ \($0.text)" } ?? variant
+        (slice.map { [$0] } ?? []).cellName(variant)
     }
 
     /// The request slots a cell's server has, and what they are: a thread-pool or process

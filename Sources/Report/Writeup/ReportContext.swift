@@ -5,8 +5,8 @@ import Foundation
 /// statistics per variant and the charts drawn for it.
 public struct ReportContext: Sendable {
     public var data: RunData
-    public var definition: ExperimentDefinition
-    public var statistics: [VariantStatistics]
+    public let definition: ExperimentDefinition
+    public let statistics: [VariantStatistics]
     /// Every variant the experiment defines, in definition order, including those a
     /// `--variants` run left out.
     public var definedVariants: [String] = []
@@ -15,12 +15,14 @@ public struct ReportContext: Sendable {
         self.data = data
         self.definition = definition
         self.statistics = statistics
+        sweep = SweepView(statistics, connections: definition.load.connections)
     }
 
     public var software: SoftwareVersions { data.software }
 
-    /// The cells arranged by variant and level, for a swept run; nil otherwise.
-    public var sweep: SweepView? { SweepView(statistics, connections: definition.load.connections) }
+    /// The cells arranged by variant and level, for a swept run; nil otherwise. Computed once
+    /// from the statistics and definition, which do not change after.
+    public let sweep: SweepView?
 
     /// The statistics of the variant named `name`; nil for a variant the experiment defines
     /// but this run left out (`--variants`); an error naming the known variants otherwise.
