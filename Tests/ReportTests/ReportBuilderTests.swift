@@ -166,7 +166,7 @@ struct ReportBuilderTests {
         let latencySVG = try #require(files.charts.first { $0.svg.lastPathComponent == "latency-percentiles.svg" })
         #expect(try String(contentsOf: latencySVG.svg, encoding: .utf8).contains("<title>Latency by percentile (open loop: from each scheduled send time)</title>"))
         #expect(files.charts.contains { $0.png.lastPathComponent == "throughput.png" })
-        let text = try Self.pdfText(files.pdf)
+        let text = try Self.pdfText(try #require(files.pdf))
         #expect(text.contains("Throughput over time"))
 
         // The same write-up over a wrk run explains why there is no throughput chart.
@@ -192,13 +192,34 @@ struct ReportBuilderTests {
         }
         let expected = try String(contentsOf: Self.golden, encoding: .utf8)
         #expect(markdown == expected, "regenerate with REPORTGEN_UPDATE_GOLDEN=1 if the change is intended")
-        for file in [files.pdf, files.csv, files.json] + files.charts.flatMap({ [$0.png, $0.svg, $0.pdf] }) {
+        for file in [try #require(files.pdf), try #require(files.html), files.csv, files.json] + files.charts.flatMap({ [$0.png, $0.svg, $0.pdf] }) {
             #expect(FileManager.default.fileExists(atPath: file.path), "\(file.lastPathComponent) written")
         }
         // The PDF carries the table's numbers as text.
-        let text = try Self.pdfText(files.pdf)
+        let text = try Self.pdfText(try #require(files.pdf))
         #expect(text.contains("aiohttp") && text.contains("flask:10"))
         #expect(text.contains("1,100"))
+    }
+
+    @Test("--format hugo writes a page bundle: index.md with front matter and the report's body, the charts beside it, no report.md, .html or .pdf")
+    func hugoBundle() throws {
+        let (folder, experiment, store) = try Self.fixture()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let standard = try ReportBuilder.render(store: store, runID: nil, experiment: experiment, outputRoot: folder.appendingPathComponent("standard"))
+        let files = try ReportBuilder.render(
+            store: store, runID: nil, experiment: experiment, outputRoot: folder.appendingPathComponent("site"), format: .hugo)
+        #expect(files.markdown.lastPathComponent == "index.md")
+        #expect(files.pdf == nil && files.html == nil)
+        let bundle = files.folder
+        let names = Set(try FileManager.default.contentsOfDirectory(atPath: bundle.path))
+        #expect(names.isSuperset(of: ["index.md", "requests.png", "requests.svg", "results.csv", "results.json"]), "\(names)")
+        #expect(names.isDisjoint(with: ["report.md", "report.html", "report.pdf"]), "\(names)")
+        let page = try String(contentsOf: files.markdown, encoding: .utf8)
+        #expect(page.hasPrefix("---\ntitle: \"Fixture report\"\ndate: 2027-01-15T08:00:00Z\nsummary: \"aiohttp served 1,100 requests per window"), "\(page.prefix(300))")
+        #expect(page.contains("\ntags: [\"benchmark\", \"reportgen\", \"fixture\"]\n"))
+        let body = try String(contentsOf: standard.markdown, encoding: .utf8)
+        #expect(page.hasSuffix(SitePage.withoutTitle(body)), "the body is the report's, without its title")
+        #expect(page.contains("![Requests served per variant](requests.png)"))
     }
 
     @Test("an exported run renders in another folder with no experiment folder: the same Markdown, CSV and charts, from the definition and write-up stored with it")

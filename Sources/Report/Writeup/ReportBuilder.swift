@@ -4,20 +4,25 @@ import Foundation
 /// The files a rendered report consists of.
 public struct ReportFiles: Sendable {
     public var folder: URL
+    /// report.md, or a site bundle's index.md.
     public var markdown: URL
-    public var pdf: URL
+    /// Written in the standard format only.
+    public var pdf: URL?
+    public var html: URL?
     public var csv: URL
     public var json: URL
     public var charts: [ChartFiles]
 }
 
 /// Renders a stored run into `output/<experiment>/`: report.md (with its charts beside it),
-/// report.pdf, results.csv and results.json. It only reads: the store, the stored definition
-/// (parsed once) and the experiment's write-up and published baseline.
+/// report.html (one self-contained page), report.pdf, results.csv and results.json; or, as a
+/// static-site bundle, index.md with front matter. It only reads: the store, the stored
+/// definition (parsed once) and the experiment's write-up and published baseline.
 public enum ReportBuilder {
     /// Renders run `runID` (default: the newest run of `experiment`, complete ones first).
     public static func render(
-        store: ResultStore, runID: Int64?, experiment: ExperimentDefinition, outputRoot: URL
+        store: ResultStore, runID: Int64?, experiment: ExperimentDefinition, outputRoot: URL,
+        format: ReportFormat = .standard
     ) throws -> ReportFiles {
         let id: Int64
         if let runID {
@@ -51,15 +56,33 @@ public enum ReportBuilder {
         for chart in charts {
             chartFiles.append(try ChartWriter.write(chart.chart, folder: folder, name: chart.fileName))
         }
+        let standard = format == .standard
         let files = ReportFiles(
-            folder: folder, markdown: folder.appendingPathComponent("report.md"),
-            pdf: folder.appendingPathComponent("report.pdf"), csv: folder.appendingPathComponent("results.csv"),
+            folder: folder, markdown: folder.appendingPathComponent(standard ? "report.md" : "index.md"),
+            pdf: standard ? folder.appendingPathComponent("report.pdf") : nil,
+            html: standard ? folder.appendingPathComponent("report.html") : nil,
+            csv: folder.appendingPathComponent("results.csv"),
             json: folder.appendingPathComponent("results.json"), charts: chartFiles)
-        try write(markdown, to: files.markdown)
         try write(ResultsExport.csv(context.statistics), to: files.csv)
         try ResultsExport.json(run: data, stats: context.statistics).write(to: files.json, options: .atomic)
+        let pageTitle = title(of: markdown, fallback: experiment.title)
+        guard let pdf = files.pdf, let html = files.html else {
+            let frontMatter = SitePage.FrontMatter(
+                title: pageTitle, date: data.run.startedAt,
+                summary: SitePage.summary(of: try MarkdownDocument(parsing: markdown)),
+                tags: ["benchmark", "reportgen", experiment.name])
+            try write(SitePage.text(markdown: markdown, frontMatter: frontMatter, format: format), to: files.markdown)
+            return files
+        }
+        try write(markdown, to: files.markdown)
+        let svgByFile = Dictionary(uniqueKeysWithValues: chartFiles.map { ($0.png.lastPathComponent, $0.svg) })
+        let page = try HTMLRenderer().render(markdown: markdown, title: pageTitle) { src in
+            guard let svg = svgByFile[src] else { return nil }
+            return .svg(try read(svg))
+        }
+        try write(page, to: html)
         let byFile = Dictionary(uniqueKeysWithValues: charts.map { ("\($0.fileName).png", $0) })
-        try PDFRenderer().render(markdown: markdown, to: files.pdf, title: title(of: markdown, fallback: experiment.title)) { src in
+        try PDFRenderer().render(markdown: markdown, to: pdf, title: pageTitle) { src in
             guard let chart = byFile[src] else { return nil }
             return .vector(width: chart.chart.width, height: chart.chart.height, draw: chart.chart.draw)
         }
@@ -232,6 +255,14 @@ public enum ReportBuilder {
             return String(line.dropFirst(2))
         }
         return fallback
+    }
+
+    private static func read(_ url: URL) throws -> String {
+        do {
+            return try String(contentsOf: url, encoding: .utf8)
+        } catch {
+            throw ReportgenError(.io, "cannot read \(url.path)", underlying: error)
+        }
     }
 
     private static func write(_ text: String, to url: URL) throws {
