@@ -3,12 +3,12 @@
 SWIFT ?= swift
 BIN := .build/release/reportgen
 
-.PHONY: report test deps release bench-runner bench-render bench-loadgen clean
+.PHONY: report test deps deps-test release bench-runner bench-render bench-loadgen clean
 
 report: release
 	$(BIN) build
 
-test: deps
+test: deps-test
 	$(SWIFT) test
 
 release: deps
@@ -16,6 +16,9 @@ release: deps
 
 deps:
 	@scripts/ensure-deps.sh
+
+deps-test:
+	@scripts/ensure-deps.sh --tests
 
 # Runner overhead: its own CPU time per measured window, and the share of wall time spent
 # measuring, from a real run of the default experiment stored in its own file.

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Installs the Debian packages reportgen needs to build and run, when they are missing.
+# Installs the Debian packages reportgen needs to build and run, when they are missing;
+# with --tests, also what only the test suite needs (chromium, for the HTML page tests).
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -euo pipefail
 
-packages=(pkg-config libsqlite3-dev libcairo2-dev libpango1.0-dev libcmark-gfm-dev libcmark-gfm-extensions-dev fonts-dejavu-core poppler-utils nginx libnginx-mod-http-echo wrk sqlite3 gcc)
+packages=(pkg-config libsqlite3-dev libcairo2-dev libpango1.0-dev libcmark-gfm-dev libcmark-gfm-extensions-dev fonts-dejavu-core poppler-utils nginx libnginx-mod-http-echo wrk sqlite3 gcc xz-utils)
+if [ "${1:-}" = "--tests" ]; then
+  # util-linux brings unshare, which cuts the browser off the network.
+  packages+=(chromium util-linux)
+fi
 
 missing=()
 for package in "${packages[@]}"; do

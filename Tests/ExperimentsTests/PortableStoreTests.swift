@@ -235,6 +235,40 @@ struct PortableStoreTests {
         }
     }
 
+    @Test("a measured run exports xz-compressed with its experiment's published table; import and snapshot read the .xz, a damaged one is refused")
+    func compressedExportCarriesPublished() throws {
+        try withFolder { folder in
+            let csv = folder.appending(path: "published-2017.csv")
+            try Data(seedCSV.utf8).write(to: csv)
+            let source = try ResultStore(path: folder.appending(path: "a.sqlite"))
+            let published = try source.importPublished(csv: csv, experiment: "demo")
+            let runID = try storeRun(in: source, hostname: "bench-a", fingerprint: "aaaa")
+            let file = folder.appending(path: "run.sqlite.xz")
+            let summary = try source.exportRun(id: runID, to: file)
+            #expect(summary.publishedRun?.uid == (try source.uid(ofRun: published.id)))
+            let bytes = try Data(contentsOf: file)
+            #expect(bytes.prefix(6) == Data([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]), "an xz stream")
+            #expect(!FileManager.default.fileExists(atPath: folder.appending(path: "run.sqlite").path), "nothing left beside it")
+
+            let snapshot = try ResultStore.snapshot(of: file)
+            let kinds = try snapshot.store.listRuns().map(\.run.kind)
+            #expect(kinds.sorted { $0.rawValue < $1.rawValue } == [.measured, .published])
+            #expect(try snapshot.store.baselineRun(experiment: "demo", file: "run.sqlite.xz") == (try #require(try snapshot.store.latestRun(experiment: "demo")).id))
+            let target = try ResultStore(path: folder.appending(path: "b.sqlite"))
+            let outcome = try target.importRuns(from: file)
+            #expect(outcome.imported.count == 2)
+            let imported = try #require(outcome.imported.first { $0.kind == .measured })
+            #expect(try target.canonicalDump(runID: imported.id) == (try source.canonicalDump(runID: runID)))
+            #expect(try Data(contentsOf: file) == bytes, "the file is only read")
+
+            let damaged = folder.appending(path: "damaged.sqlite.xz")
+            try bytes.prefix(bytes.count / 2).write(to: damaged)
+            let error = try #require(throws: ReportgenError.self) { try ResultStore.snapshot(of: damaged) }
+            #expect(error.code == .badStore)
+            #expect(error.message.hasPrefix("not an xz file, or a damaged one: "), "\(error.message)")
+        }
+    }
+
     @Test("a published run exports and imports with its rows")
     func publishedRunIsPortable() throws {
         try withFolder { folder in

@@ -39,6 +39,16 @@ public struct Requirement: Sendable {
         Requirement(name: NginxUpstream.echoModuleName, package: "libnginx-mod-http-echo", purpose: "an upstream that holds its responses (upstream.delay)") {
             NginxUpstream.echoModule() != nil
         },
+        Requirement(name: "xz", package: "xz-utils", purpose: "compressed results files (export -o FILE.sqlite.xz, the shipped reference run)") {
+            ToolCheck.find("xz") != nil
+        },
+    ]
+
+    /// What only the test suite needs: `make test` installs it, `doctor` lists it apart.
+    public static let forTests: [Requirement] = [
+        Requirement(name: "chromium", package: "chromium", purpose: "the HTML page tests, in a headless browser") {
+            ToolCheck.find("chromium") != nil || ToolCheck.find("chromium-browser") != nil
+        },
     ]
 }
 

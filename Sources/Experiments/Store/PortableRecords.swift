@@ -24,6 +24,8 @@ public struct ImportOutcome: Sendable, Equatable {
 public struct ExportSummary: Sendable, Equatable {
     public var file: URL
     public var run: PortableRun
+    /// The published run that travelled with a measured run, if its experiment has one.
+    public var publishedRun: PortableRun?
     public var variants: Int
     public var trials: Int
     public var latencyRows: Int

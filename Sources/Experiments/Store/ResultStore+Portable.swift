@@ -44,9 +44,13 @@ extension ResultStore {
         }
         let copy = folder.appendingPathComponent("snapshot.sqlite")
         do {
+            // An xz-compressed export is unpacked beside the copy first; the original stays.
+            let readable = Compression.isXZ(file)
+                ? try Compression.unpackXZ(file, into: folder.appendingPathComponent("unpacked.sqlite")).path(percentEncoded: false)
+                : path
             // Read-only all the way: VACUUM INTO writes a consistent copy (WAL included)
             // without a single write to the source.
-            let source = try SQLiteDatabase(path: path, mode: .readOnly)
+            let source = try SQLiteDatabase(path: readable, mode: .readOnly)
             let applicationID = try source.integerPragma("application_id")
             let version = try source.integerPragma("user_version")
             let tables = try source.firstRow("SELECT count(*) FROM sqlite_master") { $0.int64(at: 0) } ?? 0
@@ -85,7 +89,9 @@ extension ResultStore {
     }
 
     /// Writes run `id` into a new, self-contained results file at `file`: the run, its
-    /// machine, variants, trials with every sample, and its published rows. The file is a
+    /// machine, variants, trials with every sample, and its published rows; for a measured
+    /// run, also the newest published run of its experiment. A `file` named `*.xz` is
+    /// written xz-compressed. The file is a
     /// store of this build's schema that `importRuns(from:)` merges elsewhere. An existing
     /// `file` is refused, never replaced; a failure leaves no file behind.
     @discardableResult
@@ -123,11 +129,21 @@ extension ResultStore {
                 try database.execute("BEGIN")
                 do {
                     let copier = RowCopier(database: database, from: "main", to: "portable")
+                    let exported = try portableRun(schema: "main", id: id)
+                    // The published table the run's report sets it beside travels with it, so
+                    // the file renders and compares the same away from the experiment folder.
+                    var published: PortableRun?
+                    if exported.kind == .measured, let baseline = try database.firstRow(
+                        "SELECT id FROM main.runs WHERE experiment = ? AND kind = ? ORDER BY id DESC LIMIT 1",
+                        exported.experiment, RunKind.published.rawValue, decode: { $0.int64(at: 0) })
+                    {
+                        _ = try copier.copyRun(baseline, machineID: try copier.copyMachine(ofRun: baseline))
+                        published = try portableRun(schema: "main", id: baseline)
+                    }
                     let copy = try copier.copyRun(id, machineID: try copier.copyMachine(ofRun: id))
                     try database.execute("COMMIT")
                     return ExportSummary(
-                        file: file,
-                        run: try portableRun(schema: "main", id: id),
+                        file: file, run: exported, publishedRun: published,
                         variants: copy.variants, trials: copy.trials, latencyRows: copy.latencyRows)
                 } catch {
                     if database.isInTransaction { try? database.execute("ROLLBACK") }
@@ -136,7 +152,15 @@ extension ResultStore {
             }
         }
         do {
-            try FileManager.default.moveItem(at: partial, to: file)
+            if Compression.isXZ(file) {
+                let packed = try Compression.packXZ(partial)
+                defer { try? FileManager.default.removeItem(at: packed) }
+                try FileManager.default.moveItem(at: packed, to: file)
+            } else {
+                try FileManager.default.moveItem(at: partial, to: file)
+            }
+        } catch let error as ReportgenError {
+            throw error
         } catch {
             throw ReportgenError(
                 .io, "cannot move the finished export into place", at: location,
