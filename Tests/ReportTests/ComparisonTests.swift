@@ -148,6 +148,35 @@ struct ComparisonTests {
         #expect(comparison.machines.differing.contains { $0.fact == "cores" && $0.baseline == "not described" })
     }
 
+    @Test("the one-line summary gives each variant's requests/s ratio with its interval and marks significant changes")
+    func summaryLine() throws {
+        let baseline = side(fixtureRun(id: 1, rates: ["aiohttp": [100, 101, 99], "flask:10": [50, 52, 48]]))
+        let against = side(fixtureRun(id: 2, rates: ["aiohttp": [150, 151, 149], "flask:10": [49, 53, 50]]))
+        let comparison = try RunComparison.compare(baseline: baseline, against: against, allowDefinitionChange: false, definitionFile: "e.toml")
+        let line = ComparisonReport.summaryLine(comparison)
+        #expect(!line.contains("\n"))
+        #expect(line.hasPrefix("requests/s vs run 1 (ratio, 95% interval; ↑↓ significant): "), "\(line)")
+        let aiohttp = try #require(line.range(of: #"aiohttp 1\.50× \[1\.4\d–1\.5\d\] ↑"#, options: .regularExpression), "\(line)")
+        #expect(!aiohttp.isEmpty)
+        #expect(line.range(of: #"flask:10 1\.0\d× \[0\.\d\d–1\.\d\d\](,|$)"#, options: .regularExpression) != nil, "no mark without a significant change: \(line)")
+    }
+
+    @Test("runs that differ only in how many trials they took compare as the same definition")
+    func trialCountsAreNoDefinitionChange() throws {
+        var baselineRun = fixtureRun(id: 1, rates: ["aiohttp": [100, 101]])
+        baselineRun.overrides = RunOverrides(precision: 0.05, maxTrials: 8)
+        baselineRun.run.definitionHash = "with-precision"
+        var againstRun = fixtureRun(id: 2, rates: ["aiohttp": [100, 101, 102]])
+        againstRun.overrides = RunOverrides(trials: 3)
+        let comparison = try RunComparison.compare(
+            baseline: side(baselineRun), against: side(againstRun), allowDefinitionChange: false, definitionFile: "e.toml")
+        #expect(comparison.definitionChanges == nil)
+        againstRun.overrides = RunOverrides(trials: 3, duration: .seconds(5))
+        #expect(throws: ReportgenError.self) {
+            try RunComparison.compare(baseline: side(baselineRun), against: side(againstRun), allowDefinitionChange: false, definitionFile: "e.toml")
+        }
+    }
+
     @Test("runs of different definitions are refused with exit 65 unless allowed, which lists the differences")
     func definitionChange() throws {
         let baseline = side(fixtureRun(id: 1, rates: ["aiohttp": [100, 101]], definition: "title = \"x\"\nduration = \"20s\"\n"))

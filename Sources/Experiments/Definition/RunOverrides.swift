@@ -96,6 +96,13 @@ public struct RunOverrides: Sendable, Equatable, Codable {
         try StoreJSON.encode(self)
     }
 
+    /// The `members` keys that decide how many trials a variant gets, not what a trial
+    /// measures (`--trials`, `--precision`, `--max-trials`, `--time-budget`).
+    public static let trialCountMembers: Set<String> = [
+        CodingKeys.trials.rawValue, CodingKeys.precision.rawValue, CodingKeys.maxTrials.rawValue,
+        CodingKeys.timeBudgetMicroseconds.rawValue,
+    ]
+
     /// Each given value as its stored key and its value as text ("duration_us": "5000000"),
     /// for listing what differs between two runs.
     public var members: [String: String] {

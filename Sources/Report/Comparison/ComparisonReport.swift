@@ -34,6 +34,29 @@ public enum ComparisonReport {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// One line for the end of a build: requests/s of each variant as a ratio to the
+    /// baseline with its 95% interval and a mark where the difference is significant
+    /// ("aiohttp 0.94× [0.89–0.99] ↓"), so a new machine sees at once where it stands.
+    public static func summaryLine(_ comparison: RunComparison) -> String {
+        let parts = comparison.variants.compactMap { variant -> String? in
+            guard comparison.against.variant(variant.name) != nil,
+                let result = variant.measures.first(where: { $0.measure == .requestsPerSecond }), let ratio = result.ratio
+            else { return nil }
+            var text = "\(variant.name) \(ReportNumber.ratio(ratio))"
+            if let interval = result.interval {
+                text += " [\(ReportNumber.decimal(interval.lowerBound, places: 2, grouped: true))–\(ReportNumber.decimal(interval.upperBound, places: 2, grouped: true))]"
+            }
+            switch result.verdict {
+            case .better: text += " ↑"
+            case .worse: text += " ↓"
+            default: break
+            }
+            return text
+        }
+        let what = parts.isEmpty ? "no variant measured on both sides" : parts.joined(separator: ", ")
+        return "requests/s vs \(comparison.baseline.label) (ratio, 95% interval; ↑↓ significant): \(what)"
+    }
+
     /// The Markdown section; `charts` are the file names (without extension) of the charts
     /// from `charts(_:)`, placed after the table.
     public static func markdown(_ comparison: RunComparison, charts: [ReportChart]) -> String {

@@ -2,7 +2,9 @@ import Experiments
 import Foundation
 
 /// How the definitions of two runs differ: a line diff of the stored definition text and
-/// the command-line overrides (`--quick`, `--duration`, …) that differ, key by key.
+/// the command-line overrides (`--quick`, `--duration`, …) that differ, key by key. Only the
+/// number of trials (`--trials`, `--precision`, `--max-trials`, `--time-budget`) may differ
+/// between runs that are the same experiment.
 public struct DefinitionDifferences: Sendable, Equatable {
     /// Changed lines: "- 17: old text" for the baseline's, "+ 17: new text" for the other's.
     public var lines: [String]
@@ -62,11 +64,12 @@ public struct DefinitionDifferences: Sendable, Equatable {
         return result
     }
 
-    /// "key: old → new" for each override that differs, keys named as stored.
+    /// "key: old → new" for each override that differs and changes what a trial measures,
+    /// keys named as stored.
     static func overrideDiff(_ old: RunOverrides, _ new: RunOverrides) -> [String] {
         let a = old.members
         let b = new.members
-        return Set(a.keys).union(b.keys).sorted().compactMap { key in
+        return Set(a.keys).union(b.keys).subtracting(RunOverrides.trialCountMembers).sorted().compactMap { key in
             let left = a[key] ?? "unset"
             let right = b[key] ?? "unset"
             return left == right ? nil : "\(key): \(left) → \(right)"

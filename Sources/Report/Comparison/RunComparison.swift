@@ -98,8 +98,8 @@ public struct RunComparison: Sendable {
     public var definitionChanges: DefinitionDifferences?
     public var bootstrap: Bootstrap
 
-    /// Compares `against` with `baseline`. Runs of different definitions (text, overrides or
-    /// experiment) are refused with `.badDefinition` (exit 65) unless
+    /// Compares `against` with `baseline`. Runs of different definitions (text, overrides
+    /// other than trial counts, or experiment) are refused with `.badDefinition` (exit 65) unless
     /// `allowDefinitionChange`; a published baseline has no definition to compare.
     /// `definitionFile` is the definition a refusal points at.
     public static func compare(
@@ -109,8 +109,9 @@ public struct RunComparison: Sendable {
         var changes: DefinitionDifferences?
         if !baseline.isPublished, !against.isPublished {
             let differences = DefinitionDifferences(baseline: baseline.data, against: against.data)
-            let differ = baseline.data.run.definitionHash != against.data.run.definitionHash || !differences.isEmpty
-            if differ {
+            // Not the definition hash: it also changes with the number of trials, which two
+            // runs of the same experiment may differ in.
+            if !differences.isEmpty {
                 guard allowDefinitionChange else {
                     throw ReportgenError(
                         .badDefinition,

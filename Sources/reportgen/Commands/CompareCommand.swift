@@ -12,16 +12,16 @@ struct CompareCommand: ParsableCommand {
             intervals from the trials, Welch's t-test on requests/s, a verdict that knows more \
             requests is better and more latency worse, the change in rank, and what differs \
             between the two machines. Prints a table and writes comparison.md, its charts and \
-            comparison.pdf into the experiment's output folder. A FILE.sqlite baseline is read \
-            from a private copy and never imported. Runs of different definitions are refused \
+            comparison.pdf into the experiment's output folder. A file baseline (the shipped \
+            reference too) is read from a private copy and never imported. Runs of different definitions are refused \
             with exit 65 unless --allow-definition-change.
             """)
 
     @OptionGroup var experiment: ExperimentArgument
 
     @Option(help: ArgumentHelp(
-        "A run id in --db, 'published' (the experiment's baseline/*.csv), or a FILE.sqlite written by 'reportgen export'.",
-        valueName: "run|published|file"))
+        "A run id in --db, 'published' (the experiment's baseline/*.csv), 'reference' (the run shipped in its baseline/), or a FILE.sqlite[.xz] written by 'reportgen export'.",
+        valueName: "run|published|reference|file"))
     var baseline: String
 
     @Option(help: ArgumentHelp(
@@ -38,7 +38,7 @@ struct CompareCommand: ParsableCommand {
 
     func validate() throws {
         if baseline.trimmingCharacters(in: .whitespaces).isEmpty {
-            throw ValidationError("--baseline needs a run id, 'published' or a FILE.sqlite")
+            throw ValidationError("--baseline needs a run id, 'published', 'reference' or a FILE.sqlite")
         }
     }
 
@@ -48,31 +48,9 @@ struct CompareCommand: ParsableCommand {
             let results = try store.openExisting(
                 hint: "measure first with 'reportgen run', or pass --db the store that holds the run to compare")
             // Kept alive until the comparison is written: it owns the copy a file baseline is read from.
-            var snapshot: StoreSnapshot?
-            let baselineSide: ComparisonSide
-            let baselineUID: String?
-            if baseline == RunKind.published.rawValue {
-                guard let file = try definition.publishedBaselineFile() else {
-                    throw ReportgenError(
-                        .badArgument, "experiment \(definition.name) has no published baseline",
-                        at: SourceLocation(file: DisplayPath.of(definition.directory.appendingPathComponent("baseline"))),
-                        hint: "put the published table there as NAME.csv, or pass --baseline a run id or FILE.sqlite")
-                }
-                let published = try results.importPublished(csv: file, experiment: definition.name)
-                baselineSide = try ComparisonSide.load(store: results, runID: published.id, label: PublishedCSV.label(for: file))
-                baselineUID = try results.uid(ofRun: published.id)
-            } else if let id = Int64(baseline) {
-                baselineSide = try ComparisonSide.load(store: results, runID: id)
-                baselineUID = try results.uid(ofRun: id)
-            } else {
-                let file = ProjectFolder.resolve(baseline)
-                let copy = try ResultStore.snapshot(of: file)
-                snapshot = copy
-                let id = try copy.store.baselineRun(experiment: definition.name, file: baseline)
-                baselineSide = try ComparisonSide.load(store: copy.store, runID: id, label: "\(file.lastPathComponent) run \(id)")
-                baselineUID = try copy.store.uid(ofRun: id)
-            }
-
+            let loaded = try BaselineChoice.load(baseline, definition: definition, store: results)
+            let baselineSide = loaded.side
+            let baselineUID = loaded.uid
             let againstID: Int64
             if let against {
                 againstID = against
@@ -102,7 +80,7 @@ struct CompareCommand: ParsableCommand {
             let folder = output.url.appendingPathComponent(definition.name)
             let files = try ComparisonReport.write(comparison, folder: folder)
             print("comparison: \(DisplayPath.of(files.markdown)), \(DisplayPath.of(files.pdf)); charts: \(files.charts.map { DisplayPath.of($0.png) }.joined(separator: ", ")) (+ .svg, .pdf)")
-            withExtendedLifetime(snapshot) {}
+            withExtendedLifetime(loaded) {}
         }
     }
 }

@@ -1,54 +1,90 @@
 import ArgumentParser
 import Experiments
+import Foundation
 import Report
 
 struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
-        abstract: "Render a stored run into report.md, report.pdf, charts, results.csv and results.json; measures nothing.")
+        abstract: "Render a stored run into report.md, report.html, report.pdf, charts, results.csv and results.json; measures nothing.",
+        discussion: """
+            Reads the store (or, with --from, an exported file) and never writes to it. \
+            Without the experiment's folder the run's stored definition and write-up are used, \
+            so an exported run renders anywhere.
+            """)
 
     @OptionGroup var experiment: ExperimentArgument
 
     @Option(name: .customLong("run"), help: "The run to render (see 'reportgen list'). Default: the newest complete run of the experiment.")
     var runID: Int64?
 
+    @Option(help: ArgumentHelp(
+        "Render from a file written by 'reportgen export' (.sqlite or .sqlite.xz) instead of --db; it is only read.",
+        valueName: "file"))
+    var from: String?
+
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var format: FormatOptions
 
     func run() throws {
         try reportingErrors {
-            let results = try store.openForReading(hint: "measure first with 'reportgen build', or pass --db")
-            let definition: ExperimentDefinition
-            do {
-                definition = try experiment.load()
-            } catch let error as ReportgenError where error.code == .badArgument {
-                // No experiment folder here (an imported run, another project): the run's
-                // own definition, as stored with it, is enough to render it.
-                guard let stored = try storedDefinition(results) else { throw error }
-                definition = stored
-            }
+            // Kept alive while rendering: it owns the private copy an exported file is read from.
+            let snapshot = try from.map { try ResultStore.snapshot(of: ProjectFolder.resolve($0)) }
+            let results = try snapshot?.store ?? store.openForReading(hint: "measure first with 'reportgen build', or pass --db")
+            let runID = try self.runID ?? snapshot.map { _ in try results.baselineRun(experiment: experimentName(in: results), file: from ?? "") }
+            let definition = try Self.definition(for: experiment, runID: runID, in: results)
             let files = try ReportBuilder.render(
-                store: results, runID: runID, experiment: definition, outputRoot: output.url)
+                store: results, runID: runID, experiment: definition, outputRoot: output.url, format: format.format)
             Self.announce(files)
+            withExtendedLifetime(snapshot) {}
         }
     }
 
-    /// The definition stored with the run to render (`--run`, or the newest of the named
-    /// experiment); nil when the store has no such run.
-    private func storedDefinition(_ results: ResultStore) throws -> ExperimentDefinition? {
-        let run: StoredRun?
-        if let runID {
-            run = try results.run(id: runID)
-        } else {
-            run = try results.latestRun(experiment: experiment.experiment ?? DefinitionLoader.defaultExperiment)
+    /// The experiment whose run an exported file is rendered for: the one named, or the only
+    /// one the file holds a measured run of.
+    private func experimentName(in results: ResultStore) throws -> String {
+        if let named = experiment.experiment { return named }
+        let measured = Set(try results.listRuns().map(\.run).filter { $0.kind == .measured }.map(\.experiment))
+        if measured.count == 1, let only = measured.first { return only }
+        return DefinitionLoader.defaultExperiment
+    }
+
+    /// The experiment folder's definition when it is here; otherwise the run's own, as
+    /// stored with it (an imported run, another project).
+    static func definition(for experiment: ExperimentArgument, runID: Int64?, in results: ResultStore) throws -> ExperimentDefinition {
+        var experiment = experiment
+        if experiment.experiment == nil, let runID, let run = try results.run(id: runID) {
+            experiment.experiment = run.experiment
         }
-        guard let run else { return nil }
-        let data = try results.loadRun(id: run.id)
-        return try DefinitionLoader.stored(text: data.definitionText, name: run.experiment, projectRoot: ProjectFolder.root)
+        do {
+            return try experiment.load()
+        } catch let error as ReportgenError where error.code == .badArgument {
+            let run: StoredRun?
+            if let runID {
+                run = try results.run(id: runID)
+            } else {
+                run = try results.latestRun(experiment: experiment.experiment ?? DefinitionLoader.defaultExperiment)
+            }
+            guard let run else { throw error }
+            let data = try results.loadRun(id: run.id)
+            return try DefinitionLoader.stored(text: data.definitionText, name: run.experiment, projectRoot: ProjectFolder.root)
+        }
     }
 
     static func announce(_ files: ReportFiles) {
-        print("report: \(DisplayPath.of(files.markdown)), \(DisplayPath.of(files.pdf))")
+        let documents = [files.markdown, files.html, files.pdf].compactMap { $0 }.map(DisplayPath.of)
+        print("report: \(documents.joined(separator: ", "))")
         print("data:   \(DisplayPath.of(files.csv)), \(DisplayPath.of(files.json)); charts: \(files.charts.map { DisplayPath.of($0.png) }.joined(separator: ", ")) (+ .svg, .pdf)")
     }
 }
+
+/// `--format`: what render and build write.
+struct FormatOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "standard (report.md, report.html, report.pdf), or a static-site page bundle: hugo or jekyll (index.md with front matter, charts beside it).",
+        valueName: "format"))
+    var format: ReportFormat = .standard
+}
+
+extension ReportFormat: ExpressibleByArgument {}
