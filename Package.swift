@@ -23,6 +23,12 @@ let package = Package(
             pkgConfig: "pangocairo",
             providers: [.apt(["libcairo2-dev", "libpango1.0-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // Debian's libcmark-gfm-dev ships no pkg-config file; the headers are in /usr/include.
         .systemLibrary(
             name: "CCMark",
@@ -33,7 +39,7 @@ let package = Package(
         // between fork and exec, which posix_spawn and Foundation.Process cannot do.
         .target(name: "CSpawn", path: "Sources/CSpawn"),
         .target(name: "Experiments", dependencies: ["CSQLite", "CSpawn", "LoadGen"]),
-        .target(name: "Report", dependencies: ["Experiments", "LoadGen", "CCairo", "CCMark"]),
+        .target(name: "Report", dependencies: ["Experiments", "LoadGen", "CCairo", "CCMark", "CZlib"]),
         .target(
             name: "LoadGen",
             dependencies: [

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 extension ResultStore {
     /// The newest run of `experiment` (any machine), preferring complete runs; nil if none.
@@ -66,25 +67,9 @@ extension ResultStore {
             var index: [Int64: Int] = [:]
             for (offset, trial) in trials.enumerated() { index[trial.id] = offset }
 
-            // One pass per sample table, appending in place through `record` (a copy per row
-            // would make reading quadratic). No ORDER BY on the samples: sorting millions of
-            // rows in a temp b-tree was most of a render; a trial's rows come back in insertion
-            // order (ascending latency as recorded), and the statistics sort what is not.
-            let latency = try database.prepare(
-                """
-                SELECT s.trial_id, s.latency_us, s.count FROM latency_samples s
-                JOIN trials t ON t.id = s.trial_id JOIN variants v ON v.id = t.variant_id
-                WHERE v.run_id = ?
-                """)
-            try latency.bind(id, at: 1)
-            // Columns are looked up by name once, not per row: a run holds millions of rows.
-            let (latencyTrial, latencyUs, latencyCount) = (
-                try latency.column("trial_id"), try latency.column("latency_us"), try latency.column("count"))
-            while try latency.step() {
-                if let offset = index[latency.int64(at: latencyTrial)] {
-                    trials[offset].record.measurement.latency.append(
-                        LatencyBucket(latencyUs: latency.int64(at: latencyUs), count: latency.int64(at: latencyCount)))
-                }
+            let ranges = try latencyRanges(trialIDs: trials.map(\.id))
+            for (offset, buckets) in try Self.readLatency(ranges, path: database.path) {
+                trials[offset].record.measurement.latency = buckets
             }
             let percentiles = try database.prepare(
                 """
@@ -166,5 +151,93 @@ extension TrialRecord {
                 busy: try row.bool("busy"), runnerCPUUs: try row.int64("runner_cpu_us")),
             commands: TrialCommands(
                 load: try row.requiredString("command_line"), server: try row.requiredString("server_command_line")))
+    }
+}
+
+extension ResultStore {
+    /// The definition text run `id` was measured with, without reading its samples; nil when
+    /// the store has no such run.
+    public func definitionText(ofRun id: Int64) throws -> String? {
+        try guarded("read the definition of run \(id)") {
+            try database.firstRow("SELECT definition_text FROM runs WHERE id = ?", id) { $0.string(at: 0) } ?? nil
+        }
+    }
+}
+
+/// Where one trial's latency rows lie in `latency_samples`: the first and last row id.
+struct LatencyRange: Sendable {
+    var offset: Int
+    var trialID: Int64
+    var first: Int64
+    var last: Int64
+    var rows: Int64 { last - first + 1 }
+}
+
+extension ResultStore {
+    /// Each trial's rows were written in one transaction, so they lie in one run of row ids:
+    /// the index gives its first and last, and a scan of that range reads them in storage
+    /// order with none of the per-row index lookups a join costs (that was most of a
+    /// render). Two subqueries, since SQLite answers a lone min() or max() from the index in
+    /// one step but both in one SELECT walk every index entry of the trial.
+    func latencyRanges(trialIDs: [Int64]) throws -> [LatencyRange] {
+        let bounds = try database.prepare(
+            """
+            SELECT (SELECT min(rowid) FROM latency_samples WHERE trial_id = ?1),
+                   (SELECT max(rowid) FROM latency_samples WHERE trial_id = ?1)
+            """)
+        var ranges: [LatencyRange] = []
+        for (offset, trialID) in trialIDs.enumerated() {
+            try bounds.reset()
+            try bounds.bind(trialID, at: 1)
+            guard try bounds.step(), !bounds.isNull(at: 0) else { continue }
+            ranges.append(LatencyRange(offset: offset, trialID: trialID, first: bounds.int64(at: 0), last: bounds.int64(at: 1)))
+        }
+        return ranges
+    }
+
+    /// Reads the ranges' rows on two connections of their own at once (a run holds millions
+    /// of rows; decoding them is the largest part of a render), each taking half the rows.
+    /// Rows of another trial inside a range (two runs writing to one store at once) are
+    /// skipped. No ORDER BY: a trial's rows come back in insertion order (ascending latency
+    /// as recorded), and the statistics sort what is not.
+    static func readLatency(_ ranges: [LatencyRange], path: String) throws -> [(Int, [LatencyBucket])] {
+        let total = ranges.reduce(0) { $0 + $1.rows }
+        var split = 0
+        var running: Int64 = 0
+        while split < ranges.count, running * 2 < total {
+            running += ranges[split].rows
+            split += 1
+        }
+        let halves = [Array(ranges[..<split]), Array(ranges[split...])].filter { !$0.isEmpty }
+        let results = Mutex<[Result<[(Int, [LatencyBucket])], any Error>]>([])
+        DispatchQueue.concurrentPerform(iterations: halves.count) { half in
+            let result = Result {
+                let connection = try SQLiteDatabase(path: path, mode: .readOnly)
+                // Pages mapped, not copied through read(): the scan touches every one once.
+                _ = try connection.rows("PRAGMA mmap_size = 1073741824") { $0.int64(at: 0) }
+                return try readLatency(halves[half], connection: connection)
+            }
+            results.withLock { $0.append(result) }
+        }
+        return try results.withLock { $0 }.flatMap { try $0.get() }
+    }
+
+    private static func readLatency(_ ranges: [LatencyRange], connection: SQLiteDatabase) throws -> [(Int, [LatencyBucket])] {
+        let latency = try connection.prepare(
+            "SELECT trial_id, latency_us, count FROM latency_samples WHERE rowid BETWEEN ? AND ?")
+        var read: [(Int, [LatencyBucket])] = []
+        for range in ranges {
+            try latency.reset()
+            try latency.bind(range.first, at: 1)
+            try latency.bind(range.last, at: 2)
+            var buckets: [LatencyBucket] = []
+            buckets.reserveCapacity(Int(range.rows))
+            while try latency.step() {
+                guard latency.int64(at: 0) == range.trialID else { continue }
+                buckets.append(LatencyBucket(latencyUs: latency.int64(at: 1), count: latency.int64(at: 2)))
+            }
+            read.append((range.offset, buckets))
+        }
+        return read
     }
 }

@@ -94,8 +94,12 @@ public final class SQLiteStatement {
     /// Advances to the next row: true when a row is available, false when done.
     public func step() throws -> Bool {
         let status = sqlite3_step(handle)
+        // The common answers first: reading millions of rows must not touch the database
+        // object (an unowned reference) once per row.
+        if status == SQLITE_ROW { return true }
+        if status == SQLITE_DONE { return false }
         try check(status)
-        return status == SQLITE_ROW
+        return false
     }
 
     /// Rewinds the statement so it can be bound and run again; bindings are kept.

@@ -66,8 +66,7 @@ public final class CairoSurface {
 
     /// Writes an image surface as PNG.
     public func writePNG(_ url: URL) throws {
-        cairo_surface_flush(pointer)
-        try checkCairo(cairo_surface_write_to_png(pointer, url.path), "write \(url.path)")
+        try PNGEncoder.write(self, to: url)
     }
 
     /// Finishes a PDF or SVG file: flushes everything to disk.

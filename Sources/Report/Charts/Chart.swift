@@ -69,6 +69,7 @@ public enum ChartWriter {
 
     /// Cairo writes text as glyph outlines, so the SVG would carry no words at all; a
     /// `<title>` gives it an accessible name that browsers, screen readers and search see.
+    /// The surface's id is made the same in every render.
     private static func insertSVGTitle(_ title: String, into url: URL) throws {
         do {
             var text = try String(contentsOf: url, encoding: .utf8)
@@ -76,6 +77,15 @@ public enum ChartWriter {
                 throw ReportgenError(.io, "Cairo wrote an SVG without an <svg> element: \(url.path)")
             }
             text.insert(contentsOf: "\n<title>\(xmlEscaped(title))</title>", at: end.upperBound)
+            // Cairo numbers surfaces with a process-wide counter, so the same chart would get
+            // another id in every render (and charts are drawn concurrently): one chart, one
+            // surface, one fixed id, and the file is the same whenever its content is.
+            if let id = text.range(of: "<g id=\"surface"),
+                let quote = text[id.upperBound...].firstIndex(of: "\""),
+                text[id.upperBound..<quote].allSatisfy(\.isNumber)
+            {
+                text.replaceSubrange(id.upperBound..<quote, with: "1")
+            }
             try text.write(to: url, atomically: true, encoding: .utf8)
         } catch let error as ReportgenError {
             throw error

@@ -234,16 +234,47 @@ struct HeadingAnchors {
 /// and an accessible name.
 enum InlineSVG {
     static func element(_ document: String, idPrefix: String, label: String) -> String {
-        var text = Substring(document)
-        if let start = text.range(of: "<svg") { text = text[start.lowerBound...] }
-        let prefixed = String(text)
-            .replacingOccurrences(of: " id=\"", with: " id=\"\(idPrefix)")
-            .replacingOccurrences(of: "href=\"#", with: "href=\"#\(idPrefix)")
-            .replacingOccurrences(of: "url(#", with: "url(#\(idPrefix)")
-        return prefixed.replacingOccurrences(
-            of: "<svg ", with: "<svg role=\"img\" aria-label=\"\(HTMLText.escaped(label))\" ",
-            options: [], range: prefixed.range(of: "<svg "))
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        // Byte by byte: a chart's SVG is hundreds of kilobytes of ASCII, and this runs for
+        // every chart of every render.
+        let bytes = Array(document.utf8)
+        guard let start = find(Array("<svg ".utf8), in: bytes, from: 0) else { return HTMLText.escaped(label) }
+        let prefix = Array(idPrefix.utf8)
+        let patterns = [Array(" id=\"".utf8), Array("href=\"#".utf8), Array("url(#".utf8)]
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count + bytes.count / 8)
+        output += Array("<svg role=\"img\" aria-label=\"\(HTMLText.escaped(label))\" ".utf8)
+        var index = start + 5
+        while index < bytes.count {
+            let byte = bytes[index]
+            // Every pattern starts with ' ', 'h' or 'u': test the rest only there.
+            if byte == 0x20 || byte == 0x68 || byte == 0x75,
+                let pattern = patterns.first(where: { matches($0, in: bytes, at: index) })
+            {
+                output += pattern
+                output += prefix
+                index += pattern.count
+            } else {
+                output.append(byte)
+                index += 1
+            }
+        }
+        while let last = output.last, last == 0x0A || last == 0x20 { output.removeLast() }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    private static func matches(_ pattern: [UInt8], in bytes: [UInt8], at index: Int) -> Bool {
+        guard index + pattern.count <= bytes.count else { return false }
+        for offset in 0..<pattern.count where bytes[index + offset] != pattern[offset] { return false }
+        return true
+    }
+
+    private static func find(_ pattern: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
+        var index = start
+        while index + pattern.count <= bytes.count {
+            if matches(pattern, in: bytes, at: index) { return index }
+            index += 1
+        }
+        return nil
     }
 }
 

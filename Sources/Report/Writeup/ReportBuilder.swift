@@ -1,5 +1,6 @@
 import Experiments
 import Foundation
+import Synchronization
 
 /// The files a rendered report consists of.
 public struct ReportFiles: Sendable {
@@ -12,6 +13,8 @@ public struct ReportFiles: Sendable {
     public var csv: URL
     public var json: URL
     public var charts: [ChartFiles]
+    /// Wall time of each step of the render, in order: what `render --timings` prints.
+    public var timings: [(step: String, time: Duration)] = []
 }
 
 /// Renders a stored run into `output/<experiment>/`: report.md (with its charts beside it),
@@ -34,13 +37,23 @@ public enum ReportBuilder {
                 .badArgument, "the store has no run of \(experiment.name) to render",
                 at: SourceLocation(file: store.path.path), hint: "measure one first: reportgen build \(experiment.name)")
         }
+        let clock = ContinuousClock()
+        var timings: [(step: String, time: Duration)] = []
+        var stepStart = clock.now
+        func lap(_ step: String) {
+            let now = clock.now
+            timings.append((step, now - stepStart))
+            stepStart = now
+        }
         let data = try store.loadRun(id: id)
+        lap("read the run (SQLite)")
         guard data.kind == .measured else {
             throw ReportgenError(
                 .badArgument, "run \(id) is a \(data.kind.rawValue) table, not a measured run",
                 at: SourceLocation(file: store.path.path), hint: "render a measured run; 'reportgen list' shows them")
         }
         let context = try makeContext(data: data, experiment: experiment)
+        lap("statistics (merge samples, percentiles)")
         // The experiment folder's table, or, rendering away from it, the one stored with the runs.
         let baseline = try PublishedBaseline.read(for: experiment) ?? PublishedBaseline.stored(in: store, experiment: experiment.name)
         let template = try template(for: experiment, data: data, baseline: baseline)
@@ -49,29 +62,54 @@ public enum ReportBuilder {
         let defined = context.definedVariants
         let known = defined + (baseline?.rows.map(\.variant).filter { !defined.contains($0) } ?? [])
         let markdown = try compose(template: template, context: context, charts: charts, baseline: baseline, knownVariants: known)
+        lap("write-up (cells, inline values, chart models)")
 
         let folder = outputRoot.appendingPathComponent(experiment.name)
         try OutputFolder.create(folder)
-        var chartFiles: [ChartFiles] = []
-        for chart in charts {
-            chartFiles.append(try ChartWriter.write(chart.chart, folder: folder, name: chart.fileName))
-        }
         let standard = format == .standard
-        let files = ReportFiles(
-            folder: folder, markdown: folder.appendingPathComponent(standard ? "report.md" : "index.md"),
-            pdf: standard ? folder.appendingPathComponent("report.pdf") : nil,
-            html: standard ? folder.appendingPathComponent("report.html") : nil,
-            csv: folder.appendingPathComponent("results.csv"),
-            json: folder.appendingPathComponent("results.json"), charts: chartFiles)
-        try write(ResultsExport.csv(context.statistics), to: files.csv)
-        try ResultsExport.json(run: data, stats: context.statistics).write(to: files.json, options: .atomic)
         let pageTitle = title(of: markdown, fallback: experiment.title)
-        guard let pdf = files.pdf, let html = files.html else {
+        let pdf = standard ? folder.appendingPathComponent("report.pdf") : nil
+        let csv = folder.appendingPathComponent("results.csv")
+        let json = folder.appendingPathComponent("results.json")
+        // The charts' files, the PDF and the data files do not depend on each other: they are
+        // written on both cores at once (each task has its own Cairo surfaces and Pango
+        // layouts), and the HTML page, which inlines the charts' SVG, after them.
+        let byFile = Dictionary(uniqueKeysWithValues: charts.map { ("\($0.fileName).png", $0) })
+        let written = Mutex([ChartFiles?](repeating: nil, count: charts.count))
+        let failures = Mutex([any Error]())
+        DispatchQueue.concurrentPerform(iterations: charts.count + 2) { task in
+            do {
+                if task < charts.count {
+                    let files = try ChartWriter.write(charts[task].chart, folder: folder, name: charts[task].fileName)
+                    written.withLock { $0[task] = files }
+                } else if task == charts.count {
+                    try write(ResultsExport.csv(context.statistics), to: csv)
+                    try ResultsExport.json(run: data, stats: context.statistics).write(to: json, options: .atomic)
+                } else if let pdf {
+                    try PDFRenderer().render(markdown: markdown, to: pdf, title: pageTitle) { src in
+                        guard let chart = byFile[src] else { return nil }
+                        return .vector(width: chart.chart.width, height: chart.chart.height, draw: chart.chart.draw)
+                    }
+                }
+            } catch {
+                failures.withLock { $0.append(error) }
+            }
+        }
+        if let failure = failures.withLock({ $0.first }) { throw failure }
+        lap("charts (PNG, SVG, PDF), report.pdf, CSV, JSON, in parallel")
+        let chartFiles = written.withLock { $0 }.compactMap { $0 }
+        var files = ReportFiles(
+            folder: folder, markdown: folder.appendingPathComponent(standard ? "report.md" : "index.md"),
+            pdf: pdf, html: standard ? folder.appendingPathComponent("report.html") : nil,
+            csv: csv, json: json, charts: chartFiles)
+        guard let html = files.html else {
             let frontMatter = SitePage.FrontMatter(
                 title: pageTitle, date: data.run.startedAt,
                 summary: SitePage.summary(of: try MarkdownDocument(parsing: markdown)),
                 tags: ["benchmark", "reportgen", experiment.name])
             try write(SitePage.text(markdown: markdown, frontMatter: frontMatter, format: format), to: files.markdown)
+            lap("index.md")
+            files.timings = timings
             return files
         }
         try write(markdown, to: files.markdown)
@@ -81,11 +119,8 @@ public enum ReportBuilder {
             return .svg(try read(svg))
         }
         try write(page, to: html)
-        let byFile = Dictionary(uniqueKeysWithValues: charts.map { ("\($0.fileName).png", $0) })
-        try PDFRenderer().render(markdown: markdown, to: pdf, title: pageTitle) { src in
-            guard let chart = byFile[src] else { return nil }
-            return .vector(width: chart.chart.width, height: chart.chart.height, draw: chart.chart.draw)
-        }
+        lap("report.md, report.html")
+        files.timings = timings
         return files
     }
 

@@ -27,6 +27,9 @@ struct RenderCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var format: FormatOptions
 
+    @Flag(help: "Print how long each step of the render took (wall time).")
+    var timings = false
+
     func run() throws {
         try reportingErrors {
             // Kept alive while rendering: it owns the private copy an exported file is read from.
@@ -37,6 +40,12 @@ struct RenderCommand: ParsableCommand {
             let files = try ReportBuilder.render(
                 store: results, runID: runID, experiment: definition, outputRoot: output.url, format: format.format)
             Self.announce(files)
+            if timings {
+                for (step, time) in files.timings {
+                    let ms = ReportNumber.decimal(time.seconds * 1000, places: 1, grouped: false)
+                    print(String(repeating: " ", count: max(0, 7 - ms.count)) + ms + " ms  " + step)
+                }
+            }
             withExtendedLifetime(snapshot) {}
         }
     }
@@ -66,9 +75,8 @@ struct RenderCommand: ParsableCommand {
             } else {
                 run = try results.latestRun(experiment: experiment.experiment ?? DefinitionLoader.defaultExperiment)
             }
-            guard let run else { throw error }
-            let data = try results.loadRun(id: run.id)
-            return try DefinitionLoader.stored(text: data.definitionText, name: run.experiment, projectRoot: ProjectFolder.root)
+            guard let run, let text = try results.definitionText(ofRun: run.id) else { throw error }
+            return try DefinitionLoader.stored(text: text, name: run.experiment, projectRoot: ProjectFolder.root)
         }
     }
 
