@@ -531,6 +531,7 @@ struct CLITests {
         #expect(export.stdout.contains("exported run \(id) (measured run of tiny, complete; uid \(uid))"), "\(export)")
         #expect(export.stdout.contains("2 variants, 2 trials, "), "\(export)")
         #expect(export.stdout.contains("→ moved/run.sqlite"), "\(export)")
+        #expect(export.stdout.contains("with published run "), "the experiment's published table travels with it\n\(export)")
 
         let again = try await project.cli.run(["export", "\(id)", "-o", "moved/run.sqlite", "--db", "out/results.sqlite"], timeout: .seconds(60))
         #expect(again.code == 64, "an export never replaces a file\n\(again)")
@@ -538,19 +539,20 @@ struct CLITests {
 
         let imported = try await project.cli.run(["import", "moved/run.sqlite", "--db", "other/results.sqlite"], timeout: .seconds(60))
         #expect(imported.code == 0, "\(imported)")
-        #expect(imported.stdout.contains("imported run 1: measured run of tiny, complete (uid \(uid))"), "\(imported)")
-        #expect(imported.stdout.contains("1 imported, 0 already present, 1 new machine → other/results.sqlite"), "\(imported)")
+        #expect(imported.stdout.contains("imported run 1: published run of tiny, complete (uid published-tiny-"), "\(imported)")
+        #expect(imported.stdout.contains("imported run 2: measured run of tiny, complete (uid \(uid))"), "\(imported)")
+        #expect(imported.stdout.contains("2 imported, 0 already present, 2 new machines → other/results.sqlite"), "\(imported)")
 
         let twice = try await project.cli.run(["import", "moved/run.sqlite", "--db", "other/results.sqlite"], timeout: .seconds(60))
         #expect(twice.code == 0, "\(twice)")
-        #expect(twice.stdout.contains("already present as run 1: measured run of tiny (uid \(uid)); left as it was"), "\(twice)")
-        #expect(twice.stdout.contains("0 imported, 1 already present, 0 new machines"), "\(twice)")
+        #expect(twice.stdout.contains("already present as run 2: measured run of tiny (uid \(uid)); left as it was"), "\(twice)")
+        #expect(twice.stdout.contains("0 imported, 2 already present, 0 new machines"), "\(twice)")
 
         let list = try await project.cli.run(["list", "--db", "other/results.sqlite"], timeout: .seconds(60))
         #expect(list.code == 0, "\(list)")
         let rows = list.stdout.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
-        #expect(rows.contains { $0.hasPrefix("1 tiny (quick) complete ") && $0.contains(" 2 2 0 ") }, "\(list)")
-        #expect(rows.filter { $0.contains(" tiny") }.count == 1, "one copy after two imports\n\(list)")
+        #expect(rows.contains { $0.hasPrefix("2 tiny (quick) complete ") && $0.contains(" 2 2 0 ") }, "\(list)")
+        #expect(rows.filter { $0.contains(" tiny") }.count == 2, "one copy of each run after two imports\n\(list)")
 
         // Every latency sample travelled.
         let samples = """
@@ -678,7 +680,7 @@ struct CLITests {
         #expect(export.code == 0, "\(export)")
         let file = try await project.cli.run(["compare", "tiny", "--baseline", "mine.sqlite", "--against", "\(quickAgain)"] + db, timeout: .seconds(120))
         #expect(file.code == 0, "\(file)")
-        #expect(file.stdout.hasPrefix("Comparing run \(quickAgain) (against) with mine.sqlite run 1 (baseline) of tiny"), "\(file)")
+        #expect(file.stdout.hasPrefix("Comparing run \(quickAgain) (against) with mine.sqlite run 2 (baseline) of tiny"), "\(file)")
         let baselineCells = Self.cells(file.stdout, variant: "a", measure: "requests/s")
         let runCells = Self.cells(sameDefinition.stdout, variant: "a", measure: "requests/s")
         #expect(baselineCells != nil && baselineCells?[2] == runCells?[2], "the file holds the same run as run \(quick)\n\(file)")
