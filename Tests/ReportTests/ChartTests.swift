@@ -77,7 +77,7 @@ private func expectWellFormed(_ files: ChartFiles, _ chart: some Chart) throws {
     let svg = try Data(contentsOf: files.svg)
     let parser = XMLParser(data: svg)
     #expect(parser.parse(), "the SVG is well-formed XML")
-    #expect(String(decoding: svg, as: UTF8.self).contains("<title>\(ChartWriter.xmlEscaped(chart.title))</title>"))
+    #expect(String(decoding: svg, as: UTF8.self).contains("<title>\(MarkupText.escaped(chart.title))</title>"))
     let pdf = try Data(contentsOf: files.pdf)
     #expect(pdf.starts(with: Array("%PDF".utf8)))
 }

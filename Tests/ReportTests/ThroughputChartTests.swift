@@ -57,7 +57,7 @@ private func render(_ chart: ThroughputChart, name: String) throws -> Rendered {
         let size = try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int ?? 0
         #expect(size > 1000, "\(url.lastPathComponent) has a chart in it")
     }
-    #expect(String(decoding: try Data(contentsOf: files.svg), as: UTF8.self).contains("<title>\(ChartWriter.xmlEscaped(chart.title))</title>"))
+    #expect(String(decoding: try Data(contentsOf: files.svg), as: UTF8.self).contains("<title>\(MarkupText.escaped(chart.title))</title>"))
     let image = try CairoSurface.png(files.png)
     #expect(image.width == chart.width * ChartWriter.pngScale)
     #expect(image.height == chart.height * ChartWriter.pngScale)

@@ -76,7 +76,7 @@ public enum ChartWriter {
             guard let svg = text.range(of: "<svg"), let end = text.range(of: ">", range: svg.upperBound..<text.endIndex) else {
                 throw ReportgenError(.io, "Cairo wrote an SVG without an <svg> element: \(url.path)")
             }
-            text.insert(contentsOf: "\n<title>\(xmlEscaped(title))</title>", at: end.upperBound)
+            text.insert(contentsOf: "\n<title>\(MarkupText.escaped(title))</title>", at: end.upperBound)
             // Cairo numbers surfaces with a process-wide counter, so the same chart would get
             // another id in every render (and charts are drawn concurrently): one chart, one
             // surface, one fixed id, and the file is the same whenever its content is.
@@ -92,10 +92,5 @@ public enum ChartWriter {
         } catch {
             throw ReportgenError(.io, "could not add the title to \(url.path)", underlying: error)
         }
-    }
-
-    static func xmlEscaped(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 }

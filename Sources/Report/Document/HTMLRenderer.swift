@@ -39,7 +39,7 @@ public struct HTMLRenderer: Sendable {
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <meta name="color-scheme" content="light dark">
             <meta name="generator" content="reportgen">
-            <title>\(HTMLText.escaped(title))</title>
+            <title>\(MarkupText.escaped(title))</title>
             <style>
             \(HTMLStyle.css)</style>
             </head>
@@ -109,8 +109,8 @@ private struct HTMLWriter {
             }
             output += list.kind == .bullet ? "</ul>\n" : "</ol>\n"
         case .codeBlock(let info, let code):
-            let language = info.split(separator: " ").first.map { " class=\"language-\(HTMLText.escaped(String($0)))\"" } ?? ""
-            output += "<pre><code\(language)>\(HTMLText.escaped(code))</code></pre>\n"
+            let language = info.split(separator: " ").first.map { " class=\"language-\(MarkupText.escaped(String($0)))\"" } ?? ""
+            output += "<pre><code\(language)>\(MarkupText.escaped(code))</code></pre>\n"
         case .blockQuote(let children):
             output += "<blockquote>\n"
             blocks(children)
@@ -121,7 +121,7 @@ private struct HTMLWriter {
             self.table(table)
         case .html(let text):
             // Shown as written, as in the PDF: a write-up cannot inject markup into the page.
-            output += "<pre>\(HTMLText.escaped(text))</pre>\n"
+            output += "<pre>\(MarkupText.escaped(text))</pre>\n"
         }
     }
 
@@ -179,20 +179,20 @@ private struct HTMLWriter {
 
     private mutating func inline(_ inline: MarkdownInline) -> String {
         switch inline {
-        case .text(let text): return HTMLText.escaped(text)
+        case .text(let text): return MarkupText.escaped(text)
         case .emphasis(let children): return "<em>\(phrase(children))</em>"
         case .strong(let children): return "<strong>\(phrase(children))</strong>"
         case .strikethrough(let children): return "<del>\(phrase(children))</del>"
-        case .code(let code): return "<code>\(HTMLText.escaped(code))</code>"
+        case .code(let code): return "<code>\(MarkupText.escaped(code))</code>"
         case .link(let url, let title, let children):
-            let titled = title.isEmpty ? "" : " title=\"\(HTMLText.escaped(title))\""
-            return "<a href=\"\(HTMLText.escaped(url))\"\(titled)>\(phrase(children))</a>"
+            let titled = title.isEmpty ? "" : " title=\"\(MarkupText.escaped(title))\""
+            return "<a href=\"\(MarkupText.escaped(url))\"\(titled)>\(phrase(children))</a>"
         case .image(let src, let alt):
             figures += 1
             return Self.embed(images[src], alt: alt, prefix: "f\(figures)-")
         case .softBreak: return "\n"
         case .lineBreak: return "<br>\n"
-        case .html(let text): return HTMLText.escaped(text)
+        case .html(let text): return MarkupText.escaped(text)
         }
     }
 
@@ -201,9 +201,9 @@ private struct HTMLWriter {
         case .svg(let document):
             return InlineSVG.element(document, idPrefix: prefix, label: alt)
         case .data(let bytes, let mimeType):
-            return "<img src=\"data:\(mimeType);base64,\(bytes.base64EncodedString())\" alt=\"\(HTMLText.escaped(alt))\">"
+            return "<img src=\"data:\(mimeType);base64,\(bytes.base64EncodedString())\" alt=\"\(MarkupText.escaped(alt))\">"
         case nil:
-            return HTMLText.escaped(alt)
+            return MarkupText.escaped(alt)
         }
     }
 }
@@ -237,12 +237,12 @@ enum InlineSVG {
         // Byte by byte: a chart's SVG is hundreds of kilobytes of ASCII, and this runs for
         // every chart of every render.
         let bytes = Array(document.utf8)
-        guard let start = find(Array("<svg ".utf8), in: bytes, from: 0) else { return HTMLText.escaped(label) }
+        guard let start = find(Array("<svg ".utf8), in: bytes, from: 0) else { return MarkupText.escaped(label) }
         let prefix = Array(idPrefix.utf8)
         let patterns = [Array(" id=\"".utf8), Array("href=\"#".utf8), Array("url(#".utf8)]
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count + bytes.count / 8)
-        output += Array("<svg role=\"img\" aria-label=\"\(HTMLText.escaped(label))\" ".utf8)
+        output += Array("<svg role=\"img\" aria-label=\"\(MarkupText.escaped(label))\" ".utf8)
         var index = start + 5
         while index < bytes.count {
             let byte = bytes[index]
@@ -275,22 +275,5 @@ enum InlineSVG {
             index += 1
         }
         return nil
-    }
-}
-
-enum HTMLText {
-    static func escaped(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            default: result.append(character)
-            }
-        }
-        return result
     }
 }

@@ -1,25 +1,9 @@
-/// Turns Markdown inlines into Pango markup. Every piece of document text is escaped here,
-/// because one stray "<" or "&" makes Pango reject the whole paragraph.
+/// Turns Markdown inlines into Pango markup. Every piece of document text is escaped here
+/// (`MarkupText`), because one stray "<" or "&" makes Pango reject the whole paragraph.
 struct PangoMarkup {
     var style: PDFStyle
     /// Size of the surrounding text, so inline code can be set a little smaller.
     var baseSize: Double
-
-    static func escape(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            default: result.append(character)
-            }
-        }
-        return result
-    }
 
     func markup(_ inlines: [MarkdownInline]) -> String {
         inlines.map(markup).joined()
@@ -28,7 +12,7 @@ struct PangoMarkup {
     func markup(_ inline: MarkdownInline) -> String {
         switch inline {
         case .text(let text), .html(let text):
-            return Self.escape(text)
+            return MarkupText.escaped(text)
         case .emphasis(let children):
             return "<i>\(markup(children))</i>"
         case .strong(let children):
@@ -38,12 +22,12 @@ struct PangoMarkup {
         case .code(let code):
             let size = Int((baseSize * 0.9 * 1024).rounded())
             return "<span font_family=\"\(style.code.family)\" size=\"\(size)\" background=\"\(hex(style.codeBackground))\">"
-                + "\(Self.escape(code))</span>"
+                + "\(MarkupText.escaped(code))</span>"
         case .link(_, _, let children):
             return "<span foreground=\"\(hex(style.link))\" underline=\"single\">\(markup(children))</span>"
         case .image(_, let alt):
             // Images inside text (a badge in a link, a table cell) show their description.
-            return "<i>[\(Self.escape(alt))]</i>"
+            return "<i>[\(MarkupText.escaped(alt))]</i>"
         case .softBreak:
             return " "
         case .lineBreak:
