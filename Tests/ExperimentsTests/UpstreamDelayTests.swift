@@ -22,7 +22,7 @@ struct UpstreamDelayTests {
         return (measurement, ticks * 1_000_000 / max(ProcessTable.ticksPerSecond, 1))
     }
 
-    @Test("at the experiment's 400 connections the median request takes the delay within 1 ms + 2%, every answer is a 200, and nginx's CPU per request does not grow with the delay")
+    @Test("at the experiment's 400 connections the median request takes the delay within 1 ms + 5%, every answer is a 200, and nginx's CPU per request does not grow with the delay")
     func delaysAreExactAndCheap() async throws {
         try #require(NginxUpstream.echoModule() != nil, "libnginx-mod-http-echo is missing: make test installs it (scripts/ensure-deps.sh)")
         let definition = try DefinitionLoader.load(experiment: "aiohttp-vs-flask", projectRoot: RealServers.projectRoot)
@@ -36,6 +36,9 @@ struct UpstreamDelayTests {
             settings: definition.upstream, delays: delays, folder: work.appendingPathComponent("nginx"), clock: ContinuousClock())
         var results: [(delay: Duration, measurement: LoadMeasurement, nginxCPUUs: Int64)] = []
         // The median of each delay's windows: a second window when the first missed the bound.
+        // The bound, 1 ms + 5%, leaves room for the queueing 8,000 answers a second cost wrk
+        // and nginx on two shared cores (2.3 ms at 50 ms, seen on a slower VM); a timer that
+        // ignored the delay, or slept twice, is off by far more.
         // Other work on a shared machine only ever delays an answer, never hurries it, so the
         // better of two windows says what nginx's timer does.
         var medians: [Duration: Double] = [:]
@@ -51,7 +54,7 @@ struct UpstreamDelayTests {
                 guard delay > .zero, let p50 = measurement.latency.percentile(50) else { continue }
                 var median = Double(p50) / 1000
                 let target = Double(delay.microseconds) / 1000
-                if abs(median - target) > 1 + 0.02 * target,
+                if abs(median - target) > 1 + 0.05 * target,
                     let again = try await window(upstream, delay: delay, generator: generator).measurement.latency.percentile(50)
                 {
                     median = min(median, Double(again) / 1000)
@@ -73,7 +76,7 @@ struct UpstreamDelayTests {
             guard delay > .zero else { continue }
             let p50 = try #require(medians[delay])
             let target = Double(delay.microseconds) / 1000
-            #expect(abs(p50 - target) <= 1 + 0.02 * target, "delay \(target) ms: p50 \(p50) ms")
+            #expect(abs(p50 - target) <= 1 + 0.05 * target, "delay \(target) ms: p50 \(p50) ms")
             // No answer comes back much before the delay is over (the sleep is 1 ms short, and
             // nginx's clock may lag the request's arrival by a loop pass).
             let fastest = Double(try #require(measurement.latency.first?.latencyUs)) / 1000
