@@ -78,10 +78,11 @@ public enum DefinitionLoader {
                 "requirements", "missing required key: variant '\(python.name)' runs Python (gunicorn or {python})",
                 hint: "add requirements = \"requirements.lock\" under [app], a lock of every package pinned")
         }
+        let placement = try PlacementReader.read(top, generator: load.generator)
         let definition = ExperimentDefinition(
             name: directory.lastPathComponent, directory: directory, file: file, text: text,
             title: title, trials: trials, precision: precision, upstream: upstream, app: app, load: load,
-            variants: variants, sweeps: sweeps, sources: sources)
+            variants: variants, sweeps: sweeps, sources: sources, placement: placement)
         try DefinitionRules.check(definition)
         return definition
     }

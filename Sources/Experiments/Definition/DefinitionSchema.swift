@@ -1,15 +1,15 @@
 /// The keys `experiment.toml` accepts in each section, for rejecting unknown keys with a hint.
 enum DefinitionSchema {
     static let topLevel = [
-        "title", "trials", "precision", "max_trials", "time_budget", "upstream", "app", "load", "variants",
+        "title", "trials", "precision", "max_trials", "time_budget", "upstream", "app", "load", "variants", "hosts",
     ]
-    static let upstream = ["server", "root", "workers", "delay"]
+    static let upstream = ["server", "root", "workers", "delay", "host", "cpus"]
     static let app = [
         "server", "module", "workers", "requirements", "worker_class", "threads", "env", "command", "ready_path",
-        "ready_timeout",
+        "ready_timeout", "host", "cpus",
     ]
     static let load = [
-        "generator", "path", "connections", "threads", "duration", "timeout", "warmup", "rate", "max_error_rate",
+        "generator", "path", "connections", "threads", "duration", "timeout", "warmup", "rate", "max_error_rate", "host", "cpus",
     ]
     static let variant = [
         "name", "server", "module", "worker_class", "workers", "threads", "env", "command", "ready_path", "ready_timeout",

@@ -29,12 +29,16 @@ public struct ExperimentDefinition: Sendable, Equatable {
     /// Where the checked settings came from: a line of the file, or a flag. A setting left
     /// out of both has no entry.
     public var sources: [Setting: SettingSource]
+    /// Which host each role runs on, and on which CPUs.
+    public var placement: Placement
 
     public init(
         name: String, directory: URL, file: URL, text: String, title: String, trials: Int,
         precision: PrecisionTarget? = nil, upstream: UpstreamSettings, app: AppSettings, load: LoadSettings,
-        variants: [VariantDefinition], sweeps: [Sweep] = [], sources: [Setting: SettingSource] = [:]
+        variants: [VariantDefinition], sweeps: [Sweep] = [], sources: [Setting: SettingSource] = [:],
+        placement: Placement = .local
     ) {
+        self.placement = placement
         self.sweeps = sweeps
         self.precision = precision
         self.name = name
