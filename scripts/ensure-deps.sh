@@ -6,8 +6,9 @@ set -euo pipefail
 
 packages=(pkg-config zlib1g-dev libsqlite3-dev libcairo2-dev libpango1.0-dev libcmark-gfm-dev libcmark-gfm-extensions-dev fonts-dejavu-core poppler-utils nginx libnginx-mod-http-echo wrk sqlite3 gcc xz-utils)
 if [ "${1:-}" = "--tests" ]; then
-  # util-linux brings unshare, which cuts the browser off the network.
-  packages+=(chromium util-linux)
+  # util-linux brings unshare, which cuts the browser off the network, and taskset;
+  # the several-hosts tests run sshd in network namespaces (iproute2) and ping between them.
+  packages+=(chromium util-linux openssh-server openssh-client rsync iproute2 iputils-ping)
 fi
 
 missing=()

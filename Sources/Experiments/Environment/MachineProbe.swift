@@ -23,10 +23,15 @@ public enum MachineProbe {
         let governor = (try? String(
             contentsOfFile: "/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let fingerprint = String(SHA256.hex("\(model)|\(cores)|\(memory)|\(kernel)").prefix(16))
+        let fingerprint = Self.fingerprint(model: model, cores: cores, memory: memory, kernel: kernel)
         return MachineInfo(
             fingerprint: fingerprint, hostname: host, cpuModel: model, cpuCores: cores,
             memoryBytes: memory, kernel: kernel, os: os, cpuGovernor: governor)
+    }
+
+    /// What identifies a machine across runs: its CPU model, cores, memory and kernel.
+    static func fingerprint(model: String, cores: Int, memory: Int64, kernel: String) -> String {
+        String(SHA256.hex("\(model)|\(cores)|\(memory)|\(kernel)").prefix(16))
     }
 
     /// A /proc/meminfo value in bytes.

@@ -41,10 +41,10 @@ public struct PythonEnvironment: Sendable, Equatable {
                 at: SourceLocation(file: lock.path, keyPath: "app.requirements"), underlying: error)
         }
         let version = try interpreterVersion(interpreter)
-        let key = String(SHA256.hex(lockText + "\n" + version).prefix(16))
+        let key = cacheKey(lock: lockText, interpreter: version)
         let folder = cache.appendingPathComponent("venvs/\(key)")
         let environment = PythonEnvironment(folder: folder)
-        let marker = folder.appendingPathComponent(".reportgen-complete")
+        let marker = folder.appendingPathComponent(markerName)
         if FileManager.default.fileExists(atPath: marker.path) { return environment }
 
         log("creating the Python environment for \(lock.lastPathComponent) (\(version)); once per lock")
@@ -70,6 +70,14 @@ public struct PythonEnvironment: Sendable, Equatable {
             location: SourceLocation(file: lock.path, keyPath: "app.requirements"))
         try Data().write(to: marker)
         return environment
+    }
+
+    /// The file written last into a finished environment.
+    static let markerName = ".reportgen-complete"
+
+    /// Names an environment by its lock and interpreter (implementation, version, path).
+    static func cacheKey(lock: String, interpreter: String) -> String {
+        String(SHA256.hex(lock + "\n" + interpreter).prefix(16))
     }
 
     /// `python3 --version` of the interpreter that builds venvs.

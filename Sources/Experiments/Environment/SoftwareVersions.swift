@@ -33,27 +33,32 @@ public struct SoftwareVersions: Sendable, Codable, Equatable {
     /// Asks each tool for its version; a tool that fails is recorded as unknown, not fatal.
     /// `python` is the run's environment, if it has one; `programs` are the executables of
     /// its command servers.
-    public static func capture(python: PythonEnvironment?, programs: [String], projectRoot: URL) -> SoftwareVersions {
-        func firstLine(_ executable: String, _ arguments: [String], limit: Duration = .seconds(30)) -> String? {
-            guard let output = try? CommandOutput.run(executable, arguments, limit: limit) else { return nil }
+    /// Each program is asked on the host its role runs on (`host(role)`): nginx on the
+    /// upstream's, wrk on the load generator's, Python and the app's programs on the app's.
+    public static func capture(
+        python: PythonEnvironment?, programs: [String], projectRoot: URL,
+        host: (ProcessRole) -> any RoleHost = { _ in LocalHost() }
+    ) -> SoftwareVersions {
+        func firstLine(_ role: ProcessRole, _ executable: String, _ arguments: [String], limit: Duration = .seconds(30)) -> String? {
+            guard let output = host(role).output(executable, arguments, limit: limit) else { return nil }
             let line = output.text.split(separator: "\n").first.map(String.init)
             return line?.trimmingCharacters(in: .whitespaces)
         }
         var versions = SoftwareVersions(
             reportgen: ReportgenVersion.current, projectCommit: projectCommit(projectRoot),
-            nginx: firstLine("nginx", ["-v"]).map { $0.replacingOccurrences(of: "nginx version: ", with: "") },
-            wrk: firstLine(WrkLoadGenerator.program, ["-v"]))
+            nginx: firstLine(.upstream, "nginx", ["-v"]).map { $0.replacingOccurrences(of: "nginx version: ", with: "") },
+            wrk: firstLine(.loadgen, WrkLoadGenerator.program, ["-v"]))
         if let python {
-            versions.python = firstLine(python.python.path, ["--version"])
-            versions.pipFreeze = (try? CommandOutput.run(
-                python.python.path, ["-m", "pip", "freeze", "--all", "--disable-pip-version-check"]))
+            versions.python = firstLine(.app, python.python.path, ["--version"])
+            versions.pipFreeze = host(.app).output(
+                python.python.path, ["-m", "pip", "freeze", "--all", "--disable-pip-version-check"], limit: .seconds(30))
                 .map { $0.text.split(separator: "\n").map(String.init) } ?? []
-            versions.gunicorn = firstLine(python.binFolder.appendingPathComponent("gunicorn").path, ["--version"])
+            versions.gunicorn = firstLine(.app, python.binFolder.appendingPathComponent("gunicorn").path, ["--version"])
         }
         var found: [String: String] = [:]
         for program in Set(programs) where python.map({ program != $0.python.path }) ?? true {
             // A program that does not know --version may start serving instead: a short limit.
-            guard let output = try? CommandOutput.run(program, ["--version"], limit: .seconds(3)),
+            guard let output = host(.app).output(program, ["--version"], limit: .seconds(3)),
                 output.status == .exited(0),
                 let line = output.text.split(separator: "\n").first?.trimmingCharacters(in: .whitespaces), !line.isEmpty
             else { continue }

@@ -42,12 +42,30 @@ public struct Requirement: Sendable {
         Requirement(name: "xz", package: "xz-utils", purpose: "compressed results files (export -o FILE.sqlite.xz, the shipped reference run)") {
             ToolCheck.find("xz") != nil
         },
+        Requirement(name: "taskset", package: "util-linux", purpose: "pinning a role to CPUs (cpus = \"…\")") {
+            ToolCheck.find("taskset") != nil
+        },
+        Requirement(name: "ssh", package: "openssh-client", purpose: "roles on other hosts ([hosts.NAME])") {
+            ToolCheck.find("ssh") != nil
+        },
+        Requirement(name: "rsync", package: "rsync", purpose: "copying the experiment to other hosts") {
+            ToolCheck.find("rsync") != nil
+        },
     ]
 
     /// What only the test suite needs: `make test` installs it, `doctor` lists it apart.
     public static let forTests: [Requirement] = [
         Requirement(name: "chromium", package: "chromium", purpose: "the HTML page tests, in a headless browser") {
             ToolCheck.find("chromium") != nil || ToolCheck.find("chromium-browser") != nil
+        },
+        Requirement(name: "sshd", package: "openssh-server", purpose: "the several-hosts tests (sshd in network namespaces)") {
+            FileManager.default.isExecutableFile(atPath: "/usr/sbin/sshd")
+        },
+        Requirement(name: "ip", package: "iproute2", purpose: "the several-hosts tests (network namespaces)") {
+            ToolCheck.find("ip") != nil
+        },
+        Requirement(name: "ping", package: "iputils-ping", purpose: "the round trip between hosts") {
+            ToolCheck.find("ping") != nil
         },
     ]
 }

@@ -11,11 +11,14 @@ public struct BuiltinLoadGenerator: LoadGenerating {
     public var settings: LoadSettings
     /// The reportgen executable that runs `load`, as its caller declared it.
     public var executable: URL
+    /// The CPUs it is pinned to.
+    public var cpus: CPUSet?
 
     /// The percentiles stored as the generator's own, computed from every request.
     public static let percentiles: [Double] = [50, 75, 90, 99, 99.9, 99.99, 100]
 
-    public init(folder: URL, settings: LoadSettings, executable: URL) {
+    public init(folder: URL, settings: LoadSettings, executable: URL, cpus: CPUSet? = nil) {
+        self.cpus = cpus
         self.folder = folder
         self.settings = settings
         self.executable = executable
@@ -37,7 +40,8 @@ public struct BuiltinLoadGenerator: LoadGenerating {
     }
 
     public func commandLine(url: String, duration: Duration, label: String) -> String {
-        ChildProcess.commandLine([executable.path] + arguments(url: url, duration: duration, samples: samplesFile(label)))
+        Command(executable: executable.path, arguments: arguments(url: url, duration: duration, samples: samplesFile(label)), environment: [:])
+            .pinned(to: cpus).commandLine
     }
 
     public func start(url: String, duration: Duration, label: String) throws -> RunningLoad {
@@ -47,13 +51,13 @@ public struct BuiltinLoadGenerator: LoadGenerating {
             Command(
                 executable: executable.path, arguments: arguments(url: url, duration: duration, samples: samples),
                 environment: ProcessEnvironment.base(path: ProcessEnvironment.systemPath)),
-            logFile: folder.appendingPathComponent("\(label).out"))
+            logFile: folder.appendingPathComponent("\(label).out"), cpus: cpus)
         let openLoop = settings.rate != nil
         return RunningLoad(process: process, name: "reportgen load", duration: duration, outputs: [samples]) {
             guard FileManager.default.fileExists(atPath: samples.path) else {
                 throw ReportgenError(
                     .processFailed, "reportgen load \(process.exitStatus.map(\.description) ?? "") without writing its samples",
-                    output: process.logTail())
+                    output: process.recentOutput())
             }
             do {
                 return Self.measurement(try SampleFile.read(from: samples.path), openLoop: openLoop)

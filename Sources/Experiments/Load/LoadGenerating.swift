@@ -84,36 +84,41 @@ public protocol LoadGenerating: Sendable {
 extension LoadGeneratorKind {
     /// The generator for `settings`, writing its files into `folder`. The built-in one runs
     /// as `executable load …`: the caller declares which reportgen that is.
-    public static func make(_ settings: LoadSettings, folder: URL, executable: URL?) throws -> any LoadGenerating {
+    public static func make(
+        _ settings: LoadSettings, folder: URL, executable: URL?, host: any RoleHost = LocalHost(), cpus: CPUSet? = nil
+    ) throws -> any LoadGenerating {
         switch settings.generator {
         case .wrk:
-            return try WrkLoadGenerator(folder: folder, settings: settings)
+            return try WrkLoadGenerator(folder: folder, settings: settings, host: host, cpus: cpus)
         case .builtin:
             guard let executable else {
                 throw ReportgenError(
                     .missingDependency, "the built-in load generator runs as 'reportgen load', and no reportgen executable was given",
                     hint: "run it through the reportgen command, or use generator = \"wrk\"")
             }
-            return BuiltinLoadGenerator(folder: folder, settings: settings, executable: executable)
+            return BuiltinLoadGenerator(folder: folder, settings: settings, executable: executable, cpus: cpus)
         }
     }
 }
 
 /// A load generator process in flight.
 public struct RunningLoad: Sendable {
-    public let process: ChildProcess
+    public let process: any RoleProcess
     let name: String
     let duration: Duration
     /// Files the generator writes for the runner; removed once read or discarded, since a
     /// built-in window can leave tens of MB and a run has dozens of windows.
     let outputs: [URL]
+    /// The host the outputs are on.
+    let host: any RoleHost
     let read: @Sendable () throws -> LoadMeasurement
 
     init(
-        process: ChildProcess, name: String, duration: Duration, outputs: [URL],
+        process: any RoleProcess, name: String, duration: Duration, outputs: [URL], host: any RoleHost = LocalHost(),
         read: @escaping @Sendable () throws -> LoadMeasurement
     ) {
         self.process = process
+        self.host = host
         self.name = name
         self.duration = duration
         self.outputs = outputs
@@ -131,7 +136,7 @@ public struct RunningLoad: Sendable {
             await abandon()
             try Task.checkCancellation()
             throw ReportgenError(
-                .processFailed, "\(name) did not finish within \(limit)", output: process.logTail())
+                .processFailed, "\(name) did not finish within \(limit)", output: process.recentOutput())
         }
     }
 
@@ -143,7 +148,7 @@ public struct RunningLoad: Sendable {
 
     /// Removes what the generator wrote without reading it (a warm-up).
     public func discard() {
-        for file in outputs { try? FileManager.default.removeItem(at: file) }
+        host.remove(outputs)
     }
 
     /// Waits for the generator and reads what it measured.

@@ -13,11 +13,16 @@ public struct WrkLoadGenerator: LoadGenerating {
     /// Folder for the Lua script, wrk's output and its JSON report.
     public var folder: URL
     public var settings: LoadSettings
+    /// Where wrk runs, and the CPUs it is pinned to.
+    public var host: any RoleHost
+    public var cpus: CPUSet?
 
-    public init(folder: URL, settings: LoadSettings) throws {
+    public init(folder: URL, settings: LoadSettings, host: any RoleHost = LocalHost(), cpus: CPUSet? = nil) throws {
         self.folder = folder
         self.settings = settings
-        try WrkScript.source.write(to: scriptFile, atomically: true, encoding: .utf8)
+        self.host = host
+        self.cpus = cpus
+        try host.write(WrkScript.source, to: scriptFile)
     }
 
     var scriptFile: URL { folder.appendingPathComponent("reportgen-wrk.lua") }
@@ -35,26 +40,28 @@ public struct WrkLoadGenerator: LoadGenerating {
     }
 
     public func commandLine(url: String, duration: Duration, label: String) -> String {
-        ChildProcess.commandLine([Self.program] + arguments(url: url, duration: duration))
+        Command(executable: Self.program, arguments: arguments(url: url, duration: duration), environment: [:])
+            .pinned(to: cpus).commandLine
     }
 
     /// Starts wrk for one window; the caller waits with `finish`.
     public func start(url: String, duration: Duration, label: String) throws -> RunningLoad {
         let report = folder.appendingPathComponent("\(label).json")
-        try? FileManager.default.removeItem(at: report)
+        host.remove([report])
         var environment = ProcessEnvironment.base(path: ProcessEnvironment.systemPath)
         environment["REPORTGEN_WRK_OUT"] = report.path
         let arguments = arguments(url: url, duration: duration)
-        let process = try LocalHost().start(
+        let process = try host.start(
             Command(executable: Self.program, arguments: arguments, environment: environment),
-            logFile: folder.appendingPathComponent("\(label).out"))
+            logFile: folder.appendingPathComponent("\(label).out"), cpus: cpus)
         let connections = settings.connections
-        return RunningLoad(process: process, name: Self.program, duration: duration, outputs: [report]) {
-            guard let data = try? Data(contentsOf: report) else {
+        let host = host
+        return RunningLoad(process: process, name: Self.program, duration: duration, outputs: [report], host: host) {
+            guard let data = try host.read(report) else {
                 throw ReportgenError(
                     .processFailed, "wrk \(process.exitStatus.map(\.description) ?? "") without writing its report",
                     hint: "wrk 4.x with LuaJIT is needed (Debian's wrk package)",
-                    output: process.logTail())
+                    output: process.recentOutput())
             }
             return try WrkReport(json: data, connections: connections).measurement
         }

@@ -1,26 +1,56 @@
 import Foundation
 
-/// This machine, as the place roles run: where their processes start, which ports are free,
-/// and the address other roles reach them at. Every role is placed here today; a role on
-/// another host (over OpenSSH) is the same set of operations done there.
-public struct LocalHost: Sendable {
-    public init() {}
+/// This machine, as a place roles run: processes start here in their own process group,
+/// files are files, and servers listen on loopback unless the definition gives this
+/// machine an address other hosts reach it at (`[hosts.local] address`).
+public final class LocalHost: RoleHost {
+    public let name = HostDefinition.localName
+    public let address: String
+    public let facts: HostFacts
+    public let workFolder: URL
+    public let experimentFolder: URL
 
-    /// How other roles reach servers on this host.
-    public var address: String { "127.0.0.1" }
+    public init(
+        address: String = "127.0.0.1", workFolder: URL = FileManager.default.temporaryDirectory,
+        experimentFolder: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath), facts: HostFacts? = nil
+    ) {
+        self.address = address
+        self.workFolder = workFolder
+        self.experimentFolder = experimentFolder
+        self.facts = facts ?? Self.machineFacts
+    }
 
-    /// A port that was free a moment ago (the kernel picks it).
+    /// This machine's facts, read once per process.
+    static let machineFacts = HostFacts.local()
+
     public func freePort() throws -> Int {
         try LoopbackPort.free()
     }
 
-    /// Whether something accepts connections on `port`.
     public func isListening(port: Int) -> Bool {
         LoopbackPort.isListening(port)
     }
 
-    /// Starts `command` in its own process group, its output in `logFile`.
-    public func start(_ command: Command, logFile: URL) throws -> ChildProcess {
-        try ChildProcess(command, logFile: logFile)
+    public func start(_ command: Command, logFile: URL, cpus: CPUSet?) throws -> any RoleProcess {
+        try ChildProcess(command.pinned(to: cpus), logFile: logFile)
+    }
+
+    public func write(_ text: String, to file: URL) throws {
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: file, atomically: true, encoding: .utf8)
+    }
+
+    public func read(_ file: URL) throws -> Data? {
+        FileManager.default.fileExists(atPath: file.path) ? try Data(contentsOf: file) : nil
+    }
+
+    public func remove(_ files: [URL]) {
+        for file in files { try? FileManager.default.removeItem(at: file) }
+    }
+
+    public func hostPath(_ local: URL) -> URL { local }
+
+    public func output(_ executable: String, _ arguments: [String], limit: Duration) -> CommandOutput? {
+        try? CommandOutput.run(executable, arguments, limit: limit)
     }
 }

@@ -83,9 +83,9 @@ public enum Calibration {
                 guard upstream.isRunning else {
                     throw ReportgenError(
                         .processFailed, "the upstream nginx died during calibration",
-                        output: NginxUpstream.errorLogTail(upstream.folder))
+                        output: upstream.errorLogTail())
                 }
-                let usage = running.process.usage ?? ChildUsage(userUs: 0, systemUs: 0, maxRSSBytes: 0)
+                let usage = (running.process as? ChildProcess)?.usage ?? ChildUsage(userUs: 0, systemUs: 0, maxRSSBytes: 0)
                 var upstreamCPU: Int64 = 0
                 if let nginxBefore, let nginxAfter {
                     let ticks = (nginxAfter.userTicks + nginxAfter.systemTicks) - (nginxBefore.userTicks + nginxBefore.systemTicks)

@@ -40,9 +40,15 @@ public final class ExperimentRunner {
 
     /// Measures every trial not yet stored, then marks the run complete.
     public func run() async throws -> RunOutcome {
-        let holds = definition.upstreamDelays.contains { $0 > .zero }
+        // What the roles placed here need; remote hosts are checked when the run connects them.
+        let placement = definition.placement
+        let localRoles = ProcessRole.allCases.filter { placement.host(of: $0).isLocal }
+        let holds = localRoles.contains(.upstream) && definition.upstreamDelays.contains { $0 > .zero }
+        let generatorTools = localRoles.contains(.loadgen) ? definition.load.generator.requiredTools : []
         try ToolCheck.require(
-            ["nginx"] + definition.load.generator.requiredTools + (holds ? [NginxUpstream.echoModuleName] : []))
+            (localRoles.contains(.upstream) ? ["nginx"] : []) + generatorTools + (holds ? [NginxUpstream.echoModuleName] : [])
+                + (localRoles.contains { placement[$0].cpus != nil } ? ["taskset"] : [])
+                + (placement.isDistributed ? ["ssh", "rsync"] : []))
         // A reportgen killed with SIGKILL runs no cleanup: stop what it left before measuring.
         let state = store.path.deletingLastPathComponent().appendingPathComponent(".reportgen")
         let stale = ChildRegistry.stopStale(in: state)
@@ -98,15 +104,17 @@ public final class ExperimentRunner {
             }
             emit(.note("continuing run \(existing.id): \(done.count) trials already stored"))
         } else {
+            let hosts = session.hosts
             let software = SoftwareVersions.capture(
-                python: session.python, programs: commandPrograms(session), projectRoot: projectRoot)
+                python: session.python, programs: commandPrograms(session), projectRoot: projectRoot,
+                host: { hosts.host(of: $0) })
             let seed = UInt64.random(in: 1...UInt64(Int64.max))
             let new = NewRun(
                 experiment: definition.name, definitionHash: hash, definitionText: definition.text,
                 machineID: machineID, startedAt: Date(), toolVersion: ReportgenVersion.current,
                 projectCommit: software.projectCommit, shuffleSeed: seed, overrides: overrides, software: software,
                 upstreamCommandLine: session.upstream.process.commandLine, maxErrorRate: definition.load.maxErrorRate,
-                precision: definition.precision, writeupText: definition.writeupText)
+                precision: definition.precision, writeupText: definition.writeupText, hosts: session.hosts.records)
             (run, variants) = try store.createRun(new, variants: cells.map(variantRecord))
             let unit = definition.isSweep ? "cell" : "variant"
             var plan = "\(definition.planSummary) × \(definition.trials) trials"
@@ -200,7 +208,7 @@ public final class ExperimentRunner {
             throw ReportgenError(
                 .processFailed, "the upstream nginx stopped during the run",
                 hint: "the finished trials are stored; run again to continue",
-                output: NginxUpstream.errorLogTail(session.upstream.folder))
+                output: session.upstream.errorLogTail())
         }
         return .next
     }
@@ -240,10 +248,11 @@ public final class ExperimentRunner {
     private func commandPrograms(_ session: RunSession) -> [String] {
         definition.variants.compactMap { variant in
             guard case .command = variant.server else { return nil }
+            let host = session.appHost
             let values = LaunchValues.trial(
-                host: session.host.address, port: 0, upstreamURL: session.upstream.url(delay: .zero), python: session.python,
-                directory: definition.directory)
-            return AppLaunch.make(variant: variant, values: values, directory: definition.directory).command.executable
+                host: host.address, port: 0, upstreamURL: session.upstream.url(delay: .zero), python: session.python,
+                directory: host.experimentFolder)
+            return AppLaunch.make(variant: variant, values: values, directory: host.experimentFolder).command.executable
         }
     }
 

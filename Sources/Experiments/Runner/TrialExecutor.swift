@@ -23,28 +23,31 @@ struct TrialExecutor: Sendable {
         var conditions = HostConditions(
             loadAverage: MachineProbe.loadAverage(), memoryAvailableBytes: MachineProbe.meminfo("MemAvailable"))
         let label = "trial-\(planned.runOrder)"
-        let port = try options.appPort()
+        try await session.reconnect()
+        let appHost = session.appHost
+        let port = appHost is LocalHost ? try options.appPort() : try appHost.freePort()
         let launch = AppLaunch.make(
             variant: variant,
             values: .trial(
-                host: session.host.address, port: port, upstreamURL: upstreamURL, python: session.python,
-                directory: definition.directory),
-            directory: definition.directory)
-        let url = "http://\(session.host.address):\(port)\(load.path)"
+                host: appHost.address, port: port, upstreamURL: upstreamURL, python: session.python,
+                directory: appHost.experimentFolder),
+            directory: appHost.experimentFolder)
+        let url = "http://\(appHost.address):\(port)\(load.path)"
         let commands = TrialCommands(
-            load: loadgen.commandLine(url: url, duration: load.duration, label: label), server: launch.commandLine)
+            load: loadgen.commandLine(url: url, duration: load.duration, label: label),
+            server: launch.commandLine(pinnedTo: definition.placement[.app].cpus))
 
         let sampler = ResourceSampler()
-        sampler.track(.upstream, pid: upstream.process.pid)
+        sampler.track(.upstream, process: upstream.process)
         // What the rest of the machine does while the app starts tells whether it is busy.
         let idle = MachineLoad.read(ours: [upstream.process.pid])
         var app: AppServer?
         do {
             let server = try AppServer.start(
-                launch: launch, port: port, logFile: session.work.appendingPathComponent("\(label)-app.log"),
-                host: session.host)
+                launch: launch, port: port, logFile: appHost.workFolder.appendingPathComponent("\(label)-app.log"),
+                host: appHost, cpus: definition.placement[.app].cpus)
             app = server
-            sampler.track(.app, pid: server.process.pid)
+            sampler.track(.app, process: server.process)
             sampler.start(clock: clock)
             try await server.waitUntilReady(
                 path: variant.readyPath ?? load.path, timeout: variant.readyTimeout ?? options.readinessTimeout, clock: clock)
@@ -58,7 +61,7 @@ struct TrialExecutor: Sendable {
             if load.warmup > .zero {
                 emit(.trialPhase(planned, .warmUp, length: load.warmup))
                 let warm = try loadgen.start(url: url, duration: load.warmup, label: "\(label)-warmup")
-                sampler.track(.loadgen, pid: warm.process.pid)
+                sampler.track(.loadgen, process: warm.process)
                 try await warm.waitForExit(clock: clock)
                 warm.discard()
                 try checkAlive(server)
@@ -68,24 +71,27 @@ struct TrialExecutor: Sendable {
             let measured = try loadgen.start(url: url, duration: load.duration, label: label)
             // reportgen's own CPU time while the generator measures: the sampler and the waits.
             let cpuBefore = RunnerUsage.cpuMicroseconds()
-            sampler.track(.loadgen, pid: measured.process.pid)
+            sampler.track(.loadgen, process: measured.process)
             sampler.markWindowStart()
             try await measured.waitForExit(clock: clock)
             sampler.markWindowEnd()
             conditions.runnerCPUUs = RunnerUsage.cpuMicroseconds() - cpuBefore
-            let measurement = try measured.measurement()
             try checkAlive(server)
-            let resources = await sampler.finish()
+            // The window is over and nothing the app does any more is measured: reading the
+            // generator's results, the last resource readings and the app's stop (no grace)
+            // go at once, each a round trip to its host when it is remote.
+            async let reading = measured.measurement()
+            async let sampled = sampler.finish()
+            async let stopped = server.stop(grace: .zero)
+            let (measurement, resources, _) = try await (reading, sampled, stopped)
             // Mostly errors is no measurement of serving: kept as data, but not counted.
             let outcome: TrialOutcome = measurement.errorProblem(limit: load.maxErrorRate)
-                .map { .failed(reason: $0, log: server.process.logTail()) } ?? .ok
-            // The window is over and nothing the app does any more is measured: no grace.
-            await server.stop(grace: .zero)
+                .map { .failed(reason: $0, log: server.process.recentOutput()) } ?? .ok
             return TrialRecord(
                 key: key, startedAt: startedAt, endedAt: Date(), outcome: outcome, measurement: measurement,
                 conditions: conditions, commands: commands, resources: resources)
         } catch let error as ReportgenError where error.code == .processFailed && !Task.isCancelled {
-            let log = app.map { $0.process.logTail() } ?? error.output
+            let log = app.map { $0.process.recentOutput() } ?? error.output
             _ = await sampler.finish()
             await app?.stop()
             return TrialRecord(
@@ -100,11 +106,13 @@ struct TrialExecutor: Sendable {
 
     private func checkAlive(_ app: AppServer) throws {
         if let status = app.process.exitStatus {
+            let end = (app.process as? RemoteProcess)?.endDescription ?? status.description
             throw ReportgenError(
-                .processFailed, "the app server \(status) during the trial", output: app.process.logTail())
+                .processFailed, "the app server \(end) during the trial", output: app.process.recentOutput())
         }
         if !session.upstream.isRunning {
-            throw ReportgenError(.processFailed, "the upstream nginx died during the trial")
+            throw ReportgenError(
+                .processFailed, "the upstream nginx died during the trial", output: session.upstream.process.recentOutput())
         }
     }
 }

@@ -88,27 +88,36 @@ public struct AppLaunch: Sendable, Equatable {
     }
 
     /// The command line as a person would type it (environment that matters included).
-    public var commandLine: String {
-        "UPSTREAM_URL=\(command.environment["UPSTREAM_URL"] ?? "") " + command.commandLine
+    public var commandLine: String { commandLine(pinnedTo: nil) }
+
+    /// The command line as it runs pinned to `cpus` (under taskset), or unpinned.
+    public func commandLine(pinnedTo cpus: CPUSet?) -> String {
+        "UPSTREAM_URL=\(command.environment["UPSTREAM_URL"] ?? "") " + command.pinned(to: cpus).commandLine
     }
 }
 
 /// A running app server for one trial.
 public struct AppServer: Sendable {
     public let launch: AppLaunch
-    public let process: ChildProcess
+    public let process: any RoleProcess
     public let port: Int
+    /// Where other roles reach it.
+    public let address: String
 
-    /// Starts the server after checking that nothing already listens on `port`, so a stale
-    /// server cannot answer the readiness check in its place.
-    public static func start(launch: AppLaunch, port: Int, logFile: URL, host: LocalHost = LocalHost()) throws -> AppServer {
+    /// Starts the server on `host` (pinned to `cpus` when given) after checking that nothing
+    /// already listens on `port`, so a stale server cannot answer the readiness check in its place.
+    public static func start(
+        launch: AppLaunch, port: Int, logFile: URL, host: any RoleHost = LocalHost(), cpus: CPUSet? = nil
+    ) throws -> AppServer {
         if host.isListening(port: port) {
             throw ReportgenError(
                 .processFailed,
                 "port \(port) was already taken before the app server started",
                 hint: "another process listens there; reportgen picks a new port for the next trial")
         }
-        return AppServer(launch: launch, process: try host.start(launch.command, logFile: logFile), port: port)
+        return AppServer(
+            launch: launch, process: try host.start(launch.command, logFile: logFile, cpus: cpus), port: port,
+            address: host.address)
     }
 
     /// Waits until GET `path` answers 200; throws with the log tail if the server exits,
@@ -116,9 +125,9 @@ public struct AppServer: Sendable {
     public func waitUntilReady<C: Clock>(path: String, timeout: Duration, clock: C) async throws
     where C.Duration == Duration {
         try await ServerReadiness.wait(
-            for: process, name: "the app server", port: port, path: path, okOnly: true, timeout: timeout,
-            clock: clock
-        ) { [process] in process.logTail() }
+            for: process, name: "the app server", address: address, port: port, path: path, okOnly: true,
+            timeout: timeout, clock: clock
+        ) { [process] in process.recentOutput() }
     }
 
     /// Stops the server's whole process group; a zero grace kills it at once (the window is

@@ -8,7 +8,9 @@ import Glibc
 /// on a free loopback port, serving the experiment's static page to every variant.
 public struct NginxUpstream: Sendable {
     public let port: Int
-    public let process: ChildProcess
+    public let process: any RoleProcess
+    /// The host it runs on, and its folder there.
+    public let host: any RoleHost
     public let folder: URL
     public let configFile: URL
     /// The delays it holds responses for, each on its own path (see `url(delay:)`).
@@ -21,37 +23,39 @@ public struct NginxUpstream: Sendable {
     /// status: the folder need not hold an index page).
     /// `delays` beyond zero need nginx's echo module (`echoModule()`).
     public static func start<C: Clock>(
-        settings: UpstreamSettings, delays: [Duration] = [.zero], folder: URL, host: LocalHost = LocalHost(), clock: C
+        settings: UpstreamSettings, delays: [Duration] = [.zero], folder: URL, host: any RoleHost = LocalHost(),
+        cpus: CPUSet? = nil, clock: C
     ) async throws -> NginxUpstream where C.Duration == Duration {
         var module: String?
         if delays.contains(where: { $0 > .zero }) {
-            guard let found = echoModule() else {
+            guard let found = host.facts.echoModule else {
+                let install = ToolCheck.installCommand(["libnginx-mod-http-echo"])
                 throw ReportgenError(
-                    .missingDependency, "an upstream delay needs nginx's echo module (\(echoModuleName)), which is not installed",
-                    hint: "install it with: " + ToolCheck.installCommand(["libnginx-mod-http-echo"]))
+                    .missingDependency, "an upstream delay needs nginx's echo module (\(echoModuleName)), which is not installed"
+                        + (host is LocalHost ? "" : " on host \(host.name.quoted)"),
+                    hint: "install it with: " + install)
             }
             module = found
         }
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let port = try host.freePort()
         let configFile = folder.appendingPathComponent("nginx.conf")
         let config = configuration(
-            root: settings.root, port: port, workers: settings.workers, folder: folder, runAsRoot: geteuid() == 0,
-            delays: delays, echoModule: module)
-        try config.write(to: configFile, atomically: true, encoding: .utf8)
+            root: host.hostPath(settings.root), port: port, workers: settings.workers, folder: folder,
+            runAsRoot: host.facts.uid == 0, delays: delays, echoModule: module, listen: host.address)
+        try host.write(config, to: configFile)
         let process = try host.start(
             Command(
                 executable: "nginx",
                 arguments: ["-p", folder.path, "-c", configFile.path, "-e", folder.appendingPathComponent("error.log").path],
                 environment: ["PATH": ProcessEnvironment.systemPath]),
-            logFile: folder.appendingPathComponent("nginx.out"))
+            logFile: folder.appendingPathComponent("nginx.out"), cpus: cpus)
         let upstream = NginxUpstream(
-            port: port, process: process, folder: folder, configFile: configFile, delays: Set(delays).sorted())
+            port: port, process: process, host: host, folder: folder, configFile: configFile, delays: Set(delays).sorted())
         do {
             try await ServerReadiness.wait(
-                for: process, name: "nginx (the upstream)", port: port, path: "/", okOnly: false,
+                for: process, name: "nginx (the upstream)", address: host.address, port: port, path: "/", okOnly: false,
                 timeout: startTimeout, clock: clock
-            ) { process.logTail() + NginxUpstream.errorLogTail(folder) }
+            ) { process.recentOutput() + upstream.errorLogTail() }
         } catch {
             await upstream.stop()
             throw error
@@ -64,7 +68,7 @@ public struct NginxUpstream: Sendable {
 
     /// The URL whose response nginx holds for `delay` (one of `delays`) before sending it.
     public func url(delay: Duration) -> String {
-        "http://127.0.0.1:\(port)\(Self.path(delay: delay))"
+        "http://\(host.address):\(port)\(Self.path(delay: delay))"
     }
 
     /// What echo_sleep is asked for to hold an answer `delay`. nginx's timers tick in whole
@@ -85,9 +89,12 @@ public struct NginxUpstream: Sendable {
     /// held response costs no CPU while it waits.
     public static let echoModuleName = "ngx_http_echo_module"
 
+    /// Where distributions put nginx's dynamic modules.
+    static let echoModuleFolders = ["/usr/lib/nginx/modules", "/usr/lib64/nginx/modules", "/usr/share/nginx/modules"]
+
     /// Where Debian's libnginx-mod-http-echo puts the module, if it is installed.
     public static func echoModule() -> String? {
-        ["/usr/lib/nginx/modules", "/usr/lib64/nginx/modules", "/usr/share/nginx/modules"]
+        echoModuleFolders
             .map { "\($0)/\(echoModuleName).so" }
             .first { FileManager.default.fileExists(atPath: $0) }
     }
@@ -100,9 +107,10 @@ public struct NginxUpstream: Sendable {
         await process.stop(grace: .seconds(3), signal: SIGQUIT)
     }
 
-    static func errorLogTail(_ folder: URL) -> String {
-        let text = (try? String(contentsOf: folder.appendingPathComponent("error.log"), encoding: .utf8)) ?? ""
-        return String(text.suffix(1500))
+    /// The end of nginx's error log, for failure reports.
+    func errorLogTail() -> String {
+        let data = (try? host.read(folder.appendingPathComponent("error.log"))) ?? nil
+        return String(String(decoding: data ?? Data(), as: UTF8.self).suffix(1500))
     }
 
     /// The nginx configuration: no access log, keep-alive connections that never expire
@@ -113,7 +121,8 @@ public struct NginxUpstream: Sendable {
     /// what the rest of the path names (query included) through an internal redirect, so an
     /// app may fetch any file of the folder behind a delayed URL, as it can behind "/".
     static func configuration(
-        root: URL, port: Int, workers: Int, folder: URL, runAsRoot: Bool, delays: [Duration] = [], echoModule: String? = nil
+        root: URL, port: Int, workers: Int, folder: URL, runAsRoot: Bool, delays: [Duration] = [], echoModule: String? = nil,
+        listen: String = "127.0.0.1"
     ) -> String {
         // Paths are quoted: a folder name with a space (or a quote) is one argument.
         let path = { (file: String) in quoted(folder.appendingPathComponent(file).path) }
@@ -149,7 +158,7 @@ public struct NginxUpstream: Sendable {
                 types { text/html html; }
                 default_type text/html;
                 server {
-                    listen 127.0.0.1:\(port);
+                    listen \(listen):\(port);
                     root \(quoted(root.path));
                     index index.html;\(held)
                 }

@@ -10,7 +10,7 @@ enum ServerReadiness {
     /// `name` is how messages call the server ("the app server", "nginx (the upstream)");
     /// `okOnly` waits for a 200, otherwise any HTTP answer will do.
     static func wait<C: Clock>(
-        for process: ChildProcess, name: String, port: Int, path: String, okOnly: Bool, timeout: Duration,
+        for process: any RoleProcess, name: String, address: String = "127.0.0.1", port: Int, path: String, okOnly: Bool, timeout: Duration,
         clock: C, log: @Sendable () -> String
     ) async throws where C.Duration == Duration {
         let deadline = clock.now.advanced(by: timeout)
@@ -19,7 +19,7 @@ enum ServerReadiness {
             if let status = process.exitStatus {
                 throw ReportgenError(.processFailed, "\(name) \(status) before it answered", output: log())
             }
-            lastStatus = await HTTPProbe.status(port: port, path: path, timeout: .seconds(2))
+            lastStatus = await HTTPProbe.status(host: address, port: port, path: path, timeout: .seconds(2))
             if let status = lastStatus, status == 200 || !okOnly { return }
             try Task.checkCancellation()
             if clock.now >= deadline {

@@ -209,6 +209,32 @@ enum StoreSchema {
         Migration(name: "the write-up a run was measured with", sql: """
             ALTER TABLE runs ADD COLUMN writeup_text TEXT;
             """),
+        // Where a run's roles ran: one row per host (this machine is 'local'), with its
+        // machine, the roles it ran and the CPUs they were pinned to, its clock's offset
+        // from the controlling machine, and on the app's host the round trip from the load
+        // generator's host. Runs stored before have no rows: every role ran on the run's
+        // machine, unpinned.
+        Migration(name: "the hosts a run's roles ran on", sql: """
+            CREATE TABLE run_hosts (
+                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                machine_id INTEGER NOT NULL REFERENCES machines(id),
+                -- what ssh was given; NULL for the controlling machine
+                ssh TEXT,
+                address TEXT NOT NULL,
+                -- 'upstream', 'app' and/or 'loadgen', comma-separated
+                roles TEXT NOT NULL,
+                -- {"app": "0-1"}: the CPUs each pinned role was given; NULL when none was
+                cpus_json TEXT,
+                -- the host's clock minus the controlling machine's, and the probe's round trip
+                clock_offset_us INTEGER,
+                clock_probe_rtt_us INTEGER,
+                -- ping from the load generator's host to this (the app's) host
+                load_rtt_min_us INTEGER,
+                load_rtt_avg_us INTEGER,
+                PRIMARY KEY (run_id, name)
+            );
+            """),
     ]
 
     /// Applies the migrations `database` lacks, each in its own transaction together with

@@ -199,9 +199,9 @@ extension ResultStore {
                         }
                         let before = try database.firstRow("SELECT count(*) FROM main.machines") { $0.int64(at: 0) } ?? 0
                         let machineID = try copier.copyMachine(ofRun: sourceID)
+                        let copy = try copier.copyRun(sourceID, machineID: machineID)
                         let after = try database.firstRow("SELECT count(*) FROM main.machines") { $0.int64(at: 0) } ?? 0
                         outcome.machinesAdded += Int(after - before)
-                        let copy = try copier.copyRun(sourceID, machineID: machineID)
                         outcome.imported.append(try portableRun(schema: "main", id: copy.runID))
                     }
                     return outcome
@@ -229,6 +229,9 @@ extension ResultStore {
             let trialKey = variantName + ["t.trial_index"]
             try dump("machine", "machines", excluding: ["id"], from: "WHERE x.id = (SELECT machine_id FROM runs WHERE id = ?)", order: "x.fingerprint")
             try dump("run", "runs", excluding: ["id", "machine_id"], from: "WHERE x.id = ?", order: "x.id")
+            try dump(
+                "host", "run_hosts", excluding: ["run_id", "machine_id"], extra: ["quote(m.fingerprint)"],
+                from: "JOIN machines m ON m.id = x.machine_id WHERE x.run_id = ?", order: "x.name")
             try dump("variant", "variants", excluding: ["id", "run_id"], from: "WHERE x.run_id = ?", order: "x.position, x.name")
             try dump(
                 "trial", "trials", excluding: ["id", "variant_id"], extra: variantName,
@@ -297,7 +300,11 @@ private struct RowCopier {
         else {
             throw ReportgenError(.badStore, "run \(runID) has no machine")
         }
-        let (machineID, fingerprint) = machine
+        return try copyMachine(id: machine.id, fingerprint: machine.fingerprint)
+    }
+
+    /// The id in `to` of machine `machineID` of `from`, copied unless `to` knows its fingerprint.
+    func copyMachine(id machineID: Int64, fingerprint: String) throws -> Int64 {
         if let known = try database.firstRow(
             "SELECT id FROM \(to).machines WHERE fingerprint = ?", fingerprint, decode: { $0.int64(at: 0) })
         {
@@ -309,6 +316,7 @@ private struct RowCopier {
     /// Copies run `runID` with its variants, trials, samples and published rows.
     func copyRun(_ runID: Int64, machineID: Int64) throws -> CopiedRun {
         var copied = CopiedRun(runID: try copyRow("runs", id: runID, replacing: ["machine_id": machineID]))
+        try copyHosts(ofRun: runID, to: copied.runID)
         let variants = try database.rows("SELECT id FROM \(from).variants WHERE run_id = ? ORDER BY id", runID) { $0.int64(at: 0) }
         for variant in variants {
             let newVariant = try copyRow("variants", id: variant, replacing: ["run_id": copied.runID])
@@ -328,6 +336,25 @@ private struct RowCopier {
                 replacing: ["run_id": copied.runID, "variant_id": newVariant])
         }
         return copied
+    }
+
+    /// Copies the hosts run `runID` ran on, with the machines `to` lacks.
+    private func copyHosts(ofRun runID: Int64, to newRun: Int64) throws {
+        let hosts = try database.rows(
+            """
+            SELECT h.name, m.id, m.fingerprint FROM \(from).run_hosts h JOIN \(from).machines m ON m.id = h.machine_id
+            WHERE h.run_id = ? ORDER BY h.rowid
+            """, runID
+        ) { (name: try $0.requiredString(at: 0), id: $0.int64(at: 1), fingerprint: try $0.requiredString(at: 2)) }
+        let columns = try Self.columns(database, schema: to, table: "run_hosts")
+        for host in hosts {
+            let machine = try copyMachine(id: host.id, fingerprint: host.fingerprint)
+            let (names, values, bindings) = selectList(columns, replacing: ["run_id": newRun, "machine_id": machine])
+            let insert = try database.prepare(
+                "INSERT INTO \(to).run_hosts (\(names)) SELECT \(values) FROM \(from).run_hosts WHERE run_id = ? AND name = ?")
+            try insert.bind(bindings.map { $0 as any SQLiteBindable } + [runID, host.name])
+            try insert.run()
+        }
     }
 
     /// Copies the row `id` of `table` (all columns but `id`), with `replacing` columns set to

@@ -56,6 +56,7 @@ extension ResultStore {
                 throw ReportgenError(.badStore, "run \(id) vanished while it was read", at: location)
             }
             data.variants = try variants(runID: id)
+            data.hosts = try runHosts(runID: id)
             var trials = try database.rows(
                 """
                 SELECT t.* FROM trials t JOIN variants v ON v.id = t.variant_id

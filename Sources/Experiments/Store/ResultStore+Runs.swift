@@ -61,6 +61,18 @@ extension ResultStore {
                     run.upstreamCommandLine, run.maxErrorRate, run.precision?.target, run.precision.map { Int64($0.maxTrials) },
                     run.precision?.timeBudget?.microseconds, run.writeupText)
                 let runID = database.lastInsertedRowID
+                for host in run.hosts {
+                    let machineID = try self.machineID(for: host.machine)
+                    try database.run(
+                        """
+                        INSERT INTO run_hosts (run_id, name, machine_id, ssh, address, roles, cpus_json, clock_offset_us,
+                            clock_probe_rtt_us, load_rtt_min_us, load_rtt_avg_us)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                        runID, host.name, machineID, host.ssh, host.address, host.roles.map(\.rawValue).joined(separator: ","),
+                        host.cpusJSON, host.clockOffset?.offsetUs, host.clockOffset?.roundTripUs,
+                        host.loadToAppRoundTrip?.minUs, host.loadToAppRoundTrip?.avgUs)
+                }
                 let insert = try database.prepare(
                     "INSERT INTO variants (run_id, name, position, config_json, variant) VALUES (?, ?, ?, ?, ?)")
                 let insertLevel = try database.prepare(
@@ -79,6 +91,38 @@ extension ResultStore {
                     throw ReportgenError(.io, "run \(runID) could not be read back after it was stored", at: SourceLocation(file: path.path(percentEncoded: false)))
                 }
                 return (stored, try storedVariants(runID: runID))
+            }
+        }
+    }
+
+    /// The hosts run `runID`'s roles ran on, `local` first; empty for runs stored before
+    /// hosts were recorded.
+    public func runHosts(runID: Int64) throws -> [RunHost] {
+        try guarded("read the hosts of run \(runID)") {
+            try database.rows(
+                """
+                SELECT h.name, h.ssh, h.address, h.roles, h.cpus_json, h.clock_offset_us, h.clock_probe_rtt_us,
+                    h.load_rtt_min_us, h.load_rtt_avg_us, h.machine_id
+                FROM run_hosts h WHERE h.run_id = ? ORDER BY h.ssh IS NOT NULL, h.rowid
+                """, runID
+            ) { row in
+                let machineID = try row.int64("machine_id")
+                guard let machine = try self.machine(id: machineID) else {
+                    throw ReportgenError(.badStore, "run \(runID)'s host names machine \(machineID), which the store lacks")
+                }
+                var offset: ClockOffset?
+                if let value = try row.optionalInt64("clock_offset_us") {
+                    offset = ClockOffset(offsetUs: value, roundTripUs: try row.optionalInt64("clock_probe_rtt_us") ?? 0)
+                }
+                var trip: RoundTrip?
+                if let low = try row.optionalInt64("load_rtt_min_us"), let avg = try row.optionalInt64("load_rtt_avg_us") {
+                    trip = RoundTrip(minUs: low, avgUs: avg)
+                }
+                return RunHost(
+                    name: try row.requiredString("name"), machine: machine, ssh: try row.string("ssh"),
+                    address: try row.requiredString("address"),
+                    roles: try row.requiredString("roles").split(separator: ",").compactMap { ProcessRole(rawValue: String($0)) },
+                    cpus: RunHost.cpus(json: try row.string("cpus_json")), clockOffset: offset, loadToAppRoundTrip: trip)
             }
         }
     }

@@ -22,6 +22,9 @@ public struct RunData: Sendable {
     /// The write-up the run was measured with; nil when the experiment had none.
     public var writeupText: String? = nil
     public var machine: MachineInfo
+    /// The hosts its roles ran on; empty for runs stored before hosts were recorded (every
+    /// role on `machine`, unpinned).
+    public var hosts: [RunHost] = []
     public var variants: [StoredVariant]
     public var trials: [StoredTrial]
 

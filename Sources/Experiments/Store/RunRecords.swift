@@ -36,6 +36,66 @@ public struct NewRun: Sendable {
     public var precision: PrecisionTarget?
     /// The experiment's write-up (report.md) as it was when the run started; nil without one.
     public var writeupText: String?
+    /// The hosts its roles run on.
+    public var hosts: [NewRunHost] = []
+}
+
+/// A host a run's roles run on, as stored in `run_hosts`.
+public struct NewRunHost: Sendable, Equatable {
+    public var name: String
+    public var machine: MachineInfo
+    public var ssh: String?
+    public var address: String
+    public var roles: [ProcessRole]
+    public var cpus: [ProcessRole: CPUSet]
+    public var clockOffset: ClockOffset?
+    /// On the app's host: the round trip from the load generator's host.
+    public var loadToAppRoundTrip: RoundTrip?
+
+    public init(
+        name: String, machine: MachineInfo, ssh: String?, address: String, roles: [ProcessRole],
+        cpus: [ProcessRole: CPUSet], clockOffset: ClockOffset?, loadToAppRoundTrip: RoundTrip?
+    ) {
+        self.name = name
+        self.machine = machine
+        self.ssh = ssh
+        self.address = address
+        self.roles = roles
+        self.cpus = cpus
+        self.clockOffset = clockOffset
+        self.loadToAppRoundTrip = loadToAppRoundTrip
+    }
+
+    /// `cpus` as stored: {"app": "0-1"}.
+    var cpusJSON: String? {
+        guard !cpus.isEmpty else { return nil }
+        let object = Dictionary(uniqueKeysWithValues: cpus.map { ($0.key.rawValue, $0.value.description) })
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// A host a stored run's roles ran on.
+public struct RunHost: Sendable, Equatable {
+    public var name: String
+    public var machine: MachineInfo
+    public var ssh: String?
+    public var address: String
+    public var roles: [ProcessRole]
+    public var cpus: [ProcessRole: CPUSet]
+    public var clockOffset: ClockOffset?
+    public var loadToAppRoundTrip: RoundTrip?
+
+    public var isLocal: Bool { ssh == nil }
+
+    static func cpus(json: String?) -> [ProcessRole: CPUSet] {
+        guard let json, let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String] else { return [:] }
+        var result: [ProcessRole: CPUSet] = [:]
+        for (key, value) in object {
+            if let role = ProcessRole(rawValue: key), let cpus = CPUSet(list: value) { result[role] = cpus }
+        }
+        return result
+    }
 }
 
 /// A variant's resolved configuration as stored in `variants.config_json`: what its app

@@ -105,7 +105,14 @@ struct BlockCell {
             if let version = context.package(name) { rows.append([name, version]) }
         }
         rows.append(["reportgen", context.data.toolVersion + (context.data.projectCommit.map { " (commit \($0.prefix(12)))" } ?? "")])
-        let table = ResultsTable.grid(header: ["", "this run"], rows: rows, rightAligned: [], format: .markdown)
+        var table = ResultsTable.grid(header: ["", "this run"], rows: rows, rightAligned: [], format: .markdown)
+        if let hosts = PlacementSection.machineColumns(
+            context.data.hosts, generator: context.generatorName, gibibytes: ReportNumber.gibibytes) {
+            // Roles on several machines: the machines side by side, then the software, which
+            // each role's host reported.
+            table = ResultsTable.grid(header: hosts.header, rows: hosts.rows, rightAligned: [], format: .markdown)
+                + "\n\n" + ResultsTable.grid(header: ["", "software"], rows: Array(rows.dropFirst(6)), rightAligned: [], format: .markdown)
+        }
         let packages = software.pipFreeze.count
         return table + "\n\nThe run's store keeps the full `pip freeze` (\(packages) packages) in `runs.software_json`."
     }
@@ -177,6 +184,10 @@ struct BlockCell {
             let command = load.replacing(#/^\S*/reportgen (?=load )/#, with: "reportgen ")
             lines.append(placeholders ? shown(command).replacing(#/http://[^/ ]+:\d+\//#, with: "http://{host}:{port}/") : command)
             lines.append("```")
+            lines.append("")
+        }
+        if let placement = PlacementSection.paragraph(context.data.hosts, generator: context.generatorName) {
+            lines.append(placement)
             lines.append("")
         }
         lines.append("**Latency.** Percentiles are nearest-rank over the raw distribution of all of a variant's trials merged: p is the smallest latency L such that at least ⌈p/100 · N⌉ of the N measured requests took L or less. " + latencySource(load))

@@ -1,0 +1,52 @@
+import Foundation
+
+/// What `reportgen doctor --hosts` finds on each host an experiment places a role on:
+/// whether ssh reaches it, what it is, what its roles lack there and how to install it.
+public struct HostCheck: Sendable {
+    public var name: String
+    /// "bench@10.0.0.2", or nil for this machine.
+    public var ssh: String?
+    public var roles: [ProcessRole]
+    /// What the host is; nil when it could not be reached.
+    public var machine: MachineInfo?
+    /// The problem that stops a run there (unreachable, missing tools, CPUs it lacks), with
+    /// the command that fixes it; nil when the host is ready.
+    public var problem: ReportgenError?
+
+    public var isReady: Bool { problem == nil }
+
+    /// Checks every host of `definition` that runs a role, this machine included.
+    public static func check(_ definition: ExperimentDefinition) async -> [HostCheck] {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-doctor-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: work) }
+        var results: [HostCheck] = []
+        for used in definition.placement.usedHosts {
+            var result = HostCheck(name: used.host.name, ssh: used.host.ssh, roles: used.roles)
+            do {
+                if used.host.isLocal {
+                    let local = LocalHost(workFolder: work, experimentFolder: definition.directory)
+                    result.machine = local.facts.machine
+                    try HostSet.check(local, roles: used.roles, definition: definition)
+                } else {
+                    let remote = try await RemoteHost.open(
+                        used.host, experiment: definition.directory, upstreamRoot: definition.upstream.root,
+                        localFolder: work)
+                    result.machine = remote.facts.machine
+                    do {
+                        try HostSet.check(remote, roles: used.roles, definition: definition)
+                        await remote.close()
+                    } catch {
+                        await remote.close()
+                        throw error
+                    }
+                }
+            } catch let error as ReportgenError {
+                result.problem = error
+            } catch {
+                result.problem = ReportgenError(.processFailed, "\(error)")
+            }
+            results.append(result)
+        }
+        return results
+    }
+}
