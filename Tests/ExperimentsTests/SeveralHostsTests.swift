@@ -130,7 +130,7 @@ extension RealServers.SeveralHostsTests {
         return project
     }
 
-    @Test("a dropped ssh connection and a killed remote app fail that trial with the reason and the run goes on; SIGTERM then leaves nothing running in any namespace; the next run continues")
+    @Test("a dropped ssh connection and a killed remote app fail that trial with the reason and the run goes on; SIGTERM leaves nothing running in any namespace; after a SIGKILL the next run stops what was left on every host and continues")
     func faultsAcrossHosts() async throws {
         let hosts = try NamespaceHosts.up(["backend", "server", "client"])
         defer { hosts.down() }
@@ -186,12 +186,71 @@ extension RealServers.SeveralHostsTests {
         #expect(failures.first?.contains("the app server lost its ssh connection to host \"server\" during the trial") == true, "\(failures)")
         let before = try project.query("out/results.sqlite", "SELECT count(*) FROM trials") { $0.int64(at: 0) }.first ?? 0
 
+        // Killed outright in a window: no cleanup runs, and what it started on the hosts
+        // goes on; the next run stops it first, on every host.
+        let killed = try cli.start(arguments)
+        let open = await eventually(within: .seconds(120)) { window() != nil || killed.process.exitStatus != nil }
+        try #require(open && killed.process.exitStatus == nil, "a window opened\n\(killed.stdout)\(killed.stderr)")
+        kill(killed.process.pid, SIGKILL)
+        _ = await killed.finish(within: .seconds(30))
+        let orphans = hosts.processes().filter { $0.contains("nginx") || $0.contains("http.server") }
+        #expect(!orphans.isEmpty, "a killed reportgen leaves its remote servers running: \(hosts.processes())")
+
         let again = try await cli.run(arguments, timeout: .seconds(240))
         #expect(again.code == 3, "a variant had a failed trial: \(again)")
         let id = try #require(try project.measuredRuns("out/results.sqlite").first)
+        #expect(again.stdout.contains("host backend: stopped 1 process group(s) left by an earlier reportgen that was killed"), "\(again)")
+        #expect(again.stdout.contains("host server: stopped"), "\(again)")
         #expect(again.stdout.contains("continuing run \(id): \(before) trials already stored"), "\(again)")
         let statuses = try project.query("out/results.sqlite", "SELECT status FROM trials ORDER BY run_order") { $0.string(at: 0) ?? "" }
         #expect(statuses.count == 4 && statuses.filter { $0 == "ok" }.count == 3, "\(statuses)")
         #expect(await hosts.processesLeft().isEmpty, "\(hosts.processes())")
+        for name in ["backend", "server", "client"] {
+            let pids = (try? FileManager.default.contentsOfDirectory(atPath: hosts.home(name).appendingPathComponent("state").path)) ?? ["?"]
+            #expect(pids.isEmpty, "\(name)'s pid files are gone: \(pids)")
+        }
     }
+}
+
+extension RealServers {
+/// Roles pinned to CPUs on this machine, for real: the kernel's affinity of each process.
+@Suite("roles pinned to CPUs on one machine", .serialized, .timeLimit(.minutes(3)))
+struct PinningTests {
+    @Test("each role runs under taskset on its CPUs: the app reads its own affinity, the stored command lines and hosts say so, and the report states the sharing")
+    func pinnedRoles() async throws {
+        let project = try TinyProject()
+        defer { project.remove() }
+        let definition = TinyProject.definition
+            .replacingOccurrences(of: "[upstream]\n", with: "[upstream]\ncpus = \"0\"\n")
+            .replacingOccurrences(
+                of: "command = [\"python3\", \"-m\", \"http.server\",",
+                with: "cpus = \"1\"\ncommand = [\"sh\", \"-c\", \"grep Cpus_allowed_list /proc/self/status > {dir}/affinity && exec python3 -m http.server \\\"$0\\\" --bind \\\"$1\\\" --directory \\\"$2\\\"\", ")
+            .replacingOccurrences(of: "\"{port}\", \"--bind\", \"{host}\", \"--directory\", \"{dir}/upstream\"]", with: "\"{port}\", \"{host}\", \"{dir}/upstream\"]")
+            .replacingOccurrences(of: "[load]\n", with: "[load]\ncpus = \"0\"\n")
+        try project.write("tiny", definition: definition)
+        let result = try await project.cli.run(["build", "tiny", "--variants", "a", "--db", "out/results.sqlite"], timeout: .seconds(120))
+        #expect(result.code == 0, "\(result)")
+
+        let affinity = try String(contentsOf: project.url("experiments/tiny/affinity"), encoding: .utf8)
+        #expect(affinity.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("\t1"), "the app ran on CPU 1 only: \(affinity)")
+        let store = "out/results.sqlite"
+        let upstream = try project.query(store, "SELECT upstream_command_line FROM runs WHERE kind = 'measured'") { $0.string(at: 0) ?? "" }
+        #expect(upstream.first?.hasSuffix("taskset -c 0 nginx -p " + (upstream.first?.components(separatedBy: " -p ").last ?? "")) == true, "\(upstream)")
+        let commands = try project.query(store, "SELECT command_line, server_command_line, status, requests FROM trials") {
+            ($0.string(at: 0) ?? "", $0.string(at: 1) ?? "", $0.string(at: 2) ?? "", $0.int64(at: 3))
+        }
+        #expect(commands.count == 1 && commands[0].2 == "ok" && commands[0].3 > 0, "\(commands)")
+        #expect(commands.first?.0.hasPrefix("taskset -c 0 wrk ") == true, "\(commands)")
+        #expect(commands.first?.1.contains(" taskset -c 1 sh -c ") == true, "\(commands)")
+        let hosts = try project.query(store, "SELECT name, ssh, roles, cpus_json FROM run_hosts") {
+            [$0.string(at: 0) ?? "", $0.string(at: 1) ?? "NULL", $0.string(at: 2) ?? "", $0.string(at: 3) ?? ""]
+        }
+        #expect(hosts == [["local", "NULL", "upstream,app,loadgen", "{\"app\":\"1\",\"loadgen\":\"0\",\"upstream\":\"0\"}"]], "\(hosts)")
+        let report = try String(contentsOf: project.url("output/tiny/report.md"), encoding: .utf8)
+        let placement = report.split(separator: "\n").first { $0.hasPrefix("**Placement.**") } ?? ""
+        #expect(placement.contains("Nginx ran on the controlling machine pinned to CPU 0"), "\(placement)")
+        #expect(placement.contains("with some CPUs in common and competed for its cores"), "nginx and wrk share CPU 0: \(placement)")
+        #expect(project.processesLeft().isEmpty, "\(project.processesLeft())")
+    }
+}
 }
