@@ -177,6 +177,34 @@ struct ComparisonTests {
         }
     }
 
+    @Test("a role placed on another host, or pinned, is a difference between runs with the same text; old runs ran every role here, unpinned")
+    func placementChange() throws {
+        let machine = fixtureRun(id: 1, rates: ["aiohttp": [100]]).machine
+        let baselineRun = fixtureRun(id: 1, rates: ["aiohttp": [100, 101]])
+        var againstRun = fixtureRun(id: 2, rates: ["aiohttp": [100, 101]])
+        againstRun.hosts = [
+            RunHost(name: "local", machine: machine, ssh: nil, address: "127.0.0.1", roles: [.upstream, .loadgen],
+                    cpus: [.loadgen: CPUSet([0])], clockOffset: nil, loadToAppRoundTrip: nil),
+            RunHost(name: "server", machine: machine, ssh: "bench@10.0.0.2", address: "10.0.0.2", roles: [.app],
+                    cpus: [.app: CPUSet([1, 2])], clockOffset: ClockOffset(offsetUs: 120, roundTripUs: 900), loadToAppRoundTrip: nil),
+        ]
+        let error = try #require(throws: ReportgenError.self) {
+            try RunComparison.compare(baseline: side(baselineRun), against: side(againstRun), allowDefinitionChange: false, definitionFile: "e.toml")
+        }
+        #expect(error.message.contains("placement of app, load"), "\(error.message)")
+        let allowed = try RunComparison.compare(
+            baseline: side(baselineRun), against: side(againstRun), allowDefinitionChange: true, definitionFile: "e.toml")
+        let changes = try #require(allowed.definitionChanges)
+        #expect(changes.placement == [
+            "app: this machine, unpinned → server (bench@10.0.0.2), CPUs 1-2", "load: this machine, unpinned → this machine, CPU 0",
+        ])
+        #expect(ComparisonReport.text(allowed).contains("placement (where each role ran):"))
+        var same = againstRun
+        same.run.id = 3
+        let unchanged = try RunComparison.compare(baseline: side(againstRun), against: side(same), allowDefinitionChange: false, definitionFile: "e.toml")
+        #expect(unchanged.definitionChanges == nil)
+    }
+
     @Test("runs of different definitions are refused with exit 65 unless allowed, which lists the differences")
     func definitionChange() throws {
         let baseline = side(fixtureRun(id: 1, rates: ["aiohttp": [100, 101]], definition: "title = \"x\"\nduration = \"20s\"\n"))

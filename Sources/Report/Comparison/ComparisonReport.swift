@@ -196,6 +196,10 @@ public enum ComparisonReport {
             lines.append("command-line overrides:")
             lines += changes.overrides.map { "  " + $0 }
         }
+        if !changes.placement.isEmpty {
+            lines.append("placement (where each role ran):")
+            lines += changes.placement.map { "  " + $0 }
+        }
         if !changes.lines.isEmpty {
             lines.append("definition text (- baseline, + against):")
             lines += changes.lines.map { "  " + $0 }

@@ -12,8 +12,11 @@ public struct DefinitionDifferences: Sendable, Equatable {
     public var overrides: [String]
     /// Set when the runs are of different experiments.
     public var experiments: String?
+    /// "app: this machine, unpinned → server (bench@10.0.0.2), CPU 1" for each role placed
+    /// differently.
+    public var placement: [String] = []
 
-    public var isEmpty: Bool { lines.isEmpty && overrides.isEmpty && experiments == nil }
+    public var isEmpty: Bool { lines.isEmpty && overrides.isEmpty && experiments == nil && placement.isEmpty }
 
     public init(baseline: RunData, against: RunData) {
         experiments = baseline.run.experiment == against.run.experiment
@@ -21,6 +24,22 @@ public struct DefinitionDifferences: Sendable, Equatable {
         lines = Self.lineDiff(
             baseline.definitionText.components(separatedBy: "\n"), against.definitionText.components(separatedBy: "\n"))
         overrides = Self.overrideDiff(baseline.overrides, against.overrides)
+        placement = Self.placementDiff(baseline.hosts, against.hosts)
+    }
+
+    /// Where each role ran in each run, where the two differ. Runs stored before hosts were
+    /// recorded ran every role on their machine, unpinned.
+    static func placementDiff(_ baseline: [RunHost], _ against: [RunHost]) -> [String] {
+        func place(_ role: ProcessRole, in hosts: [RunHost]) -> String {
+            guard let host = hosts.first(where: { $0.roles.contains(role) }) else { return "this machine, unpinned" }
+            let name = host.ssh.map { "\(host.name) (\($0))" } ?? "this machine"
+            return name + ", " + (host.cpus[role].map { $0.cpus.count == 1 ? "CPU \($0)" : "CPUs \($0)" } ?? "unpinned")
+        }
+        return ProcessRole.allCases.compactMap { role in
+            let old = place(role, in: baseline)
+            let new = place(role, in: against)
+            return old == new ? nil : "\(role.sectionKey): \(old) → \(new)"
+        }
     }
 
     /// "3 changed lines, overrides quick, duration_us", for an error message.
@@ -30,6 +49,9 @@ public struct DefinitionDifferences: Sendable, Equatable {
         if !lines.isEmpty { parts.append("\(lines.count) changed line\(lines.count == 1 ? "" : "s") of definition text") }
         if !overrides.isEmpty {
             parts.append("overrides " + overrides.compactMap { $0.split(separator: ":").first.map(String.init) }.joined(separator: ", "))
+        }
+        if !placement.isEmpty {
+            parts.append("placement of " + placement.compactMap { $0.split(separator: ":").first.map(String.init) }.joined(separator: ", "))
         }
         return parts.joined(separator: "; ")
     }
