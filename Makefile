@@ -3,7 +3,7 @@
 SWIFT ?= swift
 BIN := .build/release/reportgen
 
-.PHONY: report test deps deps-test release bench-runner bench-render bench-loadgen clean
+.PHONY: report test deps deps-test release bench-runner bench-render bench-loadgen bench-remote bench-pinning clean
 
 report: release
 	$(BIN) build
@@ -33,6 +33,16 @@ bench-render: release
 # 400 connections, 2 threads, 7 interleaved rounds of 10 s.
 bench-loadgen: release
 	benchmarks/loadgen.sh
+
+# Roles on three ssh hosts (network namespaces; root) against every role here: the time a
+# trial spends outside its window and the measured share of the run's wall time.
+bench-remote: release
+	benchmarks/remote-overhead.sh
+
+# The quick default experiment unpinned and pinned (load on one CPU, app and upstream on
+# the other): each variant's spread of requests/s across trials, both ways.
+bench-pinning: release
+	benchmarks/pinning.sh
 
 clean:
 	rm -rf .build

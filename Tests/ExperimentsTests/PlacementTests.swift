@@ -207,6 +207,32 @@ struct PlacementTests {
         #expect(offset == ClockOffset(offsetUs: 4_000, roundTripUs: 1_000))
     }
 
+    @Test("a host lacking its roles' tools names each with its package and the ssh command that installs them; CPUs it lacks are a located error")
+    func hostChecks() throws {
+        let definition = try load(toml(
+            upstream: "host = \"server\"\n", app: "host = \"server\"\ncpus = \"1\"\n", load: "host = \"client\"\n"))
+        var facts = LocalHost.machineFacts
+        facts.tools = ["nginx", "python3", "awk"]
+        let server = try #require(definition.placement.host(named: "server"))
+        let missing = HostSet.missingTools(facts, roles: [.upstream, .app], definition: definition, remote: true)
+        #expect(missing.map(\.tool) == ["taskset", "rsync", "setsid"])
+        let error = HostSet.lacking(missing, host: server, roles: [.upstream, .app])
+        #expect(error.code == .missingDependency && error.code.rawValue == 69)
+        #expect(error.message == "host \"server\" lacks taskset, rsync, setsid, which its roles (upstream, app server) need")
+        #expect(error.hint == "install it there: ssh bench@10.0.0.2 sudo apt-get install -y util-linux rsync")
+        let client = HostSet.missingTools(facts, roles: [.loadgen], definition: definition, remote: true).map(\.tool)
+        #expect(client == ["wrk", "rsync", "setsid", "ping"])
+
+        facts.allowedCPUs = CPUSet([0])
+        let here = LocalHost(facts: facts)
+        let pinned = try load(toml(app: "cpus = \"1\"\n", extra: ""))
+        let failure = try #require(throws: ReportgenError.self) {
+            try HostSet.check(here, roles: [.app], definition: pinned)
+        }
+        #expect(failure.code == .badDefinition && failure.location?.keyPath == "app.cpus")
+        #expect(failure.message == "cpus = \"1\" names CPUs that this machine does not offer: it has 0")
+    }
+
     @Test("the launch wrapper starts a session with a pid file, runs the command with exactly its environment, and removes the pid file when it ends")
     func launchScriptRunsLocally() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-launch-\(UUID().uuidString)")

@@ -101,19 +101,9 @@ struct HostSet: Sendable {
     /// it there; fails (exit 65) when a role is pinned to CPUs the host does not offer.
     static func check(_ host: any RoleHost, roles: [ProcessRole], definition: ExperimentDefinition) throws {
         let remote = host as? RemoteHost
-        let needed = requiredTools(roles: roles, definition: definition, remote: remote != nil)
-        var missing = needed.filter { !host.facts.tools.contains($0.tool) }
-        if roles.contains(.upstream), definition.upstreamDelays.contains(where: { $0 > .zero }), host.facts.echoModule == nil {
-            missing.append((NginxUpstream.echoModuleName, "libnginx-mod-http-echo"))
-        }
+        let missing = missingTools(host.facts, roles: roles, definition: definition, remote: remote != nil)
         if !missing.isEmpty, let remote {
-            var packages: [String] = []
-            for package in missing.map(\.package) where !packages.contains(package) { packages.append(package) }
-            let ssh = remote.definition.ssh ?? remote.name
-            throw ReportgenError(
-                .missingDependency,
-                "host \(remote.name.quoted) lacks \(missing.map(\.tool).joined(separator: ", ")), which its roles (\(roles.map(\.noun).joined(separator: ", "))) need",
-                hint: "install it there: ssh \(ssh) sudo apt-get install -y \(packages.joined(separator: " "))")
+            throw lacking(missing, host: remote.definition, roles: roles)
         }
         if !missing.isEmpty {
             try ToolCheck.require(missing.map(\.tool))
@@ -128,6 +118,28 @@ struct HostSet: Sendable {
                     hint: "pin the \(role.noun) to CPUs within \(allowed) (what 'taskset -cp $$' prints there)")
             }
         }
+    }
+
+    /// What a host with `facts` lacks for `roles`, with the Debian package of each.
+    static func missingTools(
+        _ facts: HostFacts, roles: [ProcessRole], definition: ExperimentDefinition, remote: Bool
+    ) -> [(tool: String, package: String)] {
+        var missing = requiredTools(roles: roles, definition: definition, remote: remote).filter { !facts.tools.contains($0.tool) }
+        if roles.contains(.upstream), definition.upstreamDelays.contains(where: { $0 > .zero }), facts.echoModule == nil {
+            missing.append((NginxUpstream.echoModuleName, "libnginx-mod-http-echo"))
+        }
+        return missing
+    }
+
+    /// The error for a remote host that lacks `missing`: exit 69, with the command that
+    /// installs it there.
+    static func lacking(_ missing: [(tool: String, package: String)], host: HostDefinition, roles: [ProcessRole]) -> ReportgenError {
+        var packages: [String] = []
+        for package in missing.map(\.package) where !packages.contains(package) { packages.append(package) }
+        return ReportgenError(
+            .missingDependency,
+            "host \(host.name.quoted) lacks \(missing.map(\.tool).joined(separator: ", ")), which its roles (\(roles.map(\.noun).joined(separator: ", "))) need",
+            hint: "install it there: ssh \(host.ssh ?? host.name) sudo apt-get install -y \(packages.joined(separator: " "))")
     }
 
     /// NTP-style: five `date` probes over the master connection; the one with the shortest
