@@ -26,7 +26,9 @@ struct PortableStoreTests {
             let outcome = try target.importRuns(from: first)
             let imported = try #require(outcome.imported.first)
             #expect(outcome.imported.count == 1)
-            #expect(outcome.machinesAdded == 1)
+            #expect(outcome.machinesAdded == 2, "the run's machine and its app host's")
+            #expect(try target.runHosts(runID: imported.id) == (try source.runHosts(runID: runID)))
+            #expect(try target.runHosts(runID: imported.id).map(\.name) == ["local", "server"])
             #expect(imported.id != runID)
             #expect(imported.uid == (try source.uid(ofRun: runID)))
 
@@ -40,6 +42,7 @@ struct PortableStoreTests {
             #expect(original.contains("latency_samples: "))
             #expect(original.contains("requests: "))
             #expect(original.contains("bench-a"))
+            #expect(original.contains("host: 'server-aaaa' | 'server' | 'bench@10.0.0.2'"), "\(original.split(separator: "\n").filter { $0.hasPrefix("host") })")
             // An export is one file: no WAL or journal beside it.
             #expect(!FileManager.default.fileExists(atPath: second.path + "-wal"))
             #expect(!FileManager.default.fileExists(atPath: second.path + "-journal"))
@@ -84,7 +87,7 @@ struct PortableStoreTests {
             let outcome = try target.importRuns(from: file)
 
             #expect(outcome.machinesAdded == 0)
-            #expect(try rowCounts(targetURL)["machines"] == 1)
+            #expect(try rowCounts(targetURL)["machines"] == 2, "the run's machine and its app host's, each once")
             let imported = try #require(outcome.imported.first)
             let machineID = try #require(try target.run(id: imported.id)).machineID
             #expect(try target.machine(id: machineID)?.hostname == "original-host")
@@ -374,8 +377,20 @@ private func storeRun(in store: ResultStore, hostname: String, fingerprint: Stri
     let machineID = try store.machineID(for: MachineInfo(
         fingerprint: fingerprint, hostname: hostname, cpuModel: "Test CPU", cpuCores: 2,
         memoryBytes: 8 << 30, kernel: "6.1.0", os: "Debian 12", cpuGovernor: "performance"))
+    var new = newRun(machineID: machineID)
+    // The app ran on a host of its own: its machine and placement travel with the run.
+    let local = try #require(try store.machine(id: machineID))
+    new.hosts = [
+        RunHost(name: "local", machine: local, ssh: nil, address: "10.0.0.1", roles: [.upstream, .loadgen],
+                cpus: [.loadgen: CPUSet([0])], clockOffset: nil, loadToAppRoundTrip: nil),
+        RunHost(name: "server", machine: MachineInfo(
+                    fingerprint: "server-" + fingerprint, hostname: "\(hostname)-server", cpuModel: "Server CPU", cpuCores: 8,
+                    memoryBytes: 32 << 30, kernel: "6.1.0", os: "Debian 12", cpuGovernor: nil),
+                ssh: "bench@10.0.0.2", address: "10.0.0.2", roles: [.app], cpus: [.app: CPUSet([1, 2, 3])],
+                clockOffset: ClockOffset(offsetUs: -250, roundTripUs: 1_200), loadToAppRoundTrip: RoundTrip(minUs: 40, avgUs: 55)),
+    ]
     let (run, variants) = try store.createRun(
-        newRun(machineID: machineID),
+        new,
         variants: [
             NewVariant(name: "aiohttp", position: 0, config: VariantConfig(workerClass: "aiohttp.GunicornWebWorker")),
             NewVariant(name: "flask:10", position: 1, config: VariantConfig(workerClass: "gthread", threads: 10)),

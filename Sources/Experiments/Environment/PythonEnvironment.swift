@@ -32,14 +32,7 @@ public struct PythonEnvironment: Sendable, Equatable {
         lock: URL, interpreter: String = "python3", cache: URL = PythonEnvironment.cacheFolder,
         log: (String) -> Void
     ) async throws -> PythonEnvironment {
-        let lockText: String
-        do {
-            lockText = try String(contentsOf: lock, encoding: .utf8)
-        } catch {
-            throw ReportgenError(
-                .badDefinition, "cannot read the requirements lock",
-                at: SourceLocation(file: lock.path, keyPath: "app.requirements"), underlying: error)
-        }
+        let lockText = try readLock(lock)
         let version = try interpreterVersion(interpreter)
         let key = cacheKey(lock: lockText, interpreter: version)
         let folder = cache.appendingPathComponent("venvs/\(key)")
@@ -70,6 +63,17 @@ public struct PythonEnvironment: Sendable, Equatable {
             location: SourceLocation(file: lock.path, keyPath: "app.requirements"))
         try Data().write(to: marker)
         return environment
+    }
+
+    /// The lock's text; a lock that cannot be read is the definition's error.
+    static func readLock(_ lock: URL) throws -> String {
+        do {
+            return try String(contentsOf: lock, encoding: .utf8)
+        } catch {
+            throw ReportgenError(
+                .badDefinition, "cannot read the requirements lock",
+                at: SourceLocation(file: lock.path, keyPath: "app.requirements"), underlying: error)
+        }
     }
 
     /// The file written last into a finished environment.

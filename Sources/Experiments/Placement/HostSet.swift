@@ -21,10 +21,10 @@ struct HostSet: Sendable {
     }
 
     /// What the store keeps about each host a role runs on.
-    var records: [NewRunHost] {
+    var records: [RunHost] {
         placement.usedHosts.map { used in
             let host = host(named: used.host.name)
-            return NewRunHost(
+            return RunHost(
                 name: used.host.name, machine: host.facts.machine, ssh: used.host.ssh, address: host.address,
                 roles: used.roles, cpus: Dictionary(uniqueKeysWithValues: used.roles.compactMap { role in
                     placement[role].cpus.map { (role, $0) }

@@ -8,14 +8,7 @@ enum RemotePython {
     static func prepare(
         on host: RemoteHost, lock: URL, cache: URL, log: (String) -> Void
     ) async throws -> PythonEnvironment {
-        let lockText: String
-        do {
-            lockText = try String(contentsOf: lock, encoding: .utf8)
-        } catch {
-            throw ReportgenError(
-                .badDefinition, "cannot read the requirements lock",
-                at: SourceLocation(file: lock.path, keyPath: "app.requirements"), underlying: error)
-        }
+        let lockText = try PythonEnvironment.readLock(lock)
         let interpreter = host.definition.python
         let probe = try host.connection.run(
             "\(shellQuoted(interpreter)) -c 'import sys, platform, venv; print(platform.python_implementation(), sys.version.split()[0], sys.executable)'")

@@ -37,13 +37,14 @@ public struct NewRun: Sendable {
     /// The experiment's write-up (report.md) as it was when the run started; nil without one.
     public var writeupText: String?
     /// The hosts its roles run on.
-    public var hosts: [NewRunHost] = []
+    public var hosts: [RunHost] = []
 }
 
-/// A host a run's roles run on, as stored in `run_hosts`.
-public struct NewRunHost: Sendable, Equatable {
+/// A host a run's roles ran on, as stored in `run_hosts`.
+public struct RunHost: Sendable, Equatable {
     public var name: String
     public var machine: MachineInfo
+    /// What ssh was given; nil for the controlling machine.
     public var ssh: String?
     public var address: String
     public var roles: [ProcessRole]
@@ -66,6 +67,8 @@ public struct NewRunHost: Sendable, Equatable {
         self.loadToAppRoundTrip = loadToAppRoundTrip
     }
 
+    public var isLocal: Bool { ssh == nil }
+
     /// `cpus` as stored: {"app": "0-1"}.
     var cpusJSON: String? {
         guard !cpus.isEmpty else { return nil }
@@ -73,20 +76,6 @@ public struct NewRunHost: Sendable, Equatable {
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return nil }
         return String(decoding: data, as: UTF8.self)
     }
-}
-
-/// A host a stored run's roles ran on.
-public struct RunHost: Sendable, Equatable {
-    public var name: String
-    public var machine: MachineInfo
-    public var ssh: String?
-    public var address: String
-    public var roles: [ProcessRole]
-    public var cpus: [ProcessRole: CPUSet]
-    public var clockOffset: ClockOffset?
-    public var loadToAppRoundTrip: RoundTrip?
-
-    public var isLocal: Bool { ssh == nil }
 
     static func cpus(json: String?) -> [ProcessRole: CPUSet] {
         guard let json, let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String] else { return [:] }
