@@ -11,7 +11,7 @@ public enum ExitCode: Int32, Sendable, CaseIterable {
     case badDefinition = 65
     /// The results store cannot be used (foreign, damaged, from a newer reportgen).
     case badStore = 66
-    /// A tool the run needs is not installed.
+    /// A tool the run needs is not installed (here or on a host), or a host it needs cannot be reached.
     case missingDependency = 69
     /// A server or the load generator misbehaved.
     case processFailed = 70
