@@ -253,7 +253,12 @@ struct PortableStoreTests {
             #expect(bytes.prefix(6) == Data([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]), "an xz stream")
             #expect(!FileManager.default.fileExists(atPath: folder.appending(path: "run.sqlite").path), "nothing left beside it")
 
+            // The sample indexes stay out of the file and come back in every snapshot of it.
+            let indexes = "SELECT name FROM sqlite_master WHERE name LIKE '%samples_by_trial' ORDER BY name"
+            let unpacked = try Compression.unpackXZ(file, into: folder.appending(path: "unpacked.sqlite"))
+            #expect(try SQLiteDatabase(path: unpacked.path, mode: .readOnly).rows(indexes) { $0.string(at: 0) }.isEmpty)
             let snapshot = try ResultStore.snapshot(of: file)
+            #expect(try snapshot.store.database.rows(indexes) { $0.string(at: 0) } == ["latency_samples_by_trial", "resource_samples_by_trial"])
             let kinds = try snapshot.store.listRuns().map(\.run.kind)
             #expect(kinds.sorted { $0.rawValue < $1.rawValue } == [.measured, .published])
             #expect(try snapshot.store.baselineRun(experiment: "demo", file: "run.sqlite.xz") == (try #require(try snapshot.store.latestRun(experiment: "demo")).id))

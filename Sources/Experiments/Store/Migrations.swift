@@ -237,6 +237,14 @@ enum StoreSchema {
             """),
     ]
 
+    /// The indexes over the sample tables: a compressed export leaves them out (they are as
+    /// large as the rows and rebuilt from them in a second or two), and every snapshot of an
+    /// export builds whichever is missing before it is read. Named as migration 1 made them.
+    static let sampleIndexes = [
+        "CREATE INDEX IF NOT EXISTS latency_samples_by_trial ON latency_samples(trial_id)",
+        "CREATE INDEX IF NOT EXISTS resource_samples_by_trial ON resource_samples(trial_id)",
+    ]
+
     /// Applies the migrations `database` lacks, each in its own transaction together with
     /// the version it reaches, so a failure leaves the store at the previous version.
     static func migrate(_ database: SQLiteDatabase) throws {

@@ -67,6 +67,9 @@ extension ResultStore {
                     at: location, hint: "upgrade reportgen to read it; both files were left untouched")
             }
             try source.run("VACUUM INTO ?", copy.path(percentEncoded: false))
+            try withExtendedLifetime(try SQLiteDatabase(path: copy.path(percentEncoded: false))) { writable in
+                for index in StoreSchema.sampleIndexes { try writable.execute(index) }
+            }
         } catch let error as SQLiteError where error.code == SQLITE_NOTADB {
             try? FileManager.default.removeItem(at: folder)
             throw ReportgenError(
@@ -153,6 +156,10 @@ extension ResultStore {
         }
         do {
             if Compression.isXZ(file) {
+                // The sample indexes double the file for nothing a reader cannot rebuild.
+                try withExtendedLifetime(try SQLiteDatabase(path: partial.path(percentEncoded: false))) { export in
+                    try export.execute("DROP INDEX latency_samples_by_trial; DROP INDEX resource_samples_by_trial; VACUUM")
+                }
                 let packed = try Compression.packXZ(partial)
                 defer { try? FileManager.default.removeItem(at: packed) }
                 try FileManager.default.moveItem(at: packed, to: file)
