@@ -187,13 +187,19 @@ public final class RemoteHost: RoleHost {
             what: "writing \(file.lastPathComponent)")
     }
 
+    /// One round trip: the file comes back base64-encoded in the command's output.
     public func read(_ file: URL) throws -> Data? {
-        let exists = try connection.run("test -f '\(file.path)'")
-        guard exists.status == .exited(0) else { return nil }
-        let local = localFolder.appendingPathComponent("fetched-\(UUID().uuidString.prefix(8))-\(file.lastPathComponent)")
-        defer { try? FileManager.default.removeItem(at: local) }
-        try connection.download(file.path, to: local)
-        return try Data(contentsOf: local)
+        let path = shellQuoted(file.path)
+        let output = try connection.run("if [ -f \(path) ]; then base64 < \(path); else echo reportgen-no-file; fi")
+        guard output.status == .exited(0) else {
+            throw ReportgenError(.processFailed, "cannot read \(file.path) on host \(name.quoted)", output: output.text)
+        }
+        if output.text.hasPrefix("reportgen-no-file") { return nil }
+        guard let data = Data(base64Encoded: output.text, options: .ignoreUnknownCharacters) else {
+            throw ReportgenError(
+                .processFailed, "\(file.path) on host \(name.quoted) came back garbled", output: String(output.text.prefix(500)))
+        }
+        return data
     }
 
     public func output(_ executable: String, _ arguments: [String], limit: Duration) -> CommandOutput? {

@@ -76,11 +76,6 @@ public final class SSHConnection: Sendable {
         throw unusable("ssh did not connect within 20 s", output: process.recentOutput())
     }
 
-    /// Whether the master connection is up.
-    public var isOpen: Bool {
-        master.withLock { $0?.exitStatus == nil && $0 != nil } && isMasterReady()
-    }
-
     private func isMasterReady() -> Bool {
         guard let check = try? CommandOutput.run(
             "ssh", options() + ["-O", "check", destination], environment: environment, limit: .seconds(5))
@@ -143,11 +138,6 @@ public final class SSHConnection: Sendable {
     public func upload(folder: URL, to remote: String, excluding: [String] = []) throws {
         try rsync(excluding.flatMap { ["--exclude", $0] } + ["--delete", folder.path + "/", "\(destination):\(remote)/"],
                   what: "copying \(DisplayPath.of(folder)) to \(remote)")
-    }
-
-    /// Copies a remote file to `local`.
-    public func download(_ remote: String, to local: URL) throws {
-        try rsync([ "\(destination):\(remote)", local.path], what: "fetching \(remote)")
     }
 
     private func rsync(_ arguments: [String], what: String) throws {
