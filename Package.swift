@@ -24,10 +24,16 @@ let package = Package(
             providers: [.apt(["libcairo2-dev", "libpango1.0-dev"])]
         ),
         .systemLibrary(
-            name: "CZlib",
-            path: "Sources/CZlib",
-            pkgConfig: "zlib",
-            providers: [.apt(["zlib1g-dev"])]
+            name: "CPNG",
+            path: "Sources/CPNG",
+            pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCrypto",
+            path: "Sources/CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
         ),
         // Debian's libcmark-gfm-dev ships no pkg-config file; the headers are in /usr/include.
         .systemLibrary(
@@ -38,8 +44,8 @@ let package = Package(
         // fork/exec in C: a new process group and a parent-death signal must be set
         // between fork and exec, which posix_spawn and Foundation.Process cannot do.
         .target(name: "CSpawn", path: "Sources/CSpawn"),
-        .target(name: "Experiments", dependencies: ["CSQLite", "CSpawn", "LoadGen"]),
-        .target(name: "Report", dependencies: ["Experiments", "LoadGen", "CCairo", "CCMark", "CZlib"]),
+        .target(name: "Experiments", dependencies: ["CSQLite", "CSpawn", "CCrypto", "LoadGen"]),
+        .target(name: "Report", dependencies: ["Experiments", "LoadGen", "CCairo", "CCMark", "CPNG"]),
         .target(
             name: "LoadGen",
             dependencies: [

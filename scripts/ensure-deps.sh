@@ -4,7 +4,7 @@
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -euo pipefail
 
-packages=(pkg-config zlib1g-dev libsqlite3-dev libcairo2-dev libpango1.0-dev libcmark-gfm-dev libcmark-gfm-extensions-dev fonts-dejavu-core poppler-utils nginx libnginx-mod-http-echo wrk sqlite3 gcc xz-utils)
+packages=(pkg-config libpng-dev libssl-dev libsqlite3-dev libcairo2-dev libpango1.0-dev libcmark-gfm-dev libcmark-gfm-extensions-dev fonts-dejavu-core poppler-utils nginx libnginx-mod-http-echo wrk sqlite3 gcc xz-utils)
 if [ "${1:-}" = "--tests" ]; then
   # util-linux brings unshare, which cuts the browser off the network, and taskset;
   # the several-hosts tests run sshd in network namespaces (iproute2) and ping between them.

@@ -64,11 +64,6 @@ public final class CairoSurface {
             height: Double(cairo_image_surface_get_height(surface)), what: "a PNG from \(url.path)")
     }
 
-    /// Writes an image surface as PNG.
-    public func writePNG(_ url: URL) throws {
-        try PNGEncoder.write(self, to: url)
-    }
-
     /// Finishes a PDF or SVG file: flushes everything to disk.
     public func finish() throws {
         cairo_surface_finish(pointer)

@@ -3,9 +3,9 @@ import Testing
 
 @testable import Report
 
-/// Our PNG writer, read back by Cairo's (libpng) reader: the pixels must come back as drawn.
+/// Charts written through libpng at level 1, read back by Cairo's reader: the pixels must come back as drawn.
 @Suite("PNG files written with zlib's fastest level")
-struct PNGEncoderTests {
+struct PNGWriterTests {
     static func drawn(opaque: Bool) throws -> CairoSurface {
         let surface = try CairoSurface.image(width: 97, height: 41)
         let context = try CairoContext(surface)
