@@ -6,13 +6,18 @@
 # beyond the warm-up (start, readiness, copying results back, remote start and stop), and
 # the share of the run's wall time spent in measured windows. Needs root.
 # Usage: benchmarks/remote-overhead.sh [rounds, default 1] [extra run flags, default --trials 1 --duration 10s]
+# REPORTGEN_BIN names the build to measure (default .build/release/reportgen); with
+# REPORTGEN_VS naming a second build, each round runs both in turn, so two builds are
+# compared on the same machine at the same time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-1}
 shift || true
 flags=("$@")
 [ ${#flags[@]} -gt 0 ] || flags=(--trials 1 --duration 10s --warmup 2s)
-bin=$PWD/.build/release/reportgen
+bin=$(realpath "${REPORTGEN_BIN:-.build/release/reportgen}")
+builds=("$bin")
+[ -z "${REPORTGEN_VS:-}" ] || builds+=("$(realpath "$REPORTGEN_VS")")
 work=$(mktemp -d)
 hosts=$work/hosts
 cleanup() { scripts/netns-hosts.sh down "$hosts" >/dev/null 2>&1 || true; rm -rf "$work"; }
@@ -50,11 +55,13 @@ SELECT printf('%.2f', (SELECT outside FROM t ORDER BY outside LIMIT 1 OFFSET (SE
 SQL
 }
 
-echo "placement round median_s_outside_window(incl. warm-up) measured_share"
+echo "build placement round median_s_outside_window(incl. warm-up) measured_share"
 for round in $(seq "$rounds"); do
   for placement in local remote; do
-    db=$work/$placement-$round.sqlite
-    (cd "$work/$placement" && REPORTGEN_SSH_CONFIG=$hosts/ssh_config "$bin" run --db "$db" "${flags[@]}" >/dev/null)
-    echo "$placement $round $(report "$db")"
+    for index in "${!builds[@]}"; do
+      db=$work/$placement-$round-$index.sqlite
+      (cd "$work/$placement" && REPORTGEN_SSH_CONFIG=$hosts/ssh_config "${builds[$index]}" run --db "$db" "${flags[@]}" >/dev/null)
+      echo "${builds[$index]} $placement $round $(report "$db")"
+    done
   done
 done
