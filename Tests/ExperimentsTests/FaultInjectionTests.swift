@@ -128,7 +128,7 @@ struct FaultInjectionTests {
         defer { squatter.stopBlocking() }
         let port = try Self.listeningPort(of: squatter.pid)
         let (runner, store) = try runner(db: db, variants: ["flask:10"])
-        runner.options.appPort = { port }
+        runner.options.appPort = { _ in port }
         let outcome = try await runner.run()
         #expect(outcome.failedVariants == ["flask:10"])
         let failure = try store.database.firstRow("SELECT failure FROM trials") { $0.string(at: 0) }

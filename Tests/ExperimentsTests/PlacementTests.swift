@@ -3,6 +3,10 @@ import Testing
 
 @testable import Experiments
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `[hosts.NAME]`, each role's `host` and `cpus`, and the pieces of remote placement that
 /// read what a host prints (its facts, its ports, ping, the sampling loop, pid files).
 struct PlacementTests {
@@ -185,16 +189,11 @@ struct PlacementTests {
         #expect(RemoteHost.listeningPorts(procNetTCP: text) == [8080, 22])
     }
 
-    @Test("ping's summary, the sampling loop's lines, pid files and a clock probe")
+    @Test("ping's summary, pid files and a clock probe")
     func remoteReadings() throws {
         let ping = "5 packets transmitted, 5 received, 0% packet loss, time 808ms\nrtt min/avg/max/mdev = 0.041/0.052/0.071/0.010 ms\n"
         #expect(RoundTrip.parse(ping: ping) == RoundTrip(minUs: 41, avgUs: 52))
         #expect(RoundTrip.parse(ping: "ping: connect: Network is unreachable") == nil)
-
-        let usage = try #require(RemoteUsageFeed.parse("@ 123:10:4:2048 456:7:1:100"))
-        #expect(usage[123] == ProcessUsage(userTicks: 10, systemTicks: 4, rssPages: 2048))
-        #expect(usage[456]?.rssPages == 100 && usage.count == 2)
-        #expect(RemoteUsageFeed.parse("@")?.isEmpty == true && RemoteUsageFeed.parse("garbage") == nil)
 
         let entry = try #require(RemoteScripts.PidFileEntry(line: "/f/state/9-1.pid boot-a 9 1234 4321 9876"))
         #expect(entry.ownerPID == 9 && entry.ownerStart == 1234 && entry.identity == RemoteIdentity(pid: 4321, startTicks: 9876))
@@ -207,30 +206,82 @@ struct PlacementTests {
         #expect(offset == ClockOffset(offsetUs: 4_000, roundTripUs: 1_000))
     }
 
-    @Test("a host lacking its roles' tools names each with its package and the ssh command that installs them; CPUs it lacks are a located error")
+    /// Stat lines as a remote host's sampling loop sends them: the group 4321 leads (its
+    /// leader started at tick 9876), a worker whose name has spaces and parentheses, a
+    /// zombie, an older process in a reused group, and someone else's.
+    static let statLines = [
+        "4321 (sh) S 1 4321 4321 0 -1 4194560 10 0 0 0 7 3 0 0 20 0 1 0 9876 1000000 100 18446744073709551615",
+        "4400 (gunicorn: w (1)) S 4321 4321 4321 0 -1 0 0 0 0 0 10 4 0 0 20 0 1 0 9900 1 2048 0",
+        "4500 (z) Z 4321 4321 4321 0 -1 0 0 0 0 0 50 50 0 0 20 0 1 0 9950 0 0 0",
+        "4322 (old) S 1 4321 4321 0 -1 0 0 0 0 0 90 90 0 0 20 0 1 0 100 1 90 0",
+        "5000 (x) S 1 5000 5000 0 -1 0 0 0 0 0 99 99 0 0 20 0 1 0 10 1 99 0",
+    ]
+
+    @Test("the sampling loop's readings: stat lines closed by '@', summed per group by the parser that reads this machine's /proc")
+    func samplingReadings() throws {
+        let feed = RemoteUsageFeed(sessionsFile: "/nowhere")
+        #expect(feed.latest() == nil)
+        for line in Self.statLines { #expect(feed.take(line[...]), "a stat line is the feed's, not the log's") }
+        #expect(feed.latest() == nil, "a reading counts once it is closed")
+        #expect(feed.take("@"))
+        #expect(!feed.take("ssh: connection closed"), "what ssh says goes to the log")
+        let processes = try #require(feed.latest())
+        #expect(processes.count == 5)
+        let usage = RemoteProcess.usage(of: RemoteIdentity(pid: 4321, startTicks: 9876), in: processes)
+        #expect(usage == ProcessUsage(userTicks: 17, systemTicks: 7, rssPages: 2148), "the live members of the group, started since its leader")
+        #expect(RemoteProcess.usage(of: RemoteIdentity(pid: 7, startTicks: 0), in: processes) == nil)
+        #expect(usage?.reading(ticksPerSecond: 100, pageSize: 4096) == UsageReading(userMs: 170, systemMs: 70, rssBytes: 2148 * 4096))
+
+        let own = try String(contentsOfFile: "/proc/self/stat", encoding: .utf8)
+        let parsed = try #require(ProcessStat(line: own[...]))
+        #expect(parsed.pid == Int(getpid()) && parsed.group == Int(getpgrp()))
+        #expect(parsed.startTicks == ProcessIdentity(pid: getpid())?.startTicks)
+    }
+
+    @Test("stale pid files: a dead reportgen's groups are stopped by their live members since each leader; a live owner's are left")
+    func staleGroups() throws {
+        let dead = "9999999 1"
+        let live = "\(getpid()) \(ProcessIdentity(pid: getpid())?.startTicks ?? 0)"
+        let listing = ["/h/state/a.pid boot-a \(dead) 4321 9876", "/h/state/b.pid boot-a \(dead) 6000 1", "/h/state/c.pid boot-a \(live) 5000 1",
+                       "/h/state/d.pid boot-b \(dead) 5000 1", "@"] + Self.statLines
+        let stale = RemoteHost.stale(in: listing.joined(separator: "\n"), bootID: "boot-a")
+        #expect(stale.files == ["/h/state/a.pid", "/h/state/b.pid"], "another boot's and a running reportgen's are not stale")
+        #expect(stale.pids == [4321, 4400] && stale.groups == 1)
+        #expect(RemoteHost.stale(in: "@\n", bootID: "boot-a").files.isEmpty)
+    }
+
+    @Test("what a host's roles need comes from the one table, in its order; a host names what it lacks and how to install it there; CPUs it lacks are a located error")
     func hostChecks() throws {
         let definition = try load(toml(
             upstream: "host = \"server\"\n", app: "host = \"server\"\ncpus = \"1\"\n", load: "host = \"client\"\n"))
         var facts = LocalHost.machineFacts
         facts.tools = ["nginx", "python3", "awk"]
         let server = try #require(definition.placement.host(named: "server"))
-        let missing = HostSet.missingTools(facts, roles: [.upstream, .app], definition: definition, remote: true)
-        #expect(missing.map(\.tool) == ["taskset", "rsync", "setsid"])
-        let error = HostSet.lacking(missing, host: server, roles: [.upstream, .app])
+        let missing = facts.lacking(Requirement.needed(by: [.upstream, .app], on: server, definition: definition))
+        #expect(missing.map(\.name) == ["taskset", "rsync", "setsid"])
+        let error = RemoteHost.lacking(missing, host: server, roles: [.upstream, .app])
         #expect(error.code == .missingDependency && error.code.rawValue == 69)
         #expect(error.message == "host \"server\" lacks taskset, rsync, setsid, which its roles (upstream, app server) need")
         #expect(error.hint == "install it there: ssh bench@10.0.0.2 sudo apt-get install -y util-linux rsync")
-        let client = HostSet.missingTools(facts, roles: [.loadgen], definition: definition, remote: true).map(\.tool)
-        #expect(client == ["wrk", "rsync", "setsid", "ping"])
+        let client = try #require(definition.placement.host(named: "client"))
+        let lacking = facts.lacking(Requirement.needed(by: [.loadgen], on: client, definition: definition)).map(\.name)
+        #expect(lacking == ["wrk", "rsync", "setsid", "ping"])
+        let here = Requirement.needed(by: [], on: .local, definition: definition).map(\.name)
+        #expect(here == ["ssh", "rsync"], "this machine drives the others")
 
         facts.allowedCPUs = CPUSet([0])
-        let here = LocalHost(facts: facts)
+        facts.tools.insert("taskset")
         let pinned = try load(toml(app: "cpus = \"1\"\n", extra: ""))
         let failure = try #require(throws: ReportgenError.self) {
-            try HostSet.check(here, roles: [.app], definition: pinned)
+            try LocalHost(facts: facts).check(roles: [.app], definition: pinned)
         }
         #expect(failure.code == .badDefinition && failure.location?.keyPath == "app.cpus")
         #expect(failure.message == "cpus = \"1\" names CPUs that this machine does not offer: it has 0")
+        facts.tools.remove("taskset")
+        let lacks = try #require(throws: ReportgenError.self) {
+            try LocalHost(facts: facts).check(roles: [.app], definition: pinned)
+        }
+        #expect(lacks.code == .missingDependency && lacks.message == "missing: taskset (pinning a role to CPUs (cpus = \"…\"))")
     }
 
     @Test("the launch wrapper starts a session with a pid file, runs the command with exactly its environment, and removes the pid file when it ends")
@@ -254,5 +305,37 @@ struct PlacementTests {
         #expect(!log.contains("/not/used") && log.contains("GREETING=it's me"))
         #expect(!FileManager.default.fileExists(atPath: pidFile.path), "a command that ended by itself leaves no pid file")
         #expect(try String(contentsOf: folder.appendingPathComponent("sessions"), encoding: .utf8) == "\(identity.pid)\n")
+    }
+    @Test("run here, the sampling loop's sh picks a group's stat lines that the parser sums as it reads this machine's /proc, and the stop's sh signals the whole group")
+    func remoteScriptsRunLocally() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-scripts-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let group = try ChildProcess(
+            executable: "sh", arguments: ["-c", "sleep 60 & sleep 60 & wait"], environment: ["PATH": "/usr/bin:/bin"],
+            logFile: folder.appendingPathComponent("group.log"))
+        defer { group.stopBlocking(grace: .zero) }
+        let leader = try #require(ProcessIdentity(pid: group.pid))
+        let sessions = folder.appendingPathComponent("sessions")
+        try "99999999\n\(group.pid)\n".write(to: sessions, atomically: true, encoding: .utf8)
+        let members = { ProcessTable.members(ofGroup: group.pid, since: leader.startTicks) }
+        #expect(await eventually(within: .seconds(5)) { members().count == 3 }, "sh and its two sleeps")
+
+        let reading = try await CommandOutput.run("sh", ["-c", RemoteScripts.usageReading(sessions: sessions.path)])
+        let feed = RemoteUsageFeed(sessionsFile: sessions.path)
+        for line in reading.text.split(separator: "\n") { #expect(feed.take(line), "\(line)") }
+        let processes = try #require(feed.latest())
+        #expect(Set(processes.map(\.pid)) == Set(members().map { Int($0.pid) }), "exactly the group's processes: \(reading.text)")
+        let remote = RemoteProcess.usage(of: RemoteIdentity(pid: Int(group.pid), startTicks: leader.startTicks), in: processes)
+        #expect(remote?.rssPages == ProcessTable.treeUsage(group.pid)?.rssPages, "the same sum as the tree read here")
+
+        let pidFile = folder.appendingPathComponent("x.pid")
+        try "x".write(to: pidFile, atomically: true, encoding: .utf8)
+        let stop = try await CommandOutput.run("sh", ["-c", RemoteScripts.signal(group: Int(group.pid), SIGKILL, removing: pidFile.path)])
+        #expect(stop.status == .exited(0))
+        #expect(group.waitBlocking(timeout: .seconds(5)) == .signalled(SIGKILL))
+        #expect(await eventually(within: .seconds(5)) { members().isEmpty }, "no member of the group is left")
+        #expect(!FileManager.default.fileExists(atPath: pidFile.path))
+        #expect(try await CommandOutput.run("sh", ["-c", RemoteScripts.signal(group: Int(group.pid), SIGKILL)]).status == .exited(0), "a group that is gone is no error")
     }
 }

@@ -15,7 +15,7 @@ struct UpstreamDelayTests {
         _ upstream: NginxUpstream, delay: Duration, generator: any LoadGenerating
     ) async throws -> (measurement: LoadMeasurement, nginxCPUUs: Int64) {
         let before = try #require(ProcessTable.usage(upstream.process.pid))
-        let running = try generator.start(url: upstream.url(delay: delay), duration: .seconds(3), label: "delay-\(delay.microseconds)")
+        let running = try await generator.start(url: upstream.url(delay: delay), duration: .seconds(3), label: "delay-\(delay.microseconds)")
         let measurement = try await running.finish(clock: ContinuousClock())
         let after = try #require(ProcessTable.usage(upstream.process.pid))
         let ticks = (after.userTicks + after.systemTicks) - (before.userTicks + before.systemTicks)
@@ -47,7 +47,7 @@ struct UpstreamDelayTests {
             // add their own scheduling to what is measured.
             var load = definition.load
             load.threads = 2
-            let generator = try LoadGeneratorKind.make(load, folder: work, executable: nil)
+            let generator = try await LoadGeneratorKind.make(load, folder: work, executable: nil)
             for delay in delays {
                 let (measurement, cpu) = try await window(upstream, delay: delay, generator: generator)
                 results.append((delay, measurement, cpu))

@@ -57,7 +57,7 @@ public struct BuiltinLoadGenerator: LoadGenerating {
             guard FileManager.default.fileExists(atPath: samples.path) else {
                 throw ReportgenError(
                     .processFailed, "reportgen load \(process.exitStatus.map(\.description) ?? "") without writing its samples",
-                    output: process.recentOutput())
+                    output: await process.recentOutput())
             }
             do {
                 return Self.measurement(try SampleFile.read(from: samples.path), openLoop: openLoop)

@@ -78,7 +78,7 @@ public protocol LoadGenerating: Sendable {
     /// The exact, shell-quoted command line of a window; stored with the trial.
     func commandLine(url: String, duration: Duration, label: String) -> String
     /// Starts the generator for one window; the caller waits with `RunningLoad.finish`.
-    func start(url: String, duration: Duration, label: String) throws -> RunningLoad
+    func start(url: String, duration: Duration, label: String) async throws -> RunningLoad
 }
 
 extension LoadGeneratorKind {
@@ -86,10 +86,10 @@ extension LoadGeneratorKind {
     /// as `executable load …`: the caller declares which reportgen that is.
     public static func make(
         _ settings: LoadSettings, folder: URL, executable: URL?, host: any RoleHost = LocalHost(), cpus: CPUSet? = nil
-    ) throws -> any LoadGenerating {
+    ) async throws -> any LoadGenerating {
         switch settings.generator {
         case .wrk:
-            return try WrkLoadGenerator(folder: folder, settings: settings, host: host, cpus: cpus)
+            return try await WrkLoadGenerator(folder: folder, settings: settings, host: host, cpus: cpus)
         case .builtin:
             guard let executable else {
                 throw ReportgenError(
@@ -111,11 +111,11 @@ public struct RunningLoad: Sendable {
     let outputs: [URL]
     /// The host the outputs are on.
     let host: any RoleHost
-    let read: @Sendable () throws -> LoadMeasurement
+    let read: @Sendable () async throws -> LoadMeasurement
 
     init(
         process: any RoleProcess, name: String, duration: Duration, outputs: [URL], host: any RoleHost = LocalHost(),
-        read: @escaping @Sendable () throws -> LoadMeasurement
+        read: @escaping @Sendable () async throws -> LoadMeasurement
     ) {
         self.process = process
         self.host = host
@@ -136,30 +136,32 @@ public struct RunningLoad: Sendable {
             await abandon()
             try Task.checkCancellation()
             throw ReportgenError(
-                .processFailed, "\(name) did not finish within \(limit)", output: process.recentOutput())
+                .processFailed, "\(name) did not finish within \(limit)", output: await process.recentOutput())
         }
     }
 
     /// Reads what the generator measured, then removes its files; call after `waitForExit`.
-    public func measurement() throws -> LoadMeasurement {
-        defer { discard() }
-        return try read()
+    public func measurement() async throws -> LoadMeasurement {
+        let result: Result<LoadMeasurement, any Error>
+        do { result = .success(try await read()) } catch { result = .failure(error) }
+        await discard()
+        return try result.get()
     }
 
     /// Removes what the generator wrote without reading it (a warm-up).
-    public func discard() {
-        host.remove(outputs)
+    public func discard() async {
+        await host.remove(outputs)
     }
 
     /// Waits for the generator and reads what it measured.
     public func finish<C: Clock>(clock: C) async throws -> LoadMeasurement where C.Duration == Duration {
         try await waitForExit(clock: clock)
-        return try measurement()
+        return try await measurement()
     }
 
     /// Stops the generator early (interrupt or failure) and removes its files.
     public func abandon() async {
         await process.stop(grace: .seconds(1))
-        discard()
+        await discard()
     }
 }

@@ -1,21 +1,14 @@
 import Foundation
 
-/// The load generators a run can use, and what each brings with it: the programs it needs,
-/// the rules its settings must keep, and what its own percentiles mean.
+/// The load generators a run can use, and what each brings with it: the rules its settings
+/// must keep and what its own percentiles mean (what it needs on a host is in
+/// `Requirement.table`).
 public enum LoadGeneratorKind: String, Sendable, CaseIterable, Codable {
     /// wrk 4 with a Lua script that dumps its whole histogram (closed loop only).
     case wrk
     /// reportgen's own SwiftNIO generator (`reportgen load`): keeps every request, and runs
     /// an open loop at a fixed rate when asked.
     case builtin
-
-    /// The programs this generator needs on the machine (see `Requirement.all`).
-    public var requiredTools: [String] {
-        switch self {
-        case .wrk: return [WrkLoadGenerator.program]
-        case .builtin: return []
-        }
-    }
 
     /// How prose names it.
     public var displayName: String {

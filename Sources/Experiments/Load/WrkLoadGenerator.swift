@@ -17,12 +17,12 @@ public struct WrkLoadGenerator: LoadGenerating {
     public var host: any RoleHost
     public var cpus: CPUSet?
 
-    public init(folder: URL, settings: LoadSettings, host: any RoleHost = LocalHost(), cpus: CPUSet? = nil) throws {
+    public init(folder: URL, settings: LoadSettings, host: any RoleHost = LocalHost(), cpus: CPUSet? = nil) async throws {
         self.folder = folder
         self.settings = settings
         self.host = host
         self.cpus = cpus
-        try host.write(WrkScript.source, to: scriptFile)
+        try await host.write(WrkScript.source, to: scriptFile)
     }
 
     var scriptFile: URL { folder.appendingPathComponent("reportgen-wrk.lua") }
@@ -45,23 +45,23 @@ public struct WrkLoadGenerator: LoadGenerating {
     }
 
     /// Starts wrk for one window; the caller waits with `finish`.
-    public func start(url: String, duration: Duration, label: String) throws -> RunningLoad {
+    public func start(url: String, duration: Duration, label: String) async throws -> RunningLoad {
         let report = folder.appendingPathComponent("\(label).json")
-        host.remove([report])
+        await host.remove([report])
         var environment = ProcessEnvironment.base(path: ProcessEnvironment.systemPath)
         environment["REPORTGEN_WRK_OUT"] = report.path
         let arguments = arguments(url: url, duration: duration)
-        let process = try host.start(
+        let process = try await host.start(
             Command(executable: Self.program, arguments: arguments, environment: environment),
             logFile: folder.appendingPathComponent("\(label).out"), cpus: cpus)
         let connections = settings.connections
         let host = host
         return RunningLoad(process: process, name: Self.program, duration: duration, outputs: [report], host: host) {
-            guard let data = try host.read(report) else {
+            guard let data = try await host.read(report) else {
                 throw ReportgenError(
                     .processFailed, "wrk \(process.exitStatus.map(\.description) ?? "") without writing its report",
                     hint: "wrk 4.x with LuaJIT is needed (Debian's wrk package)",
-                    output: process.recentOutput())
+                    output: await process.recentOutput())
             }
             return try WrkReport(json: data, connections: connections).measurement
         }

@@ -23,23 +23,11 @@ public struct HostCheck: Sendable {
         for used in definition.placement.usedHosts {
             var result = HostCheck(name: used.host.name, ssh: used.host.ssh, roles: used.roles)
             do {
-                if used.host.isLocal {
-                    let local = LocalHost(workFolder: work, experimentFolder: definition.directory)
-                    result.machine = local.facts.machine
-                    try HostSet.check(local, roles: used.roles, definition: definition)
-                } else {
-                    let remote = try await RemoteHost.open(
-                        used.host, experiment: definition.directory, upstreamRoot: definition.upstream.root,
-                        localFolder: work)
-                    result.machine = remote.facts.machine
-                    do {
-                        try HostSet.check(remote, roles: used.roles, definition: definition)
-                        await remote.close()
-                    } catch {
-                        await remote.close()
-                        throw error
-                    }
-                }
+                let host = try await HostSet.open(used.host, definition: definition, work: work)
+                result.machine = host.facts.machine
+                let checked = Result { try host.check(roles: used.roles, definition: definition) }
+                await host.close()
+                try checked.get()
             } catch let error as ReportgenError {
                 result.problem = error
             } catch {

@@ -17,20 +17,15 @@ public struct HostFacts: Sendable, Equatable {
     public var bootID: String
     /// reportgen's folder on the host, absolute.
     public var folder: String
-    /// The programs found on the host's PATH, of those a role may need.
+    /// The names of the requirements a run may check on a host (`Requirement.checkedOnHosts`)
+    /// that the host has.
     public var tools: Set<String>
     /// nginx's echo module on the host, when installed.
     public var echoModule: String?
 
-    /// The programs asked about.
-    static let probedTools = ["nginx", "wrk", "python3", "rsync", "taskset", "setsid", "ping", "awk"]
-
     /// This machine.
     public static func local() -> HostFacts {
-        var tools = Set<String>()
-        for tool in probedTools where ChildProcess.resolve(tool, path: ProcessEnvironment.inheritedPath) != nil {
-            tools.insert(tool)
-        }
+        let tools = Set(Requirement.checkedOnHosts.filter { $0.foundWithoutRunning() ?? false }.map(\.name))
         let boot = (try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8)) ?? ""
         return HostFacts(
             machine: MachineProbe.current(), allowedCPUs: ownAffinity(), uid: Int(geteuid()),
@@ -52,11 +47,17 @@ public struct HostFacts: Sendable, Equatable {
         return nil
     }
 
+    /// What `requirements` this host lacks, in their order.
+    func lacking(_ requirements: [Requirement]) -> [Requirement] {
+        requirements.filter { !tools.contains($0.name) }
+    }
+
     /// The shell script that prints a remote host's facts as `key=value` lines, after making
     /// `folder` (relative to the login folder, or absolute).
     static func probeScript(folder: String) -> String {
-        let tools = probedTools.joined(separator: " ")
-        let modules = NginxUpstream.echoModuleFolders.map { "\($0)/\(NginxUpstream.echoModuleName).so" }.joined(separator: " ")
+        let tools = Requirement.checkedOnHosts.map { "{ \($0.shellTest); } && echo \(shellQuoted("tool=" + $0.name))" }
+            .joined(separator: "\n")
+        let modules = NginxUpstream.echoModulePaths.map(shellQuoted).joined(separator: " ")
         return """
             mkdir -p '\(folder)/state' '\(folder)/runs' '\(folder)/venvs' && cd '\(folder)' || exit 3
             echo "folder=$(pwd)"
@@ -73,7 +74,7 @@ public struct HostFacts: Sendable, Equatable {
             echo "page=$(getconf PAGESIZE)"
             echo "boot=$(cat /proc/sys/kernel/random/boot_id)"
             PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
-            for tool in \(tools); do command -v "$tool" >/dev/null 2>&1 && echo "tool=$tool"; done
+            \(tools)
             for module in \(modules); do [ -f "$module" ] && echo "echo=$module"; done
             true
             """
@@ -118,12 +119,29 @@ public struct ClockOffset: Sendable, Equatable {
     static func estimate(before: Int64, remote: Int64, after: Int64) -> ClockOffset {
         ClockOffset(offsetUs: remote - (before + after) / 2, roundTripUs: after - before)
     }
+
+    /// This machine's wall clock, in µs.
+    static func wallMicroseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
+    }
+
+    /// "+0.1 ms ± 0.2 ms".
+    var formatted: String {
+        String(format: "%+.1f ms ± %.1f ms", Double(offsetUs) / 1000, Double(roundTripUs) / 2000)
+    }
 }
 
 /// The network round trip between two hosts, as `ping` on one measured it to the other.
 public struct RoundTrip: Sendable, Equatable {
     public var minUs: Int64
     public var avgUs: Int64
+
+    /// What `ping` is asked on the load generator's host: five probes, quiet.
+    static func pingArguments(_ address: String) -> [String] {
+        ["-c", "5", "-i", "0.2", "-q", address]
+    }
 
     /// The summary line of `ping -q`: "rtt min/avg/max/mdev = 0.041/0.052/0.071/0.010 ms".
     static func parse(ping output: String) -> RoundTrip? {

@@ -2,7 +2,8 @@ import Foundation
 
 /// This machine, as a place roles run: processes start here in their own process group,
 /// files are files, and servers listen on loopback unless the definition gives this
-/// machine an address other hosts reach it at (`[hosts.local] address`).
+/// machine an address other hosts reach it at (`[hosts.local] address`). There is nothing
+/// to connect, copy or measure the clock of.
 public final class LocalHost: RoleHost {
     public let name = HostDefinition.localName
     public let address: String
@@ -22,6 +23,22 @@ public final class LocalHost: RoleHost {
 
     /// This machine's facts, read once per process.
     static let machineFacts = HostFacts.local()
+
+    public var displayName: String { "this machine" }
+
+    public func whereabouts(quoted: Bool) -> String { "" }
+
+    public func hostPath(_ local: URL) -> URL { local }
+
+    public func missingError(_ missing: [Requirement], roles: [ProcessRole]) -> ReportgenError {
+        ToolCheck.missingError(missing)
+    }
+
+    public func prepare(emit: @escaping @Sendable (RunEvent) -> Void) async throws -> ClockOffset? { nil }
+
+    public func reconnect() async throws {}
+
+    public func close() async {}
 
     public func freePort() throws -> Int {
         try LoopbackPort.free()
@@ -48,9 +65,17 @@ public final class LocalHost: RoleHost {
         for file in files { try? FileManager.default.removeItem(at: file) }
     }
 
-    public func hostPath(_ local: URL) -> URL { local }
+    public func run(_ executable: String, _ arguments: [String], limit: Duration) async throws -> CommandOutput {
+        try await CommandOutput.run(executable, arguments, limit: limit)
+    }
 
-    public func output(_ executable: String, _ arguments: [String], limit: Duration) -> CommandOutput? {
-        try? CommandOutput.run(executable, arguments, limit: limit)
+    public func roundTrip(to address: String) async throws -> RoundTrip? {
+        RoundTrip.parse(ping: try await run("ping", RoundTrip.pingArguments(address), limit: .seconds(20)).text)
+    }
+
+    public func pythonPlace(cache: URL) -> PythonPlace {
+        PythonPlace(
+            interpreter: "python3", venvs: cache.appendingPathComponent("venvs"),
+            installHint: "install Python 3 (apt-get install python3 python3-venv)")
     }
 }

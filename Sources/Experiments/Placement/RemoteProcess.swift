@@ -6,8 +6,9 @@ import Glibc
 #endif
 
 /// A role's process on a remote host. The local ssh client that started it runs as long as
-/// it does (so its end, and a lost connection, show at once); stopping it signals its whole
-/// session on the host, and then the client.
+/// it does (so its end, and a lost connection, show at once) and hands on the line in which
+/// the wrapper names the process group it leads there; stopping it stops that group the way
+/// this machine stops its own (`StoppableGroup`), and then the client.
 public final class RemoteProcess: RoleProcess {
     let host: RemoteHost
     let client: ChildProcess
@@ -15,7 +16,9 @@ public final class RemoteProcess: RoleProcess {
     /// Where its output goes on the host; nil when it comes back over ssh.
     let remoteLog: String?
     let pidFile: String
-    private let identityCache = Mutex<RemoteIdentity?>(nil)
+
+    /// The line the launch wrapper prints once the command's group exists.
+    static let startedMarker = "reportgen-started "
 
     init(host: RemoteHost, client: ChildProcess, commandLine: String, remoteLog: String?, pidFile: String) {
         self.host = host
@@ -31,33 +34,27 @@ public final class RemoteProcess: RoleProcess {
     /// was lost).
     public var exitStatus: ExitStatus? { client.exitStatus }
 
-    /// How it ended, for a message: ssh's 255 is a lost connection, not the command's status.
-    var endDescription: String? {
+    /// ssh's 255 is a lost connection, not the command's status.
+    public var endDescription: String? {
         guard let status = exitStatus else { return nil }
         return status == .exited(255) ? "lost its ssh connection to host \(host.name.quoted)" : status.description
     }
+
+    /// What the command used is the host's to know; the ssh client's own would mislead.
+    public var usage: ChildUsage? { nil }
 
     public func exit<C: Clock>(within timeout: Duration, clock: C) async -> ExitStatus? where C.Duration == Duration {
         await client.exit(within: timeout, clock: clock)
     }
 
-    /// Its pid and start time on the host, from the wrapper's first line; waits up to
-    /// `timeout` for it while the client runs.
-    func identity(timeout: Duration = .seconds(10)) -> RemoteIdentity? {
-        if let known = identityCache.withLock({ $0 }) { return known }
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            if let found = Self.identity(inLog: client.logTail(bytes: 4096)) {
-                identityCache.withLock { $0 = found }
-                return found
-            }
-            if client.exitStatus != nil || ContinuousClock.now >= deadline { return nil }
-            usleep(10_000)
-        }
+    /// Its pid and start time on the host, once the wrapper's line has come.
+    var identity: RemoteIdentity? {
+        client.output?.markedLine.flatMap(Self.identity(inLog:))
     }
 
+
     static func identity(inLog text: String) -> RemoteIdentity? {
-        for line in text.split(separator: "\n") where line.hasPrefix("reportgen-started ") {
+        for line in text.split(separator: "\n") where line.hasPrefix(startedMarker) {
             let words = line.split(separator: " ")
             if words.count == 3, let pid = Int(words[1]), let start = Int64(words[2]) {
                 return RemoteIdentity(pid: pid, startTicks: start)
@@ -67,57 +64,80 @@ public final class RemoteProcess: RoleProcess {
     }
 
     public func stop(grace: Duration, signal: Int32) async -> ExitStatus {
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread { [self] in
-                continuation.resume(returning: stopBlocking(grace: grace, signal: signal))
+        await onOwnThread { [self] in
+            // The wrapper's line comes within milliseconds of the start; a client that
+            // ended without it started nothing there.
+            let line = client.output?.markedBlocking(within: .seconds(client.exitStatus == nil ? 10 : 0))
+            guard let identity = line.flatMap(Self.identity(inLog:)) else {
+                // Nothing to signal there: the client ends on its own, or one that lost its host is stopped.
+                return client.waitBlocking(timeout: .seconds(5)) ?? client.stopBlocking(grace: .zero)
             }
+            return RemoteGroup(process: self, leader: identity).stop(grace: grace, signal: signal)
         }
     }
 
-    private func stopBlocking(grace: Duration, signal: Int32) -> ExitStatus {
-        if let identity = identity(timeout: .seconds(client.exitStatus == nil ? 10 : 0)) {
-            if grace > .zero && client.exitStatus == nil {
-                host.signal(identity, signal)
-                _ = client.waitBlocking(timeout: grace)
-            }
-            // Whatever is left of the session, and the pid file, in one round trip.
-            host.signal(identity, SIGKILL, removing: pidFile)
-        }
-        // The client ends with the session; one that lost its host is stopped here.
-        return client.waitBlocking(timeout: .seconds(5)) ?? client.stopBlocking(grace: .zero)
-    }
-
-    public func logTail(bytes: Int) -> String {
+    public func logTail(bytes: Int) async -> String {
         guard let remoteLog else { return client.logTail(bytes: bytes) }
-        let remote = try? host.connection.run("tail -c \(bytes) \(shellQuoted(remoteLog)) 2>/dev/null; true", limit: .seconds(15))
+        let remote = try? await host.connection.run("tail -c \(bytes) \(shellQuoted(remoteLog)) 2>/dev/null; true", limit: .seconds(15))
         let text = remote?.status == .exited(0) ? remote?.text ?? "" : ""
         // What ssh itself said (a lost connection) is in the client's log, after our line.
-        let own = client.logTail(bytes: 1000).split(separator: "\n").filter { !$0.hasPrefix("reportgen-started ") }
+        let own = client.logTail(bytes: 1000).split(separator: "\n").filter { !$0.hasPrefix(Self.startedMarker) }
             .joined(separator: "\n")
         return own.isEmpty ? text : text + (text.isEmpty ? "" : "\n") + "ssh: " + own
     }
 
-    public var usageSource: UsageSource {
-        .remote(host.usage, session: { [weak self] in self?.identity(timeout: .zero)?.pid })
+    public var usageFeed: any UsageFeed { host.usage }
+
+    public func sample() -> UsageReading? {
+        guard let identity, let processes = host.usage.latest() else { return nil }
+        return Self.usage(of: identity, in: processes)?.reading(
+            ticksPerSecond: host.facts.ticksPerSecond, pageSize: host.facts.pageSize)
+    }
+
+    /// The summed usage of the group `identity` leads, of the processes of a reading.
+    static func usage(of identity: RemoteIdentity, in processes: [ProcessStat]) -> ProcessUsage? {
+        ProcessUsage.total(processes.filter { $0.isLiveMember(ofGroup: identity.pid, since: identity.startTicks) }.map(\.usage))
     }
 }
 
-/// A remote host's CPU and memory readings: one loop per trial on the host that sums each
-/// role's session every interval and sends a line over the shared connection, so sampling
-/// costs one ssh channel, not one ssh per sample.
-public final class RemoteUsageFeed: Sendable {
-    let connection: SSHConnection
+/// The process group a remote process leads on its host, for `StoppableGroup`: signals go
+/// to the group with the host's `kill`, and the leader's end is the ssh client's.
+private struct RemoteGroup: StoppableGroup {
+    let process: RemoteProcess
+    let leader: RemoteIdentity
+
+    var leaderStatus: ExitStatus? { process.client.exitStatus }
+
+    func waitForLeader(timeout: Duration) -> ExitStatus? {
+        process.client.waitBlocking(timeout: timeout)
+    }
+
+    func signalGroup(_ signal: Int32) {
+        _ = try? process.host.connection.runBlocking(RemoteScripts.signal(group: leader.pid, signal), limit: .seconds(15))
+    }
+
+    func killRest() {
+        // Whatever is left of the group, and the pid file, in one round trip.
+        _ = try? process.host.connection.runBlocking(
+            RemoteScripts.signal(group: leader.pid, SIGKILL, removing: process.pidFile), limit: .seconds(15))
+        // The client ends with the group; one that lost its host is stopped here.
+        if process.client.waitBlocking(timeout: .seconds(5)) == nil { process.client.stopBlocking(grace: .zero) }
+    }
+}
+
+/// A remote host's CPU and memory readings: one loop per trial on the host that sends the
+/// stat lines of the roles' processes every interval over the shared connection, so
+/// sampling costs one ssh channel, not one ssh per sample. Each reading is parsed as it
+/// arrives by the parser that reads this machine's /proc.
+public final class RemoteUsageFeed: UsageFeed {
     let sessionsFile: String
-    let ticksPerSecond: Int64
-    let pageSize: Int64
     private let loop = Mutex<RemoteProcess?>(nil)
     private let owner = Mutex<RemoteHostReference>(RemoteHostReference())
+    /// The lines of the reading in progress, and the latest complete one.
+    private let readings = Mutex<(pending: [ProcessStat], latest: [ProcessStat]?)>(([], nil))
 
-    init(connection: SSHConnection, sessionsFile: String, ticksPerSecond: Int64, pageSize: Int64) {
-        self.connection = connection
+    init(sessionsFile: String) {
         self.sessionsFile = sessionsFile
-        self.ticksPerSecond = ticksPerSecond
-        self.pageSize = pageSize
     }
 
     /// The host the loop runs on (set once the host is made; the host owns the feed).
@@ -126,19 +146,20 @@ public final class RemoteUsageFeed: Sendable {
         set { owner.withLock { $0.host = newValue } }
     }
 
-    /// Starts the loop if it is not running.
-    func start(interval: Duration) {
+    public func start(interval: Duration) {
         let running = loop.withLock { $0.map { $0.exitStatus == nil } ?? false }
         guard !running, let host else { return }
+        readings.withLock { $0 = ([], nil) }
         let command = Command(
             executable: "sh", arguments: ["-c", RemoteScripts.usageLoop(sessions: sessionsFile, interval: interval)],
             environment: ["PATH": ProcessEnvironment.systemPath])
-        let process = try? host.startStreaming(command, localName: "usage.log")
+        let process = try? host.startStreaming(command, localName: "usage.log") { [weak self] line in
+            self?.take(line) ?? false
+        }
         loop.withLock { $0 = process }
     }
 
-    /// Stops the loop, on the host as well.
-    func stop() async {
+    public func stop() async {
         let process = loop.withLock { state -> RemoteProcess? in
             defer { state = nil }
             return state
@@ -146,32 +167,21 @@ public final class RemoteUsageFeed: Sendable {
         await process?.stop(grace: .zero)
     }
 
-    /// The local file the loop's readings arrive in.
-    private var localLog: URL? { loop.withLock { $0?.client.logFile } }
-
-    /// The loop's latest reading; nil before the first.
-    func latest() -> [Int: ProcessUsage]? {
-        guard let localLog, let handle = try? FileHandle(forReadingFrom: localLog) else { return nil }
-        defer { try? handle.close() }
-        let size = (try? handle.seekToEnd()) ?? 0
-        try? handle.seek(toOffset: size > 8192 ? size - 8192 : 0)
-        let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
-        // The last complete line: one that the next reading's newline has closed.
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        guard lines.count >= 2 else { return nil }
-        return Self.parse(String(lines[lines.count - 2]))
+    /// The processes of the loop's latest complete reading; nil before the first.
+    func latest() -> [ProcessStat]? {
+        readings.withLock { $0.latest }
     }
 
-    /// "@ 123:10:4:2048 456:…" → usage by session.
-    static func parse(_ line: String) -> [Int: ProcessUsage]? {
-        guard line.hasPrefix("@") else { return nil }
-        var result: [Int: ProcessUsage] = [:]
-        for word in line.dropFirst().split(separator: " ") {
-            let parts = word.split(separator: ":").compactMap { Int64($0) }
-            guard parts.count == 4 else { continue }
-            result[Int(parts[0])] = ProcessUsage(userTicks: parts[1], systemTicks: parts[2], rssPages: parts[3])
+    /// Takes one line of the loop's output: a stat line joins the reading in progress, "@"
+    /// closes it. Anything else (what ssh says) is left for the log.
+    func take(_ line: Substring) -> Bool {
+        if line == "@" {
+            readings.withLock { $0 = ([], $0.pending) }
+            return true
         }
-        return result
+        guard let process = ProcessStat(line: line) else { return false }
+        readings.withLock { $0.pending.append(process) }
+        return true
     }
 }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The POSIX sh that reportgen runs on remote hosts: small, with no tool beyond sh, cat,
-/// sed, awk and the coreutils, so any Linux host with sshd serves.
+/// sed, grep, setsid and the coreutils, so any Linux host with sshd serves.
 enum RemoteScripts {
     /// Reads a process's fields after "pid (comm) " into $1… ($4 is the session, $20 the
     /// start time); the command name may hold spaces and ends at the last ')'.
@@ -46,40 +46,28 @@ enum RemoteScripts {
         return "mkdir -p \(shellQuoted(logFolder)) && cd \(shellQuoted(folder)) && exec setsid -w sh -c \(shellQuoted(inner))"
     }
 
-    /// Prints the pids of the processes in `identity`'s session that started no earlier
-    /// than it (a reused session id is someone else's).
-    static func sessionMembers(_ identity: RemoteIdentity) -> String {
-        """
-        for f in /proc/[0-9]*/stat; do
-          \(statFields("\"$f\"")) || continue
-          [ "$4" = \(identity.pid) ] && [ "${20}" -ge \(identity.startTicks) ] || continue
-          p=${f#/proc/}; echo "${p%/stat}"
-        done
-        true
-        """
+    /// Sends `signal` to the process group `group` leads (every process of its session
+    /// that stayed in it) and, when `pidFile` is given, removes it: one round trip.
+    static func signal(group: Int, _ signal: Int32, removing pidFile: String? = nil) -> String {
+        "kill -\(signal) -\(group) 2>/dev/null" + (pidFile.map { "; rm -f \(shellQuoted($0))" } ?? "") + "; true"
     }
 
-    /// Sends `signal` to every process of `identity`'s session; once none is left, removes
-    /// nothing (the caller owns the pid file).
-    static func signalSession(_ identity: RemoteIdentity, signal: Int32) -> String {
-        """
-        for p in $(\(sessionMembers(identity).replacingOccurrences(of: "\n", with: "\n  "))); do kill -\(signal) "$p" 2>/dev/null; done
-        true
-        """
-    }
-
-    /// Sends `signal` to `identity`'s session and, when `pidFile` is given, removes it: one
-    /// ssh round trip for a stop.
-    static func stop(_ identity: RemoteIdentity, signal: Int32, pidFile: String?) -> String {
-        signalSession(identity, signal: signal) + (pidFile.map { "\nrm -f \(shellQuoted($0))" } ?? "")
-    }
-
-    /// Prints "FILE CONTENTS" for each pid file under `folder`/state.
-    static func listPidFiles(folder: String) -> String {
+    /// Prints "FILE CONTENTS" for each pid file under `folder`/state, a line "@", then the
+    /// stat line of every process: what a stale session's members are picked from.
+    static func pidFilesAndProcesses(folder: String) -> String {
         """
         for f in \(shellQuoted(folder))/state/*.pid; do [ -f "$f" ] && echo "$f $(cat "$f")"; done
+        echo @
+        cat /proc/[0-9]*/stat 2>/dev/null
         true
         """
+    }
+
+    /// SIGKILLs `pids` and removes `files`: one round trip.
+    static func kill(_ pids: [Int], removing files: [String]) -> String {
+        var script = pids.isEmpty ? "" : "kill -9 " + pids.map(String.init).joined(separator: " ") + " 2>/dev/null; "
+        if !files.isEmpty { script += "rm -f " + files.map(shellQuoted).joined(separator: " ") + "; " }
+        return script + "true"
     }
 
     /// One pid file: "FILE BOOT OWNER_PID OWNER_START PID START".
@@ -103,22 +91,21 @@ enum RemoteScripts {
         }
     }
 
-    /// The sampling loop: every `interval`, one line "@ SESSION:UTIME:STIME:RSS …" summing the
-    /// processes of each session listed in `sessions`, in clock ticks and pages.
+    /// The sampling loop: every `interval`, the /proc stat lines of the processes in the
+    /// groups listed in `sessions`, as they are, then a line "@" that closes the reading.
+    /// Choosing lines by their group field is all it does; what they say is read here, by
+    /// the parser that reads this machine's /proc.
     static func usageLoop(sessions: String, interval: Duration) -> String {
         let seconds = String(format: "%.3f", Double(interval.microseconds) / 1e6)
         // A reading that cannot be written (the connection is gone) ends the loop.
-        return "while :; do \(usageOnce(sessions: sessions)) || exit 0; sleep \(seconds) || exit 0; done"
+        return "while :; do \(usageReading(sessions: sessions)) || exit 0; sleep \(seconds) || exit 0; done"
     }
 
     /// One reading of the sampling loop.
-    static func usageOnce(sessions: String) -> String {
-        let awk = """
-            { l = $0; sub(/^.*[)] /, "", l); split(l, f, " "); s = f[4]
-              if (index(want, " " s " ")) { u[s] += f[12]; k[s] += f[13]; r[s] += f[22] } }
-            END { printf "@"; for (s in u) printf " %s:%d:%d:%d", s, u[s], k[s], r[s]; print "" }
-            """
-        return "want=\" $(tr '\\n' ' ' < \(shellQuoted(sessions)) 2>/dev/null) \"; "
-            + "cat /proc/[0-9]*/stat 2>/dev/null | awk -v want=\"$want\" \(shellQuoted(awk))"
+    static func usageReading(sessions: String) -> String {
+        // "PID (COMM) STATE PPID PGRP …": the group is the fifth field; a command name that
+        // looks like one only adds a line the parser here leaves out.
+        "g=$(tr '\\n' '|' < \(shellQuoted(sessions)) 2>/dev/null); g=${g%|}; "
+            + "{ [ -z \"$g\" ] || grep -shE \"\\) . [0-9]+ ($g) \" /proc/[0-9]*/stat; echo @; }"
     }
 }

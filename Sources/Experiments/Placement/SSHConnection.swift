@@ -50,73 +50,83 @@ public final class SSHConnection: Sendable {
         ["ssh"] + options() + [destination, "--", "sh -c " + shellQuoted(script)]
     }
 
+    /// What the master prints once its control socket listens: ssh runs LocalCommand
+    /// after it sets up the socket (ssh.c, `ssh_session2`), so the line is the master's
+    /// readiness, and its output closing without it, its end.
+    static let readyLine = "reportgen-master-ready"
+
     /// Opens the master connection; fails with what ssh said (auth, host key, unreachable)
     /// and the command that reproduces it.
     public func open() async throws {
         try FileManager.default.createDirectory(at: logFolder, withIntermediateDirectories: true)
         let log = logFolder.appendingPathComponent("ssh-\(hostName)-master.log")
+        let ready = OutputLines(marker: Self.readyLine) { $0 == Self.readyLine }
         let process = try ChildProcess(
             executable: "ssh",
             arguments: options(multiplexed: false) + [
                 "-M", "-N", "-o", "ControlMaster=yes", "-o", "ControlPath=\(controlPath)", "-o", "ControlPersist=no",
-                destination,
+                "-o", "PermitLocalCommand=yes", "-o", "LocalCommand=echo \(Self.readyLine)", destination,
             ],
-            environment: ProcessEnvironment.base(path: ProcessEnvironment.inheritedPath).merging(sshAgent) { $1 },
-            logFile: log)
+            environment: environment, logFile: log, output: ready)
         master.withLock { $0 = process }
-        let deadline = ContinuousClock.now + .seconds(20)
-        while ContinuousClock.now < deadline {
-            if let status = process.exitStatus {
-                throw unusable("ssh \(status)", output: process.recentOutput())
-            }
-            if isMasterReady() { return }
-            try await Task.sleep(for: .milliseconds(50))
+        if await ready.marked(within: .seconds(20)) != nil { return }
+        if Task.isCancelled {
+            await process.stop(grace: .zero)
+            throw CancellationError()
+        }
+        // Its output closed: ssh is ending, with what it said in the log.
+        if let status = await process.exit(within: .seconds(5), clock: ContinuousClock()) {
+            throw unusable("ssh \(status)", output: process.logTail())
         }
         await process.stop(grace: .zero)
-        throw unusable("ssh did not connect within 20 s", output: process.recentOutput())
-    }
-
-    private func isMasterReady() -> Bool {
-        guard let check = try? CommandOutput.run(
-            "ssh", options() + ["-O", "check", destination], environment: environment, limit: .seconds(5))
-        else { return false }
-        return check.status == .exited(0)
+        throw unusable("ssh did not connect within 20 s", output: process.logTail())
     }
 
     /// Opens the master again when it died (a dropped connection): what a run does before
-    /// each trial, so one lost connection fails one trial, not the run.
+    /// each trial, so one lost connection fails one trial, not the run. A master that runs
+    /// keeps its socket: the ssh that died is the event, nothing is asked over the network.
     public func reopenIfNeeded() async throws {
-        let alive = master.withLock { $0?.exitStatus == nil }
-        if alive && isMasterReady() { return }
         let old = master.withLock { $0 }
+        if let old, old.exitStatus == nil { return }
         await old?.stop(grace: .zero)
         // A killed master leaves its socket behind, and a new one would not listen there.
         try? FileManager.default.removeItem(atPath: controlPath)
         try await open()
     }
 
-    /// Closes the master connection (`ssh -O exit`) and stops its process.
+    /// Closes the master connection (`ssh -O exit`) and stops its process; runs to the end
+    /// even when the caller is cancelled.
     public func close() async {
-        _ = try? CommandOutput.run("ssh", options() + ["-O", "exit", destination], environment: environment, limit: .seconds(5))
-        let process = master.withLock { state -> ChildProcess? in
-            defer { state = nil }
-            return state
+        await uncancelled { [self] in
+            _ = try? await CommandOutput.run(
+                "ssh", options() + ["-O", "exit", destination], environment: environment, limit: .seconds(5))
+            let process = master.withLock { state -> ChildProcess? in
+                defer { state = nil }
+                return state
+            }
+            await process?.stop(grace: .seconds(2))
+            try? FileManager.default.removeItem(atPath: controlPath)
         }
-        await process?.stop(grace: .seconds(2))
-        try? FileManager.default.removeItem(atPath: controlPath)
     }
 
     /// Runs `script` with `sh` on the host and returns what it printed (stdout and stderr).
     @discardableResult
-    public func run(_ script: String, limit: Duration = .seconds(60)) throws -> CommandOutput {
+    public func run(_ script: String, limit: Duration = .seconds(60)) async throws -> CommandOutput {
+        let argv = commandLine(script)
+        return try await CommandOutput.run(argv[0], Array(argv.dropFirst()), environment: environment, limit: limit)
+    }
+
+    /// `run`, blocking the calling thread: for a stop on a thread of its own.
+    @discardableResult
+    func runBlocking(_ script: String, limit: Duration) throws -> CommandOutput {
         let argv = commandLine(script)
         return try CommandOutput.run(argv[0], Array(argv.dropFirst()), environment: environment, limit: limit)
     }
 
     /// Runs `script` and fails, naming the host, unless it exits with 0.
     @discardableResult
-    public func check(_ script: String, what: String, limit: Duration = .seconds(60)) throws -> String {
-        let output = try run(script, limit: limit)
+    public func check(_ script: String, what: String, limit: Duration = .seconds(60)) async throws -> String {
+        let output = try await run(script, limit: limit)
         guard output.status == .exited(0) else {
             if output.status == .exited(255) { throw unusable("ssh \(output.status)", output: output.text) }
             throw ReportgenError(
@@ -126,23 +136,25 @@ public final class SSHConnection: Sendable {
     }
 
     /// Starts `script` on the host through the master connection; the ssh client runs as
-    /// long as the script does and exits with its status, its output in `logFile`.
-    func start(_ script: String, logFile: URL) throws -> ChildProcess {
+    /// long as the script does and exits with its status, its output read line by line by
+    /// `output` and kept in `logFile`.
+    func start(_ script: String, logFile: URL, output: OutputLines) throws -> ChildProcess {
         let argv = commandLine(script)
         return try ChildProcess(
-            executable: argv[0], arguments: Array(argv.dropFirst()), environment: environment, logFile: logFile)
+            executable: argv[0], arguments: Array(argv.dropFirst()), environment: environment, logFile: logFile,
+            output: output)
     }
 
     /// Copies a local folder's contents into `remote` (created, made identical), skipping
     /// `excluding` patterns.
-    public func upload(folder: URL, to remote: String, excluding: [String] = []) throws {
-        try rsync(excluding.flatMap { ["--exclude", $0] } + ["--delete", folder.path + "/", "\(destination):\(remote)/"],
+    public func upload(folder: URL, to remote: String, excluding: [String] = []) async throws {
+        try await rsync(excluding.flatMap { ["--exclude", $0] } + ["--delete", folder.path + "/", "\(destination):\(remote)/"],
                   what: "copying \(DisplayPath.of(folder)) to \(remote)")
     }
 
-    private func rsync(_ arguments: [String], what: String) throws {
+    private func rsync(_ arguments: [String], what: String) async throws {
         let shell = (["ssh"] + options()).map(shellQuoted).joined(separator: " ")
-        let output = try CommandOutput.run(
+        let output = try await CommandOutput.run(
             "rsync", ["-a", "--mkpath", "-e", shell] + arguments, environment: environment, limit: .seconds(600))
         guard output.status == .exited(0) else {
             throw ReportgenError(

@@ -40,7 +40,7 @@ public enum Calibration {
         definition: ExperimentDefinition, rounds: Int, duration: Duration, executable: URL,
         clock: any Clock<Duration> = ContinuousClock(), progress: @Sendable (Window) -> Void
     ) async throws -> [Window] {
-        try ToolCheck.require(["nginx"] + generators.flatMap(\.requiredTools))
+        try await ToolCheck.require(Requirement.needed(by: [.upstream, .loadgen], generators: generators))
         let work = FileManager.default.temporaryDirectory
             .appendingPathComponent("reportgen-calibrate-\(getpid())-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
@@ -50,7 +50,7 @@ public enum Calibration {
             var settings = definition.load
             settings.generator = kind
             settings.rate = nil
-            makers[kind] = try LoadGeneratorKind.make(settings, folder: work, executable: executable)
+            makers[kind] = try await LoadGeneratorKind.make(settings, folder: work, executable: executable)
         }
         let upstream = try await NginxUpstream.start(
             settings: definition.upstream, folder: work.appendingPathComponent("nginx"), clock: clock)
@@ -76,20 +76,19 @@ public enum Calibration {
                 try Task.checkCancellation()
                 guard let generator = makers[kind] else { continue }
                 let label = "round-\(round)-\(kind.rawValue)"
-                let nginxBefore = ProcessTable.usage(upstream.process.pid)
-                let running = try generator.start(url: upstream.url, duration: duration, label: label)
+                let nginxBefore = upstream.process.sample()
+                let running = try await generator.start(url: upstream.url, duration: duration, label: label)
                 let measurement = try await running.finish(clock: clock)
-                let nginxAfter = ProcessTable.usage(upstream.process.pid)
+                let nginxAfter = upstream.process.sample()
                 guard upstream.isRunning else {
                     throw ReportgenError(
                         .processFailed, "the upstream nginx died during calibration",
-                        output: upstream.errorLogTail())
+                        output: await upstream.errorLogTail())
                 }
-                let usage = (running.process as? ChildProcess)?.usage ?? ChildUsage(userUs: 0, systemUs: 0, maxRSSBytes: 0)
+                let usage = running.process.usage ?? ChildUsage(userUs: 0, systemUs: 0, maxRSSBytes: 0)
                 var upstreamCPU: Int64 = 0
                 if let nginxBefore, let nginxAfter {
-                    let ticks = (nginxAfter.userTicks + nginxAfter.systemTicks) - (nginxBefore.userTicks + nginxBefore.systemTicks)
-                    upstreamCPU = ticks * 1_000_000 / max(ProcessTable.ticksPerSecond, 1)
+                    upstreamCPU = ((nginxAfter.userMs + nginxAfter.systemMs) - (nginxBefore.userMs + nginxBefore.systemMs)) * 1000
                 }
                 let window = Window(
                     round: round, generator: kind,

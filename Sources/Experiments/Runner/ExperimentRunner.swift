@@ -42,13 +42,9 @@ public final class ExperimentRunner {
     public func run() async throws -> RunOutcome {
         // What the roles placed here need; remote hosts are checked when the run connects them.
         let placement = definition.placement
-        let localRoles = ProcessRole.allCases.filter { placement.host(of: $0).isLocal }
-        let holds = localRoles.contains(.upstream) && definition.upstreamDelays.contains { $0 > .zero }
-        let generatorTools = localRoles.contains(.loadgen) ? definition.load.generator.requiredTools : []
-        try ToolCheck.require(
-            (localRoles.contains(.upstream) ? ["nginx"] : []) + generatorTools + (holds ? [NginxUpstream.echoModuleName] : [])
-                + (localRoles.contains { placement[$0].cpus != nil } ? ["taskset"] : [])
-                + (placement.isDistributed ? ["ssh", "rsync"] : []))
+        try await ToolCheck.require(Requirement.needed(
+            by: ProcessRole.allCases.filter { placement.host(of: $0).isLocal },
+            on: placement.host(named: HostDefinition.localName) ?? .local, definition: definition))
         // A reportgen killed with SIGKILL runs no cleanup: stop what it left before measuring.
         let state = store.path.deletingLastPathComponent().appendingPathComponent(".reportgen")
         let stale = ChildRegistry.stopStale(in: state)
@@ -105,7 +101,7 @@ public final class ExperimentRunner {
             emit(.note("continuing run \(existing.id): \(done.count) trials already stored"))
         } else {
             let hosts = session.hosts
-            let software = SoftwareVersions.capture(
+            let software = await SoftwareVersions.capture(
                 python: session.python, programs: commandPrograms(session), projectRoot: projectRoot,
                 host: { hosts.host(of: $0) })
             let seed = UInt64.random(in: 1...UInt64(Int64.max))
@@ -208,7 +204,7 @@ public final class ExperimentRunner {
             throw ReportgenError(
                 .processFailed, "the upstream nginx stopped during the run",
                 hint: "the finished trials are stored; run again to continue",
-                output: session.upstream.errorLogTail())
+                output: await session.upstream.errorLogTail())
         }
         return .next
     }

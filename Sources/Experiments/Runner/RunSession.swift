@@ -39,16 +39,12 @@ struct RunSession: Sendable {
             let placement = definition.placement
             var python: PythonEnvironment?
             if let lock = definition.app.requirements, definition.variants.contains(where: \.needsPython) {
-                if let remote = opened.host(of: .app) as? RemoteHost {
-                    python = try await RemotePython.prepare(on: remote, lock: lock, cache: options.cache) { emit(.note($0)) }
-                } else {
-                    python = try await PythonEnvironment.prepare(lock: lock, cache: options.cache) { emit(.note($0)) }
-                }
+                python = try await opened.host(of: .app).preparePython(lock: lock, cache: options.cache) { emit(.note($0)) }
             }
             let loadHost = opened.host(of: .loadgen)
             var loadgens: [(load: LoadSettings, generator: any LoadGenerating)] = []
             for load in [definition.load] + definition.cells.map(definition.load(for:)) where !loadgens.contains(where: { $0.load == load }) {
-                loadgens.append((load, try LoadGeneratorKind.make(
+                loadgens.append((load, try await LoadGeneratorKind.make(
                     load, folder: loadHost.workFolder, executable: options.loadExecutable, host: loadHost,
                     cpus: placement[.loadgen].cpus)))
             }
@@ -62,8 +58,7 @@ struct RunSession: Sendable {
             let delays = upstream.delays.contains { $0 > .zero }
                 ? ", holding each response " + upstream.delays.map { SweepLevel.delay($0).label }.joined(separator: " / ")
                 : ""
-            let place = upstreamHost is LocalHost ? "" : " on host \(upstreamHost.name)"
-            emit(.note("upstream: nginx\(place) on \(upstream.url(delay: .zero)) serving \(definition.upstream.root.path)\(delays)"))
+            emit(.note("upstream: nginx\(upstreamHost.whereabouts(quoted: false)) on \(upstream.url(delay: .zero)) serving \(definition.upstream.root.path)\(delays)"))
             return RunSession(work: work, python: python, upstream: upstream, loadgens: loadgens, hosts: opened)
         } catch {
             await hosts?.close()
@@ -72,10 +67,10 @@ struct RunSession: Sendable {
         }
     }
 
-    /// Reconnects a remote host whose connection dropped, so one lost connection costs one
-    /// trial, not the run.
+    /// Reconnects a host whose connection dropped, so one lost connection costs one trial,
+    /// not the run.
     func reconnect() async throws {
-        for host in hosts.remote { try await host.connection.reopenIfNeeded() }
+        try await hosts.reconnect()
     }
 
     func close() async {

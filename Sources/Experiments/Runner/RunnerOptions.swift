@@ -15,8 +15,9 @@ public struct RunnerOptions: Sendable {
     public var clock: any Clock<Duration> = ContinuousClock()
     /// Where Python environments are built and reused; tests give their own.
     public var cache: URL = PythonEnvironment.cacheFolder
-    /// Picks the app server's port for each trial; tests replace it to occupy the port.
-    public var appPort: @Sendable () throws -> Int = { try LocalHost().freePort() }
+    /// Picks the app server's port on its host for each trial; tests replace it to occupy
+    /// the port.
+    public var appPort: @Sendable (any RoleHost) async throws -> Int = { try await $0.freePort() }
 
     public init() {}
 }

@@ -25,7 +25,7 @@ struct TrialExecutor: Sendable {
         let label = "trial-\(planned.runOrder)"
         try await session.reconnect()
         let appHost = session.appHost
-        let port = appHost is LocalHost ? try options.appPort() : try appHost.freePort()
+        let port = try await options.appPort(appHost)
         let launch = AppLaunch.make(
             variant: variant,
             values: .trial(
@@ -43,7 +43,7 @@ struct TrialExecutor: Sendable {
         let idle = MachineLoad.read(ours: [upstream.process.pid])
         var app: AppServer?
         do {
-            let server = try AppServer.start(
+            let server = try await AppServer.start(
                 launch: launch, port: port, logFile: appHost.workFolder.appendingPathComponent("\(label)-app.log"),
                 host: appHost, cpus: definition.placement[.app].cpus)
             app = server
@@ -60,15 +60,15 @@ struct TrialExecutor: Sendable {
 
             if load.warmup > .zero {
                 emit(.trialPhase(planned, .warmUp, length: load.warmup))
-                let warm = try loadgen.start(url: url, duration: load.warmup, label: "\(label)-warmup")
+                let warm = try await loadgen.start(url: url, duration: load.warmup, label: "\(label)-warmup")
                 sampler.track(.loadgen, process: warm.process)
                 try await warm.waitForExit(clock: clock)
-                warm.discard()
-                try checkAlive(server)
+                await warm.discard()
+                try await checkAlive(server)
             }
 
             emit(.trialPhase(planned, .measuring, length: load.duration))
-            let measured = try loadgen.start(url: url, duration: load.duration, label: label)
+            let measured = try await loadgen.start(url: url, duration: load.duration, label: label)
             // reportgen's own CPU time while the generator measures: the sampler and the waits.
             let cpuBefore = RunnerUsage.cpuMicroseconds()
             sampler.track(.loadgen, process: measured.process)
@@ -76,7 +76,7 @@ struct TrialExecutor: Sendable {
             try await measured.waitForExit(clock: clock)
             sampler.markWindowEnd()
             conditions.runnerCPUUs = RunnerUsage.cpuMicroseconds() - cpuBefore
-            try checkAlive(server)
+            try await checkAlive(server)
             // The window is over and nothing the app does any more is measured: reading the
             // generator's results, the last resource readings and the app's stop (no grace)
             // go at once, each a round trip to its host when it is remote.
@@ -85,13 +85,15 @@ struct TrialExecutor: Sendable {
             async let stopped = server.stop(grace: .zero)
             let (measurement, resources, _) = try await (reading, sampled, stopped)
             // Mostly errors is no measurement of serving: kept as data, but not counted.
-            let outcome: TrialOutcome = measurement.errorProblem(limit: load.maxErrorRate)
-                .map { .failed(reason: $0, log: server.process.recentOutput()) } ?? .ok
+            var outcome = TrialOutcome.ok
+            if let problem = measurement.errorProblem(limit: load.maxErrorRate) {
+                outcome = .failed(reason: problem, log: await server.process.recentOutput())
+            }
             return TrialRecord(
                 key: key, startedAt: startedAt, endedAt: Date(), outcome: outcome, measurement: measurement,
                 conditions: conditions, commands: commands, resources: resources)
         } catch let error as ReportgenError where error.code == .processFailed && !Task.isCancelled {
-            let log = app.map { $0.process.recentOutput() } ?? error.output
+            let log = await app?.process.recentOutput() ?? error.output
             _ = await sampler.finish()
             await app?.stop()
             return TrialRecord(
@@ -104,15 +106,14 @@ struct TrialExecutor: Sendable {
         }
     }
 
-    private func checkAlive(_ app: AppServer) throws {
-        if let status = app.process.exitStatus {
-            let end = (app.process as? RemoteProcess)?.endDescription ?? status.description
+    private func checkAlive(_ app: AppServer) async throws {
+        if let end = app.process.endDescription {
             throw ReportgenError(
-                .processFailed, "the app server \(end) during the trial", output: app.process.recentOutput())
+                .processFailed, "the app server \(end) during the trial", output: await app.process.recentOutput())
         }
         if !session.upstream.isRunning {
             throw ReportgenError(
-                .processFailed, "the upstream nginx died during the trial", output: session.upstream.process.recentOutput())
+                .processFailed, "the upstream nginx died during the trial", output: await session.upstream.process.recentOutput())
         }
     }
 }

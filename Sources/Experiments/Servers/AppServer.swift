@@ -108,15 +108,15 @@ public struct AppServer: Sendable {
     /// already listens on `port`, so a stale server cannot answer the readiness check in its place.
     public static func start(
         launch: AppLaunch, port: Int, logFile: URL, host: any RoleHost = LocalHost(), cpus: CPUSet? = nil
-    ) throws -> AppServer {
-        if host.isListening(port: port) {
+    ) async throws -> AppServer {
+        if await host.isListening(port: port) {
             throw ReportgenError(
                 .processFailed,
                 "port \(port) was already taken before the app server started",
                 hint: "another process listens there; reportgen picks a new port for the next trial")
         }
         return AppServer(
-            launch: launch, process: try host.start(launch.command, logFile: logFile, cpus: cpus), port: port,
+            launch: launch, process: try await host.start(launch.command, logFile: logFile, cpus: cpus), port: port,
             address: host.address)
     }
 
@@ -127,7 +127,7 @@ public struct AppServer: Sendable {
         try await ServerReadiness.wait(
             for: process, name: "the app server", address: address, port: port, path: path, okOnly: true,
             timeout: timeout, clock: clock
-        ) { [process] in process.recentOutput() }
+        ) { [process] in await process.recentOutput() }
     }
 
     /// Stops the server's whole process group; a zero grace kills it at once (the window is

@@ -32,18 +32,18 @@ public struct NginxUpstream: Sendable {
                 let install = ToolCheck.installCommand(["libnginx-mod-http-echo"])
                 throw ReportgenError(
                     .missingDependency, "an upstream delay needs nginx's echo module (\(echoModuleName)), which is not installed"
-                        + (host is LocalHost ? "" : " on host \(host.name.quoted)"),
+                        + host.whereabouts(quoted: true),
                     hint: "install it with: " + install)
             }
             module = found
         }
-        let port = try host.freePort()
+        let port = try await host.freePort()
         let configFile = folder.appendingPathComponent("nginx.conf")
         let config = configuration(
             root: host.hostPath(settings.root), port: port, workers: settings.workers, folder: folder,
             runAsRoot: host.facts.uid == 0, delays: delays, echoModule: module, listen: host.address)
-        try host.write(config, to: configFile)
-        let process = try host.start(
+        try await host.write(config, to: configFile)
+        let process = try await host.start(
             Command(
                 executable: "nginx",
                 arguments: ["-p", folder.path, "-c", configFile.path, "-e", folder.appendingPathComponent("error.log").path],
@@ -55,7 +55,7 @@ public struct NginxUpstream: Sendable {
             try await ServerReadiness.wait(
                 for: process, name: "nginx (the upstream)", address: host.address, port: port, path: "/", okOnly: false,
                 timeout: startTimeout, clock: clock
-            ) { process.recentOutput() + upstream.errorLogTail() }
+            ) { await process.recentOutput() + upstream.errorLogTail() }
         } catch {
             await upstream.stop()
             throw error
@@ -89,14 +89,13 @@ public struct NginxUpstream: Sendable {
     /// held response costs no CPU while it waits.
     public static let echoModuleName = "ngx_http_echo_module"
 
-    /// Where distributions put nginx's dynamic modules.
-    static let echoModuleFolders = ["/usr/lib/nginx/modules", "/usr/lib64/nginx/modules", "/usr/share/nginx/modules"]
+    /// Where distributions put the module: nginx's dynamic module folders.
+    static let echoModulePaths = ["/usr/lib/nginx/modules", "/usr/lib64/nginx/modules", "/usr/share/nginx/modules"]
+        .map { "\($0)/\(echoModuleName).so" }
 
     /// Where Debian's libnginx-mod-http-echo puts the module, if it is installed.
     public static func echoModule() -> String? {
-        echoModuleFolders
-            .map { "\($0)/\(echoModuleName).so" }
-            .first { FileManager.default.fileExists(atPath: $0) }
+        echoModulePaths.first { FileManager.default.fileExists(atPath: $0) }
     }
 
     /// Whether nginx is still running.
@@ -108,8 +107,8 @@ public struct NginxUpstream: Sendable {
     }
 
     /// The end of nginx's error log, for failure reports.
-    func errorLogTail() -> String {
-        let data = (try? host.read(folder.appendingPathComponent("error.log"))) ?? nil
+    func errorLogTail() async -> String {
+        let data = (try? await host.read(folder.appendingPathComponent("error.log"))) ?? nil
         return String(String(decoding: data ?? Data(), as: UTF8.self).suffix(1500))
     }
 

@@ -11,13 +11,13 @@ enum ServerReadiness {
     /// `okOnly` waits for a 200, otherwise any HTTP answer will do.
     static func wait<C: Clock>(
         for process: any RoleProcess, name: String, address: String = "127.0.0.1", port: Int, path: String, okOnly: Bool, timeout: Duration,
-        clock: C, log: @Sendable () -> String
+        clock: C, log: @Sendable () async -> String
     ) async throws where C.Duration == Duration {
         let deadline = clock.now.advanced(by: timeout)
         var lastStatus: Int?
         while true {
             if let status = process.exitStatus {
-                throw ReportgenError(.processFailed, "\(name) \(status) before it answered", output: log())
+                throw ReportgenError(.processFailed, "\(name) \(status) before it answered", output: await log())
             }
             lastStatus = await HTTPProbe.status(host: address, port: port, path: path, timeout: .seconds(2))
             if let status = lastStatus, status == 200 || !okOnly { return }
@@ -25,7 +25,7 @@ enum ServerReadiness {
             if clock.now >= deadline {
                 let answer = lastStatus.map { "answered \($0)" } ?? "did not answer"
                 throw ReportgenError(
-                    .processFailed, "\(name) \(answer) on \(path) within \(timeout) of starting", output: log())
+                    .processFailed, "\(name) \(answer) on \(path) within \(timeout) of starting", output: await log())
             }
             try await clock.sleep(for: probeInterval)
         }

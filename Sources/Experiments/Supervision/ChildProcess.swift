@@ -1,6 +1,5 @@
 import CSpawn
 import Foundation
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -46,6 +45,8 @@ public final class ChildProcess: Sendable {
     public let pid: pid_t
     public let arguments: [String]
     public let logFile: URL
+    /// Its output line by line, when it was started with a reader.
+    public let output: OutputLines?
     private let end: ProcessEnd
 
     public convenience init(_ command: Command, logFile: URL) throws {
@@ -54,20 +55,32 @@ public final class ChildProcess: Sendable {
             workingDirectory: command.workingDirectory, logFile: logFile)
     }
 
-    /// Starts `executable` with `arguments` (without argv[0]); stdout and stderr go to `logFile`.
+    /// Starts `executable` with `arguments` (without argv[0]); stdout and stderr go to
+    /// `logFile`, or, with `output`, through a pipe that `output` reads line by line.
     public init(
         executable: String, arguments: [String], environment: [String: String],
-        workingDirectory: URL? = nil, logFile: URL
+        workingDirectory: URL? = nil, logFile: URL, output: OutputLines? = nil
     ) throws {
         guard let path = ChildProcess.resolve(executable, path: environment["PATH"]) else {
             throw ReportgenError(
                 .missingDependency, "cannot find '\(executable)' on PATH",
                 hint: "run 'reportgen doctor' to see what is missing and how to install it")
         }
-        let fd = open(logFile.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw ReportgenError(.io, "cannot open log file \(logFile.path): \(String(cString: strerror(errno)))")
+        var ends: [Int32] = [-1, -1]
+        if output != nil {
+            guard pipe(&ends) == 0 else {
+                throw ReportgenError(.io, "cannot make a pipe for \(executable): \(String(cString: strerror(errno)))")
+            }
+            // The spawner marks every other descriptor close-on-exec in the child as well.
+            for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        } else {
+            ends[1] = open(logFile.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            guard ends[1] >= 0 else {
+                throw ReportgenError(.io, "cannot open log file \(logFile.path): \(String(cString: strerror(errno)))")
+            }
         }
+        let fd = ends[1]
+        // Only the child keeps the write end: the pipe closes when the child's side does.
         defer { close(fd) }
         let argv = [path] + arguments
         let envp = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
@@ -82,6 +95,7 @@ public final class ChildProcess: Sendable {
             return (pid, error)
         }
         guard pid > 0 else {
+            if ends[0] >= 0 { close(ends[0]) }
             throw ReportgenError(
                 .processFailed, "cannot start \(executable): \(String(cString: strerror(spawnError)))",
                 output: ChildProcess.commandLine(argv))
@@ -89,9 +103,11 @@ public final class ChildProcess: Sendable {
         self.pid = pid
         self.arguments = argv
         self.logFile = logFile
+        self.output = output
         end = ProcessEnd(pid: pid)
         ChildRegistry.shared.add(pid)
         end.watch()
+        output?.follow(ends[0], logFile: logFile, name: "reportgen-output-\(pid)")
     }
 
     deinit {
@@ -102,34 +118,25 @@ public final class ChildProcess: Sendable {
     public var commandLine: String { ChildProcess.commandLine(arguments) }
 
     /// How the process ended, or nil while it runs.
-    public var exitStatus: ExitStatus? { end.status }
+    public var exitStatus: ExitStatus? { end.ended.value?.status }
 
     /// What the process used, once it has ended (with the children it waited for).
-    public var usage: ChildUsage? { end.usage }
+    public var usage: ChildUsage? { end.ended.value?.usage }
 
     /// Waits for the process to end; nil when the waiting task is cancelled first.
     public func exit() async -> ExitStatus? {
-        await end.wait()
+        await end.ended.wait()?.status
     }
 
     /// Waits up to `timeout` on `clock`; nil when the process still runs then, or the
     /// waiting task is cancelled.
     public func exit<C: Clock>(within timeout: Duration, clock: C) async -> ExitStatus? where C.Duration == Duration {
-        await withTaskGroup(of: ExitStatus?.self) { group in
-            group.addTask { await self.exit() }
-            group.addTask {
-                try? await clock.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first ?? exitStatus
-        }
+        await end.ended.wait(within: timeout, clock: clock)?.status
     }
 
     /// Blocks the calling thread up to `timeout` for the process to end; nil if it still runs.
     public func waitBlocking(timeout: Duration) -> ExitStatus? {
-        end.waitBlocking(timeout: timeout)
+        end.ended.waitBlocking(timeout: timeout)?.status
     }
 
     /// Stops the whole process group: `signal`, up to `grace` to exit, then SIGKILL (at once
@@ -138,12 +145,7 @@ public final class ChildProcess: Sendable {
     /// short: what was started is stopped.
     @discardableResult
     public func stop(grace: Duration = .seconds(5), signal: Int32 = SIGTERM) async -> ExitStatus {
-        // The stop blocks on the kernel, on a thread of its own so no pool thread waits.
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread { [self] in
-                continuation.resume(returning: stopBlocking(grace: grace, signal: signal))
-            }
-        }
+        await onOwnThread { [self] in stopBlocking(grace: grace, signal: signal) }
     }
 
     /// `stop`, blocking the calling thread: for exit paths and callers outside a task.
@@ -151,21 +153,8 @@ public final class ChildProcess: Sendable {
     public func stopBlocking(grace: Duration = .seconds(5), signal: Int32 = SIGTERM) -> ExitStatus {
         // Descendants in a group of their own (setsid, setpgid) are found through their
         // parents before anything is signalled: once those exit, nothing leads to them.
-        let outside = exitStatus == nil ? ProcessTable.descendantsOutsideGroup(of: pid) : []
-        defer {
-            ProcessTable.killAndWait(outside, timeout: .seconds(5))
-            ChildRegistry.shared.noteOutside(outside, of: pid)
-        }
-        if exitStatus == nil { kill(-pid, grace > .zero ? signal : SIGKILL) }
-        let leader = grace > .zero ? waitBlocking(timeout: grace) : nil
-        if leader == nil || ProcessTable.liveMembers(ofGroup: pid) > 0 {
-            kill(-pid, SIGKILL)
-        }
-        let final = leader ?? waitBlocking(timeout: .seconds(10)) ?? .signalled(SIGKILL)
-        // Members orphaned by the leader's death are reaped by init; wait (in the kernel)
-        // until none is alive.
-        ProcessTable.waitUntilGone(group: pid, timeout: .seconds(5))
-        return final
+        let group = LocalGroup(process: self, outside: exitStatus == nil ? ProcessTable.descendantsOutsideGroup(of: pid) : [])
+        return group.stop(grace: grace, signal: signal)
     }
 
     /// The last `bytes` of the log file, for failure reports.
@@ -193,29 +182,21 @@ public final class ChildProcess: Sendable {
     }
 }
 
-/// How a child ended, recorded by the thread that reaps it, with everyone who waits for it.
-/// Held apart from `ChildProcess` so that the reaping thread does not keep the process object
-/// (whose `deinit` stops a forgotten child) alive.
+/// How a child ended, recorded by the thread that reaps it. Held apart from `ChildProcess`
+/// so that the reaping thread does not keep the process object (whose `deinit` stops a
+/// forgotten child) alive.
 private final class ProcessEnd: Sendable {
-    private struct State {
-        var status: ExitStatus?
-        var usage: ChildUsage?
-        var waiters: [UInt64: CheckedContinuation<ExitStatus?, Never>] = [:]
-        var nextWaiter: UInt64 = 0
+    struct Ending: Sendable {
+        var status: ExitStatus
+        var usage: ChildUsage
     }
 
     let pid: pid_t
-    private let state = Mutex(State())
-    /// Entered at start, left once reaped: what blocking waits wait on.
-    private let reaped = DispatchGroup()
+    let ended = Eventual<Ending>()
 
     init(pid: pid_t) {
         self.pid = pid
-        reaped.enter()
     }
-
-    var status: ExitStatus? { state.withLock { $0.status } }
-    var usage: ChildUsage? { state.withLock { $0.usage } }
 
     /// Starts the thread that reaps the process.
     func watch() {
@@ -232,43 +213,43 @@ private final class ProcessEnd: Sendable {
             result = wait4(pid, &raw, 0, &usage)
         } while result < 0 && errno == EINTR
         let status = result == pid ? ExitStatus(waitStatus: raw) : .exited(-1)
-        let waiters = state.withLock { state -> [CheckedContinuation<ExitStatus?, Never>] in
-            state.status = status
-            state.usage = ChildUsage(
-                userUs: usage.ru_utime.microseconds, systemUs: usage.ru_stime.microseconds,
-                maxRSSBytes: Int64(usage.ru_maxrss) * 1024)
-            defer { state.waiters = [:] }
-            return Array(state.waiters.values)
-        }
         ChildRegistry.shared.remove(pid)
-        reaped.leave()
-        for waiter in waiters { waiter.resume(returning: status) }
+        ended.resolve(Ending(
+            status: status,
+            usage: ChildUsage(
+                userUs: usage.ru_utime.microseconds, systemUs: usage.ru_stime.microseconds,
+                maxRSSBytes: Int64(usage.ru_maxrss) * 1024)))
+    }
+}
+
+/// A process group this machine runs, for `GroupStop`: signals go to the group through the
+/// kernel, the leader's end comes from its reaper, and the descendants found outside the
+/// group before the first signal are stopped with the rest.
+private struct LocalGroup: StoppableGroup {
+    let process: ChildProcess
+    let outside: [ProcessIdentity]
+
+    var leaderStatus: ExitStatus? { process.exitStatus }
+
+    func waitForLeader(timeout: Duration) -> ExitStatus? {
+        process.waitBlocking(timeout: timeout)
     }
 
-    func wait() async -> ExitStatus? {
-        let id = state.withLock { state -> UInt64 in
-            defer { state.nextWaiter += 1 }
-            return state.nextWaiter
-        }
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let ready = state.withLock { state -> ExitStatus?? in
-                    if let status = state.status { return .some(status) }
-                    if Task.isCancelled { return .some(nil) }
-                    state.waiters[id] = continuation
-                    return .none
-                }
-                if let ready { continuation.resume(returning: ready) }
-            }
-        } onCancel: {
-            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
-            waiter?.resume(returning: nil)
-        }
+    func signalGroup(_ signal: Int32) {
+        kill(-process.pid, signal)
     }
 
-    func waitBlocking(timeout: Duration) -> ExitStatus? {
-        _ = reaped.wait(timeout: .now() + .microseconds(Int(timeout.microseconds)))
-        return status
+    func killRest() {
+        // A reaped leader's group id is free once its members are gone: only signal it
+        // while something holds it.
+        if process.exitStatus == nil || ProcessTable.liveMembers(ofGroup: process.pid) > 0 {
+            kill(-process.pid, SIGKILL)
+        }
+        // Members orphaned by the leader's death are reaped by init; wait (in the kernel)
+        // until none is alive.
+        ProcessTable.waitUntilGone(group: process.pid, timeout: .seconds(5))
+        ProcessTable.killAndWait(outside, timeout: .seconds(5))
+        ChildRegistry.shared.noteOutside(outside, of: process.pid)
     }
 }
 

@@ -93,8 +93,7 @@ public final class ChildRegistry: Sendable {
         var found: [ProcessIdentity] = []
         for group in groups {
             if group.waitedFor && group.leader.isRunning { continue }
-            // Members no older than the leader: a reused group id is someone else's.
-            found += ProcessTable.members(ofGroup: group.leader.pid).filter { $0.startTicks >= group.leader.startTicks }
+            found += ProcessTable.members(ofGroup: group.leader.pid, since: group.leader.startTicks)
             found += group.outside.filter(\.isRunning)
         }
         return found.map { "\($0.pid) \(ProcessTable.commandLine($0.pid))" }
@@ -117,9 +116,7 @@ public final class ChildRegistry: Sendable {
             let owner = ProcessIdentity(pid: pid_t(fields[0]), startTicks: fields[1])
             if owner.isRunning { continue }
             let group = pid_t(fields[2])
-            // Only members that started no earlier than the recorded child: a group id that
-            // was reused by someone else's processes is left alone.
-            let members = ProcessTable.members(ofGroup: group).filter { $0.startTicks >= fields[3] }
+            let members = ProcessTable.members(ofGroup: group, since: fields[3])
             if !members.isEmpty {
                 for member in members { kill(member.pid, SIGKILL) }
                 stopped.append(group)

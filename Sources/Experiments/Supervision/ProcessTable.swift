@@ -10,6 +10,77 @@ public struct ProcessUsage: Sendable, Equatable {
     public var userTicks: Int64
     public var systemTicks: Int64
     public var rssPages: Int64
+
+    /// The sum of `usages` (a role's processes); nil when there are none, so a role none of
+    /// whose processes runs has no reading.
+    static func total(_ usages: some Sequence<ProcessUsage>) -> ProcessUsage? {
+        var sum = ProcessUsage(userTicks: 0, systemTicks: 0, rssPages: 0)
+        var seen = false
+        for usage in usages {
+            seen = true
+            sum.userTicks += usage.userTicks
+            sum.systemTicks += usage.systemTicks
+            sum.rssPages += usage.rssPages
+        }
+        return seen ? sum : nil
+    }
+
+    /// In ms and bytes, with the clock tick and page size of the host it was read on.
+    func reading(ticksPerSecond: Int64, pageSize: Int64) -> UsageReading {
+        let msPerTick = 1000 / max(ticksPerSecond, 1)
+        return UsageReading(userMs: userTicks * msPerTick, systemMs: systemTicks * msPerTick, rssBytes: rssPages * pageSize)
+    }
+}
+
+/// A role's CPU time and resident memory at one moment, whichever host it runs on.
+public struct UsageReading: Sendable, Equatable {
+    public var userMs: Int64
+    public var systemMs: Int64
+    public var rssBytes: Int64
+}
+
+/// One process as its /proc/PID/stat line gives it, read from this machine's /proc or sent
+/// by a remote host's sampling loop: the one parser both go through.
+struct ProcessStat: Sendable, Equatable {
+    /// Its pid and start time: which process it is.
+    let identity: ProcessIdentity
+    /// R, S, D, Z (zombie), X (dead)…
+    let state: String
+    /// The process group it is in.
+    let group: Int
+    let usage: ProcessUsage
+
+    var pid: Int { Int(identity.pid) }
+    var startTicks: Int64 { identity.startTicks }
+
+    /// "PID (COMMAND) STATE PPID PGRP …"; nil when `line` is not one.
+    init?(line: Substring) {
+        guard let space = line.firstIndex(of: " "), let pid = Int(line[..<space]),
+            let close = line.lastIndex(of: ")")
+        else { return nil }
+        self.init(pid: pid, fields: ProcessTable.fields(afterCommand: line[line.index(after: close)...]))
+    }
+
+    /// From the fields after the command name (`ProcessTable.statFields`).
+    init?(pid: Int, fields: [Substring]) {
+        guard fields.count > 21, let group = Int(fields[2]), let start = Int64(fields[19]),
+            let user = Int64(fields[11]), let system = Int64(fields[12]), let rss = Int64(fields[21])
+        else { return nil }
+        identity = ProcessIdentity(pid: pid_t(truncatingIfNeeded: pid), startTicks: start)
+        state = String(fields[0])
+        self.group = group
+        usage = ProcessUsage(userTicks: user, systemTicks: system, rssPages: rss)
+    }
+
+    /// Whether it exists and is not a zombie.
+    var isAlive: Bool { state != "Z" && state != "X" }
+
+    /// Whether it is a live process of group `group` that started no earlier than
+    /// `startTicks`, its leader's start: a group id reused by someone else's processes is
+    /// not ours.
+    func isLiveMember(ofGroup group: Int, since startTicks: Int64) -> Bool {
+        self.group == group && isAlive && self.startTicks >= startTicks
+    }
 }
 
 /// Reads of /proc, kept cheap: the resource sampler calls them every 250 ms while a
@@ -24,17 +95,32 @@ public enum ProcessTable {
         guard let bytes = readSmallFile("/proc/\(pid)/stat") else { return nil }
         // The command name may contain spaces and parentheses; it ends at the last ')'.
         guard let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
-        let rest = String(decoding: bytes[(close + 1)...], as: UTF8.self)
-        return rest.split(separator: " ", omittingEmptySubsequences: true)
+        return fields(afterCommand: String(decoding: bytes[(close + 1)...], as: UTF8.self)[...])
+    }
+
+    static func fields(afterCommand rest: Substring) -> [Substring] {
+        rest.split(separator: " ", omittingEmptySubsequences: true)
+    }
+
+    /// `pid` as its stat line gives it, or nil if it is gone.
+    static func stat(_ pid: pid_t) -> ProcessStat? {
+        statFields(pid).flatMap { ProcessStat(pid: Int(pid), fields: $0) }
+    }
+
+    /// Every process of this machine.
+    static func all() -> [ProcessStat] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        return entries.compactMap { pid_t($0).flatMap(stat) }
     }
 
     /// CPU ticks and resident pages of `pid`, or nil if it is gone.
     public static func usage(_ pid: pid_t) -> ProcessUsage? {
-        guard let fields = statFields(pid), fields.count > 21,
-            let user = Int64(fields[11]), let system = Int64(fields[12]),
-            let rss = Int64(fields[21])
-        else { return nil }
-        return ProcessUsage(userTicks: user, systemTicks: system, rssPages: rss)
+        stat(pid)?.usage
+    }
+
+    /// The summed usage of the tree under `root` now; nil when none of it runs.
+    static func treeUsage(_ root: pid_t) -> ProcessUsage? {
+        ProcessUsage.total(tree(root).compactMap(usage))
     }
 
     /// `pid` and all its descendants, through /proc/PID/task/PID/children.
@@ -88,19 +174,10 @@ public enum ProcessTable {
         members(ofGroup: pgid).count
     }
 
-    /// The live (non-zombie) processes of group `pgid`.
-    static func members(ofGroup pgid: pid_t) -> [ProcessIdentity] {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
-        let group = "\(pgid)"
-        var found: [ProcessIdentity] = []
-        for entry in entries {
-            guard let pid = pid_t(entry), let fields = statFields(pid), fields.count > 19 else { continue }
-            let state = fields[0]
-            if fields[2] == group && state != "Z" && state != "X", let start = Int64(fields[19]) {
-                found.append(ProcessIdentity(pid: pid, startTicks: start))
-            }
-        }
-        return found
+    /// The live (non-zombie) processes of group `pgid` that started no earlier than
+    /// `startTicks`.
+    static func members(ofGroup pgid: pid_t, since startTicks: Int64 = 0) -> [ProcessIdentity] {
+        all().filter { $0.isLiveMember(ofGroup: Int(pgid), since: startTicks) }.map(\.identity)
     }
 
     /// Waits, SIGKILLing the group, until no live member of group `pgid` remains or `timeout`

@@ -9,15 +9,14 @@ public final class ResourceSampler: Sendable {
     private struct Reading {
         var at: ContinuousClock.Instant
         var role: ProcessRole
-        var userMs: Int64
-        var systemMs: Int64
-        var rssBytes: Int64
+        var usage: UsageReading
     }
 
     private struct State {
-        var roots: [ProcessRole: UsageSource] = [:]
-        /// The remote hosts' sampling loops this sampler started.
-        var feeds: [ObjectIdentifier: RemoteUsageFeed] = [:]
+        var roots: [ProcessRole: any RoleProcess] = [:]
+        /// The feeds of the processes tracked so far (a remote host's loop runs while its
+        /// feed is started).
+        var feeds: [ObjectIdentifier: any UsageFeed] = [:]
         var started = false
         var readings: [Reading] = []
         var windowStart: ContinuousClock.Instant?
@@ -34,7 +33,7 @@ public final class ResourceSampler: Sendable {
 
     /// Starts sampling, at once and then every interval on `clock`.
     public func start<C: Clock>(clock: C) where C.Duration == Duration {
-        let feeds = state.withLock { state -> [RemoteUsageFeed] in
+        let feeds = state.withLock { state -> [any UsageFeed] in
             state.started = true
             return Array(state.feeds.values)
         }
@@ -52,22 +51,17 @@ public final class ResourceSampler: Sendable {
         state.withLock { $0.task = task }
     }
 
-    /// Follows the tree rooted at `pid` under `role` from the next sample on; nil stops.
-    public func track(_ role: ProcessRole, pid: pid_t?) {
-        state.withLock { $0.roots[role] = pid.map { .local($0) } }
-    }
-
     /// Follows `process` (on this machine or a remote host) under `role` from the next
-    /// sample on; a remote host's sampling loop starts with the first of its processes.
+    /// sample on; nil stops. A feed the sampler has not seen starts with its first process.
     public func track(_ role: ProcessRole, process: (any RoleProcess)?) {
-        let source = process?.usageSource
-        let feed = state.withLock { state -> RemoteUsageFeed? in
-            state.roots[role] = source
-            guard case .remote(let feed, _)? = source, state.feeds[ObjectIdentifier(feed)] == nil else { return nil }
+        let feed = process?.usageFeed
+        let starting = state.withLock { state -> (any UsageFeed)? in
+            state.roots[role] = process
+            guard let feed, state.feeds[ObjectIdentifier(feed)] == nil else { return nil }
             state.feeds[ObjectIdentifier(feed)] = feed
             return state.started ? feed : nil
         }
-        feed?.start(interval: interval)
+        starting?.start(interval: interval)
     }
 
     /// The measured window opens now: time zero for `t_ms`, with a sample of every role.
@@ -91,7 +85,7 @@ public final class ResourceSampler: Sendable {
         }
         task?.cancel()
         await task?.value
-        let feeds = state.withLock { state -> [RemoteUsageFeed] in
+        let feeds = state.withLock { state -> [any UsageFeed] in
             defer { state.feeds = [:] }
             return Array(state.feeds.values)
         }
@@ -103,55 +97,39 @@ public final class ResourceSampler: Sendable {
         return readings.filter { reading in end.map { reading.at <= $0 } ?? true }.map { reading in
             ResourceSample(
                 tMs: (reading.at - start).microseconds / 1000, phase: reading.at < start ? .before : .window,
-                role: reading.role, cpuUserMs: reading.userMs, cpuSystemMs: reading.systemMs,
-                rssBytes: reading.rssBytes)
+                role: reading.role, cpuUserMs: reading.usage.userMs, cpuSystemMs: reading.usage.systemMs,
+                rssBytes: reading.usage.rssBytes)
         }
     }
 
-    /// Reads every role: this machine's from /proc at once, a remote host's from its loop's
-    /// latest line (at most an interval old: a reading taken on demand would cost an ssh
-    /// round trip, longer than that, at each edge of the window).
+    /// Reads every role where it runs: this machine's from /proc at once, a remote host's
+    /// from its loop's latest reading (at most an interval old: a reading taken on demand
+    /// would cost an ssh round trip, longer than that, at each edge of the window).
     @discardableResult
     private func takeSample() -> ContinuousClock.Instant {
         let roots = state.withLock { $0.roots }
         let now = ContinuousClock.now
-        var taken: [Reading] = []
-        var remote: [ObjectIdentifier: [Int: ProcessUsage]] = [:]
-        for (role, source) in roots.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            let total: ProcessUsage?
-            let ticks: Int64
-            let page: Int64
-            switch source {
-            case .local(let root):
-                total = Self.treeUsage(root)
-                (ticks, page) = (ProcessTable.ticksPerSecond, ProcessTable.pageSize)
-            case .remote(let feed, let session):
-                let key = ObjectIdentifier(feed)
-                if remote[key] == nil { remote[key] = feed.latest() ?? [:] }
-                total = session().flatMap { remote[key]?[$0] }
-                (ticks, page) = (feed.ticksPerSecond, feed.pageSize)
-            }
-            guard let total else { continue }
-            let msPerTick = 1000 / max(ticks, 1)
-            taken.append(Reading(
-                at: now, role: role, userMs: total.userTicks * msPerTick, systemMs: total.systemTicks * msPerTick,
-                rssBytes: total.rssPages * page))
+        let taken = roots.sorted(by: { $0.key.rawValue < $1.key.rawValue }).compactMap { role, process in
+            process.sample().map { Reading(at: now, role: role, usage: $0) }
         }
         state.withLock { $0.readings.append(contentsOf: taken) }
         return now
     }
+}
 
-    /// The summed usage of the tree under `root`; nil when none of it runs.
-    private static func treeUsage(_ root: pid_t) -> ProcessUsage? {
-        var sum = ProcessUsage(userTicks: 0, systemTicks: 0, rssPages: 0)
-        var seen = false
-        for pid in ProcessTable.tree(root) {
-            guard let usage = ProcessTable.usage(pid) else { continue }
-            seen = true
-            sum.userTicks += usage.userTicks
-            sum.systemTicks += usage.systemTicks
-            sum.rssPages += usage.rssPages
-        }
-        return seen ? sum : nil
-    }
+/// Where the readings of a role's processes come from: this machine's /proc, read on
+/// demand, or a remote host's sampling loop, which runs while a sampler has it started.
+public protocol UsageFeed: AnyObject, Sendable {
+    /// Starts readings every `interval`, if they are not running.
+    func start(interval: Duration)
+    /// Stops them.
+    func stop() async
+}
+
+/// This machine's /proc: read when asked, nothing to start or stop.
+final class ProcFeed: UsageFeed {
+    static let shared = ProcFeed()
+
+    func start(interval: Duration) {}
+    func stop() async {}
 }

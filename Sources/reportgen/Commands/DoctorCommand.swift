@@ -26,14 +26,14 @@ struct DoctorCommand: AsyncParsableCommand {
     func run() async throws {
         var missing: [String] = []
         for requirement in Requirement.all {
-            let present = requirement.isPresent()
+            let present = await requirement.isPresent()
             print("\(present ? "ok     " : "MISSING") \(requirement.name) — \(requirement.purpose)")
             if !present { missing.append(requirement.package) }
         }
         var forTests: [String] = []
         print("\nFor the test suite (make test installs these):")
         for requirement in Requirement.forTests {
-            let present = requirement.isPresent()
+            let present = await requirement.isPresent()
             print("\(present ? "ok     " : "absent ") \(requirement.name) — \(requirement.purpose)")
             if !present { forTests.append(requirement.package) }
         }
