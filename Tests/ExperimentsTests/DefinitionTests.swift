@@ -848,7 +848,7 @@ extension DefinitionTests {
                 "flask:gevent @ delay=0ms",
             ])
             #expect(cells.map(\.position) == Array(0..<44))
-            #expect(cells[2].variantName == "aiohttp")
+            #expect(cells[2].cell.variant == "aiohttp")
             #expect(definition.upstreamDelay(for: cells[2]) == .milliseconds(50))
             #expect(definition.load(for: cells[2]) == definition.load)
             // --variants picks variants: each keeps all its cells.
@@ -866,7 +866,7 @@ extension DefinitionTests {
                 .replacingOccurrences(of: "workers = 2\n", with: "workers = [1, 2]\n")
             let definition = try load(text)
             #expect(definition.sweeps.map(\.setting) == [.workers, .connections])
-            let cells = definition.cells.filter { $0.variantName == "flask:10" }
+            let cells = definition.cells.filter { $0.cell.variant == "flask:10" }
             #expect(cells.map(\.name) == [
                 "flask:10 @ workers=1, connections=5", "flask:10 @ workers=1, connections=400",
                 "flask:10 @ workers=2, connections=5", "flask:10 @ workers=2, connections=400",

@@ -107,7 +107,7 @@ struct ReportBuilderTests {
                 shuffleSeed: 42, overrides: openLoop ? RunOverrides(generator: .builtin, rate: 100) : RunOverrides(),
                 software: software, upstreamCommandLine: "nginx -p /tmp/x -c /tmp/x/nginx.conf", writeupText: template),
             variants: experiment.variants.map {
-                NewVariant(name: $0.name, position: $0.position, config: VariantConfig(workerClass: $0.workerClass, threads: $0.threads))
+                NewVariant(cell: $0.cell, position: $0.position, config: VariantConfig(workerClass: $0.workerClass, threads: $0.threads))
             })
         // aiohttp: 1000 and 1200 requests; flask:10: 200 and 260. Latencies in µs.
         let trials: [(String, Int, Int64, [LatencyBucket])] = [

@@ -94,11 +94,17 @@ public struct TrialRecord: Sendable {
     public var failure: String? { outcome.failure }
 }
 
-/// A stored trial's identity, for resuming: which (variant, trial index) pairs are done.
+/// A stored trial's identity, for resuming: which (cell, trial index) pairs are done.
 public struct StoredTrialKey: Sendable, Hashable {
-    public var variantName: String
+    public var cell: CellID
     public var trialIndex: Int
     public var status: TrialStatus
+
+    public init(cell: CellID, trialIndex: Int, status: TrialStatus) {
+        self.cell = cell
+        self.trialIndex = trialIndex
+        self.status = status
+    }
 }
 
 /// A stored trial with the numbers that decide whether its variant needs more trials.

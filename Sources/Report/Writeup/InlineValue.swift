@@ -12,36 +12,8 @@ import Foundation
 /// - `machine.FIELD` — cpu, cores, memory, kernel, os
 /// - `software.FIELD` — python, nginx, wrk, gunicorn; `package NAME` — a pinned Python package
 enum InlineValue {
-    /// Joins a cell's name back together after splitting on spaces: "aiohttp", "@",
-    /// "delay=50ms," "connections=100" is the one word "aiohttp @ delay=50ms, connections=100".
-    static func cellWords(_ words: [String]) -> [String] {
-        var result: [String] = []
-        var index = 0
-        while index < words.count {
-            if words[index] == "@", !result.isEmpty, index + 1 < words.count {
-                var cell = result.removeLast() + " @ " + words[index + 1]
-                index += 2
-                while cell.hasSuffix(","), index < words.count {
-                    cell += " " + words[index]
-                    index += 1
-                }
-                result.append(cell)
-            } else {
-                result.append(words[index])
-                index += 1
-            }
-        }
-        return result
-    }
-
-    /// "requests @ delay=50ms" → ("requests", "delay=50ms").
-    static func splitCell(_ word: String) -> (String, String?) {
-        guard let at = word.range(of: " @ ") else { return (word, nil) }
-        return (String(word[..<at.lowerBound]), String(word[at.upperBound...]))
-    }
-
     static func evaluate(_ expression: String, context: ReportContext, at location: SourceLocation) throws -> String {
-        let words = cellWords(expression.split(separator: " ", omittingEmptySubsequences: true).map {
+        let words = CellID.joiningWords(expression.split(separator: " ", omittingEmptySubsequences: true).map {
             String($0).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
         })
         guard let head = words.first else {
@@ -62,20 +34,24 @@ enum InlineValue {
         case "ratio":
             guard words.count == 4 else { throw unknown("ratio takes a metric and two variants", "write {{ ratio requests aiohttp flask:gevent }}") }
             let m = try metric(words[1])
-            let a = try context.variant(words[2], at: location).flatMap(m.value)
-            let b = try context.variant(words[3], at: location).flatMap(m.value)
+            let a = try context.cell(words[2], at: location).flatMap(m.value)
+            let b = try context.cell(words[3], at: location).flatMap(m.value)
             guard let a, let b, b != 0 else { return "—" }
             return ReportNumber.ratio(a / b)
         case "best", "worst":
             guard words.count == 2 else { throw unknown("\(head) takes one metric", "write {{ \(head) requests }}") }
-            // "best requests @ delay=50ms": among the cells at that level, by variant name.
-            let (metricWord, level) = splitCell(words[1])
-            let m = try metric(metricWord)
-            let among = level.map { level in context.statistics.filter { $0.name.hasSuffix(" @ " + level) } } ?? context.statistics
-            if let level, among.isEmpty {
-                throw unknown("no cell at \(level)", "cells are named like '\(context.statistics.first?.name ?? "aiohttp @ delay=50ms")'")
+            // "best requests @ delay=50ms": among the cells at those levels, by variant name.
+            let split = CellID.split(words[1])
+            let m = try metric(split?.head ?? words[1])
+            var among = context.statistics
+            if let level = split?.rest {
+                let levels = CellID.levels(written: level)
+                among = levels.map { levels in among.filter { $0.cell.isAt(levels) } } ?? []
+                if among.isEmpty {
+                    throw unknown("no cell at \(level)", "cells are named like '\(context.statistics.first?.name ?? "aiohttp @ delay=50ms")'")
+                }
             }
-            let ranked = among.compactMap { s in m.value(s).map { (level == nil ? s.name : s.variant, $0) } }
+            let ranked = among.compactMap { s in m.value(s).map { (split == nil ? s.name : s.cell.variant, $0) } }
                 .sorted { m.higherIsBetter ? $0.1 > $1.1 : $0.1 < $1.1 }
             guard let pick = head == "best" ? ranked.first : ranked.last else { return "—" }
             return pick.0
@@ -122,7 +98,7 @@ enum InlineValue {
             throw unknown("not a known form", "write {{ METRIC VARIANT }}, {{ ratio METRIC A B }}, {{ best METRIC }} or {{ run.trials }}")
         }
         let m = try metric(head)
-        guard let stats = try context.variant(words[1], at: location) else { return "n/a (not in this run)" }
+        guard let stats = try context.cell(words[1], at: location) else { return "n/a (not in this run)" }
         return m.format(m.value(stats))
     }
 
