@@ -248,6 +248,19 @@ struct ComparisonTests {
         #expect(ComparisonReport.text(comparison).contains("1 → 2 (down 1)"))
     }
 
+    @Test("a package pip installed from a URL ('name @ url') is compared by where it came from")
+    func directReferencePackages() throws {
+        var base = fixtureRun(id: 1, rates: ["aiohttp": [30, 31]])
+        base.software.pipFreeze = ["aiohttp==3.14.0", "My_Lib @ file:///src/mylib"]
+        var other = fixtureRun(id: 2, rates: ["aiohttp": [30, 31]])
+        other.software.pipFreeze = ["aiohttp==3.14.0", "my-lib @ git+https://example.org/mylib@v2"]
+        let comparison = try RunComparison.compare(
+            baseline: side(base), against: side(other), allowDefinitionChange: false, definitionFile: "e.toml")
+        #expect(comparison.machines.differing == [
+            MachineDifferences.Row(fact: "package my-lib", baseline: "file:///src/mylib", against: "git+https://example.org/mylib@v2")
+        ])
+    }
+
     // MARK: Claims
 
     @Test("each claim form holds or does not hold as the published numbers say")
