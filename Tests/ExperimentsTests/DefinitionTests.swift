@@ -326,6 +326,28 @@ extension DefinitionTests {
             #expect(error.message.hasPrefix("duplicate variant name 'flask:50' (lines "))
         }
 
+        @Test("a name with ' @ ' would read as a cell in a write-up: refused at its line; '@' without spaces and '#' are names like any other")
+        func cellSeparatorInName() throws {
+            let written = "name = \"flask @ gevent\""
+            let toml = example(replacing: "name = \"flask:gevent\"", with: written)
+            let error = try #require(try loadError(toml))
+            #expect(error.code == .badDefinition)
+            #expect(error.location?.keyPath == "variants[1].name")
+            #expect(error.location?.line == line(of: written, in: toml))
+            #expect(error.message == "the variant name \"flask @ gevent\" contains '@' between spaces, which separates a variant from its levels in a cell's name")
+            #expect(error.hint == "use another character, e.g. ':' or '-', or write '@' without spaces around it")
+            // A list fills the name: each expanded name is checked.
+            let expanded = try #require(try loadError(example(replacing: "name = \"flask:{threads}\"", with: "name = \"flask @ {threads}\"")))
+            #expect(expanded.message.hasPrefix("the variant name \"flask @ 10\" contains '@'"))
+
+            let definition = try load(example(replacing: "name = \"flask:gevent\"", with: "name = \"flask@gevent#2\"")
+                .replacingOccurrences(of: "root = \"upstream\"               # folder it serves, relative to this file", with: "root = \"upstream\"\ndelay = [\"0ms\", \"50ms\"]"))
+            let cells = definition.cells.filter { $0.cell.variant == "flask@gevent#2" }
+            #expect(cells.map(\.name) == ["flask@gevent#2 @ delay=0ms", "flask@gevent#2 @ delay=50ms"])
+            #expect(Set(definition.cells.map(\.cell)).count == definition.cells.count)
+            #expect(cells.map { CellID(written: $0.name) } == cells.map(\.cell))
+        }
+
         @Test func missingRootFolderSaysWhereItLooked() throws {
             let error = try #require(try loadError(DefinitionFixture.designExample, upstream: false))
             #expect(error.location?.keyPath == "upstream.root")

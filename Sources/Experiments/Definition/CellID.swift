@@ -20,7 +20,8 @@ public struct CellID: Hashable, Sendable, CustomStringConvertible {
         self.levels = levels
     }
 
-    /// What stands between a variant and its levels in a cell's name.
+    /// What stands between a variant and its levels in a cell's name, and only there: a
+    /// variant's own name may not hold it.
     static let separator = " @ "
 
     /// "aiohttp @ delay=50ms, connections=100"; the variant's own name outside a sweep.
@@ -55,6 +56,11 @@ public struct CellID: Hashable, Sendable, CustomStringConvertible {
     /// Whether `other` (of any variant) is at the same levels as this cell.
     public func isAtSameLevels(as other: CellID) -> Bool {
         isAt(other.levels)
+    }
+
+    /// Whether `name`, a variant's own name, could be mistaken for a cell's.
+    public static func isAmbiguous(variantName name: String) -> Bool {
+        name.contains(separator)
     }
 }
 
