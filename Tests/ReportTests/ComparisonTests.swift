@@ -248,6 +248,34 @@ struct ComparisonTests {
         #expect(ComparisonReport.text(comparison).contains("1 → 2 (down 1)"))
     }
 
+    @Test("cells pair by variant and levels, also when the two runs' grids list their settings in another order")
+    func cellsPairByLevels() throws {
+        let workers = SweepLevel(setting: .workers, value: 2)
+        let connections = SweepLevel(setting: .connections, value: 100)
+        /// The run with its one variant made the cell at `levels`, named as its grid shows it.
+        func grid(_ data: RunData, _ levels: [SweepLevel]) -> RunData {
+            var data = data
+            data.variants = data.variants.map { variant in
+                StoredVariant(
+                    id: variant.id, runID: variant.runID, cell: CellID(variant: variant.cell.variant, levels: levels),
+                    position: variant.position, configJSON: variant.configJSON, config: variant.config)
+            }
+            return data
+        }
+        let baseline = grid(fixtureRun(id: 1, rates: ["flask:10": [100, 101, 99]]), [workers, connections])
+        let against = grid(fixtureRun(id: 2, rates: ["flask:10": [200, 202, 198]]), [connections, workers])
+        #expect(baseline.variants[0].name == "flask:10 @ workers=2, connections=100")
+        #expect(against.variants[0].name == "flask:10 @ connections=100, workers=2")
+
+        let comparison = try RunComparison.compare(
+            baseline: side(baseline), against: side(against), allowDefinitionChange: false, definitionFile: "e.toml")
+        #expect(comparison.variants.count == 1)
+        let rps = try #require(comparison.variants.first?.result(.requestsPerSecond))
+        #expect(abs((rps.ratio ?? 0) - 2) < 1e-9)
+        #expect(rps.verdict == .better)
+        #expect(ComparisonReport.summaryLine(comparison).contains("flask:10 @ connections=100, workers=2 2.00×"))
+    }
+
     @Test("a package pip installed from a URL ('name @ url') is compared by where it came from")
     func directReferencePackages() throws {
         var base = fixtureRun(id: 1, rates: ["aiohttp": [30, 31]])
