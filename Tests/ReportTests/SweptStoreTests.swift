@@ -10,47 +10,19 @@ import LoadGen
 /// levels, shown as the grid named them, and written inline with their levels in any order.
 @Suite("a swept run's cells through the store")
 struct SweptStoreTests {
-    /// Workers (in [app]) are written before connections (in [load]): the grid's order is
-    /// workers first, the other way round from the order of the settings themselves.
-    static let definitionText = """
-        title = "Grid"
-        trials = 1
-
-        [upstream]
-        root = "upstream"
-
-        [app]
-        server = "gunicorn"
-        module = "apps.flask_app:app"
-        workers = [1, 2]
-        requirements = "requirements.lock"
-
-        [load]
-        generator = "wrk"
-        path = "/remote"
-        connections = [5, 20]
-        threads = 5
-        duration = "20s"
-        timeout = "10s"
-        warmup = "2s"
-
-        [[variants]]
-        name = "aiohttp"
-        module = "apps.aiohttp_app:app"
-        worker_class = "aiohttp.GunicornUVLoopWebWorker"
-
-        [[variants]]
-        name = "flask:{threads}"
-        worker_class = "gthread"
-        threads = [10]
-        """
+    /// The report fixture's experiment as a grid. Workers (in [app]) are written before
+    /// connections (in [load]): the grid's order is workers first, the other way round from
+    /// the order of the settings themselves.
+    static let definitionText = ReportBuilderTests.definitionText
+        .replacingOccurrences(of: "workers = 2\n", with: "workers = [1, 2]\n")
+        .replacingOccurrences(of: "connections = 400", with: "connections = [10, 40]")
 
     static let template = """
         # Grid
 
-        flask:10 with one worker at 5 connections: {{ rps flask:10 @ workers=1, connections=5 }}; \
-        the same cell written the other way round: {{ rps flask:10 @ connections=5, workers=1 }}. \
-        Best with two workers at 20 connections: {{ best rps @ connections=20, workers=2 }}.
+        flask:10 with one worker at 10 connections: {{ rps flask:10 @ workers=1, connections=10 }}; \
+        the same cell written the other way round: {{ rps flask:10 @ connections=10, workers=1 }}. \
+        Best with two workers at 40 connections: {{ best rps @ connections=40, workers=2 }}.
 
         ```claims
         more rps: aiohttp > flask:10 @ workers=2
@@ -61,7 +33,7 @@ struct SweptStoreTests {
         """
 
     /// requests/s of each cell: aiohttp serves more than flask:10 everywhere, most with two
-    /// workers at 20 connections.
+    /// workers at 40 connections.
     static func rate(_ cell: CellID) -> Int64 {
         let workers = Int64(cell.level(.workers)?.value ?? 0)
         let connections = Int64(cell.level(.connections)?.value ?? 0)
@@ -70,15 +42,7 @@ struct SweptStoreTests {
 
     /// A temporary experiment folder and a store holding one complete run of the grid.
     static func fixture() throws -> (folder: URL, experiment: ExperimentDefinition, store: ResultStore) {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-grid-\(UUID().uuidString)")
-        let experimentFolder = folder.appendingPathComponent("experiments/grid")
-        try FileManager.default.createDirectory(at: experimentFolder.appendingPathComponent("upstream"), withIntermediateDirectories: true)
-        try "flask==3.1.3\n".write(to: experimentFolder.appendingPathComponent("requirements.lock"), atomically: true, encoding: .utf8)
-        try AppStandIns.write(into: experimentFolder)
-        try definitionText.write(to: experimentFolder.appendingPathComponent("experiment.toml"), atomically: true, encoding: .utf8)
-        try template.write(to: experimentFolder.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
-        let experiment = try DefinitionLoader.load(experiment: "grid", projectRoot: folder)
-
+        let (folder, experiment) = try ReportBuilderTests.experimentFolder(definition: definitionText, writeup: template)
         let store = try ResultStore(path: folder.appendingPathComponent("results.sqlite"))
         let machineID = try store.machineID(for: MachineInfo(
             fingerprint: "grid", hostname: "grid-host", cpuModel: "Example CPU", cpuCores: 2,
@@ -86,7 +50,7 @@ struct SweptStoreTests {
         let start = Date(timeIntervalSince1970: 1_800_000_000)
         let (run, variants) = try store.createRun(
             NewRun(
-                experiment: "grid", definitionHash: "grid-hash", definitionText: definitionText, machineID: machineID,
+                experiment: "fixture", definitionHash: "grid-hash", definitionText: definitionText, machineID: machineID,
                 startedAt: start, toolVersion: "0.1.0", projectCommit: nil, shuffleSeed: 7, overrides: RunOverrides(),
                 software: SoftwareVersions(reportgen: "0.1.0", pipFreeze: []), upstreamCommandLine: "nginx",
                 writeupText: template),
@@ -112,7 +76,7 @@ struct SweptStoreTests {
         let stored = try store.variants(runID: 1)
         #expect(stored.map(\.cell) == experiment.cells.map(\.cell))
         #expect(stored.map(\.cell.description) == stored.map(\.name))
-        #expect(stored.first?.name == "aiohttp @ workers=1, connections=5")
+        #expect(stored.first?.name == "aiohttp @ workers=1, connections=10")
         // What a resumed run skips: every planned trial, however the store orders a cell's levels.
         let done = Set(try store.storedTrials(runID: 1).map { PlannedTrialKey(cell: $0.cell, trial: $0.trialIndex) })
         let plan = TrialPlan(cells: experiment.cells.map(\.cell), trialsPerCell: 1, seed: 7)
@@ -125,13 +89,13 @@ struct SweptStoreTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let files = try ReportBuilder.render(store: store, runID: 1, experiment: experiment, outputRoot: folder.appendingPathComponent("output"))
         let markdown = try String(contentsOf: files.markdown, encoding: .utf8)
-        #expect(markdown.contains("flask:10 with one worker at 5 connections: 115 requests/s; the same cell written the other way round: 115 requests/s."), "\(markdown)")
-        #expect(markdown.contains("Best with two workers at 20 connections: aiohttp."))
+        #expect(markdown.contains("flask:10 with one worker at 10 connections: 120 requests/s; the same cell written the other way round: 120 requests/s."), "\(markdown)")
+        #expect(markdown.contains("Best with two workers at 40 connections: aiohttp."))
         // The claim is checked at each level with two workers, among the cells there.
-        #expect(markdown.contains("| aiohttp @ workers=2, connections=5 serves more requests per second than flask:10 @ workers=2, connections=5   | **holds**"))
-        #expect(markdown.contains("| aiohttp @ workers=2, connections=20 serves more requests per second than flask:10 @ workers=2, connections=20 | **holds**"))
-        #expect(!markdown.contains("workers=1, connections=5 serves"))
-        #expect(markdown.contains("| flask:10 @ workers=1, connections=5 "))
+        #expect(markdown.contains("| aiohttp @ workers=2, connections=10 serves more requests per second than flask:10 @ workers=2, connections=10 | **holds**"))
+        #expect(markdown.contains("| aiohttp @ workers=2, connections=40 serves more requests per second than flask:10 @ workers=2, connections=40 | **holds**"))
+        #expect(!markdown.contains("workers=1, connections=10 serves"))
+        #expect(markdown.contains("| flask:10 @ workers=1, connections=10 "))
 
         // An export copies a cell's levels without their order; the report reads the same.
         let export = folder.appendingPathComponent("grid.sqlite")

@@ -3,11 +3,6 @@ public struct PlannedTrialKey: Sendable, Hashable {
     public var cell: CellID
     /// 1-based repetition of the cell.
     public var trial: Int
-
-    public init(cell: CellID, trial: Int) {
-        self.cell = cell
-        self.trial = trial
-    }
 }
 
 /// One planned trial: which cell, which repetition, and where it falls in the run.
@@ -17,12 +12,6 @@ public struct PlannedTrial: Sendable, Equatable {
     public var trialIndex: Int
     /// 1-based position in the whole plan.
     public var runOrder: Int
-
-    public init(cell: CellID, trialIndex: Int, runOrder: Int) {
-        self.cell = cell
-        self.trialIndex = trialIndex
-        self.runOrder = runOrder
-    }
 
     public var key: PlannedTrialKey { PlannedTrialKey(cell: cell, trial: trialIndex) }
 }

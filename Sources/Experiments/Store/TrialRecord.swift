@@ -99,12 +99,6 @@ public struct StoredTrialKey: Sendable, Hashable {
     public var cell: CellID
     public var trialIndex: Int
     public var status: TrialStatus
-
-    public init(cell: CellID, trialIndex: Int, status: TrialStatus) {
-        self.cell = cell
-        self.trialIndex = trialIndex
-        self.status = status
-    }
 }
 
 /// A stored trial with the numbers that decide whether its variant needs more trials.
