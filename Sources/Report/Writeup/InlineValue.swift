@@ -6,11 +6,10 @@ import Foundation
 /// - `METRIC VARIANT` — e.g. `{{ requests aiohttp }}`, `{{ p99 flask:10 }}` (metrics: see `Metric`)
 /// - `ratio METRIC A B` — A's value over B's, e.g. `{{ ratio requests aiohttp flask:gevent }}` → "4.10×"
 /// - `best METRIC` / `worst METRIC` — the variant name, aware of the metric's polarity
-/// - `run.FIELD` — trials, duration, warmup, connections, threads, timeout, variants, id, date,
-///   generator ("wrk" or "reportgen's built-in generator"), loop ("closed loop" or
-///   "open loop at R requests/s")
-/// - `machine.FIELD` — cpu, cores, memory, kernel, os
-/// - `software.FIELD` — python, nginx, wrk, gunicorn; `package NAME` — a pinned Python package
+/// - `SCOPE.FIELD` — a field of the run, its machine or its software: `InlineField.all`
+/// - `package NAME` — a pinned Python package
+///
+/// A VARIANT in a sweep is a cell, `aiohttp @ delay=50ms`, read by `CellID(written:)`.
 enum InlineValue {
     static func evaluate(_ expression: String, context: ReportContext, at location: SourceLocation) throws -> String {
         let words = CellID.joiningWords(expression.split(separator: " ", omittingEmptySubsequences: true).map {
@@ -28,8 +27,6 @@ enum InlineValue {
             }
             return metric
         }
-        let definition = context.definition
-        let machine = context.data.machine
         switch head {
         case "ratio":
             guard words.count == 4 else { throw unknown("ratio takes a metric and two variants", "write {{ ratio requests aiohttp flask:gevent }}") }
@@ -46,7 +43,7 @@ enum InlineValue {
             var among = context.statistics
             if let level = split?.rest {
                 let levels = CellID.levels(written: level)
-                among = levels.map { levels in among.filter { $0.cell.isAt(levels) } } ?? []
+                among = among.filter { stats in levels.map(stats.cell.isAt) ?? false }
                 if among.isEmpty {
                     throw unknown("no cell at \(level)", "cells are named like '\(context.statistics.first?.name ?? "aiohttp @ delay=50ms")'")
                 }
@@ -62,37 +59,10 @@ enum InlineValue {
             break
         }
         if words.count == 1, let dot = head.firstIndex(of: ".") {
-            let scope = head[..<dot]
-            let field = head[head.index(after: dot)...]
-            let software = context.software
-            let value: String?
-            switch (scope, field) {
-            case ("run", "trials"): value = "\(definition.trials)"
-            case ("run", "duration"): value = seconds(definition.load.duration)
-            case ("run", "warmup"): value = seconds(definition.load.warmup)
-            case ("run", "timeout"): value = seconds(definition.load.timeout)
-            case ("run", "connections"): value = "\(definition.load.connections)"
-            case ("run", "threads"): value = "\(definition.load.threads)"
-            case ("run", "variants"): value = "\(definition.variants.count)"
-            case ("run", "id"): value = "\(context.data.run.id)"
-            case ("run", "generator"): value = context.generatorName
-            case ("run", "loop"): value = context.loopModel
-            case ("run", "date"): value = ISO8601DateFormatter.string(from: context.data.run.startedAt, timeZone: TimeZone(identifier: "UTC") ?? .current, formatOptions: [.withFullDate])
-            case ("machine", "cpu"): value = machine.cpuModel
-            case ("machine", "cores"): value = "\(machine.cpuCores)"
-            case ("machine", "memory"): value = ReportNumber.gibibytes(machine.memoryBytes)
-            case ("machine", "kernel"): value = machine.kernel
-            case ("machine", "os"): value = machine.os
-            case ("software", "python"): value = software.python ?? "unknown"
-            case ("software", "nginx"): value = software.nginx ?? "unknown"
-            case ("software", "wrk"): value = software.wrk ?? "unknown"
-            case ("software", "gunicorn"): value = software.gunicorn ?? "unknown"
-            default: value = nil
+            guard let field = InlineField.named(head) else {
+                throw unknown("no field '\(head[head.index(after: dot)...])' in '\(head[..<dot])'", "fields: \(InlineField.list)")
             }
-            guard let value else {
-                throw unknown("no field '\(field)' in '\(scope)'", "fields: run.trials/duration/warmup/timeout/connections/threads/variants/id/date/generator/loop, machine.cpu/cores/memory/kernel/os, software.python/nginx/wrk/gunicorn")
-            }
-            return value
+            return field.value(context)
         }
         guard words.count == 2 else {
             throw unknown("not a known form", "write {{ METRIC VARIANT }}, {{ ratio METRIC A B }}, {{ best METRIC }} or {{ run.trials }}")
