@@ -59,7 +59,7 @@ public struct CellID: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Whether `name`, a variant's own name, could be mistaken for a cell's.
-    public static func isAmbiguous(variantName name: String) -> Bool {
+    static func isAmbiguous(variantName name: String) -> Bool {
         name.contains(separator)
     }
 }
@@ -68,7 +68,7 @@ extension CellID {
     /// The cell a store's row measures: `levels` (which the store keeps as a set) in the order
     /// `shownAs`, the row's stored name, lists them, which is the order the grid swept them
     /// in; by setting when no order gives that name (a name some other tool wrote).
-    public static func stored(variant: String, levels: [SweepLevel], shownAs name: String) -> CellID {
+    static func stored(variant: String, levels: [SweepLevel], shownAs name: String) -> CellID {
         let bySetting = CellID(variant: variant, levels: levels.sorted { $0.setting < $1.setting })
         // At most two settings are swept, so the other order is the reversed one.
         let reversed = CellID(variant: variant, levels: bySetting.levels.reversed())
