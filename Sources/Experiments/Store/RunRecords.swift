@@ -117,12 +117,6 @@ public struct NewVariant: Sendable {
     public var cell: CellID
     public var position: Int
     public var config: VariantConfig
-
-    public init(cell: CellID, position: Int, config: VariantConfig) {
-        self.cell = cell
-        self.position = position
-        self.config = config
-    }
 }
 
 public struct StoredVariant: Sendable, Equatable {
