@@ -182,9 +182,16 @@ public final class ExperimentRunner {
         _ planned: PlannedTrial, in session: RunSession, loop: inout TrialLoop
     ) async throws -> Continuation {
         try interrupt.check()
+        // The plan is made from the definition's cells, and a run of that definition stored
+        // a row for each: a cell without one is a store changed by hand.
         guard let variant = cells.first(where: { $0.cell == planned.cell }),
             let stored = loop.variants.first(where: { $0.cell == planned.cell })
-        else { return .next }
+        else {
+            throw ReportgenError(
+                .badStore, "run \(loop.run.id) has no variants row for \(planned.cell), a cell of its definition",
+                at: SourceLocation(file: store.path.path(percentEncoded: false)),
+                hint: "start a new run of the experiment with --rerun")
+        }
         let began = ContinuousClock.now
         let key = TrialKey(variantID: stored.id, trialIndex: planned.trialIndex, runOrder: planned.runOrder)
         let executor = loop.executor
