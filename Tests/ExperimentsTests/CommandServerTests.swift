@@ -110,7 +110,7 @@ struct CommandServerTests {
             definition: definition, overrides: RunOverrides(), store: store, projectRoot: root, interrupt: Interrupt(),
             options: try TestPaths.runnerOptions(), events: { _ in })
         let outcome = try await runner.run()
-        #expect(Set(outcome.failedVariants) == ["dies", "stubborn", "turns-bad"])
+        #expect(Set(outcome.failedVariants.map(\.variant)) == ["dies", "stubborn", "turns-bad"])
 
         struct Row { var name, status: String; var failure, log: String?; var requests, errors: Int64; var command: String; var seconds: Double }
         let rows = try store.database.rows("""
@@ -230,7 +230,7 @@ struct CommandServerTests {
         }
         let outcome = try await runner().run()
         #expect(outcome.trialsRun == 10)
-        #expect(outcome.failedVariants == ["dies"])
+        #expect(outcome.failedVariants == [CellID(variant: "dies")])
 
         struct Row: Equatable { var name: String; var index: Int; var order: Int; var status: String; var requests, errors: Int64 }
         func rows() throws -> [Row] {
@@ -258,7 +258,7 @@ struct CommandServerTests {
         #expect(seen.count == 2)
         let first = try #require(seen.first)
         #expect(first.stop == nil && first.roundSize == 1)
-        #expect(first.widest?.variant == "alternating")
+        #expect(first.widest?.cell == CellID(variant: "alternating"))
         #expect(first.standings.map(\.state) == [.met, .open, .failing])
         #expect(seen.last?.stop == .exhausted)
         #expect(seen.last?.standings.map(\.state) == [.met, .capped, .failing])

@@ -326,6 +326,28 @@ extension DefinitionTests {
             #expect(error.message.hasPrefix("duplicate variant name 'flask:50' (lines "))
         }
 
+        @Test("a name with ' @ ' would read as a cell in a write-up: refused at its line; '@' without spaces and '#' are names like any other")
+        func cellSeparatorInName() throws {
+            let written = "name = \"flask @ gevent\""
+            let toml = example(replacing: "name = \"flask:gevent\"", with: written)
+            let error = try #require(try loadError(toml))
+            #expect(error.code == .badDefinition)
+            #expect(error.location?.keyPath == "variants[1].name")
+            #expect(error.location?.line == line(of: written, in: toml))
+            #expect(error.message == "the variant name \"flask @ gevent\" contains '@' between spaces, which separates a variant from its levels in a cell's name")
+            #expect(error.hint == "use another character, e.g. ':' or '-', or write '@' without spaces around it")
+            // A list fills the name: each expanded name is checked.
+            let expanded = try #require(try loadError(example(replacing: "name = \"flask:{threads}\"", with: "name = \"flask @ {threads}\"")))
+            #expect(expanded.message.hasPrefix("the variant name \"flask @ 10\" contains '@'"))
+
+            let definition = try load(example(replacing: "name = \"flask:gevent\"", with: "name = \"flask@gevent#2\"")
+                .replacingOccurrences(of: "root = \"upstream\"               # folder it serves, relative to this file", with: "root = \"upstream\"\ndelay = [\"0ms\", \"50ms\"]"))
+            let cells = definition.cells.filter { $0.cell.variant == "flask@gevent#2" }
+            #expect(cells.map(\.name) == ["flask@gevent#2 @ delay=0ms", "flask@gevent#2 @ delay=50ms"])
+            #expect(Set(definition.cells.map(\.cell)).count == definition.cells.count)
+            #expect(cells.map { CellID(written: $0.name) } == cells.map(\.cell))
+        }
+
         @Test func missingRootFolderSaysWhereItLooked() throws {
             let error = try #require(try loadError(DefinitionFixture.designExample, upstream: false))
             #expect(error.location?.keyPath == "upstream.root")
@@ -848,7 +870,7 @@ extension DefinitionTests {
                 "flask:gevent @ delay=0ms",
             ])
             #expect(cells.map(\.position) == Array(0..<44))
-            #expect(cells[2].variantName == "aiohttp")
+            #expect(cells[2].cell.variant == "aiohttp")
             #expect(definition.upstreamDelay(for: cells[2]) == .milliseconds(50))
             #expect(definition.load(for: cells[2]) == definition.load)
             // --variants picks variants: each keeps all its cells.
@@ -866,7 +888,7 @@ extension DefinitionTests {
                 .replacingOccurrences(of: "workers = 2\n", with: "workers = [1, 2]\n")
             let definition = try load(text)
             #expect(definition.sweeps.map(\.setting) == [.workers, .connections])
-            let cells = definition.cells.filter { $0.variantName == "flask:10" }
+            let cells = definition.cells.filter { $0.cell.variant == "flask:10" }
             #expect(cells.map(\.name) == [
                 "flask:10 @ workers=1, connections=5", "flask:10 @ workers=1, connections=400",
                 "flask:10 @ workers=2, connections=5", "flask:10 @ workers=2, connections=400",

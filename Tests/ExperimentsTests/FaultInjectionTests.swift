@@ -63,7 +63,7 @@ struct FaultInjectionTests {
         defer { try? FileManager.default.removeItem(at: db.deletingLastPathComponent()) }
         let killed = Atomic(false)
         let (runner, store) = try runner(db: db, variants: ["flask:10", "aiohttp"]) { event in
-            if case .trialPhase(let trial, .measuring, _) = event, trial.variant == "flask:10",
+            if case .trialPhase(let trial, .measuring, _) = event, trial.cell == CellID(variant: "flask:10"),
                 !killed.load(ordering: .sequentiallyConsistent), let pid = Self.startedProcess(containing: "gunicorn")
             {
                 killed.store(true, ordering: .sequentiallyConsistent)
@@ -74,7 +74,7 @@ struct FaultInjectionTests {
         let wasKilled = killed.load(ordering: .sequentiallyConsistent)
         #expect(wasKilled)
         #expect(outcome.trialsRun == 2)
-        #expect(outcome.failedVariants == ["flask:10"])
+        #expect(outcome.failedVariants == [CellID(variant: "flask:10")])
         let rows = try store.database.rows(
             "SELECT v.name, t.status, t.failure FROM trials t JOIN variants v ON v.id = t.variant_id ORDER BY v.name"
         ) { ($0.string(at: 0) ?? "", $0.string(at: 1) ?? "", $0.string(at: 2)) }
@@ -130,7 +130,7 @@ struct FaultInjectionTests {
         let (runner, store) = try runner(db: db, variants: ["flask:10"])
         runner.options.appPort = { _ in port }
         let outcome = try await runner.run()
-        #expect(outcome.failedVariants == ["flask:10"])
+        #expect(outcome.failedVariants == [CellID(variant: "flask:10")])
         let failure = try store.database.firstRow("SELECT failure FROM trials") { $0.string(at: 0) }
         #expect(failure??.contains("already taken") == true)
         #expect(try RealServers.trialCounts(store).map(\.requests) == [0], "nothing was measured against the squatter")

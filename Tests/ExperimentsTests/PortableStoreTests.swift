@@ -397,8 +397,8 @@ private func storeRun(in store: ResultStore, hostname: String, fingerprint: Stri
     let (run, variants) = try store.createRun(
         new,
         variants: [
-            NewVariant(name: "aiohttp", position: 0, config: VariantConfig(workerClass: "aiohttp.GunicornWebWorker")),
-            NewVariant(name: "flask:10", position: 1, config: VariantConfig(workerClass: "gthread", threads: 10)),
+            NewVariant(cell: CellID(variant: "aiohttp"), position: 0, config: VariantConfig(workerClass: "aiohttp.GunicornWebWorker")),
+            NewVariant(cell: CellID(variant: "flask:10"), position: 1, config: VariantConfig(workerClass: "gthread", threads: 10)),
         ])
     for variant in variants {
         for index in 1...2 {

@@ -5,12 +5,12 @@ import Testing
 /// Which variants get another trial when trials are added until the answer is clear.
 @Suite("precision-driven trials: deciding the next round")
 struct PrecisionPlanTests {
-    let variants = ["steady", "noisy", "broken"]
+    let variants = ["steady", "noisy", "broken"].map { CellID(variant: $0) }
 
     /// A stored trial: `rate` nil for a failed one.
     func trial(_ name: String, _ index: Int, _ rate: Double?, order: Int, seconds: Double = 10) -> StoredTrialResult {
         StoredTrialResult(
-            key: StoredTrialKey(variantName: name, trialIndex: index, status: rate == nil ? .failed : .ok),
+            key: StoredTrialKey(cell: CellID(variant: name), trialIndex: index, status: rate == nil ? .failed : .ok),
             runOrder: order, requestsPerSecond: rate ?? 3, wallSeconds: seconds)
     }
 
@@ -27,7 +27,7 @@ struct PrecisionPlanTests {
 
     @Test("after three rounds only the variant wider than the target gets a trial, numbered after the stored ones")
     func onlyTheWideOnesGetMore() throws {
-        let plan = PrecisionPlan(target: PrecisionTarget(target: 0.05, maxTrials: 5), variants: variants, seed: 7)
+        let plan = PrecisionPlan(target: PrecisionTarget(target: 0.05, maxTrials: 5), cells: variants, seed: 7)
         let standings = plan.assess(threeRounds)
         #expect(standings.map(\.state) == [.met, .open, .failing])
         #expect(standings.map(\.trials) == [3, 3, 3])
@@ -39,25 +39,25 @@ struct PrecisionPlanTests {
         #expect(standings[2].precision == nil)
         let (round, stop) = plan.decide(threeRounds, perTrial: 10)
         #expect(stop == nil)
-        #expect(round == [PlannedTrial(variant: "noisy", trialIndex: 4, runOrder: 10)])
+        #expect(round == [PlannedTrial(cell: CellID(variant: "noisy"), trialIndex: 4, runOrder: 10)])
     }
 
     @Test("a variant stops at the most trials, and the run stops when none is open")
     func capsAndStops() {
-        let plan = PrecisionPlan(target: PrecisionTarget(target: 0.05, maxTrials: 4), variants: variants, seed: 7)
+        let plan = PrecisionPlan(target: PrecisionTarget(target: 0.05, maxTrials: 4), cells: variants, seed: 7)
         var results = threeRounds
         results.append(trial("noisy", 4, 900, order: 10))
         #expect(plan.assess(results).map(\.state) == [.met, .capped, .failing])
         let (round, stop) = plan.decide(results, perTrial: 10)
         #expect(round.isEmpty)
         #expect(stop == .exhausted)
-        let met = PrecisionPlan(target: PrecisionTarget(target: 0.05), variants: ["steady"], seed: 7)
+        let met = PrecisionPlan(target: PrecisionTarget(target: 0.05), cells: [CellID(variant: "steady")], seed: 7)
         #expect(met.decide(results, perTrial: 10).stop == .met)
     }
 
     @Test("too few ok trials to tell counts as open until failures match successes")
     func fewOKTrials() {
-        let plan = PrecisionPlan(target: PrecisionTarget(target: 0.05, maxTrials: 6), variants: ["flaky"], seed: 1)
+        let plan = PrecisionPlan(target: PrecisionTarget(target: 0.05, maxTrials: 6), cells: [CellID(variant: "flaky")], seed: 1)
         let oneOfThree = [trial("flaky", 1, 1000, order: 1), trial("flaky", 2, nil, order: 2), trial("flaky", 3, 1000, order: 3)]
         #expect(plan.assess(oneOfThree).first?.state == .met, "two equal rates: a zero-width interval")
         let mixed = [trial("flaky", 1, 1000, order: 1), trial("flaky", 2, nil, order: 2), trial("flaky", 3, 1200, order: 3)]
@@ -69,9 +69,9 @@ struct PrecisionPlanTests {
     @Test("a round that would end past the time budget does not start")
     func timeBudget() {
         // Nine stored trials of 10 s: 90 s spent; one more trial of 10 s fits 100 s, not 99 s.
-        let fits = PrecisionPlan(target: PrecisionTarget(target: 0.05, timeBudget: .seconds(100)), variants: variants, seed: 7)
+        let fits = PrecisionPlan(target: PrecisionTarget(target: 0.05, timeBudget: .seconds(100)), cells: variants, seed: 7)
         #expect(fits.decide(threeRounds, perTrial: 10).round.count == 1)
-        let tight = PrecisionPlan(target: PrecisionTarget(target: 0.05, timeBudget: .seconds(99)), variants: variants, seed: 7)
+        let tight = PrecisionPlan(target: PrecisionTarget(target: 0.05, timeBudget: .seconds(99)), cells: variants, seed: 7)
         let (round, stop) = tight.decide(threeRounds, perTrial: 10)
         #expect(round.isEmpty)
         #expect(stop == .timeBudget)
@@ -86,22 +86,22 @@ struct PrecisionPlanTests {
                 results.append(trial(name, round, Double(1000 + (round * 37 + i * 101) % 400), order: results.count + 1))
             }
         }
-        let plan = PrecisionPlan(target: PrecisionTarget(target: 0.01, maxTrials: 10), variants: names, seed: 42)
+        let plan = PrecisionPlan(target: PrecisionTarget(target: 0.01, maxTrials: 10), cells: names.map { CellID(variant: $0) }, seed: 42)
         let first = plan.nextRound(results)
         #expect(first == plan.nextRound(results))
-        #expect(Set(first.map(\.variant)) == Set(names))
+        #expect(Set(first.map(\.cell.variant)) == Set(names))
         #expect(first.map(\.runOrder) == Array(25...32))
         #expect(first.allSatisfy { $0.trialIndex == 4 })
-        let other = PrecisionPlan(target: PrecisionTarget(target: 0.01, maxTrials: 10), variants: names, seed: 43)
-        #expect(other.nextRound(results).map(\.variant) != first.map(\.variant), "another seed, another order")
+        let other = PrecisionPlan(target: PrecisionTarget(target: 0.01, maxTrials: 10), cells: names.map { CellID(variant: $0) }, seed: 43)
+        #expect(other.nextRound(results).map(\.cell) != first.map(\.cell), "another seed, another order")
     }
 
     @Test("the plan's rounds keep their order: the shared shuffle did not change a seeded plan")
     func fixedPlanUnchanged() {
         // Recorded before the shuffle moved into a helper: a run resumed by a newer reportgen
         // must see the same plan.
-        let plan = TrialPlan(variants: ["a", "b", "c", "d"], trialsPerVariant: 2, seed: 2017)
-        #expect(plan.trials.map(\.variant) == ["c", "a", "b", "d", "b", "d", "a", "c"])
+        let plan = TrialPlan(cells: ["a", "b", "c", "d"].map { CellID(variant: $0) }, trialsPerCell: 2, seed: 2017)
+        #expect(plan.trials.map(\.cell.variant) == ["c", "a", "b", "d", "b", "d", "a", "c"])
         #expect(plan.trials.map(\.trialIndex) == [1, 1, 1, 1, 2, 2, 2, 2])
     }
 }

@@ -56,8 +56,8 @@ struct StoreTests {
             let (run, variants) = try store.createRun(
                 newRun(machineID: machineID, startedAt: started, seed: .max),
                 variants: [
-                    NewVariant(name: "flask", position: 1, config: VariantConfig(commandLine: "gunicorn app:app")),
-                    NewVariant(name: "aiohttp", position: 0, config: VariantConfig()),
+                    NewVariant(cell: CellID(variant: "flask"), position: 1, config: VariantConfig(commandLine: "gunicorn app:app")),
+                    NewVariant(cell: CellID(variant: "aiohttp"), position: 0, config: VariantConfig()),
                 ])
 
             #expect(run.status == .running)
@@ -84,10 +84,10 @@ struct StoreTests {
             #expect(try store.run(id: run.id)?.status == .complete)
             #expect(try store.run(id: run.id)?.finishedAt != nil)
             #expect(try store.storedTrials(runID: run.id) == [
-                StoredTrialKey(variantName: "aiohttp", trialIndex: 0, status: .ok),
-                StoredTrialKey(variantName: "aiohttp", trialIndex: 1, status: .failed),
-                StoredTrialKey(variantName: "flask", trialIndex: 0, status: .ok),
-                StoredTrialKey(variantName: "flask", trialIndex: 1, status: .failed),
+                StoredTrialKey(cell: CellID(variant: "aiohttp"), trialIndex: 0, status: .ok),
+                StoredTrialKey(cell: CellID(variant: "aiohttp"), trialIndex: 1, status: .failed),
+                StoredTrialKey(cell: CellID(variant: "flask"), trialIndex: 0, status: .ok),
+                StoredTrialKey(cell: CellID(variant: "flask"), trialIndex: 1, status: .failed),
             ])
             #expect(try scalar(url, "SELECT count(*) FROM trials") == 4)
             #expect(try scalar(url, "SELECT count(*) FROM latency_samples") == 4 * 50)
@@ -104,7 +104,7 @@ struct StoreTests {
         try withTemporaryStore { store, url in
             let machineID = try store.machineID(for: machine())
             let (run, variants) = try store.createRun(
-                newRun(machineID: machineID), variants: [NewVariant(name: "aiohttp", position: 0, config: VariantConfig())])
+                newRun(machineID: machineID), variants: [NewVariant(cell: CellID(variant: "aiohttp"), position: 0, config: VariantConfig())])
             // 3 requests per 100 ms over 1 s, a stall from 400 to 600 ms, one timeout.
             var log = ContiguousArray<RequestSample>()
             for bin in 0..<10 where bin != 4 && bin != 5 {
@@ -143,7 +143,7 @@ struct StoreTests {
         try withTemporaryStore { store, url in
             let machineID = try store.machineID(for: machine())
             let (_, variants) = try store.createRun(
-                newRun(machineID: machineID), variants: [NewVariant(name: "a", position: 0, config: VariantConfig())])
+                newRun(machineID: machineID), variants: [NewVariant(cell: CellID(variant: "a"), position: 0, config: VariantConfig())])
             let variantID = try #require(variants.first).id
             let buckets = [LatencyBucket(latencyUs: 900, count: 7)]
             try store.recordTrial(trial(variantID: variantID, index: 0, buckets: buckets))
@@ -186,7 +186,7 @@ struct StoreTests {
             let machineID = try store.machineID(for: machine())
             let (older, olderVariants) = try store.createRun(
                 newRun(machineID: machineID),
-                variants: [NewVariant(name: "a", position: 0, config: VariantConfig()), NewVariant(name: "b", position: 1, config: VariantConfig())])
+                variants: [NewVariant(cell: CellID(variant: "a"), position: 0, config: VariantConfig()), NewVariant(cell: CellID(variant: "b"), position: 1, config: VariantConfig())])
             let (newer, _) = try store.createRun(newRun(machineID: machineID), variants: [])
             for (index, status) in [TrialStatus.ok, .ok, .failed].enumerated() {
                 try store.recordTrial(trial(variantID: olderVariants[index % 2].id, index: index, status: status))
@@ -206,7 +206,7 @@ struct StoreTests {
         try withTemporaryStore { store, url in
             let machineID = try store.machineID(for: machine())
             let (_, variants) = try store.createRun(
-                newRun(machineID: machineID), variants: [NewVariant(name: "a", position: 0, config: VariantConfig())])
+                newRun(machineID: machineID), variants: [NewVariant(cell: CellID(variant: "a"), position: 0, config: VariantConfig())])
             let buckets = (0..<200_000).map { LatencyBucket(latencyUs: Int64($0), count: 2) }
             let record = trial(variantID: try #require(variants.first).id, index: 0, buckets: buckets)
 

@@ -82,8 +82,8 @@ struct SweepIntegrationTests {
 
         let variants = try store.variants(runID: outcome.runID)
         #expect(variants.map(\.name) == ["aiohttp @ delay=0ms", "aiohttp @ delay=50ms", "flask:2 @ delay=0ms", "flask:2 @ delay=50ms"])
-        #expect(variants.map(\.variant) == ["aiohttp", "aiohttp", "flask:2", "flask:2"])
-        #expect(variants.map { $0.levels.map(\.value) } == [[0], [0.05], [0], [0.05]])
+        #expect(variants.map(\.cell.variant) == ["aiohttp", "aiohttp", "flask:2", "flask:2"])
+        #expect(variants.map { $0.cell.levels.map(\.value) } == [[0], [0.05], [0], [0.05]])
         let levels = try store.database.rows("SELECT setting, label FROM cell_levels ORDER BY variant_id") {
             "\(try $0.requiredString(at: 0)) \(try $0.requiredString(at: 1))"
         }
@@ -135,10 +135,10 @@ final class EventLog: Sendable {
         events.withLock { $0.compactMap { if case .note(let text) = $0 { return text } else { return nil } } }
     }
 
-    /// The variants (cells) whose trials finished, in order.
+    /// The cells whose trials finished, as shown, in order.
     var finished: [String] {
         events.withLock {
-            $0.compactMap { if case .trialFinished(let planned, _) = $0 { return planned.variant } else { return nil } }
+            $0.compactMap { if case .trialFinished(let planned, _) = $0 { return planned.cell.description } else { return nil } }
         }
     }
 }

@@ -64,36 +64,59 @@ struct WrkCorrectionTests {
 @Suite("trial plan")
 struct TrialPlanTests {
     let names = (1...11).map { "v\($0)" }
+    var cells: [CellID] { names.map { CellID(variant: $0) } }
 
     @Test("every variant's trial k runs before any trial k+1")
     func interleaved() {
-        let plan = TrialPlan(variants: names, trialsPerVariant: 3, seed: 7)
+        let plan = TrialPlan(cells: cells, trialsPerCell: 3, seed: 7)
         #expect(plan.trials.count == 33)
         for round in 1...3 {
             let slice = plan.trials[(round - 1) * 11..<round * 11]
             #expect(slice.allSatisfy { $0.trialIndex == round })
-            #expect(Set(slice.map(\.variant)) == Set(names))
+            #expect(Set(slice.map(\.cell)) == Set(cells))
         }
         #expect(plan.trials.map(\.runOrder) == Array(1...33))
     }
 
     @Test("the same seed gives the same order; rounds are shuffled differently")
     func reproducible() {
-        let a = TrialPlan(variants: names, trialsPerVariant: 3, seed: 99)
-        let b = TrialPlan(variants: names, trialsPerVariant: 3, seed: 99)
-        let c = TrialPlan(variants: names, trialsPerVariant: 3, seed: 100)
+        let a = TrialPlan(cells: cells, trialsPerCell: 3, seed: 99)
+        let b = TrialPlan(cells: cells, trialsPerCell: 3, seed: 99)
+        let c = TrialPlan(cells: cells, trialsPerCell: 3, seed: 100)
         #expect(a == b)
-        #expect(a.trials.map(\.variant) != c.trials.map(\.variant))
-        #expect(Array(a.trials[0..<11].map(\.variant)) != Array(a.trials[11..<22].map(\.variant)))
+        #expect(a.trials.map(\.cell) != c.trials.map(\.cell))
+        #expect(Array(a.trials[0..<11].map(\.cell)) != Array(a.trials[11..<22].map(\.cell)))
     }
 
     @Test("remaining skips stored trials and keeps plan order")
     func remaining() {
-        let plan = TrialPlan(variants: ["a", "b"], trialsPerVariant: 2, seed: 1)
-        let done: Set<String> = [TrialPlan.key("a", 1), TrialPlan.key("b", 2)]
+        let a = CellID(variant: "a")
+        let b = CellID(variant: "b")
+        let plan = TrialPlan(cells: [a, b], trialsPerCell: 2, seed: 1)
+        let done: Set = [PlannedTrialKey(cell: a, trial: 1), PlannedTrialKey(cell: b, trial: 2)]
         let left = plan.remaining(excluding: done)
         #expect(left.count == 2)
-        #expect(Set(left.map { TrialPlan.key($0.variant, $0.trialIndex) }) == [TrialPlan.key("b", 1), TrialPlan.key("a", 2)])
+        #expect(Set(left.map(\.key)) == [PlannedTrialKey(cell: b, trial: 1), PlannedTrialKey(cell: a, trial: 2)])
         #expect(left.map(\.runOrder) == left.map(\.runOrder).sorted())
+    }
+
+    @Test("a trial is keyed by its cell's variant and levels, whatever the names hold and in whatever order the levels come")
+    func keyedByValue() {
+        let fast = SweepLevel.delay(.zero)
+        let slow = SweepLevel.delay(.milliseconds(50))
+        let hundred = SweepLevel(setting: .connections, value: 100)
+        // Names that a text key ("variant#index", "variant @ level") could confuse.
+        let cells = [
+            CellID(variant: "a#1", levels: [fast, hundred]), CellID(variant: "a", levels: [fast, hundred]),
+            CellID(variant: "a#1", levels: [slow, hundred]), CellID(variant: "a@b", levels: [fast, hundred]),
+        ]
+        let plan = TrialPlan(cells: cells, trialsPerCell: 2, seed: 3)
+        #expect(Set(plan.trials.map(\.key)).count == 8)
+        // A store gives a cell's levels without their order: the same trial still counts as done.
+        let stored = PlannedTrialKey(cell: CellID(variant: "a#1", levels: [hundred, fast]), trial: 2)
+        let left = plan.remaining(excluding: [stored])
+        #expect(left.count == 7)
+        #expect(!left.contains { $0.cell == cells[0] && $0.trialIndex == 2 })
+        #expect(left.contains { $0.cell == cells[2] && $0.trialIndex == 2 })
     }
 }

@@ -125,7 +125,7 @@ struct ComparisonTests {
             label: "published 2017", data: publishedData,
             variants: [
                 ComparisonSide.Variant(
-                    name: "aiohttp", rates: [1500], trialLatency: [],
+                    cell: CellID(variant: "aiohttp"), rates: [1500], trialLatency: [],
                     published: PublishedRow(
                         variant: "aiohttp", minMs: 1, p50Ms: 247.72, p99Ms: 352.75, p999Ms: nil, maxMs: nil,
                         meanMs: nil, durationS: 20, requests: 30_000),
@@ -248,6 +248,47 @@ struct ComparisonTests {
         #expect(ComparisonReport.text(comparison).contains("1 → 2 (down 1)"))
     }
 
+    @Test("cells pair by variant and levels, also when the two runs' grids list their settings in another order")
+    func cellsPairByLevels() throws {
+        let workers = SweepLevel(setting: .workers, value: 2)
+        let connections = SweepLevel(setting: .connections, value: 100)
+        /// The run with its one variant made the cell at `levels`, named as its grid shows it.
+        func grid(_ data: RunData, _ levels: [SweepLevel]) -> RunData {
+            var data = data
+            data.variants = data.variants.map { variant in
+                StoredVariant(
+                    id: variant.id, runID: variant.runID, cell: CellID(variant: variant.cell.variant, levels: levels),
+                    position: variant.position, configJSON: variant.configJSON, config: variant.config)
+            }
+            return data
+        }
+        let baseline = grid(fixtureRun(id: 1, rates: ["flask:10": [100, 101, 99]]), [workers, connections])
+        let against = grid(fixtureRun(id: 2, rates: ["flask:10": [200, 202, 198]]), [connections, workers])
+        #expect(baseline.variants[0].name == "flask:10 @ workers=2, connections=100")
+        #expect(against.variants[0].name == "flask:10 @ connections=100, workers=2")
+
+        let comparison = try RunComparison.compare(
+            baseline: side(baseline), against: side(against), allowDefinitionChange: false, definitionFile: "e.toml")
+        #expect(comparison.variants.count == 1)
+        let rps = try #require(comparison.variants.first?.result(.requestsPerSecond))
+        #expect(abs((rps.ratio ?? 0) - 2) < 1e-9)
+        #expect(rps.verdict == .better)
+        #expect(ComparisonReport.summaryLine(comparison).contains("flask:10 @ connections=100, workers=2 2.00×"))
+    }
+
+    @Test("a package pip installed from a URL ('name @ url') is compared by where it came from")
+    func directReferencePackages() throws {
+        var base = fixtureRun(id: 1, rates: ["aiohttp": [30, 31]])
+        base.software.pipFreeze = ["aiohttp==3.14.0", "My_Lib @ file:///src/mylib"]
+        var other = fixtureRun(id: 2, rates: ["aiohttp": [30, 31]])
+        other.software.pipFreeze = ["aiohttp==3.14.0", "my-lib @ git+https://example.org/mylib@v2"]
+        let comparison = try RunComparison.compare(
+            baseline: side(base), against: side(other), allowDefinitionChange: false, definitionFile: "e.toml")
+        #expect(comparison.machines.differing == [
+            MachineDifferences.Row(fact: "package my-lib", baseline: "file:///src/mylib", against: "git+https://example.org/mylib@v2")
+        ])
+    }
+
     // MARK: Claims
 
     @Test("each claim form holds or does not hold as the published numbers say")
@@ -256,7 +297,7 @@ struct ComparisonTests {
             ("aiohttp", 30702), ("flask:gevent", 7491), ("flask:meinheld", 190), ("flask:10", 1797),
             ("flask:50", 4606), ("flask:100", 4555), ("flask:1000", 4121),
         ]))
-        let known = ["aiohttp", "flask:gevent", "flask:meinheld", "flask:10", "flask:50", "flask:100", "flask:1000"]
+        let known = ["aiohttp", "flask:gevent", "flask:meinheld", "flask:10", "flask:50", "flask:100", "flask:1000"].map { CellID(variant: $0) }
         func verdict(_ line: String) throws -> ClaimResult.Verdict {
             let claims = try Claim.parse([line], known: known, file: "report.md", firstLine: 10)
             return ClaimCheck.evaluate(try #require(claims.first), in: source).verdict
@@ -274,30 +315,30 @@ struct ComparisonTests {
         #expect(try verdict("no gain p50: flask:100 -> flask:50") == .doesNotHold)
 
         let claim = try #require(try Claim.parse(["more requests: flask:gevent > flask:[0-9]*"], known: known, file: "r.md", firstLine: 1).first)
-        #expect(claim.form == .more("flask:gevent", than: ["flask:10", "flask:50", "flask:100", "flask:1000"]))
+        #expect(claim.form == .more(CellID(variant: "flask:gevent"), than: ["flask:10", "flask:50", "flask:100", "flask:1000"].map { CellID(variant: $0) }))
         #expect(claim.sentence == "flask:gevent serves more requests than flask:10, flask:50, flask:100 and flask:1000")
         #expect(ClaimCheck.evaluate(claim, in: source).detail.contains("highest of the others flask:50 4,606"))
     }
 
     @Test("no gain uses the 95% intervals when both variants have two or more trials, else plain values")
     func noGainWithIntervals() throws {
-        var base = VariantStatistics(name: "flask:50", position: 0)
+        var base = VariantStatistics(cell: CellID(variant: "flask:50"), position: 0)
         base.trialsOK = 3
         base.requestsMean = 4600
         base.requestsCI95 = 4500...4700
-        var within = VariantStatistics(name: "flask:100", position: 1)
+        var within = VariantStatistics(cell: CellID(variant: "flask:100"), position: 1)
         within.trialsOK = 3
         within.requestsMean = 4680
         within.requestsCI95 = 4600...4760
-        var clear = VariantStatistics(name: "flask:200", position: 2)
+        var clear = VariantStatistics(cell: CellID(variant: "flask:200"), position: 2)
         clear.trialsOK = 3
         clear.requestsMean = 5000
         clear.requestsCI95 = 4900...5100
-        var single = VariantStatistics(name: "flask:400", position: 3)
+        var single = VariantStatistics(cell: CellID(variant: "flask:400"), position: 3)
         single.trialsOK = 1
         single.requestsMean = 4601
         let source = ClaimSource.run([base, within, clear, single], name: "this run")
-        let known = ["flask:50", "flask:100", "flask:200", "flask:400", "flask:800"]
+        let known = ["flask:50", "flask:100", "flask:200", "flask:400", "flask:800"].map { CellID(variant: $0) }
         func result(_ line: String) throws -> ClaimResult {
             ClaimCheck.evaluate(try #require(try Claim.parse([line], known: known, file: "r.md", firstLine: 1).first), in: source)
         }
@@ -327,7 +368,7 @@ struct ComparisonTests {
         ])
     func claimErrors(line: String, message: String) throws {
         let error = try #require(throws: ReportgenError.self) {
-            try Claim.parse(["# a comment", "", line], known: ["aiohttp", "flask:10"], file: "experiments/x/report.md", firstLine: 41)
+            try Claim.parse(["# a comment", "", line], known: [CellID(variant: "aiohttp"), CellID(variant: "flask:10")], file: "experiments/x/report.md", firstLine: 41)
         }
         #expect(error.code == .badDefinition)
         #expect(error.location == SourceLocation(file: "experiments/x/report.md", line: 43))
@@ -338,13 +379,13 @@ struct ComparisonTests {
     @Test("the claims cell checks each claim against the published table and this run")
     func claimsCell() throws {
         let published = baseline([("aiohttp", 30702), ("flask:10", 1797)])
-        var aiohttp = VariantStatistics(name: "aiohttp", position: 0)
+        var aiohttp = VariantStatistics(cell: CellID(variant: "aiohttp"), position: 0)
         aiohttp.trialsOK = 1
         aiohttp.requestsMean = 100
-        var flask = VariantStatistics(name: "flask:10", position: 1)
+        var flask = VariantStatistics(cell: CellID(variant: "flask:10"), position: 1)
         flask.trialsOK = 1
         flask.requestsMean = 200
-        let claims = try Claim.parse(["most requests: aiohttp"], known: ["aiohttp", "flask:10"], file: "r.md", firstLine: 1)
+        let claims = try Claim.parse(["most requests: aiohttp"], known: [CellID(variant: "aiohttp"), CellID(variant: "flask:10")], file: "r.md", firstLine: 1)
 
         let markdown = ClaimCheck.markdown(claims, sources: [.published(published), .run([aiohttp, flask], name: "this run")])
 
@@ -355,22 +396,22 @@ struct ComparisonTests {
 
     @Test("a variant that wins while it lost trials to failures, or answered with errors, wins with a but")
     func claimsWithErrors() throws {
-        var aiohttp = VariantStatistics(name: "aiohttp", position: 0)
+        var aiohttp = VariantStatistics(cell: CellID(variant: "aiohttp"), position: 0)
         aiohttp.trialsOK = 2
         aiohttp.trialsFailed = 1
         aiohttp.requestsMean = 300
         aiohttp.requestsPerTrial = [300, 300]
-        var gevent = VariantStatistics(name: "flask:gevent", position: 1)
+        var gevent = VariantStatistics(cell: CellID(variant: "flask:gevent"), position: 1)
         gevent.trialsOK = 3
         gevent.requestsMean = 200
         gevent.requestsPerTrial = [200, 200, 200]
         gevent.errors = ErrorCounts(status: 3, timeout: 50)
-        var flask = VariantStatistics(name: "flask:10", position: 2)
+        var flask = VariantStatistics(cell: CellID(variant: "flask:10"), position: 2)
         flask.trialsOK = 3
         flask.requestsMean = 100
         flask.requestsPerTrial = [100, 100, 100]
         let source = ClaimSource.run([aiohttp, gevent, flask], name: "this run", maxErrorRate: 0.01)
-        let known = ["aiohttp", "flask:gevent", "flask:10"]
+        let known = ["aiohttp", "flask:gevent", "flask:10"].map { CellID(variant: $0) }
         let most = try #require(Claim.parse(["most requests: aiohttp"], known: known, file: "r.md", firstLine: 1).first)
         let result = ClaimCheck.evaluate(most, in: source)
         #expect(result.verdict == .holds)
@@ -385,7 +426,7 @@ struct ComparisonTests {
 
     @Test("the published cell sets both tables side by side and notes differing windows")
     func publishedSection() throws {
-        var aiohttp = VariantStatistics(name: "aiohttp", position: 0)
+        var aiohttp = VariantStatistics(cell: CellID(variant: "aiohttp"), position: 0)
         aiohttp.trialsOK = 1
         aiohttp.requestsMean = 4000
         aiohttp.p50Ms = 12.5
@@ -525,8 +566,8 @@ struct ComparisonTests {
                 startedAt: start, toolVersion: "0.1.0", projectCommit: nil, shuffleSeed: 42,
                 overrides: overrides, software: SoftwareVersions(reportgen: "0.1.0"), upstreamCommandLine: "nginx"),
             variants: [
-                NewVariant(name: "aiohttp", position: 0, config: VariantConfig(workerClass: "aiohttp.GunicornWebWorker")),
-                NewVariant(name: "flask:10", position: 1, config: VariantConfig(workerClass: "gthread", threads: 10)),
+                NewVariant(cell: CellID(variant: "aiohttp"), position: 0, config: VariantConfig(workerClass: "aiohttp.GunicornWebWorker")),
+                NewVariant(cell: CellID(variant: "flask:10"), position: 1, config: VariantConfig(workerClass: "gthread", threads: 10)),
             ])
         for (order, trial) in [("aiohttp", 1, Int64(1000)), ("aiohttp", 2, 1200), ("flask:10", 1, 200), ("flask:10", 2, 260)].enumerated() {
             let variant = try #require(variants.first { $0.name == trial.0 })

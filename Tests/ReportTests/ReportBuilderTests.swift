@@ -82,14 +82,7 @@ struct ReportBuilderTests {
     /// With `openLoop`, the run used the built-in generator at 100 requests/s and kept every
     /// request: each trial's distribution spread evenly over its window.
     static func fixture(openLoop: Bool = false) throws -> (folder: URL, experiment: ExperimentDefinition, store: ResultStore) {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-fixture-\(UUID().uuidString)")
-        let experimentFolder = folder.appendingPathComponent("experiments/fixture")
-        try FileManager.default.createDirectory(at: experimentFolder.appendingPathComponent("upstream"), withIntermediateDirectories: true)
-        try "flask==3.1.3\n".write(to: experimentFolder.appendingPathComponent("requirements.lock"), atomically: true, encoding: .utf8)
-        try AppStandIns.write(into: experimentFolder)
-        try definitionText.write(to: experimentFolder.appendingPathComponent("experiment.toml"), atomically: true, encoding: .utf8)
-        try template.write(to: experimentFolder.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
-        let experiment = try DefinitionLoader.load(experiment: "fixture", projectRoot: folder)
+        let (folder, experiment) = try experimentFolder(definition: definitionText, writeup: template)
 
         let store = try ResultStore(path: folder.appendingPathComponent("results.sqlite"))
         let machine = MachineInfo(
@@ -107,7 +100,7 @@ struct ReportBuilderTests {
                 shuffleSeed: 42, overrides: openLoop ? RunOverrides(generator: .builtin, rate: 100) : RunOverrides(),
                 software: software, upstreamCommandLine: "nginx -p /tmp/x -c /tmp/x/nginx.conf", writeupText: template),
             variants: experiment.variants.map {
-                NewVariant(name: $0.name, position: $0.position, config: VariantConfig(workerClass: $0.workerClass, threads: $0.threads))
+                NewVariant(cell: $0.cell, position: $0.position, config: VariantConfig(workerClass: $0.workerClass, threads: $0.threads))
             })
         // aiohttp: 1000 and 1200 requests; flask:10: 200 and 260. Latencies in µs.
         let trials: [(String, Int, Int64, [LatencyBucket])] = [
@@ -137,6 +130,19 @@ struct ReportBuilderTests {
         }
         try store.setRunStatus(run.id, .complete, finishedAt: start.addingTimeInterval(100))
         return (folder, experiment, store)
+    }
+
+    /// A temporary project with the experiment "fixture": its definition, write-up, stand-in
+    /// apps, lock and upstream folder.
+    static func experimentFolder(definition: String, writeup: String) throws -> (folder: URL, experiment: ExperimentDefinition) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-fixture-\(UUID().uuidString)")
+        let experimentFolder = folder.appendingPathComponent("experiments/fixture")
+        try FileManager.default.createDirectory(at: experimentFolder.appendingPathComponent("upstream"), withIntermediateDirectories: true)
+        try "flask==3.1.3\n".write(to: experimentFolder.appendingPathComponent("requirements.lock"), atomically: true, encoding: .utf8)
+        try AppStandIns.write(into: experimentFolder)
+        try definition.write(to: experimentFolder.appendingPathComponent("experiment.toml"), atomically: true, encoding: .utf8)
+        try writeup.write(to: experimentFolder.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
+        return (folder, try DefinitionLoader.load(experiment: "fixture", projectRoot: folder))
     }
 
     /// Requests with the latencies of `buckets`, sent evenly over a window of `windowUs`.

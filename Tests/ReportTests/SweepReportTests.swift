@@ -13,9 +13,8 @@ struct SweepReportTests {
         p99: Double? = nil, cpuMs: Double? = nil, appCores: Double? = nil
     ) -> VariantStatistics {
         let level = SweepLevel(setting: .delay, value: delay)
-        var stats = VariantStatistics(name: "\(variant) @ \(level.text)", position: position, workerClass: workerClass, threads: threads)
-        stats.variant = variant
-        stats.levels = [level]
+        var stats = VariantStatistics(
+            cell: CellID(variant: variant, levels: [level]), position: position, workerClass: workerClass, threads: threads)
         stats.workers = 2
         if let rps {
             stats.trialsOK = 3
@@ -50,7 +49,7 @@ struct SweepReportTests {
         #expect(view.variants == ["aiohttp", "flask:10"])
         #expect(view.row("flask:10").map { $0?.requestsPerSecondMean } == [1_000, 280, 88])
         #expect(view.row("aiohttp").map { $0?.isFailed } == [false, false, true])
-        #expect(SweepView([VariantStatistics(name: "plain", position: 0)], connections: 400) == nil)
+        #expect(SweepView([VariantStatistics(cell: CellID(variant: "plain"), position: 0)], connections: 400) == nil)
     }
 
     @Test("Little's law: slots over delay plus the app's CPU per request at the lowest delay; what holds each cell")
@@ -131,15 +130,17 @@ struct SweepReportTests {
 
     @Test("claims ending in '@ condition' are checked once per matching level among that level's cells")
     func cellClaims() throws {
-        let known = Self.statistics.sorted { $0.position < $1.position }.map(\.name)
+        let known = Self.statistics.sorted { $0.position < $1.position }.map(\.cell)
         let claims = try Claim.parse(
             ["more rps: aiohttp > flask:[0-9]* @ delay>=10ms", "most rps: flask:10 @ delay=200ms"],
             known: known, file: "report.md", firstLine: 10)
+        let at = { (variant: String, delay: Double) in CellID(variant: variant, levels: [SweepLevel(setting: .delay, value: delay)]) }
         #expect(claims.map(\.form) == [
-            .more("aiohttp @ delay=50ms", than: ["flask:10 @ delay=50ms"]),
-            .more("aiohttp @ delay=200ms", than: ["flask:10 @ delay=200ms"]),
-            .most("flask:10 @ delay=200ms"),
+            .more(at("aiohttp", 0.05), than: [at("flask:10", 0.05)]),
+            .more(at("aiohttp", 0.2), than: [at("flask:10", 0.2)]),
+            .most(at("flask:10", 0.2)),
         ])
+        #expect(claims[0].sentence == "aiohttp @ delay=50ms serves more requests per second than flask:10 @ delay=50ms")
         let source = ClaimSource.run(Self.statistics, name: "this run", maxErrorRate: 0.01)
         #expect(ClaimCheck.evaluate(claims[0], in: source).verdict == .holds)
         // aiohttp failed at 200 ms: the claim cannot be checked, and flask:10 is the only cell there.
@@ -158,9 +159,9 @@ struct SweepReportTests {
 
     @Test("inline values name cells with their levels")
     func inlineCells() {
-        #expect(InlineValue.cellWords(["rps", "aiohttp", "@", "delay=50ms"]) == ["rps", "aiohttp @ delay=50ms"])
-        #expect(InlineValue.cellWords(["ratio", "rps", "a", "@", "delay=50ms,", "connections=10", "b", "@", "delay=0ms"])
+        #expect(CellID.joiningWords(["rps", "aiohttp", "@", "delay=50ms"]) == ["rps", "aiohttp @ delay=50ms"])
+        #expect(CellID.joiningWords(["ratio", "rps", "a", "@", "delay=50ms,", "connections=10", "b", "@", "delay=0ms"])
             == ["ratio", "rps", "a @ delay=50ms, connections=10", "b @ delay=0ms"])
-        #expect(InlineValue.splitCell("requests @ delay=50ms") == ("requests", "delay=50ms"))
+        #expect(CellID.split("requests @ delay=50ms")! == ("requests", "delay=50ms"))
     }
 }

@@ -29,10 +29,11 @@ extension TrialRecord {
 }
 
 extension StoredVariant {
+    /// A variant outside a sweep, named `name`.
     public static func fixture(id: Int64, runID: Int64, name: String, position: Int, config: VariantConfig = VariantConfig()) -> StoredVariant {
         StoredVariant(
-            id: id, runID: runID, name: name, position: position, configJSON: (try? StoreJSON.encode(config)) ?? "",
-            config: config)
+            id: id, runID: runID, cell: CellID(variant: name), position: position,
+            configJSON: (try? StoreJSON.encode(config)) ?? "", config: config)
     }
 }
 

@@ -154,13 +154,11 @@ public struct LoadSettings: Sendable, Equatable {
 
 /// One expanded variant: the app settings merged with the variant's own keys.
 public struct VariantDefinition: Sendable, Equatable {
-    /// Unique name after expansion, e.g. "flask:50"; a cell of a sweep adds its levels:
-    /// "flask:50 @ delay=10ms".
-    public var name: String
-    /// The variant's name without levels: what `[[variants]]` expanded to.
-    public var variantName: String
-    /// The swept levels this cell runs at; empty outside a sweep.
-    public var levels: [SweepLevel] = []
+    /// Which cell this is: the variant's unique name after expansion ("flask:50") and, for a
+    /// cell of a sweep, the levels it runs at.
+    public var cell: CellID
+    /// How the cell is shown: "flask:50", or in a sweep "flask:50 @ delay=10ms".
+    public var name: String { cell.description }
     /// Position in definition order, from 0.
     public var position: Int
     /// What runs: gunicorn with a module and worker class, or a command.
@@ -180,8 +178,7 @@ public struct VariantDefinition: Sendable, Equatable {
         name: String, position: Int, server: AppServerSpec, workers: Int, threads: Int?,
         environment: [String: String] = [:], readyPath: String? = nil, readyTimeout: Duration? = nil
     ) {
-        self.name = name
-        self.variantName = name
+        self.cell = CellID(variant: name)
         self.position = position
         self.server = server
         self.workers = workers

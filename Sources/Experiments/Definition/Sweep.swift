@@ -53,6 +53,18 @@ public struct SweepLevel: Sendable, Hashable, Codable {
         SweepLevel(setting: .delay, value: duration.seconds)
     }
 
+    /// A level of `setting` as an author writes it: a duration for a delay ("50ms", "0.2s"),
+    /// a number for the others; nil when it is neither.
+    public init?(_ setting: SweptSetting, written label: String) {
+        if setting == .delay {
+            guard let duration = DurationSyntax.parse(label) else { return nil }
+            self = .delay(duration)
+        } else {
+            guard let value = Double(label) else { return nil }
+            self.init(setting: setting, value: value)
+        }
+    }
+
     /// The value as a cell name writes it: "50ms", "400".
     public var label: String {
         switch setting {
@@ -100,12 +112,6 @@ public struct Sweep: Sendable, Equatable {
 extension Array where Element == SweepLevel {
     /// "delay=50ms, connections=100": how a cell's name writes its levels.
     public var text: String { map(\.text).joined(separator: ", ") }
-
-    /// The name of `variant`'s cell at these levels: "aiohttp @ delay=50ms"; the variant's
-    /// own name without levels.
-    public func cellName(_ variant: String) -> String {
-        isEmpty ? variant : "\(variant) @ \(text)"
-    }
 }
 
 extension ExperimentDefinition {
@@ -113,7 +119,7 @@ extension ExperimentDefinition {
     public var isSweep: Bool { !sweeps.isEmpty }
 
     /// What is measured: every variant at every combination of swept levels (the first
-    /// sweep varying slowest), each named "variant @ delay=50ms"; the variants themselves
+    /// sweep varying slowest), each shown as "variant @ delay=50ms"; the variants themselves
     /// when nothing is swept.
     public var cells: [VariantDefinition] {
         guard isSweep else { return variants }
@@ -125,8 +131,7 @@ extension ExperimentDefinition {
         for variant in variants {
             for levels in combinations {
                 var cell = variant
-                cell.name = levels.cellName(variant.name)
-                cell.levels = levels
+                cell.cell.levels = levels
                 cell.position = cells.count
                 if let workers = levels.first(where: { $0.setting == .workers }) { cell.workers = Int(workers.value) }
                 cells.append(cell)
@@ -139,7 +144,7 @@ extension ExperimentDefinition {
     /// connections than load threads lowers the threads, as every thread needs a connection.
     public func load(for cell: VariantDefinition) -> LoadSettings {
         var load = self.load
-        for level in cell.levels {
+        for level in cell.cell.levels {
             switch level.setting {
             case .connections:
                 load.connections = Int(level.value)
@@ -153,7 +158,7 @@ extension ExperimentDefinition {
 
     /// How long the upstream holds `cell`'s responses.
     public func upstreamDelay(for cell: VariantDefinition) -> Duration {
-        cell.levels.first { $0.setting == .delay }?.duration ?? upstream.delay
+        cell.cell.levels.first { $0.setting == .delay }?.duration ?? upstream.delay
     }
 
     /// "11 variants", or for a grid "24 cells (6 variants × 4 levels of upstream.delay)".

@@ -177,6 +177,12 @@ enum VariantExpansion {
                 "name", "the variant name \(name.quoted) contains a comma",
                 hint: "--variants separates names with commas; use another character, e.g. ':' or '-'")
         }
+        // A write-up names a cell "variant @ levels"; a variant named so would read as a cell.
+        guard !CellID.isAmbiguous(variantName: name) else {
+            throw section.failure(
+                "name", "the variant name \(name.quoted) contains '\(CellID.separator.trimmingSpaces)' between spaces, which separates a variant from its levels in a cell's name",
+                hint: "use another character, e.g. ':' or '-', or write '@' without spaces around it")
+        }
         return name
     }
 

@@ -1,19 +1,19 @@
 import Foundation
 
-/// Where one variant stands against a run's precision target.
+/// Where one cell stands against a run's precision target.
 public struct VariantPrecision: Sendable, Equatable {
     public enum State: String, Sendable {
         /// Its 95% interval of requests/s is within the target.
         case met
         /// Wider than the target, or too few ok trials to tell: it gets another trial.
         case open
-        /// Wider than the target, but it has had the most trials a variant gets.
+        /// Wider than the target, but it has had the most trials a cell gets.
         case capped
         /// As many of its trials failed as succeeded: more trials measure a fault, not noise.
         case failing
     }
 
-    public var variant: String
+    public var cell: CellID
     public var trials: Int
     public var okTrials: Int
     /// Half the 95% interval's width over the mean; nil with fewer than two ok trials.
@@ -21,25 +21,25 @@ public struct VariantPrecision: Sendable, Equatable {
     public var state: State
 }
 
-/// Decides, from what a run has stored, which variants get another trial when trials are
+/// Decides, from what a run has stored, which cells get another trial when trials are
 /// added until the answer is clear, and in what order. It is a function of the stored trials
 /// and the run's seed, so a resumed run makes the same decisions.
 public struct PrecisionPlan: Sendable {
     public var target: PrecisionTarget
-    /// Variant names in definition order.
-    public var variants: [String]
+    /// The cells in definition order.
+    public var cells: [CellID]
     public var seed: UInt64
 
-    public init(target: PrecisionTarget, variants: [String], seed: UInt64) {
+    public init(target: PrecisionTarget, cells: [CellID], seed: UInt64) {
         self.target = target
-        self.variants = variants
+        self.cells = cells
         self.seed = seed
     }
 
-    /// Every variant's standing, in definition order.
+    /// Every cell's standing, in definition order.
     public func assess(_ results: [StoredTrialResult]) -> [VariantPrecision] {
-        variants.map { name in
-            let own = results.filter { $0.key.variantName == name }
+        cells.map { cell in
+            let own = results.filter { $0.key.cell == cell }
             let rates = own.filter { $0.key.status == .ok }.compactMap(\.requestsPerSecond)
             let failed = own.count - rates.count
             let precision = StudentT.relativePrecision(rates)
@@ -54,7 +54,7 @@ public struct PrecisionPlan: Sendable {
                 state = .open
             }
             return VariantPrecision(
-                variant: name, trials: own.count, okTrials: rates.count, precision: precision, state: state)
+                cell: cell, trials: own.count, okTrials: rates.count, precision: precision, state: state)
         }
     }
 
@@ -73,21 +73,21 @@ public struct PrecisionPlan: Sendable {
         return (round, nil)
     }
 
-    /// The next round: one trial for each open variant, in an order shuffled by the run's
-    /// seed and the round, numbered after every trial already stored. Empty when no variant
+    /// The next round: one trial for each open cell, in an order shuffled by the run's
+    /// seed and the round, numbered after every trial already stored. Empty when no cell
     /// is open.
     public func nextRound(_ results: [StoredTrialResult]) -> [PlannedTrial] {
         let open = assess(results).filter { $0.state == .open }
         guard !open.isEmpty else { return [] }
-        var order = open.map(\.variant)
+        var order = open.map(\.cell)
         let round = open.map(\.trials).min() ?? 0
         var generator = SplitMix64(seed: seed &+ UInt64(round) &* 0x9E37_79B9_7F4A_7C15)
         order.shuffle(with: &generator)
         var runOrder = results.map(\.runOrder).max() ?? 0
-        return order.map { name in
+        return order.map { cell in
             runOrder += 1
-            let last = results.filter { $0.key.variantName == name }.map(\.key.trialIndex).max() ?? 0
-            return PlannedTrial(variant: name, trialIndex: last + 1, runOrder: runOrder)
+            let last = results.filter { $0.key.cell == cell }.map(\.key.trialIndex).max() ?? 0
+            return PlannedTrial(cell: cell, trialIndex: last + 1, runOrder: runOrder)
         }
     }
 }

@@ -91,12 +91,12 @@ public final class ExperimentRunner {
     ) async throws -> RunOutcome {
         let run: StoredRun
         let variants: [StoredVariant]
-        var done = Set<String>()
+        var done = Set<PlannedTrialKey>()
         if let existing {
             run = existing
             variants = try store.variants(runID: existing.id)
             for key in try store.storedTrials(runID: existing.id) {
-                done.insert(TrialPlan.key(key.variantName, key.trialIndex))
+                done.insert(PlannedTrialKey(cell: key.cell, trial: key.trialIndex))
             }
             emit(.note("continuing run \(existing.id): \(done.count) trials already stored"))
         } else {
@@ -120,8 +120,7 @@ public final class ExperimentRunner {
             emit(.note("run \(run.id): \(plan), shuffle seed \(seed)"))
         }
 
-        let plan = TrialPlan(
-            variants: cells.map(\.name), trialsPerVariant: definition.trials, seed: run.shuffleSeed)
+        let plan = TrialPlan(cells: cells.map(\.cell), trialsPerCell: definition.trials, seed: run.shuffleSeed)
         var trials = TrialLoop(
             run: run, variants: variants,
             executor: TrialExecutor(definition: definition, session: session, options: options, emit: emit),
@@ -148,14 +147,14 @@ public final class ExperimentRunner {
         return trials.outcome
     }
 
-    /// The variants with a failed trial anywhere in run `runID`, this invocation's or an
+    /// The cells with a failed trial anywhere in run `runID`, this invocation's or an
     /// earlier one's: what the exit status of a finished run reports.
-    private func failedVariants(runID: Int64) throws -> [String] {
-        var names: [String] = []
+    private func failedVariants(runID: Int64) throws -> [CellID] {
+        var cells: [CellID] = []
         for result in try store.trialResults(runID: runID) where result.key.status == .failed {
-            if !names.contains(result.key.variantName) { names.append(result.key.variantName) }
+            if !cells.contains(result.key.cell) { cells.append(result.key.cell) }
         }
-        return names
+        return cells
     }
 
     /// What the trial loop carries from one trial to the next.
@@ -179,9 +178,16 @@ public final class ExperimentRunner {
         _ planned: PlannedTrial, in session: RunSession, loop: inout TrialLoop
     ) async throws -> Continuation {
         try interrupt.check()
-        guard let variant = cells.first(where: { $0.name == planned.variant }),
-            let stored = loop.variants.first(where: { $0.name == planned.variant })
-        else { return .next }
+        // The plan is made from the definition's cells, and a run of that definition stored
+        // a row for each: a cell without one is a store changed by hand.
+        guard let variant = cells.first(where: { $0.cell == planned.cell }),
+            let stored = loop.variants.first(where: { $0.cell == planned.cell })
+        else {
+            throw ReportgenError(
+                .badStore, "run \(loop.run.id) has no variants row for \(planned.cell), a cell of its definition",
+                at: SourceLocation(file: store.path.path(percentEncoded: false)),
+                hint: "start a new run of the experiment with --rerun")
+        }
         let began = ContinuousClock.now
         let key = TrialKey(variantID: stored.id, trialIndex: planned.trialIndex, runOrder: planned.runOrder)
         let executor = loop.executor
@@ -194,7 +200,7 @@ public final class ExperimentRunner {
         emit(.trialFinished(planned, TrialSummary(record)))
         if record.status == .failed {
             loop.outcome.trialsFailed += 1
-            if !loop.outcome.failedVariants.contains(variant.name) { loop.outcome.failedVariants.append(variant.name) }
+            if !loop.outcome.failedVariants.contains(variant.cell) { loop.outcome.failedVariants.append(variant.cell) }
             if options.failFast {
                 try store.setRunStatus(loop.run.id, .failed, finishedAt: Date())
                 return .stop
@@ -216,7 +222,7 @@ public final class ExperimentRunner {
     private func addRounds(
         for target: PrecisionTarget, in session: RunSession, loop: inout TrialLoop
     ) async throws -> Continuation {
-        let planner = PrecisionPlan(target: target, variants: cells.map(\.name), seed: loop.run.shuffleSeed)
+        let planner = PrecisionPlan(target: target, cells: cells.map(\.cell), seed: loop.run.shuffleSeed)
         while true {
             try interrupt.check()
             let results = try store.trialResults(runID: loop.run.id)
@@ -259,11 +265,10 @@ public final class ExperimentRunner {
         var template: [String]?
         if case .command(let command) = variant.server { template = command.arguments }
         return NewVariant(
-            name: variant.name, position: variant.position,
+            cell: variant.cell, position: variant.position,
             config: VariantConfig(
                 server: variant.server.kind.rawValue, module: variant.module, workerClass: variant.workerClass,
                 workers: variant.workers, threads: variant.threads, environment: variant.environment,
-                command: template, commandLine: launch.commandLine),
-            variant: variant.variantName, levels: variant.levels)
+                command: template, commandLine: launch.commandLine))
     }
 }

@@ -87,7 +87,7 @@ public struct RunOutcome: Sendable {
     /// Trials measured by this invocation, and how many of them failed.
     public var trialsRun: Int
     public var trialsFailed: Int
-    /// Variants with a failed trial in the run as stored once it is complete, an earlier
+    /// Cells with a failed trial in the run as stored once it is complete, an earlier
     /// invocation's included; during the run, this invocation's.
-    public var failedVariants: [String]
+    public var failedVariants: [CellID]
 }

@@ -29,6 +29,10 @@ public struct PublishedRow: Sendable, Equatable {
         self.requests = requests
     }
 
+    /// The cell the row gives numbers for: a published table has one row per variant and
+    /// sweeps nothing.
+    public var cell: CellID { CellID(variant: variant) }
+
     /// Requests per second over the published window; nil without a positive window.
     public var requestsPerSecond: Double? {
         guard let durationS, durationS > 0 else { return nil }

@@ -78,10 +78,10 @@ extension ResultStore {
                 let insertLevel = try database.prepare(
                     "INSERT INTO cell_levels (variant_id, setting, value, label) VALUES (?, ?, ?, ?)")
                 for (variant, config) in zip(variants, configs) {
-                    try insert.bind([runID, variant.name, variant.position, config, variant.variant])
+                    try insert.bind([runID, variant.cell.description, variant.position, config, variant.cell.variant])
                     try insert.run()
                     let variantID = database.lastInsertedRowID
-                    for level in variant.levels {
+                    for level in variant.cell.levels {
                         try insertLevel.bind([variantID, level.setting.rawValue, level.value, level.label])
                         try insertLevel.run()
                     }
@@ -189,11 +189,13 @@ extension ResultStore {
         ) { row in
             let config = try row.requiredString("config_json")
             let id = try row.int64("id")
+            let name = try row.requiredString("name")
+            // Rows stored before sweeps have no variant: their name is the variant's.
+            let cell = CellID.stored(variant: try row.string("variant") ?? name, levels: levels[id] ?? [], shownAs: name)
             return StoredVariant(
-                id: id, runID: try row.int64("run_id"), name: try row.requiredString("name"),
-                position: try row.int("position"), configJSON: config,
-                config: try StoreJSON.decode(VariantConfig.self, from: config, column: "variants.config_json"),
-                variant: try row.string("variant"), levels: (levels[id] ?? []).sorted { $0.setting < $1.setting })
+                id: id, runID: try row.int64("run_id"), cell: cell, name: name, position: try row.int("position"),
+                configJSON: config,
+                config: try StoreJSON.decode(VariantConfig.self, from: config, column: "variants.config_json"))
         }
     }
 }

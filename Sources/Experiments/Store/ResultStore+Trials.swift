@@ -80,18 +80,19 @@ extension ResultStore {
         }
     }
 
-    /// Which (variant, trial index) pairs of run `runID` are stored, to resume a run.
+    /// Which (cell, trial index) pairs of run `runID` are stored, to resume a run.
     public func storedTrials(runID: Int64) throws -> [StoredTrialKey] {
         try trialResults(runID: runID).map(\.key)
     }
 
-    /// Each stored trial of run `runID` with the numbers that decide whether its variant
-    /// needs more: its requests/s and how long it took, by variant position and trial index.
+    /// Each stored trial of run `runID` with the numbers that decide whether its cell
+    /// needs more: its requests/s and how long it took, by cell position and trial index.
     public func trialResults(runID: Int64) throws -> [StoredTrialResult] {
-        try guarded("read the trials of run \(runID)") {
+        let cells = Dictionary(uniqueKeysWithValues: try variants(runID: runID).map { ($0.id, $0.cell) })
+        return try guarded("read the trials of run \(runID)") {
             try database.rows(
                 """
-                SELECT variants.name, trials.trial_index, trials.run_order, trials.status, trials.requests,
+                SELECT trials.variant_id, trials.trial_index, trials.run_order, trials.status, trials.requests,
                        trials.duration_us, trials.started_at, trials.ended_at
                 FROM trials JOIN variants ON variants.id = trials.variant_id
                 WHERE variants.run_id = ?
@@ -100,9 +101,13 @@ extension ResultStore {
             ) { row in
                 let durationUs = try row.int64("duration_us")
                 let requests = try row.int64("requests")
+                let variantID = try row.int64("variant_id")
+                guard let cell = cells[variantID] else {
+                    throw ReportgenError(.badStore, "a trial of run \(runID) names variant \(variantID), which the run lacks")
+                }
                 return StoredTrialResult(
                     key: StoredTrialKey(
-                        variantName: try row.requiredString("name"), trialIndex: try row.int("trial_index"),
+                        cell: cell, trialIndex: try row.int("trial_index"),
                         status: try row.decoded(TrialStatus.self, "status")),
                     runOrder: try row.int("run_order"),
                     requestsPerSecond: durationUs > 0 ? Double(requests) / (Double(durationUs) / 1e6) : nil,

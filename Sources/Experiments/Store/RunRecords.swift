@@ -111,50 +111,37 @@ public struct VariantConfig: Sendable, Equatable, Codable {
     }
 }
 
-/// A variant as stored with its run.
+/// A variant (a cell, in a sweep) as stored with its run: `variants.name` is how it is shown,
+/// `variants.variant` and `cell_levels` which cell it is.
 public struct NewVariant: Sendable {
-    public var name: String
+    public var cell: CellID
     public var position: Int
     public var config: VariantConfig
-    /// The definition's variant this cell measures; `name` outside a sweep.
-    public var variant: String
-    /// The swept levels of this cell; empty outside a sweep.
-    public var levels: [SweepLevel]
-
-    public init(name: String, position: Int, config: VariantConfig, variant: String? = nil, levels: [SweepLevel] = []) {
-        self.name = name
-        self.position = position
-        self.config = config
-        self.variant = variant ?? name
-        self.levels = levels
-    }
 }
 
 public struct StoredVariant: Sendable, Equatable {
     public var id: Int64
     public var runID: Int64
+    /// Which cell this row measures; its variant alone outside a sweep.
+    public var cell: CellID
+    /// How the row was shown when it was stored (`variants.name`).
     public var name: String
     public var position: Int
     /// The stored text of `config`, exported as it is.
     public var configJSON: String
     public var config: VariantConfig
-    /// The definition's variant this cell measures; `name` outside a sweep.
-    public var variant: String
-    /// The swept levels of this cell, in the order the grid sweeps them; empty outside a sweep.
-    public var levels: [SweepLevel] = []
 
     public init(
-        id: Int64, runID: Int64, name: String, position: Int, configJSON: String, config: VariantConfig,
-        variant: String? = nil, levels: [SweepLevel] = []
+        id: Int64, runID: Int64, cell: CellID, name: String? = nil, position: Int, configJSON: String,
+        config: VariantConfig
     ) {
         self.id = id
         self.runID = runID
-        self.name = name
+        self.cell = cell
+        self.name = name ?? cell.description
         self.position = position
         self.configJSON = configJSON
         self.config = config
-        self.variant = variant ?? name
-        self.levels = levels
     }
 }
 

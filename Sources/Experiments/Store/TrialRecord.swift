@@ -94,9 +94,9 @@ public struct TrialRecord: Sendable {
     public var failure: String? { outcome.failure }
 }
 
-/// A stored trial's identity, for resuming: which (variant, trial index) pairs are done.
+/// A stored trial's identity, for resuming: which (cell, trial index) pairs are done.
 public struct StoredTrialKey: Sendable, Hashable {
-    public var variantName: String
+    public var cell: CellID
     public var trialIndex: Int
     public var status: TrialStatus
 }

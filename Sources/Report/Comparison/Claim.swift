@@ -22,10 +22,10 @@ import Glibc
 /// are ignored. An unknown form, metric or variant is an error naming the file and line.
 struct Claim: Sendable, Equatable {
     enum Form: Sendable, Equatable {
-        case most(String)
-        case fewest(String)
-        case more(String, than: [String])
-        case noGain(from: String, to: [String])
+        case most(CellID)
+        case fewest(CellID)
+        case more(CellID, than: [CellID])
+        case noGain(from: CellID, to: [CellID])
     }
 
     var form: Form
@@ -36,10 +36,11 @@ struct Claim: Sendable, Equatable {
     /// The grammar, for error hints.
     static let grammar = "write 'most METRIC: VARIANT', 'fewest METRIC: VARIANT', 'more METRIC: VARIANT > OTHER …' or 'no gain METRIC: VARIANT -> OTHER …'"
 
-    /// Parses a cell body. `known` lists every variant a claim may name (the experiment's and
-    /// the published table's), in the order globs expand to; `firstLine` is the body's first
-    /// line in `file`.
-    static func parse(_ body: [String], known: [String], file: String, firstLine: Int) throws -> [Claim] {
+    /// Parses a cell body. `known` lists every cell a claim may name (the experiment's and
+    /// the published table's variants), in the order globs expand to; `firstLine` is the
+    /// body's first line in `file`. A claim names cells as they are shown, or, after a
+    /// condition on their levels, by their variants' names.
+    static func parse(_ body: [String], known: [CellID], file: String, firstLine: Int) throws -> [Claim] {
         var claims: [Claim] = []
         for (offset, raw) in body.enumerated() {
             let text = raw.trimmingCharacters(in: .whitespaces)
@@ -50,13 +51,15 @@ struct Claim: Sendable, Equatable {
                     try parseLine($0, known: $1, at: location)
                 }
             } else {
-                claims.append(try parseLine(text, known: known, at: location))
+                claims.append(try parseLine(text, known: known.map { ($0.description, $0) }, at: location))
             }
         }
         return claims
     }
 
-    private static func parseLine(_ text: String, known: [String], at location: SourceLocation) throws -> Claim {
+    /// One claim, naming cells from `known` by the names given with them.
+    private static func parseLine(_ text: String, known: [(name: String, cell: CellID)], at location: SourceLocation) throws -> Claim {
+        let names = known.map(\.name)
         func failure(_ message: String, hint: String = grammar) -> ReportgenError {
             ReportgenError(.badDefinition, message, at: location, hint: hint)
         }
@@ -83,23 +86,25 @@ struct Claim: Sendable, Equatable {
                 "unknown metric '\(metricWord)' in a claim",
                 hint: "metrics: " + Metric.allCases.map(\.rawValue).joined(separator: ", "))
         }
-        func single(_ word: String) throws -> String {
+        func single(_ word: String) throws -> (name: String, cell: CellID) {
             let name = word.trimmingCharacters(in: .whitespaces)
             guard !name.isEmpty else { throw failure("the claim names no variant before its list") }
-            guard known.contains(name) else { throw unknownVariant(name, known: known, at: location) }
-            return name
+            guard let found = known.first(where: { $0.name == name }) else {
+                throw unknownVariant(name, known: names, at: location)
+            }
+            return found
         }
-        func list(_ text: String, excluding subject: String) throws -> [String] {
+        func list(_ text: String, excluding subject: (name: String, cell: CellID)) throws -> [CellID] {
             let words = text.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
             guard !words.isEmpty else { throw failure("the claim's list of variants is empty") }
-            var names: [String] = []
+            var cells: [CellID] = []
             for word in words {
-                let matches = known.filter { $0 == word || (isGlob(word) && matchesGlob(word, $0)) }
-                guard !matches.isEmpty else { throw unknownVariant(word, known: known, at: location) }
-                for name in matches where name != subject && !names.contains(name) { names.append(name) }
+                let matches = known.filter { $0.name == word || (isGlob(word) && matchesGlob(word, $0.name)) }
+                guard !matches.isEmpty else { throw unknownVariant(word, known: names, at: location) }
+                for match in matches where match.cell != subject.cell && !cells.contains(match.cell) { cells.append(match.cell) }
             }
-            guard !names.isEmpty else { throw failure("the claim compares \(subject) only with itself") }
-            return names
+            guard !cells.isEmpty else { throw failure("the claim compares \(subject.name) only with itself") }
+            return cells
         }
         func split(_ separator: String) throws -> (String, String) {
             guard let range = rest.range(of: separator) else {
@@ -110,17 +115,17 @@ struct Claim: Sendable, Equatable {
         let form: Form
         switch formWords {
         case ["most"]:
-            form = .most(try single(rest))
+            form = .most(try single(rest).cell)
         case ["fewest"]:
-            form = .fewest(try single(rest))
+            form = .fewest(try single(rest).cell)
         case ["more"]:
             let (subject, others) = try split(">")
-            let name = try single(subject)
-            form = .more(name, than: try list(others, excluding: name))
+            let named = try single(subject)
+            form = .more(named.cell, than: try list(others, excluding: named))
         case ["no", "gain"]:
             let (subject, others) = try split("->")
-            let name = try single(subject)
-            form = .noGain(from: name, to: try list(others, excluding: name))
+            let named = try single(subject)
+            form = .noGain(from: named.cell, to: try list(others, excluding: named))
         default:
             throw failure("unknown claim '\(head.joined(separator: " "))'")
         }
@@ -147,13 +152,13 @@ struct Claim: Sendable, Equatable {
     var sentence: String {
         let measure = Claim.measure(metric)
         switch form {
-        case .most(let name):
-            return metric.higherIsBetter ? "\(name) serves the most \(measure)" : "\(name) has the highest \(measure)"
-        case .fewest(let name):
-            return metric.higherIsBetter ? "\(name) serves the fewest \(measure)" : "\(name) has the lowest \(measure)"
-        case .more(let name, let others):
+        case .most(let cell):
+            return metric.higherIsBetter ? "\(cell) serves the most \(measure)" : "\(cell) has the highest \(measure)"
+        case .fewest(let cell):
+            return metric.higherIsBetter ? "\(cell) serves the fewest \(measure)" : "\(cell) has the lowest \(measure)"
+        case .more(let cell, let others):
             let list = Claim.join(others)
-            return metric.higherIsBetter ? "\(name) serves more \(measure) than \(list)" : "\(name) has a higher \(measure) than \(list)"
+            return metric.higherIsBetter ? "\(cell) serves more \(measure) than \(list)" : "\(cell) has a higher \(measure) than \(list)"
         case .noGain(let base, let others):
             if others.count == 1, let only = others.first {
                 return metric.higherIsBetter
@@ -182,7 +187,9 @@ struct Claim: Sendable, Equatable {
         }
     }
 
-    static func join(_ names: [String]) -> String {
+    /// "a, b and c", as cells are shown.
+    static func join(_ cells: [CellID]) -> String {
+        let names = cells.map(\.description)
         guard names.count > 1, let last = names.last else { return names.first ?? "" }
         return names.dropLast().joined(separator: ", ") + " and " + last
     }

@@ -19,7 +19,7 @@ struct ClaimSource: Sendable {
 
     /// Column header: "published 2017", "this run".
     var name: String
-    /// Why a variant has no value here.
+    /// Why a cell has no value here.
     var absence: String
     private var numbers: Numbers
 
@@ -33,33 +33,33 @@ struct ClaimSource: Sendable {
             numbers: .run(statistics, maxErrorRate: maxErrorRate ?? LoadSettings.defaultMaxErrorRate))
     }
 
-    /// What a reader must know before believing that `variant` won here: trials it lost to
+    /// What a reader must know before believing that `cell` won here: trials it lost to
     /// failures (errors included), or errors in the trials that count; nil when nothing.
-    func caution(_ variant: String) -> String? {
+    func caution(_ cell: CellID) -> String? {
         guard case .run(let statistics, let limit) = numbers,
-            let stats = statistics.first(where: { $0.name == variant })
+            let stats = statistics.first(where: { $0.cell == cell })
         else { return nil }
         if stats.trialsFailed > 0 {
-            return "\(variant) lost \(stats.trialsFailed) of \(stats.trialsTotal) trials to failures, left out of its numbers"
+            return "\(cell) lost \(stats.trialsFailed) of \(stats.trialsTotal) trials to failures, left out of its numbers"
         }
         if let share = stats.errorShare, share >= limit / 10 {
-            return "\(variant) answered \(ReportNumber.decimal(share * 100, places: 2, grouped: true))% of its requests with errors"
+            return "\(cell) answered \(ReportNumber.decimal(share * 100, places: 2, grouped: true))% of its requests with errors"
         }
         return nil
     }
 
-    /// Every variant with numbers, in order.
-    var variants: [String] {
+    /// Every cell with numbers, in order.
+    var cells: [CellID] {
         switch numbers {
-        case .published(let rows): return rows.map(\.variant)
-        case .run(let statistics, _): return statistics.filter { !$0.isFailed }.map(\.name)
+        case .published(let rows): return rows.map(\.cell)
+        case .run(let statistics, _): return statistics.filter { !$0.isFailed }.map(\.cell)
         }
     }
 
-    func value(_ variant: String, _ metric: Metric) -> Value? {
+    func value(_ cell: CellID, _ metric: Metric) -> Value? {
         switch numbers {
         case .published(let rows):
-            guard let row = rows.first(where: { $0.variant == variant }) else { return nil }
+            guard let row = rows.first(where: { $0.cell == cell }) else { return nil }
             let value: Double?
             switch metric {
             case .requests: value = Double(row.requests)
@@ -74,7 +74,7 @@ struct ClaimSource: Sendable {
             }
             return value.map { Value(value: $0, interval: nil, trials: 1) }
         case .run(let statistics, _):
-            guard let stats = statistics.first(where: { $0.name == variant }), !stats.isFailed,
+            guard let stats = statistics.first(where: { $0.cell == cell }), !stats.isFailed,
                 let value = metric.value(stats)
             else { return nil }
             let interval: ClosedRange<Double>? = switch metric {
@@ -104,10 +104,10 @@ struct ClaimResult: Sendable, Equatable {
 enum ClaimCheck {
     static func evaluate(_ claim: Claim, in source: ClaimSource) -> ClaimResult {
         let metric = claim.metric
-        func show(_ name: String, _ value: ClaimSource.Value) -> String { "\(name) \(metric.format(value.value))" }
+        func show(_ cell: CellID, _ value: ClaimSource.Value) -> String { "\(cell) \(metric.format(value.value))" }
         func cannot(_ why: String) -> ClaimResult { ClaimResult(verdict: .cannotCheck, detail: why) }
-        func valued(_ names: [String]) -> [(name: String, value: ClaimSource.Value)] {
-            names.compactMap { name in source.value(name, metric).map { (name, $0) } }
+        func valued(_ cells: [CellID]) -> [(cell: CellID, value: ClaimSource.Value)] {
+            cells.compactMap { cell in source.value(cell, metric).map { (cell, $0) } }
         }
 
         switch claim.form {
@@ -116,8 +116,7 @@ enum ClaimCheck {
             if case .most = claim.form { highest = true } else { highest = false }
             guard let mine = source.value(subject, metric) else { return cannot("\(subject) is \(source.absence)") }
             // A cell is compared with the other cells at its own level.
-            let level = subject.range(of: " @ ").map { String(subject[$0.lowerBound...]) }
-            let others = valued(source.variants.filter { $0 != subject && (level.map($0.hasSuffix) ?? true) })
+            let others = valued(source.cells.filter { $0 != subject && $0.isAtSameLevels(as: subject) })
             guard let rival = highest ? others.max(by: { $0.value.value < $1.value.value }) : others.min(by: { $0.value.value < $1.value.value })
             else { return cannot("no other variant has a \(Claim.measure(metric)) value") }
             let holds = highest ? mine.value > rival.value.value : mine.value < rival.value.value
@@ -125,8 +124,8 @@ enum ClaimCheck {
             return ClaimResult(
                 verdict: holds ? .holds : .doesNotHold,
                 detail: holds
-                    ? "\(show(subject, mine)); next \(show(rival.name, rival.value)) (\(scope))" + cautionNote(subject, source)
-                    : "\(show(rival.name, rival.value)) against \(show(subject, mine)) (\(scope))")
+                    ? "\(show(subject, mine)); next \(show(rival.cell, rival.value)) (\(scope))" + cautionNote(subject, source)
+                    : "\(show(rival.cell, rival.value)) against \(show(subject, mine)) (\(scope))")
 
         case .more(let subject, let list):
             guard let mine = source.value(subject, metric) else { return cannot("\(subject) is \(source.absence)") }
@@ -136,9 +135,9 @@ enum ClaimCheck {
             }
             let holds = mine.value > strongest.value.value
             var detail = holds
-                ? "\(show(subject, mine)); highest of the others \(show(strongest.name, strongest.value))" + cautionNote(subject, source)
-                : "\(show(strongest.name, strongest.value)) against \(show(subject, mine))"
-            detail += absentNote(list, present.map(\.name), source)
+                ? "\(show(subject, mine)); highest of the others \(show(strongest.cell, strongest.value))" + cautionNote(subject, source)
+                : "\(show(strongest.cell, strongest.value)) against \(show(subject, mine))"
+            detail += absentNote(list, present.map(\.cell), source)
             return ClaimResult(verdict: holds ? .holds : .doesNotHold, detail: detail)
 
         case .noGain(let base, let list):
@@ -164,13 +163,13 @@ enum ClaimCheck {
                 : present.min(by: { $0.value.value < $1.value.value })
             var detail: String
             if gains.isEmpty, let best {
-                detail = "best of the others \(show(best.name, best.value)) against \(show(base, reference))"
+                detail = "best of the others \(show(best.cell, best.value)) against \(show(base, reference))"
             } else {
-                detail = gains.prefix(3).map { show($0.name, $0.value) }.joined(separator: ", ")
+                detail = gains.prefix(3).map { show($0.cell, $0.value) }.joined(separator: ", ")
                     + (gains.count > 3 ? " and \(gains.count - 3) more" : "")
                     + (gains.count == 1 ? " improves" : " improve") + " on \(show(base, reference))"
             }
-            detail += " (\(method))" + absentNote(list, present.map(\.name), source)
+            detail += " (\(method))" + absentNote(list, present.map(\.cell), source)
             return ClaimResult(verdict: gains.isEmpty ? .holds : .doesNotHold, detail: detail)
         }
     }
@@ -191,17 +190,17 @@ enum ClaimCheck {
             + "do not overlap; where a variant has a single value (the published table, or one trial) any improvement counts."
     }
 
-    private static func noneHere(_ list: [String], _ source: ClaimSource) -> String {
+    private static func noneHere(_ list: [CellID], _ source: ClaimSource) -> String {
         if list.count == 1, let only = list.first { return "\(only) is \(source.absence)" }
         return "none of \(Claim.join(list)) is \(source.absence.replacingOccurrences(of: "not ", with: ""))"
     }
 
     /// "; but X lost 1 of 3 trials…" after a verdict that X wins.
-    private static func cautionNote(_ winner: String, _ source: ClaimSource) -> String {
+    private static func cautionNote(_ winner: CellID, _ source: ClaimSource) -> String {
         source.caution(winner).map { "; **but** \($0)" } ?? ""
     }
 
-    private static func absentNote(_ list: [String], _ present: [String], _ source: ClaimSource) -> String {
+    private static func absentNote(_ list: [CellID], _ present: [CellID], _ source: ClaimSource) -> String {
         let absent = list.filter { !present.contains($0) }
         guard !absent.isEmpty else { return "" }
         return "; \(Claim.join(absent)) \(absent.count == 1 ? "is" : "are") \(source.absence)"

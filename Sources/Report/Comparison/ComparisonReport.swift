@@ -39,7 +39,7 @@ public enum ComparisonReport {
     /// ("aiohttp 0.94× [0.89–0.99] ↓"), so a new machine sees at once where it stands.
     public static func summaryLine(_ comparison: RunComparison) -> String {
         let parts = comparison.variants.compactMap { variant -> String? in
-            guard comparison.against.variant(variant.name) != nil,
+            guard comparison.against.variant(variant.cell) != nil,
                 let result = variant.measures.first(where: { $0.measure == .requestsPerSecond }), let ratio = result.ratio
             else { return nil }
             var text = "\(variant.name) \(ReportNumber.ratio(ratio))"
@@ -84,7 +84,7 @@ public enum ComparisonReport {
     public static func charts(_ comparison: RunComparison) -> [ReportChart] {
         let sources = [comparison.baseline.label, comparison.against.label]
         func grouped(_ measure: RunComparison.Measure) -> [GroupedBarChart.Group] {
-            comparison.variants.filter { comparison.against.variant($0.name) != nil }.map { variant in
+            comparison.variants.filter { comparison.against.variant($0.cell) != nil }.map { variant in
                 let result = variant.result(measure)
                 return GroupedBarChart.Group(name: variant.name, values: [result?.baseline, result?.against])
             }
@@ -139,8 +139,8 @@ public enum ComparisonReport {
         ]
         var rows: [[String]] = []
         // Variants only the baseline has would fill the table with empty rows; one line names them.
-        let onlyBaseline = comparison.variants.filter { comparison.against.variant($0.name) == nil }.map(\.name)
-        for variant in comparison.variants where comparison.against.variant(variant.name) != nil {
+        let onlyBaseline = comparison.variants.filter { comparison.against.variant($0.cell) == nil }.map(\.name)
+        for variant in comparison.variants where comparison.against.variant(variant.cell) != nil {
             for (index, result) in variant.measures.enumerated() {
                 let value: (Double?) -> String = result.measure == .requestsPerSecond
                     ? { ReportNumber.count($0) } : { ReportNumber.milliseconds($0) }

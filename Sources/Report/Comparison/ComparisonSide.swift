@@ -4,9 +4,12 @@ import Foundation
 /// One side of a comparison: a measured run, whose numbers come with their trials, or a
 /// published table, which gives one value per variant and nothing to estimate noise from.
 public struct ComparisonSide: Sendable {
-    /// One variant's data on this side.
+    /// One variant's (or cell's) data on this side.
     public struct Variant: Sendable {
-        public var name: String
+        /// Which cell: a published table's rows are variants without levels.
+        public var cell: CellID
+        /// How the cell is shown.
+        public var name: String { cell.description }
         /// Requests per second of each ok trial; a published row gives one value.
         public var rates: [Double]
         /// Each ok trial's latency distribution; empty for a published row.
@@ -52,9 +55,9 @@ public struct ComparisonSide: Sendable {
     /// A published table: one value per variant, no interval possible.
     public var isPublished: Bool { data.kind == .published }
 
-    /// The variant named `name`, if this side has it.
-    public func variant(_ name: String) -> Variant? {
-        variants.first { $0.name == name }
+    /// The data of `cell`, if this side has it.
+    public func variant(_ cell: CellID) -> Variant? {
+        variants.first { $0.cell == cell }
     }
 
     /// Loads run `runID` of `store` (measured or published) as a side called `label`
@@ -67,7 +70,7 @@ public struct ComparisonSide: Sendable {
                 label: label ?? data.machine.hostname, data: data,
                 variants: rows.map { row in
                     Variant(
-                        name: row.variant, rates: row.requestsPerSecond.map { [$0] } ?? [], trialLatency: [],
+                        cell: row.cell, rates: row.requestsPerSecond.map { [$0] } ?? [], trialLatency: [],
                         published: row, failed: false)
                 })
         }
@@ -80,7 +83,7 @@ public struct ComparisonSide: Sendable {
             let ok = trials.filter { $0.status == .ok }
             let timed = ok.filter { $0.measurement.durationUs > 0 }
             return Variant(
-                name: variant.name,
+                cell: variant.cell,
                 rates: timed.map(\.measurement.requestsPerSecond),
                 trialLatency: timed.map { LatencyDistribution($0.measurement.latency) },
                 published: nil,

@@ -83,9 +83,13 @@ public struct MachineDifferences: Sendable {
     private static func pinnedPackage(_ line: String) -> (String, String)? {
         let text = line.trimmingCharacters(in: .whitespaces)
         guard !text.isEmpty, !text.hasPrefix("#") else { return nil }
-        let separator = text.range(of: "==") ?? text.range(of: " @ ")
-        guard let separator else { return (normalize(text), "unpinned") }
-        return (normalize(String(text[..<separator.lowerBound])), String(text[separator.upperBound...]))
+        if let pin = text.range(of: "==") {
+            return (normalize(String(text[..<pin.lowerBound])), String(text[pin.upperBound...]))
+        }
+        // A direct reference (PEP 508): the name, an "@" between spaces, where it came from.
+        let words = text.split(separator: " ", maxSplits: 2)
+        guard words.count == 3, words[1] == "@" else { return (normalize(text), "unpinned") }
+        return (normalize(String(words[0])), String(words[2]))
     }
 
     private static func normalize(_ name: String) -> String {

@@ -16,10 +16,13 @@ public struct PublishedBaseline: Sendable {
         label.hasPrefix("published ") ? String(label.dropFirst("published ".count)) : label
     }
 
-    /// The row of `variant`, if the table has one.
-    public func row(_ variant: String) -> PublishedRow? {
-        rows.first { $0.variant == variant }
+    /// The row of `cell`, if the table has one: a table publishes variants, not cells of a sweep.
+    public func row(_ cell: CellID) -> PublishedRow? {
+        rows.first { $0.cell == cell }
     }
+
+    /// The variants the table has numbers for, in its order.
+    public var cells: [CellID] { rows.map(\.cell) }
 
     /// The published windows in seconds, shortest and longest, if the table gives them.
     public var windowRange: ClosedRange<Double>? {

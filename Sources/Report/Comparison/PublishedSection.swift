@@ -4,10 +4,10 @@ import Foundation
 /// The `published` cell and the `published` chart: this run's numbers beside the ones the
 /// baseline's author published, variant by variant.
 enum PublishedSection {
-    /// Variants in the published table's order, then this run's others in its order.
-    static func variantNames(_ baseline: PublishedBaseline, _ statistics: [VariantStatistics]) -> [String] {
-        let published = baseline.rows.map(\.variant)
-        return published + statistics.map(\.name).filter { !published.contains($0) }
+    /// Variants in the published table's order, then this run's other cells in its order.
+    static func cells(_ baseline: PublishedBaseline, _ statistics: [VariantStatistics]) -> [CellID] {
+        let published = baseline.cells
+        return published + statistics.map(\.cell).filter { !published.contains($0) }
     }
 
     /// The side-by-side table, with a note under it when the windows differ.
@@ -18,9 +18,9 @@ enum PublishedSection {
             "p99 \(year) (ms)", "p99 here (ms)",
         ]
         var missing = false
-        let rows = variantNames(baseline, statistics).map { name -> [String] in
-            let published = baseline.row(name)
-            let here = statistics.first { $0.name == name }
+        let rows = cells(baseline, statistics).map { cell -> [String] in
+            let published = baseline.row(cell)
+            let here = statistics.first { $0.cell == cell }
             func ours(_ value: (VariantStatistics) -> String) -> String {
                 guard let here else {
                     missing = true
@@ -29,7 +29,7 @@ enum PublishedSection {
                 return here.isFailed ? ResultsTable.failedCell : value(here)
             }
             return [
-                name,
+                cell.description,
                 published.map { ReportNumber.count($0.requests) } ?? ReportNumber.missing,
                 ours { ReportNumber.count($0.requestsMean) },
                 ReportNumber.milliseconds(published?.p50Ms),
@@ -58,11 +58,11 @@ enum PublishedSection {
         return GroupedBarChart(
             title: "Requests: this machine vs \(baseline.label)",
             yLabel: yLabel,
-            groups: variantNames(baseline, statistics).map { name in
-                let here = statistics.first { $0.name == name }
+            groups: cells(baseline, statistics).map { cell in
+                let here = statistics.first { $0.cell == cell }
                 return GroupedBarChart.Group(
-                    name: name,
-                    values: [here.flatMap { $0.isFailed ? nil : $0.requestsMean }, baseline.row(name).map { Double($0.requests) }])
+                    name: cell.description,
+                    values: [here.flatMap { $0.isFailed ? nil : $0.requestsMean }, baseline.row(cell).map { Double($0.requests) }])
             },
             sources: ["this machine", baseline.label])
     }

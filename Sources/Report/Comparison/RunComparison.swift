@@ -77,9 +77,11 @@ public struct RunComparison: Sendable {
         public var verdict: Verdict
     }
 
-    /// One variant on both sides.
+    /// One variant (or cell) on both sides.
     public struct VariantResult: Sendable {
-        public var name: String
+        public var cell: CellID
+        /// How the cell is shown.
+        public var name: String { cell.description }
         public var measures: [MeasureResult]
         /// Rank by requests/s (1 = most) among the variants both sides have.
         public var baselineRank: Int?
@@ -122,14 +124,14 @@ public struct RunComparison: Sendable {
                 changes = differences
             }
         }
-        var names = against.variants.map(\.name)
-        for variant in baseline.variants where !names.contains(variant.name) { names.append(variant.name) }
+        var cells = against.variants.map(\.cell)
+        for variant in baseline.variants where !cells.contains(variant.cell) { cells.append(variant.cell) }
         let ranked = ranks(baseline: baseline, against: against)
-        let variants = names.map { name in
+        let variants = cells.map { cell in
             VariantResult(
-                name: name,
-                measures: Measure.allCases.map { measure(name, $0, baseline: baseline, against: against, bootstrap: bootstrap) },
-                baselineRank: ranked.baseline[name], againstRank: ranked.against[name])
+                cell: cell,
+                measures: Measure.allCases.map { measure(cell, $0, baseline: baseline, against: against, bootstrap: bootstrap) },
+                baselineRank: ranked.baseline[cell], againstRank: ranked.against[cell])
         }
         return RunComparison(
             baseline: baseline, against: against, variants: variants,
@@ -138,10 +140,10 @@ public struct RunComparison: Sendable {
     }
 
     static func measure(
-        _ name: String, _ measure: Measure, baseline: ComparisonSide, against: ComparisonSide, bootstrap: Bootstrap
+        _ cell: CellID, _ measure: Measure, baseline: ComparisonSide, against: ComparisonSide, bootstrap: Bootstrap
     ) -> MeasureResult {
-        let old = baseline.variant(name)
-        let new = against.variant(name)
+        let old = baseline.variant(cell)
+        let new = against.variant(cell)
         var result = MeasureResult(
             measure: measure, baseline: old.flatMap { measure.value($0) }, against: new.flatMap { measure.value($0) },
             ratio: nil, interval: nil, welch: nil, verdict: .tooFewTrials)
@@ -183,13 +185,13 @@ public struct RunComparison: Sendable {
     }
 
     /// Ranks by mean requests/s (1 = most) on each side, among the variants both have values for.
-    static func ranks(baseline: ComparisonSide, against: ComparisonSide) -> (baseline: [String: Int], against: [String: Int]) {
-        let common = against.variants.compactMap { variant -> String? in
-            guard variant.requestsPerSecond != nil, baseline.variant(variant.name)?.requestsPerSecond != nil else { return nil }
-            return variant.name
+    static func ranks(baseline: ComparisonSide, against: ComparisonSide) -> (baseline: [CellID: Int], against: [CellID: Int]) {
+        let common = against.variants.compactMap { variant -> CellID? in
+            guard variant.requestsPerSecond != nil, baseline.variant(variant.cell)?.requestsPerSecond != nil else { return nil }
+            return variant.cell
         }
-        func rank(_ side: ComparisonSide) -> [String: Int] {
-            let ordered = common.compactMap { name in side.variant(name)?.requestsPerSecond.map { (name, $0) } }
+        func rank(_ side: ComparisonSide) -> [CellID: Int] {
+            let ordered = common.compactMap { cell in side.variant(cell)?.requestsPerSecond.map { (cell, $0) } }
                 .sorted { $0.1 > $1.1 }
             return Dictionary(uniqueKeysWithValues: ordered.enumerated().map { ($1.0, $0 + 1) })
         }

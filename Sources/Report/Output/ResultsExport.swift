@@ -37,11 +37,11 @@ public enum ResultsExport {
             ]
         }
         // A swept run's cells also say which variant they belong to and at which levels.
-        let swept = Set(stats.flatMap { $0.levels.map(\.setting) }).sorted()
+        let swept = Set(stats.flatMap { $0.cell.levels.map(\.setting) }).sorted()
         guard !swept.isEmpty else { return ([csvHeader] + rows).map(CSV.line).joined() }
         let header = csvHeader + ["cell_variant"] + swept.map(levelColumn)
         let cellRows = zip(stats, rows).map { stats, row in
-            row + [stats.variant] + swept.map { setting in stats.level(setting).map { number($0.value, 6) } ?? "" }
+            row + [stats.cell.variant] + swept.map { setting in stats.cell.level(setting).map { number($0.value, 6) } ?? "" }
         }
         return ([header] + cellRows).map(CSV.line).joined()
     }
@@ -54,17 +54,17 @@ public enum ResultsExport {
     /// Pretty JSON with sorted keys: run provenance, machine, software versions, and each
     /// variant's statistics with its trials. Missing values are null.
     public static func json(run: RunData, stats: [VariantStatistics]) throws -> Data {
-        let byName = Dictionary(run.variants.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let byCell = Dictionary(run.variants.map { ($0.cell, $0) }, uniquingKeysWith: { first, _ in first })
         let document: [String: Any] = [
             "format_version": 1,
             "run": runObject(run),
             "machine": machineObject(run.machine),
             "software": parsed(run.softwareJSON),
             "variants": stats.map { stats in
-                var object = variantObject(stats, trials: byName[stats.name].map(run.trials(of:)) ?? [], config: byName[stats.name]?.configJSON)
-                if !stats.levels.isEmpty {
-                    object["cell_variant"] = stats.variant
-                    object["levels"] = Dictionary(stats.levels.map { (levelColumn($0.setting), $0.value) }, uniquingKeysWith: { first, _ in first })
+                var object = variantObject(stats, trials: byCell[stats.cell].map(run.trials(of:)) ?? [], config: byCell[stats.cell]?.configJSON)
+                if !stats.cell.levels.isEmpty {
+                    object["cell_variant"] = stats.cell.variant
+                    object["levels"] = Dictionary(stats.cell.levels.map { (levelColumn($0.setting), $0.value) }, uniquingKeysWith: { first, _ in first })
                 }
                 return object
             },

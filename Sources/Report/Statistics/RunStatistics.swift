@@ -25,11 +25,9 @@ public enum RunStatistics {
     static func statistics(of variant: StoredVariant, trials: [StoredTrial]) -> VariantStatistics {
         let config = variant.config
         var stats = VariantStatistics(
-            name: variant.name, position: variant.position, workerClass: config.workerClass, threads: config.threads)
+            cell: variant.cell, position: variant.position, workerClass: config.workerClass, threads: config.threads)
         if config.workerClass == nil { stats.model = nil }
         stats.workers = config.workers
-        stats.variant = variant.variant
-        stats.levels = variant.levels
 
         let ok = trials.filter { $0.status == .ok }
         let failed = trials.filter { $0.status != .ok }

@@ -15,36 +15,31 @@ public struct SweepView: Sendable {
     public var variants: [String]
     /// The load's connections where they are not swept, for the ceilings of async variants.
     public var connections: Int
-    private var cells: [String: VariantStatistics]
+    private var cells: [CellID: VariantStatistics]
 
     /// nil when the run is not a sweep.
     public init?(_ statistics: [VariantStatistics], connections: Int) {
-        let swept = Set(statistics.flatMap { $0.levels.map(\.setting) })
+        let swept = Set(statistics.flatMap { $0.cell.levels.map(\.setting) })
         guard !swept.isEmpty else { return nil }
         let axis: SweptSetting = swept.contains(.delay) ? .delay : swept.sorted()[0]
         self.axis = axis
         self.connections = connections
-        levels = Set(statistics.compactMap { $0.level(axis) }).sorted { $0.value < $1.value }
+        levels = Set(statistics.compactMap { $0.cell.level(axis) }).sorted { $0.value < $1.value }
         let other = swept.subtracting([axis]).sorted().first
         slices = other.map { setting in
-            Set(statistics.compactMap { $0.level(setting) }).sorted { $0.value < $1.value }.map { Optional($0) }
+            Set(statistics.compactMap { $0.cell.level(setting) }).sorted { $0.value < $1.value }.map { Optional($0) }
         } ?? [nil]
         var variants: [String] = []
-        for stats in statistics.sorted(by: { $0.position < $1.position }) where !variants.contains(stats.variant) {
-            variants.append(stats.variant)
+        for stats in statistics.sorted(by: { $0.position < $1.position }) where !variants.contains(stats.cell.variant) {
+            variants.append(stats.cell.variant)
         }
         self.variants = variants
-        cells = Dictionary(statistics.map { (Self.key($0.variant, $0.levels), $0) }, uniquingKeysWith: { first, _ in first })
-    }
-
-    /// A cell's name with its levels in one order, whatever order the grid swept them in.
-    private static func key(_ variant: String, _ levels: [SweepLevel]) -> String {
-        levels.sorted { $0.setting < $1.setting }.cellName(variant)
+        cells = Dictionary(statistics.map { ($0.cell, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The cell of `variant` at `level` of the axis, within `slice`.
     public func cell(_ variant: String, at level: SweepLevel, in slice: SweepLevel? = nil) -> VariantStatistics? {
-        cells[Self.key(variant, [level] + (slice.map { [$0] } ?? []))]
+        cells[CellID(variant: variant, levels: [level] + (slice.map { [$0] } ?? []))]
     }
 
     /// The cells of `variant` along the axis within `slice`, by level (nil where missing).
@@ -54,7 +49,7 @@ public struct SweepView: Sendable {
 
     /// "flask:10" or, with a second swept setting, "flask:10 @ connections=100".
     public func seriesName(_ variant: String, _ slice: SweepLevel?) -> String {
-        (slice.map { [$0] } ?? []).cellName(variant)
+        CellID(variant: variant, levels: slice.map { [$0] } ?? []).description
     }
 
     /// The request slots a cell's server has, and what they are: a thread-pool or process
@@ -69,7 +64,7 @@ public struct SweepView: Sendable {
             guard let workers = cell.workers else { return nil }
             return (workers, true)
         case .async?, .greenlet?:
-            return (cell.level(.connections).map { Int($0.value) } ?? connections, false)
+            return (cell.cell.level(.connections).map { Int($0.value) } ?? connections, false)
         case nil:
             return nil
         }
@@ -83,7 +78,7 @@ public struct SweepView: Sendable {
     public func service(_ variant: String, in slice: SweepLevel? = nil) -> (slots: Int, bySlots: Bool, seconds: Double, base: SweepLevel)? {
         guard axis == .delay,
             let base = row(variant, in: slice).compactMap({ $0 }).first(where: { ($0.requestsPerSecondMean ?? 0) > 0 }),
-            let throughput = base.requestsPerSecondMean, let delay = base.level(.delay), let slots = slots(of: base)
+            let throughput = base.requestsPerSecondMean, let delay = base.cell.level(.delay), let slots = slots(of: base)
         else { return nil }
         let seconds = base.appCPUPerRequestMs.map { $0 / 1000 } ?? (Double(slots.count) / throughput - delay.value)
         return (slots.count, slots.bySlots, max(seconds, 1e-6), delay)

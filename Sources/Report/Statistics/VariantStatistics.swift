@@ -37,7 +37,10 @@ public enum ConcurrencyModel: String, Sendable, Codable, CaseIterable {
 /// `trialsFailed` and described in `failures`. Every optional is nil when no ok trial
 /// provided the value.
 public struct VariantStatistics: Sendable {
-    public var name: String
+    /// Which cell these are the numbers of: a variant, in a sweep at its levels.
+    public var cell: CellID
+    /// How the cell is shown: "aiohttp", "aiohttp @ delay=50ms".
+    public var name: String { cell.description }
     /// Position in the experiment definition.
     public var position: Int
     public var model: ConcurrencyModel?
@@ -45,10 +48,6 @@ public struct VariantStatistics: Sendable {
     public var threads: Int?
     /// App worker processes, when stored.
     public var workers: Int?
-    /// The definition's variant this cell belongs to: `name` outside a sweep.
-    public var variant: String
-    /// The cell's swept levels; empty outside a sweep.
-    public var levels: [SweepLevel] = []
 
     public var trialsOK: Int = 0
     public var trialsFailed: Int = 0
@@ -113,10 +112,9 @@ public struct VariantStatistics: Sendable {
     public var loadgenCPUSeconds: Double?
     public var loadgenCPUPercentOfCore: Double?
 
-    /// An empty result for `name`; `RunStatistics.compute` fills the rest.
-    public init(name: String, position: Int, workerClass: String? = nil, threads: Int? = nil) {
-        self.name = name
-        self.variant = name
+    /// An empty result for `cell`; `RunStatistics.compute` fills the rest.
+    public init(cell: CellID, position: Int, workerClass: String? = nil, threads: Int? = nil) {
+        self.cell = cell
         self.position = position
         self.workerClass = workerClass
         self.threads = threads
@@ -128,9 +126,4 @@ public struct VariantStatistics: Sendable {
 
     /// Trials attempted, ok or failed.
     public var trialsTotal: Int { trialsOK + trialsFailed }
-
-    /// The cell's level of `setting`, if it is swept.
-    public func level(_ setting: SweptSetting) -> SweepLevel? {
-        levels.first { $0.setting == setting }
-    }
 }

@@ -8,8 +8,8 @@ struct BlockCell {
     let charts: [String: ReportChart]
     /// The experiment's published numbers, for the `published` and `claims` cells.
     var baseline: PublishedBaseline? = nil
-    /// Every variant a claim may name: the experiment's, then the published table's.
-    var knownVariants: [String] = []
+    /// Every cell a claim may name: the experiment's, then the published table's.
+    var knownCells: [CellID] = []
 
     func render(kind: CellKind, arguments: [String], body: [String], at location: SourceLocation) throws -> String {
         switch kind {
@@ -63,7 +63,7 @@ struct BlockCell {
             return PublishedSection.markdown(baseline, context.statistics, window: context.definition.load.duration)
         case .claims:
             try noArguments(kind, arguments, location)
-            let claims = try Claim.parse(body, known: knownVariants, file: location.file, firstLine: (location.line ?? 0) + 1)
+            let claims = try Claim.parse(body, known: knownCells, file: location.file, firstLine: (location.line ?? 0) + 1)
             guard !claims.isEmpty else {
                 throw ReportgenError(.badDefinition, "the claims cell holds no claim", at: location, hint: Claim.grammar)
             }

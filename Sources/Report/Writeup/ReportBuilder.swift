@@ -58,10 +58,10 @@ public enum ReportBuilder {
         let baseline = try PublishedBaseline.read(for: experiment) ?? PublishedBaseline.stored(in: store, experiment: experiment.name)
         let template = try template(for: experiment, data: data, baseline: baseline)
         let charts = ReportCharts.make(context, baseline: baseline)
-        // Claims may name any variant of the definition, measured in this run or not.
-        let defined = context.definedVariants
-        let known = defined + (baseline?.rows.map(\.variant).filter { !defined.contains($0) } ?? [])
-        let markdown = try compose(template: template, context: context, charts: charts, baseline: baseline, knownVariants: known)
+        // Claims may name any cell of the definition, measured in this run or not.
+        let defined = context.definedCells
+        let known = defined + (baseline?.cells.filter { !defined.contains($0) } ?? [])
+        let markdown = try compose(template: template, context: context, charts: charts, baseline: baseline, knownCells: known)
         lap("write-up (cells, inline values, chart models)")
 
         let folder = outputRoot.appendingPathComponent(experiment.name)
@@ -168,18 +168,18 @@ public enum ReportBuilder {
         let full = try DefinitionLoader.stored(text: data.definitionText, file: experiment.file)
         let definition = try full.applying(data.overrides)
         var context = ReportContext(data: data, definition: definition, statistics: RunStatistics.compute(data))
-        context.definedVariants = full.cells.map(\.name)
+        context.definedCells = full.cells.map(\.cell)
         return context
     }
 
     /// The template with every cell and value filled, and the run's labels at the top.
     static func compose(
         template: Template, context: ReportContext, charts: [ReportChart], baseline: PublishedBaseline? = nil,
-        knownVariants: [String]? = nil
+        knownCells: [CellID]? = nil
     ) throws -> String {
         var cells = BlockCell(context: context, charts: Dictionary(uniqueKeysWithValues: charts.map { ($0.name, $0) }))
         cells.baseline = baseline
-        cells.knownVariants = knownVariants ?? context.statistics.map(\.name)
+        cells.knownCells = knownCells ?? context.statistics.map(\.cell)
         var output: [String] = []
         var labelled = false
         for part in template.parts {

@@ -85,10 +85,10 @@ enum ReportCharts {
     static func throughput(_ context: ReportContext) -> ThroughputChart? {
         let data = context.data
         guard data.trials.contains(where: { $0.throughput != nil }) else { return nil }
-        let models = Dictionary(context.statistics.map { ($0.name, model($0)) }, uniquingKeysWith: { first, _ in first })
+        let models = Dictionary(context.statistics.map { ($0.cell, model($0)) }, uniquingKeysWith: { first, _ in first })
         let panels = data.variants.sorted { $0.position < $1.position }.map { variant in
             ThroughputChart.Panel(
-                name: variant.name, model: models[variant.name] ?? ConcurrencyModel.process.rawValue,
+                name: variant.name, model: models[variant.cell] ?? ConcurrencyModel.process.rawValue,
                 trials: data.trials(of: variant).filter { $0.record.status == .ok }.compactMap(\.throughput))
         }
         return ThroughputChart(

@@ -7,9 +7,9 @@ public struct ReportContext: Sendable {
     public var data: RunData
     public let definition: ExperimentDefinition
     public let statistics: [VariantStatistics]
-    /// Every variant the experiment defines, in definition order, including those a
-    /// `--variants` run left out.
-    public var definedVariants: [String] = []
+    /// Every cell the experiment defines, in definition order, including those of the
+    /// variants a `--variants` run left out.
+    public var definedCells: [CellID] = []
 
     public init(data: RunData, definition: ExperimentDefinition, statistics: [VariantStatistics]) {
         self.data = data
@@ -24,14 +24,17 @@ public struct ReportContext: Sendable {
     /// from the statistics and definition, which do not change after.
     public let sweep: SweepView?
 
-    /// The statistics of the variant named `name`; nil for a variant the experiment defines
-    /// but this run left out (`--variants`); an error naming the known variants otherwise.
-    func variant(_ name: String, at location: SourceLocation) throws -> VariantStatistics? {
-        if let found = statistics.first(where: { $0.name == name }) { return found }
-        if definedVariants.contains(name) { return nil }
-        let names = definedVariants.isEmpty ? statistics.map(\.name) : definedVariants.sorted()
+    /// The statistics of the cell an author wrote as `written` ("aiohttp", "aiohttp @
+    /// delay=50ms"); nil for a cell the experiment defines but this run left out
+    /// (`--variants`); an error naming the known cells otherwise.
+    func cell(_ written: String, at location: SourceLocation) throws -> VariantStatistics? {
+        if let cell = CellID(written: written) {
+            if let found = statistics.first(where: { $0.cell == cell }) { return found }
+            if definedCells.contains(cell) { return nil }
+        }
+        let names = definedCells.isEmpty ? statistics.map(\.name) : definedCells.map(\.description).sorted()
         throw ReportgenError(
-            .badDefinition, "unknown variant '\(name)' in a cell",
+            .badDefinition, "unknown variant '\(written)' in a cell",
             at: location, hint: "the experiment's variants are: \(names.joined(separator: ", "))")
     }
 

@@ -39,7 +39,7 @@ enum SweepSection {
 
     static func charts(_ view: SweepView, statistics: [VariantStatistics]) -> [ReportChart] {
         let models = Dictionary(
-            statistics.map { ($0.variant, $0.model?.rawValue ?? ConcurrencyModel.process.rawValue) },
+            statistics.map { ($0.cell.variant, $0.model?.rawValue ?? ConcurrencyModel.process.rawValue) },
             uniquingKeysWith: { first, _ in first })
         let levels = view.levels.map { CurveChart.Level(value: $0.value, label: $0.label) }
         return metrics.map { metric in

@@ -42,7 +42,7 @@ final class ProgressPrinter: Sendable {
             let what = precision == nil ? "run" : added == nil ? "first \(trials) rounds" : "round"
             let eta = estimatedEnd.map { " · \(what) done about \(Timestamps.clock($0))" } ?? ""
             let of = precision.map { "≤\($0.maxTrials)" } ?? String(trials)
-            let prefix = "[\(position)/\(total)] \(trial.variant) trial \(trial.trialIndex)/\(of)\(eta)"
+            let prefix = "[\(position)/\(total)] \(trial.cell) trial \(trial.trialIndex)/\(of)\(eta)"
                 + (added.map { " · \($0)" } ?? "")
             line.withLock { $0 = Line(prefix: prefix, active: true) }
             if live {
@@ -77,7 +77,7 @@ final class ProgressPrinter: Sendable {
     /// "flask:1000 ±23% (3 trials)".
     private static func describe(_ standing: VariantPrecision) -> String {
         let interval = standing.precision.map { "±" + PrecisionProgress.percent($0) } ?? "no interval"
-        return "\(standing.variant) \(interval) (\(standing.trials) trial\(standing.trials == 1 ? "" : "s"))"
+        return "\(standing.cell) \(interval) (\(standing.trials) trial\(standing.trials == 1 ? "" : "s"))"
     }
 
     /// One line on where the variants stand and what happens next.
@@ -108,9 +108,9 @@ final class ProgressPrinter: Sendable {
         if outcome.alreadyComplete { return }
         var text = "run \(outcome.runID): \(outcome.trialsRun) trials measured, stored in \(store)"
         if outcome.trialsFailed > 0 {
-            text += "; \(outcome.trialsFailed) failed (\(outcome.failedVariants.joined(separator: ", ")))"
+            text += "; \(outcome.trialsFailed) failed (\(outcome.failedVariants.map(\.description).joined(separator: ", ")))"
         } else if !outcome.failedVariants.isEmpty {
-            text += "; the run holds failed trials of \(outcome.failedVariants.joined(separator: ", ")) from before"
+            text += "; the run holds failed trials of \(outcome.failedVariants.map(\.description).joined(separator: ", ")) from before"
         }
         print(text)
     }
