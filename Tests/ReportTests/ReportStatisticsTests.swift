@@ -97,12 +97,12 @@ struct ReportStatisticsTests {
         #expect(stats.trialsOK == 2)
         #expect(stats.trialsFailed == 1)
         #expect(stats.failures == ["trial 2: the app server exited with status 3"])
-        #expect(stats.requestsPerTrial == [100, 300])
-        #expect(stats.requestsMean == 200)
-        #expect(stats.minMs == 1.0)
-        #expect(stats.latency.count == 4)
-        #expect(stats.meanDurationS == 20)
-        #expect(stats.errors == ErrorCounts(read: 1))
+        #expect(stats.throughput.requestsPerTrial == [100, 300])
+        #expect(stats.throughput.requestsMean == 200)
+        #expect(stats.latency.minMs == 1.0)
+        #expect(stats.latency.distribution.count == 4)
+        #expect(stats.throughput.meanDurationS == 20)
+        #expect(stats.errors.counts == ErrorCounts(read: 1))
         #expect(stats.model == .threads)
     }
 
@@ -112,12 +112,12 @@ struct ReportStatisticsTests {
             variants: [storedVariant(id: 1, name: "gevent", position: 0, workerClass: "gevent")],
             trials: [trial(variant: 1, index: 1, requests: 0, errors: ErrorCounts(timeout: 7))])
         let stats = RunStatistics.compute(run)[0]
-        #expect(stats.p50Ms == nil)
-        #expect(stats.meanMs == nil)
-        #expect(stats.maxMs == nil)
-        #expect(stats.requestsMean == 0)
-        #expect(stats.requestsCI95 == nil)
-        #expect(stats.errors.total == 7)
+        #expect(stats.latency.p50Ms == nil)
+        #expect(stats.latency.meanMs == nil)
+        #expect(stats.latency.maxMs == nil)
+        #expect(stats.throughput.requestsMean == 0)
+        #expect(stats.throughput.requestsCI95 == nil)
+        #expect(stats.errors.counts.total == 7)
     }
 
     @Test("the 95% interval of requests [10, 12, 14] is a t interval of their logarithms: 7.82–18.06, never below zero")
@@ -130,19 +130,19 @@ struct ReportStatisticsTests {
                 trial(variant: 1, index: offset + 1, durationUs: 2_000_000, requests: Int64(requests))
             })
         let stats = RunStatistics.compute(run)[0]
-        let interval = try #require(stats.requestsCI95)
-        #expect(stats.requestsMean == 12)
+        let interval = try #require(stats.throughput.requestsCI95)
+        #expect(stats.throughput.requestsMean == 12)
         #expect(abs(interval.lowerBound - 7.8233) < 1e-3)
         #expect(abs(interval.upperBound - 18.0641) < 1e-3)
         // Per second over 2 s windows: [5, 6, 7].
-        let perSecond = try #require(stats.requestsPerSecondCI95)
-        #expect(stats.requestsPerSecondMean == 6)
+        let perSecond = try #require(stats.throughput.requestsPerSecondCI95)
+        #expect(stats.throughput.requestsPerSecondMean == 6)
         #expect(abs(perSecond.upperBound - 9.0320) < 1e-3)
         // The ordinary interval of [1, 20, 40] goes below zero; the ratio interval cannot.
         #expect(try #require(StudentT.interval95([1, 20, 40])).lowerBound < 0)
         #expect(try #require(StudentT.ratioInterval95([1, 20, 40])).lowerBound > 0)
         #expect(StudentT.interval95([5]) == nil)
-        #expect(abs((stats.requestsPerSecondCV ?? 0) - 1.0 / 6) < 1e-12, "s = 1 over mean 6")
+        #expect(abs((stats.precision.cv ?? 0) - 1.0 / 6) < 1e-12, "s = 1 over mean 6")
     }
 
     @Test(
@@ -172,14 +172,12 @@ struct ReportStatisticsTests {
             variants: [storedVariant(id: 1, name: "aiohttp", position: 0, workerClass: "aiohttp.GunicornWebWorker")],
             trials: [trial(variant: 1, index: 1, durationUs: 2_000_000, requests: 12, errors: ErrorCounts(status: 1, timeout: 2), resources: samples)])
         let stats = RunStatistics.compute(run)[0]
-        #expect(stats.appCPUSeconds == 1.5)
-        #expect(stats.appCPUPercentOfCore == 75)
+        #expect(stats.resources.appCPU == CPUUse(seconds: 1.5, percentOfCore: 75))
         // 12 requests, 2 timed out: 10 answered (a non-2xx answer is an answer), 150 ms each.
-        #expect(stats.appCPUPerRequestMs == 150)
-        #expect(stats.appPeakRSSBytes == 300)
-        #expect(stats.appPeakRSSPerTrial == [300])
-        #expect(stats.loadgenCPUSeconds == 1.0)
-        #expect(stats.loadgenCPUPercentOfCore == 50)
+        #expect(stats.resources.appCPUPerRequestMs == 150)
+        #expect(stats.resources.appPeakRSSBytes == 300)
+        #expect(stats.resources.appPeakRSSPerTrial == [300])
+        #expect(stats.resources.loadgenCPU == CPUUse(seconds: 1.0, percentOfCore: 50))
     }
 
     @Test("a store from before the window's edge samples still gives CPU over the window, as a rate")
@@ -194,8 +192,7 @@ struct ReportStatisticsTests {
             variants: [storedVariant(id: 1, name: "aiohttp", position: 0, workerClass: "aiohttp.GunicornWebWorker")],
             trials: [trial(variant: 1, index: 1, durationUs: 2_000_000, requests: 10, resources: samples)])
         let stats = RunStatistics.compute(run)[0]
-        #expect(stats.appCPUPercentOfCore == 100)
-        #expect(stats.appCPUSeconds == 2.0)
+        #expect(stats.resources.appCPU == CPUUse(seconds: 2.0, percentOfCore: 100))
     }
 
     @Test(

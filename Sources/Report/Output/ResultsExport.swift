@@ -20,20 +20,20 @@ public enum ResultsExport {
         let rows = stats.map { stats -> [String] in
             let ok = stats.trialsOK > 0
             let errors: [String] = ok
-                ? [stats.errors.connect, stats.errors.read, stats.errors.write, stats.errors.status, stats.errors.timeout]
+                ? stats.errors.counts.byKind
                     .map { String($0) }
                 : Array(repeating: "", count: 5)
             return [
                 stats.name, stats.model?.rawValue ?? "", String(stats.trialsOK), String(stats.trialsFailed),
-                number(stats.minMs, 3), number(stats.p50Ms, 3), number(stats.p90Ms, 3), number(stats.p99Ms, 3),
-                number(stats.p999Ms, 3), number(stats.p9999Ms, 3), number(stats.maxMs, 3), number(stats.meanMs, 3),
-                number(stats.meanDurationS, 3), number(stats.requestsMean, 2),
-                number(stats.requestsCI95?.lowerBound, 2), number(stats.requestsCI95?.upperBound, 2),
-                number(stats.requestsPerSecondMean, 2),
+                number(stats.latency.minMs, 3), number(stats.latency.p50Ms, 3), number(stats.latency.p90Ms, 3), number(stats.latency.p99Ms, 3),
+                number(stats.latency.p999Ms, 3), number(stats.latency.p9999Ms, 3), number(stats.latency.maxMs, 3), number(stats.latency.meanMs, 3),
+                number(stats.throughput.meanDurationS, 3), number(stats.throughput.requestsMean, 2),
+                number(stats.throughput.requestsCI95?.lowerBound, 2), number(stats.throughput.requestsCI95?.upperBound, 2),
+                number(stats.throughput.requestsPerSecondMean, 2),
             ] + errors + [
-                number(stats.appCPUSeconds, 3), stats.appPeakRSSBytes.map { String($0) } ?? "",
-                number(stats.appCPUPercentOfCore.map { $0 / 100 }, 3), number(stats.appCPUPerRequestMs, 4),
-                number(stats.requestsPerSecondCV, 4), number(stats.requestsPerSecondPrecision, 4),
+                number(stats.resources.appCPU?.seconds, 3), stats.resources.appPeakRSSBytes.map { String($0) } ?? "",
+                number(stats.resources.appCPU.map { $0.percentOfCore / 100 }, 3), number(stats.resources.appCPUPerRequestMs, 4),
+                number(stats.precision.cv, 4), number(stats.precision.reached, 4),
             ]
         }
         // A swept run's cells also say which variant they belong to and at which levels.
@@ -122,35 +122,35 @@ public enum ResultsExport {
             "trials_failed": stats.trialsFailed,
             "failures": stats.failures,
             "latency_ms": [
-                "samples": stats.latency.count,
-                "min": value(stats.minMs), "p50": value(stats.p50Ms), "p90": value(stats.p90Ms),
-                "p99": value(stats.p99Ms), "p99_9": value(stats.p999Ms), "p99_99": value(stats.p9999Ms),
-                "max": value(stats.maxMs), "mean": value(stats.meanMs),
+                "samples": stats.latency.distribution.count,
+                "min": value(stats.latency.minMs), "p50": value(stats.latency.p50Ms), "p90": value(stats.latency.p90Ms),
+                "p99": value(stats.latency.p99Ms), "p99_9": value(stats.latency.p999Ms), "p99_99": value(stats.latency.p9999Ms),
+                "max": value(stats.latency.maxMs), "mean": value(stats.latency.meanMs),
             ],
-            "duration_s_mean": value(stats.meanDurationS),
+            "duration_s_mean": value(stats.throughput.meanDurationS),
             "requests": [
-                "mean": value(stats.requestsMean),
-                "ci95_low": value(stats.requestsCI95?.lowerBound),
-                "ci95_high": value(stats.requestsCI95?.upperBound),
-                "per_trial": stats.requestsPerTrial,
+                "mean": value(stats.throughput.requestsMean),
+                "ci95_low": value(stats.throughput.requestsCI95?.lowerBound),
+                "ci95_high": value(stats.throughput.requestsCI95?.upperBound),
+                "per_trial": stats.throughput.requestsPerTrial,
             ],
             "requests_per_s": [
-                "mean": value(stats.requestsPerSecondMean),
-                "ci95_low": value(stats.requestsPerSecondCI95?.lowerBound),
-                "ci95_high": value(stats.requestsPerSecondCI95?.upperBound),
-                "cv": value(stats.requestsPerSecondCV),
-                "precision": value(stats.requestsPerSecondPrecision),
+                "mean": value(stats.throughput.requestsPerSecondMean),
+                "ci95_low": value(stats.throughput.requestsPerSecondCI95?.lowerBound),
+                "ci95_high": value(stats.throughput.requestsPerSecondCI95?.upperBound),
+                "cv": value(stats.precision.cv),
+                "precision": value(stats.precision.reached),
             ],
-            "errors": errorsObject(stats.errors),
+            "errors": errorsObject(stats.errors.counts),
             ProcessRole.app.rawValue: [
-                "cpu_s": value(stats.appCPUSeconds),
-                "cpu_percent_of_core": value(stats.appCPUPercentOfCore),
-                "cpu_ms_per_request": value(stats.appCPUPerRequestMs),
-                "peak_rss_bytes": stats.appPeakRSSBytes ?? NSNull(),
+                "cpu_s": value(stats.resources.appCPU?.seconds),
+                "cpu_percent_of_core": value(stats.resources.appCPU?.percentOfCore),
+                "cpu_ms_per_request": value(stats.resources.appCPUPerRequestMs),
+                "peak_rss_bytes": stats.resources.appPeakRSSBytes ?? NSNull(),
             ],
             ProcessRole.loadgen.rawValue: [
-                "cpu_s": value(stats.loadgenCPUSeconds),
-                "cpu_percent_of_core": value(stats.loadgenCPUPercentOfCore),
+                "cpu_s": value(stats.resources.loadgenCPU?.seconds),
+                "cpu_percent_of_core": value(stats.resources.loadgenCPU?.percentOfCore),
             ],
             "trials": trials.map(trialObject),
         ]

@@ -250,7 +250,7 @@ public enum ReportBuilder {
             lines.append("> **Failed trials:** " + failed.map { "\($0.name) (\($0.trialsFailed) of \($0.trialsTotal))" }.joined(separator: ", ") + "; they are left out of every number and listed at the end.")
         }
         let disagreeing = context.statistics.compactMap { s in
-            s.requestsPerSecondCV.flatMap { $0 > RunStatistics.disagreement ? "\(s.name) (\(ReportNumber.decimal($0 * 100, places: 0, grouped: false))%)" : nil }
+            s.precision.cv.flatMap { s.precision.disagrees ? "\(s.name) (\(ReportNumber.decimal($0 * 100, places: 0, grouped: false))%)" : nil }
         }
         if !disagreeing.isEmpty {
             lines.append("")
