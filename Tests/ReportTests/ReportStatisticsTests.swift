@@ -295,6 +295,26 @@ struct ReportStatisticsTests {
         #expect(CSV.field("flask:10") == "flask:10")
     }
 
+    @Test("a swept run's cells say their variant and levels: CSV columns after the others, JSON fields")
+    func sweptCells() throws {
+        var variants = [storedVariant(id: 1, name: "flask:10 @ delay=0ms", position: 0, workerClass: "gthread", threads: 10),
+                        storedVariant(id: 2, name: "flask:10 @ delay=50ms", position: 1, workerClass: "gthread", threads: 10)]
+        for (offset, delay) in [0, 0.05].enumerated() {
+            variants[offset].variant = "flask:10"
+            variants[offset].levels = [SweepLevel(setting: .delay, value: delay)]
+        }
+        let run = runData(variants: variants, trials: [trial(variant: 1, index: 1, requests: 10), trial(variant: 2, index: 1, requests: 5)])
+        let stats = RunStatistics.compute(run)
+        let lines = ResultsExport.csv(stats).split(separator: "\n").map(String.init)
+        #expect(lines[0] == ResultsExport.csvHeader.joined(separator: ",") + ",cell_variant,upstream_delay_s")
+        #expect(lines[2].hasPrefix("flask:10 @ delay=50ms,threads,1,0,"))
+        #expect(lines[2].hasSuffix(",flask:10,0.050000"))
+        let object = try #require(try JSONSerialization.jsonObject(with: try ResultsExport.json(run: run, stats: stats)) as? [String: Any])
+        let cell = try #require((object["variants"] as? [[String: Any]])?.last)
+        #expect(cell["cell_variant"] as? String == "flask:10")
+        #expect(cell["levels"] as? [String: Double] == ["upstream_delay_s": 0.05])
+    }
+
     @Test("JSON decodes with the run, machine, software and every trial")
     func json() throws {
         let run = fixtureRun()

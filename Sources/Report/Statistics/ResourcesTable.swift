@@ -23,7 +23,7 @@ public enum ResourcesTable {
             ReportNumber.count(stats.throughput.requestsPerSecondMean),
             (stats.precision.reached.map { "±" + ReportNumber.decimal($0 * 100, places: 1, grouped: false) + "%" } ?? ReportNumber.missing)
                 + " (\(stats.trialsOK))",
-            stats.resources.appCPU.map { ReportNumber.decimal($0.percentOfCore / 100, places: 2, grouped: true) } ?? ReportNumber.missing,
+            stats.resources.appCPU.map { ReportNumber.decimal($0.cores, places: 2, grouped: true) } ?? ReportNumber.missing,
             stats.resources.appCPUPerRequestMs.map { ReportNumber.decimal($0, places: 3, grouped: true) } ?? ReportNumber.missing,
             stats.resources.appPeakRSSBytes.map { ReportNumber.decimal(Double($0) / 1_048_576, places: 1, grouped: true) } ?? ReportNumber.missing,
         ] + rates

@@ -85,6 +85,9 @@ public struct CPUUse: Sendable, Equatable {
     public var seconds: Double
     /// That time as a percentage of one core over the sampled interval (200 = two cores busy).
     public var percentOfCore: Double
+
+    /// The cores it kept busy: 2 for two.
+    public var cores: Double { percentOfCore / 100 }
 }
 
 /// What a variant's app (and the load generator) cost while it served, from the resource

@@ -108,7 +108,7 @@ enum SweepSection {
             "",
         ]
         let cpuText = { (cell: VariantStatistics) in
-            cell.resources.appCPU.map { "app \(ReportNumber.decimal($0.percentOfCore / 100, places: 2, grouped: false)) cores" } ?? "app CPU not sampled"
+            cell.resources.appCPU.map { "app \(ReportNumber.decimal($0.cores, places: 2, grouped: false)) cores" } ?? "app CPU not sampled"
         }
         for slice in view.slices {
             for variant in view.variants {
@@ -121,7 +121,7 @@ enum SweepSection {
                     let text = "\(level.label) (\(ReportNumber.count(measured)) of \(ReportNumber.count(bound))"
                     if measured >= SweepView.heldBySlots * bound {
                         held.append(text + ")")
-                    } else if let busy = cell.resources.appCPU?.percentOfCore, busy / 100 >= SweepView.heldByCPU * Double(cores) {
+                    } else if let busy = cell.resources.appCPU?.cores, busy >= SweepView.heldByCPU * Double(cores) {
                         cpu.append(text + ", \(cpuText(cell)))")
                     } else {
                         neither.append(text + ", \(cpuText(cell)))")
