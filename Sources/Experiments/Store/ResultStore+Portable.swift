@@ -19,6 +19,12 @@ public final class StoreSnapshot {
     deinit {
         try? FileManager.default.removeItem(at: folder)
     }
+
+    /// Refuses, naming the column and the row, a file holding stored JSON this build cannot
+    /// read: what a file from elsewhere is checked for before it is merged into a store.
+    public func checkReadable() throws {
+        try store.checkJSONColumns()
+    }
 }
 
 extension ResultStore {
@@ -84,7 +90,9 @@ extension ResultStore {
             throw error
         }
         do {
-            return StoreSnapshot(store: try ResultStore(path: copy), source: file, folder: folder)
+            let store = try ResultStore(path: copy)
+            store.shownAs = DisplayPath.of(file)
+            return StoreSnapshot(store: store, source: file, folder: folder)
         } catch {
             try? FileManager.default.removeItem(at: folder)
             throw error
@@ -186,8 +194,10 @@ extension ResultStore {
         try importRuns(from: try Self.snapshot(of: file))
     }
 
-    /// Merges the runs of an already taken snapshot; see `importRuns(from: URL)`.
+    /// Merges the runs of an already taken snapshot; see `importRuns(from: URL)`. A run whose
+    /// stored JSON this build cannot read is refused before this store is touched.
     public func importRuns(from snapshot: StoreSnapshot) throws -> ImportOutcome {
+        try snapshot.checkReadable()
         let incoming = snapshot.store.path
         return try guarded("import \(DisplayPath.of(snapshot.source))") {
             try withAttached(incoming, as: "portable") {

@@ -34,15 +34,12 @@ extension ResultStore {
                 FROM runs WHERE id = ?
                 """, id
             ) { row in
-                let overrides = try row.requiredString("overrides_json")
-                let software = try row.requiredString("software_json")
+                let stored = try storedJSON(row, runID: id)
                 return RunData(
                     run: run, definitionText: try row.requiredString("definition_text"),
                     toolVersion: try row.requiredString("tool_version"), projectCommit: try row.string("project_commit"),
-                    overridesJSON: overrides,
-                    overrides: try StoreJSON.decode(RunOverrides.self, from: overrides, column: "runs.overrides_json"),
-                    softwareJSON: software,
-                    software: try StoreJSON.decode(SoftwareVersions.self, from: software, column: "runs.software_json"),
+                    overridesJSON: stored.overridesText, overrides: stored.overrides,
+                    softwareJSON: stored.softwareText, software: stored.software,
                     upstreamCommandLine: try row.requiredString("upstream_command_line"),
                     maxErrorRate: try row.optionalDouble("max_error_rate"),
                     precision: try row.optionalDouble("precision_target").map { target in
@@ -122,6 +119,34 @@ extension ResultStore {
             }
             data.trials = trials
             return data
+        }
+    }
+}
+
+extension ResultStore {
+    /// The JSON columns of a `runs` row (selected with `overrides_json` and `software_json`),
+    /// as stored and as read.
+    func storedJSON(_ row: SQLiteStatement, runID: Int64) throws -> (
+        overridesText: String, overrides: RunOverrides, softwareText: String, software: SoftwareVersions
+    ) {
+        let overrides = try row.requiredString("overrides_json")
+        let software = try row.requiredString("software_json")
+        return (
+            overrides, try decodeJSON(RunOverrides.self, overrides, column: "runs.overrides_json", row: "run \(runID)"),
+            software, try decodeJSON(SoftwareVersions.self, software, column: "runs.software_json", row: "run \(runID)"))
+    }
+
+    /// Decodes the JSON columns of every run, as reading it for a report would: a file from
+    /// elsewhere holding a value this build cannot read is refused before anything is merged.
+    func checkJSONColumns() throws {
+        try guarded("read the runs of \(shownAs)") {
+            for id in try database.rows("SELECT id FROM runs ORDER BY id", decode: { $0.int64(at: 0) }) {
+                _ = try database.firstRow("SELECT overrides_json, software_json FROM runs WHERE id = ?", id) {
+                    try storedJSON($0, runID: id)
+                }
+                _ = try storedVariants(runID: id)
+                _ = try runHosts(runID: id)
+            }
         }
     }
 }

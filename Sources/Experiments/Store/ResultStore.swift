@@ -6,6 +6,8 @@ import Foundation
 public final class ResultStore {
     /// The store's file.
     public let path: URL
+    /// How messages name the store: its path, or for a private copy the file it was taken from.
+    var shownAs: String
     let database: SQLiteDatabase
     /// What must live as long as this store: the private copy a read-only store of an older
     /// schema reads from.
@@ -13,6 +15,7 @@ public final class ResultStore {
 
     private init(path: URL, database: SQLiteDatabase, retained: AnyObject?) {
         self.path = path
+        shownAs = path.path(percentEncoded: false)
         self.database = database
         self.retained = retained
     }
@@ -45,6 +48,7 @@ public final class ResultStore {
     public init(path: URL) throws {
         self.path = path
         let file = path.path(percentEncoded: false)
+        shownAs = file
         let folder = path.deletingLastPathComponent()
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -110,6 +114,11 @@ public final class ResultStore {
         try database.execute("PRAGMA foreign_keys = ON")
         try StoreSchema.migrate(database)
         return database
+    }
+
+    /// Decodes `text`, the JSON of `column` in the row `row` names; see `StoreJSON.decode`.
+    func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String, column: String, row: String) throws -> T {
+        try StoreJSON.decode(type, from: text, column: column, row: row, store: shownAs)
     }
 
     /// Runs `body`, turning an SQLite failure into an error for the person at the terminal.

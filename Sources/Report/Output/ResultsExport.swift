@@ -47,7 +47,7 @@ public enum ResultsExport {
             object.set(column.value(stats), at: path.split(separator: ".").map(String.init))
         }
         object.set(try JSONValue(encoding: ErrorsPart(stats.errors.counts)), at: ["errors"])
-        let config = try stored.map { try self.stored($0.configJSON, column: "variants.config_json", row: "variant '\($0.name)' of run \(run.run.id)") }
+        let config = try stored.map { try self.stored($0.configJSON, column: "variants.config_json", row: "run \(run.run.id), variant '\($0.name)'") }
         object.set(config ?? .null, at: ["config"])
         object.set(try JSONValue(encoding: stored.map(run.trials(of:))?.map(trialPart) ?? []), at: ["trials"])
         if !stats.levels.isEmpty {
@@ -78,7 +78,7 @@ public enum ResultsExport {
 
     /// JSON the store holds, as it is.
     private static func stored(_ text: String, column: String, row: String) throws -> JSONValue {
-        try StoreJSON.decode(JSONValue.self, from: text, column: "\(column) of \(row)")
+        try StoreJSON.decode(JSONValue.self, from: text, column: column, row: row)
     }
 
     private static func iso8601(_ date: Date) -> String {
