@@ -173,6 +173,36 @@ struct PortableStoreTests {
         }
     }
 
+    @Test("a snapshot's private copy lives as long as what reads it: its store keeps it, and withSnapshot removes it when its scope returns or throws")
+    func snapshotLifetime() throws {
+        try withFolder { folder in
+            let source = try ResultStore(path: folder.appending(path: "a.sqlite"))
+            let file = folder.appending(path: "run.sqlite")
+            try source.exportRun(id: try storeRun(in: source, hostname: "a", fingerprint: "aaaa"), to: file)
+            func copyExists(_ store: ResultStore) -> Bool { FileManager.default.fileExists(atPath: store.path.path) }
+
+            // Nothing but the store is kept, and it still has its copy.
+            let store = try ResultStore.snapshot(of: file).store
+            #expect(copyExists(store))
+            #expect(try store.listRuns().count == 1)
+
+            var scoped: ResultStore?
+            #expect(try ResultStore.withSnapshot(of: file) { snapshot in
+                scoped = snapshot.store
+                return try snapshot.store.listRuns().count
+            } == 1)
+            #expect(!copyExists(try #require(scoped)))
+            struct Stop: Error {}
+            #expect(throws: Stop.self) {
+                try ResultStore.withSnapshot(of: file) { snapshot in
+                    scoped = snapshot.store
+                    throw Stop()
+                }
+            }
+            #expect(!copyExists(try #require(scoped)))
+        }
+    }
+
     @Test("a text file and another program's database are refused as not a store")
     func refusesNonStores() throws {
         try withFolder { folder in
