@@ -130,9 +130,7 @@ struct PortableStoreTests {
         ])
     func refusesUnreadableJSON(update: String, value: String, column: String, row: String, cause: String) throws {
         try withFolder { folder in
-            let source = try ResultStore(path: folder.appending(path: "a.sqlite"))
-            let file = folder.appending(path: "stranger.sqlite")
-            try source.exportRun(id: try storeRun(in: source, hostname: "a", fingerprint: "aaaa"), to: file)
+            let file = try exportedRun(in: folder, to: "stranger.sqlite")
             try SQLiteDatabase(path: file.path).run(update, value)
             let fileBefore = try Data(contentsOf: file)
             let targetURL = folder.appending(path: "b.sqlite")
@@ -176,9 +174,7 @@ struct PortableStoreTests {
     @Test("a snapshot's private copy lives as long as what reads it: its store keeps it, and withSnapshot removes it when its scope returns or throws")
     func snapshotLifetime() throws {
         try withFolder { folder in
-            let source = try ResultStore(path: folder.appending(path: "a.sqlite"))
-            let file = folder.appending(path: "run.sqlite")
-            try source.exportRun(id: try storeRun(in: source, hostname: "a", fingerprint: "aaaa"), to: file)
+            let file = try exportedRun(in: folder)
             func copyExists(_ store: ResultStore) -> Bool { FileManager.default.fileExists(atPath: store.path.path) }
 
             // Nothing but the store is kept, and it still has its copy.
@@ -448,6 +444,14 @@ private func withFolder(_ body: (URL) throws -> Void) throws {
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
     try body(folder)
+}
+
+/// A run stored in `folder`/a.sqlite and exported to `name` beside it.
+private func exportedRun(in folder: URL, to name: String = "run.sqlite") throws -> URL {
+    let source = try ResultStore(path: folder.appending(path: "a.sqlite"))
+    let file = folder.appending(path: name)
+    try source.exportRun(id: try storeRun(in: source, hostname: "a", fingerprint: "aaaa"), to: file)
+    return file
 }
 
 /// Rows per table, read straight from the file as the sqlite3 shell would.
