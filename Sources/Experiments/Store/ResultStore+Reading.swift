@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 extension ResultStore {
     /// The newest run of `experiment` (any machine), preferring complete runs; nil if none.
@@ -235,17 +234,13 @@ extension ResultStore {
             split += 1
         }
         let halves = [Array(ranges[..<split]), Array(ranges[split...])].filter { !$0.isEmpty }
-        let results = Mutex<[Result<[(Int, [LatencyBucket])], any Error>]>([])
-        DispatchQueue.concurrentPerform(iterations: halves.count) { half in
-            let result = Result {
-                let connection = try SQLiteDatabase(path: path, mode: .readOnly)
+        return try halves.concurrentMap { half in
+            try SQLiteDatabase.withConnection(path: path, mode: .readOnly) { connection in
                 // Pages mapped, not copied through read(): the scan touches every one once.
                 _ = try connection.rows("PRAGMA mmap_size = 1073741824") { $0.int64(at: 0) }
-                return try readLatency(halves[half], connection: connection)
+                return try readLatency(half, connection: connection)
             }
-            results.withLock { $0.append(result) }
-        }
-        return try results.withLock { $0 }.flatMap { try $0.get() }
+        }.flatMap { $0 }
     }
 
     private static func readLatency(_ ranges: [LatencyRange], connection: SQLiteDatabase) throws -> [(Int, [LatencyBucket])] {

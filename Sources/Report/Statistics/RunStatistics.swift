@@ -1,6 +1,5 @@
 import Experiments
 import Foundation
-import Synchronization
 
 /// Turns a stored run into per-variant statistics.
 public enum RunStatistics {
@@ -12,14 +11,8 @@ public enum RunStatistics {
     /// `failures` and left out of every number.
     public static func compute(_ run: RunData) -> [VariantStatistics] {
         let variants = run.variants.sorted { $0.position < $1.position }
-        let inputs = variants.map { ($0, run.trials(of: $0)) }
         // Variants are independent and merging their samples is most of the work: both cores.
-        let computed = Mutex([VariantStatistics?](repeating: nil, count: inputs.count))
-        DispatchQueue.concurrentPerform(iterations: inputs.count) { index in
-            let stats = statistics(of: inputs[index].0, trials: inputs[index].1)
-            computed.withLock { $0[index] = stats }
-        }
-        return computed.withLock { $0 }.compactMap { $0 }
+        return variants.map { ($0, run.trials(of: $0)) }.concurrentMap { statistics(of: $0.0, trials: $0.1) }
     }
 
     static func statistics(of variant: StoredVariant, trials: [StoredTrial]) -> VariantStatistics {
