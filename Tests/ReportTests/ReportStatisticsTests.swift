@@ -295,6 +295,18 @@ struct ReportStatisticsTests {
         #expect(CSV.field("flask:10") == "flask:10")
     }
 
+    @Test("every column of results.csv and results.json says what it means, and no two share a CSV name or a JSON place")
+    func columnTable() {
+        let columns = ResultsColumn.all + ResultsColumn.cell(swept: SweptSetting.allCases)
+        #expect(columns.allSatisfy { !$0.meaning.isEmpty && ($0.csv != nil || $0.json != nil) })
+        let names = columns.compactMap(\.csv)
+        let places = columns.compactMap(\.json)
+        #expect(Set(names).count == names.count, "\(names)")
+        #expect(Set(places).count == places.count, "\(places)")
+        // No JSON place is both a value and an object holding others.
+        #expect(!places.contains { place in places.contains { $0.hasPrefix(place + ".") } })
+    }
+
     @Test("a swept run's cells say their variant and levels: CSV columns after the others, JSON fields")
     func sweptCells() throws {
         var variants = [storedVariant(id: 1, name: "flask:10 @ delay=0ms", position: 0, workerClass: "gthread", threads: 10),

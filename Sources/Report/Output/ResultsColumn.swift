@@ -35,12 +35,12 @@ struct ResultsColumn: Sendable {
         ResultsColumn(csv: "variant", json: "name", meaning: "the cell's name: its variant, and its levels in a sweep") {
             .string($0.name)
         },
-        ResultsColumn(json: "position", meaning: "its place in the definition, from 0") { .integer(Int64($0.position)) },
-        ResultsColumn(csv: "model", json: "model", meaning: "how its server takes concurrent requests: async, greenlet, threads or process") {
+        ResultsColumn(json: "position", meaning: "the cell's place in the definition, from 0") { .integer(Int64($0.position)) },
+        ResultsColumn(csv: "model", json: "model", meaning: "how the app takes concurrent requests: async, greenlet, threads or process") {
             $0.model.map { .string($0.rawValue) } ?? .null
         },
-        ResultsColumn(json: "worker_class", meaning: "its gunicorn worker class") { $0.workerClass.map(JSONValue.string) ?? .null },
-        ResultsColumn(json: "threads", meaning: "threads per worker") { $0.threads.map { .integer(Int64($0)) } ?? .null },
+        ResultsColumn(json: "worker_class", meaning: "the app's gunicorn worker class") { $0.workerClass.map(JSONValue.string) ?? .null },
+        ResultsColumn(json: "threads", meaning: "the app's threads per worker") { $0.threads.map { .integer(Int64($0)) } ?? .null },
         ResultsColumn(csv: "trials_ok", json: "trials_ok", meaning: "trials that count") { .integer(Int64($0.trialsOK)) },
         ResultsColumn(csv: "trials_failed", json: "trials_failed", meaning: "trials that failed, left out of every number") {
             .integer(Int64($0.trialsFailed))
@@ -53,13 +53,13 @@ struct ResultsColumn: Sendable {
         ResultsColumn("duration_s", json: "duration_s_mean", places: 3, \.throughput.meanDurationS, "mean measured window, s"),
         ResultsColumn("requests_mean", json: "requests.mean", places: 2, \.throughput.requestsMean, "completed requests per trial, mean"),
         ResultsColumn("requests_ci95_low", json: "requests.ci95_low", places: 2, \.throughput.requestsCI95?.lowerBound, "95% interval of the requests across trials, low end"),
-        ResultsColumn("requests_ci95_high", json: "requests.ci95_high", places: 2, \.throughput.requestsCI95?.upperBound, "its high end"),
+        ResultsColumn("requests_ci95_high", json: "requests.ci95_high", places: 2, \.throughput.requestsCI95?.upperBound, "95% interval of the requests across trials, high end"),
         ResultsColumn(json: "requests.per_trial", meaning: "completed requests of each ok trial, by trial index") {
             .array($0.throughput.requestsPerTrial.map(JSONValue.integer))
         },
         ResultsColumn("requests_per_s", json: "requests_per_s.mean", places: 2, \.throughput.requestsPerSecondMean, "requests per second, mean of the trials"),
         ResultsColumn(nil, json: "requests_per_s.ci95_low", \.throughput.requestsPerSecondCI95?.lowerBound, "95% interval of requests per second across trials, low end"),
-        ResultsColumn(nil, json: "requests_per_s.ci95_high", \.throughput.requestsPerSecondCI95?.upperBound, "its high end"),
+        ResultsColumn(nil, json: "requests_per_s.ci95_high", \.throughput.requestsPerSecondCI95?.upperBound, "95% interval of requests per second across trials, high end"),
     ] + errorCounts + [
         ResultsColumn("app_cpu_s", json: "app.cpu_s", places: 3, \.resources.appCPU?.seconds, "the app's CPU time in the window, mean per trial, s"),
         ResultsColumn(nil, json: "app.cpu_percent_of_core", \.resources.appCPU?.percentOfCore, "the app's CPU as a percentage of one core"),
@@ -69,7 +69,7 @@ struct ResultsColumn: Sendable {
         ResultsColumn("app_cpu_cores", places: 3, \.resources.appCPU?.cores, "the app's CPU in cores (2: two cores busy)"),
         ResultsColumn("app_cpu_ms_per_request", json: "app.cpu_ms_per_request", places: 4, \.resources.appCPUPerRequestMs, "the app's CPU per answered request, ms"),
         ResultsColumn(nil, json: "loadgen.cpu_s", \.resources.loadgenCPU?.seconds, "the load generator's CPU time in the window, mean per trial, s"),
-        ResultsColumn(nil, json: "loadgen.cpu_percent_of_core", \.resources.loadgenCPU?.percentOfCore, "its CPU as a percentage of one core"),
+        ResultsColumn(nil, json: "loadgen.cpu_percent_of_core", \.resources.loadgenCPU?.percentOfCore, "the load generator's CPU as a percentage of one core"),
         ResultsColumn("requests_per_s_cv", json: "requests_per_s.cv", places: 4, \.precision.cv, "standard deviation over mean of the trials' requests per second"),
         ResultsColumn(
             "requests_per_s_precision", json: "requests_per_s.precision", places: 4, \.precision.reached,
