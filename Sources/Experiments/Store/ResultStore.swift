@@ -9,8 +9,8 @@ public final class ResultStore {
     /// How messages name the store: its path, or for a private copy the file it was taken from.
     var shownAs: String
     let database: SQLiteDatabase
-    /// What must live as long as this store: the temporary folder of a private copy, or the
-    /// snapshot a read-only store of an older schema reads from.
+    /// What must live as long as this store: the temporary folder a private copy lives in, or
+    /// the copy's store that a read-only store of an older schema reads through.
     var retained: AnyObject?
 
     private init(path: URL, database: SQLiteDatabase, retained: AnyObject?) {
