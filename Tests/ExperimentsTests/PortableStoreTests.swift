@@ -118,6 +118,87 @@ struct PortableStoreTests {
         }
     }
 
+    @Test(
+        "a stranger's export holding JSON this build cannot read is refused, naming the file, column and row: reading it, importing it (the store left as it was), and on the command line with exit 66",
+        arguments: [
+            ("UPDATE run_hosts SET cpus_json = ? WHERE name = 'server'", #"{"app": 3}"#, "run_hosts.cpus_json", "host 'server'", "at app"),
+            ("UPDATE run_hosts SET cpus_json = ? WHERE name = 'server'", "nonsense", "run_hosts.cpus_json", "host 'server'", "not valid JSON"),
+            ("UPDATE run_hosts SET cpus_json = ? WHERE name = 'server'", #"{"gpu": "0"}"#, "run_hosts.cpus_json", "host 'server'", "gpu"),
+            ("UPDATE run_hosts SET cpus_json = ? WHERE name = 'local'", #"{"loadgen": "3-1"}"#, "run_hosts.cpus_json", "host 'local'", "not a Linux CPU list"),
+            ("UPDATE variants SET config_json = ? WHERE name = 'flask:10'", #"{"threads": "ten"}"#, "variants.config_json", "variant 'flask:10'", "at threads"),
+            ("UPDATE runs SET software_json = ?", "[]", "runs.software_json", "", "found an array"),
+        ])
+    func refusesUnreadableJSON(update: String, value: String, column: String, row: String, cause: String) throws {
+        try withFolder { folder in
+            let file = try exportedRun(in: folder, to: "stranger.sqlite")
+            try SQLiteDatabase(path: file.path).run(update, value)
+            let fileBefore = try Data(contentsOf: file)
+            let targetURL = folder.appending(path: "b.sqlite")
+            let target = try ResultStore(path: targetURL)
+            _ = try storeRun(in: target, hostname: "b", fingerprint: "bbbb")
+            let targetBefore = try rowCounts(targetURL)
+
+            let snapshot = try ResultStore.snapshot(of: file)
+            let runID = try #require(try snapshot.store.listRuns().first).run.id
+            let read = try #require(throws: ReportgenError.self) { try snapshot.store.loadRun(id: runID) }
+            let imported = try #require(throws: ReportgenError.self) { try target.importRuns(from: file) }
+
+            for error in [read, imported] {
+                #expect(error.code == .badStore)
+                #expect(error.location == SourceLocation(file: DisplayPath.of(file), keyPath: column))
+                #expect(error.message.hasPrefix("run \(runID)" + (row.isEmpty ? "" : ", " + row) + " holds a value this build cannot read"))
+                #expect(error.message.contains(cause), "\(error.message)")
+                #expect(error.output == value)
+            }
+            #expect(try rowCounts(targetURL) == targetBefore)
+            #expect(try Data(contentsOf: file) == fileBefore)
+
+            // A store the refused import would have created is not created either.
+            let fresh = folder.appending(path: "fresh.sqlite")
+            let cli = Process()
+            cli.executableURL = try TestPaths.reportgenBinary()
+            cli.arguments = ["import", file.path, "--db", fresh.path]
+            cli.environment = TestPaths.binaryEnvironment
+            let stderr = Pipe()
+            cli.standardError = stderr
+            cli.standardOutput = FileHandle.nullDevice
+            try cli.run()
+            let printed = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            cli.waitUntilExit()
+            #expect(cli.terminationStatus == ExitCode.badStore.rawValue, "\(printed)")
+            #expect(printed.contains("(\(column)): run \(runID)"), "\(printed)")
+            #expect(!FileManager.default.fileExists(atPath: fresh.path))
+        }
+    }
+
+    @Test("a snapshot's private copy lives as long as what reads it: its store keeps it, and withSnapshot removes it when its scope returns or throws")
+    func snapshotLifetime() throws {
+        try withFolder { folder in
+            let file = try exportedRun(in: folder)
+            func copyExists(_ store: ResultStore) -> Bool { FileManager.default.fileExists(atPath: store.path.path) }
+
+            // Nothing but the store is kept, and it still has its copy.
+            let store = try ResultStore.snapshot(of: file).store
+            #expect(copyExists(store))
+            #expect(try store.listRuns().count == 1)
+
+            var scoped: ResultStore?
+            #expect(try ResultStore.withSnapshot(of: file) { snapshot in
+                scoped = snapshot.store
+                return try snapshot.store.listRuns().count
+            } == 1)
+            #expect(!copyExists(try #require(scoped)))
+            struct Stop: Error {}
+            #expect(throws: Stop.self) {
+                try ResultStore.withSnapshot(of: file) { snapshot in
+                    scoped = snapshot.store
+                    throw Stop()
+                }
+            }
+            #expect(!copyExists(try #require(scoped)))
+        }
+    }
+
     @Test("a text file and another program's database are refused as not a store")
     func refusesNonStores() throws {
         try withFolder { folder in
@@ -180,7 +261,8 @@ struct PortableStoreTests {
                     VALUES ('f', 'h', 'cpu', 2, 1, 'k', 'os');
                     INSERT INTO runs (experiment, definition_hash, definition_text, machine_id, started_at, status,
                         tool_version, shuffle_seed, overrides_json, software_json, upstream_command_line)
-                    VALUES ('demo', 'h1', 'x', 1, '2026-11-27T15:50:00.123Z', 'complete', '0.1.0', 42, '{}', '{}', 'nginx');
+                    VALUES ('demo', 'h1', 'x', 1, '2026-11-27T15:50:00.123Z', 'complete', '0.1.0', 42, '{}',
+                        '{"pipFreeze":[],"reportgen":"0.1.0"}', 'nginx');
                     """)
             }
             let copy = folder.appending(path: "old-copy.sqlite")
@@ -362,6 +444,14 @@ private func withFolder(_ body: (URL) throws -> Void) throws {
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
     try body(folder)
+}
+
+/// A run stored in `folder`/a.sqlite and exported to `name` beside it.
+private func exportedRun(in folder: URL, to name: String = "run.sqlite") throws -> URL {
+    let source = try ResultStore(path: folder.appending(path: "a.sqlite"))
+    let file = folder.appending(path: name)
+    try source.exportRun(id: try storeRun(in: source, hostname: "a", fingerprint: "aaaa"), to: file)
+    return file
 }
 
 /// Rows per table, read straight from the file as the sqlite3 shell would.

@@ -324,19 +324,19 @@ struct ComparisonTests {
     func noGainWithIntervals() throws {
         var base = VariantStatistics(cell: CellID(variant: "flask:50"), position: 0)
         base.trialsOK = 3
-        base.requestsMean = 4600
-        base.requestsCI95 = 4500...4700
+        base.throughput.requestsMean = 4600
+        base.throughput.requestsCI95 = 4500...4700
         var within = VariantStatistics(cell: CellID(variant: "flask:100"), position: 1)
         within.trialsOK = 3
-        within.requestsMean = 4680
-        within.requestsCI95 = 4600...4760
+        within.throughput.requestsMean = 4680
+        within.throughput.requestsCI95 = 4600...4760
         var clear = VariantStatistics(cell: CellID(variant: "flask:200"), position: 2)
         clear.trialsOK = 3
-        clear.requestsMean = 5000
-        clear.requestsCI95 = 4900...5100
+        clear.throughput.requestsMean = 5000
+        clear.throughput.requestsCI95 = 4900...5100
         var single = VariantStatistics(cell: CellID(variant: "flask:400"), position: 3)
         single.trialsOK = 1
-        single.requestsMean = 4601
+        single.throughput.requestsMean = 4601
         let source = ClaimSource.run([base, within, clear, single], name: "this run")
         let known = ["flask:50", "flask:100", "flask:200", "flask:400", "flask:800"].map { CellID(variant: $0) }
         func result(_ line: String) throws -> ClaimResult {
@@ -381,10 +381,10 @@ struct ComparisonTests {
         let published = baseline([("aiohttp", 30702), ("flask:10", 1797)])
         var aiohttp = VariantStatistics(cell: CellID(variant: "aiohttp"), position: 0)
         aiohttp.trialsOK = 1
-        aiohttp.requestsMean = 100
+        aiohttp.throughput.requestsMean = 100
         var flask = VariantStatistics(cell: CellID(variant: "flask:10"), position: 1)
         flask.trialsOK = 1
-        flask.requestsMean = 200
+        flask.throughput.requestsMean = 200
         let claims = try Claim.parse(["most requests: aiohttp"], known: [CellID(variant: "aiohttp"), CellID(variant: "flask:10")], file: "r.md", firstLine: 1)
 
         let markdown = ClaimCheck.markdown(claims, sources: [.published(published), .run([aiohttp, flask], name: "this run")])
@@ -399,17 +399,17 @@ struct ComparisonTests {
         var aiohttp = VariantStatistics(cell: CellID(variant: "aiohttp"), position: 0)
         aiohttp.trialsOK = 2
         aiohttp.trialsFailed = 1
-        aiohttp.requestsMean = 300
-        aiohttp.requestsPerTrial = [300, 300]
+        aiohttp.throughput.requestsMean = 300
+        aiohttp.throughput.requestsPerTrial = [300, 300]
         var gevent = VariantStatistics(cell: CellID(variant: "flask:gevent"), position: 1)
         gevent.trialsOK = 3
-        gevent.requestsMean = 200
-        gevent.requestsPerTrial = [200, 200, 200]
-        gevent.errors = ErrorCounts(status: 3, timeout: 50)
+        gevent.throughput.requestsMean = 200
+        gevent.throughput.requestsPerTrial = [200, 200, 200]
+        gevent.errors = ErrorStatistics(counts: ErrorCounts(status: 3, timeout: 50), requests: 600)
         var flask = VariantStatistics(cell: CellID(variant: "flask:10"), position: 2)
         flask.trialsOK = 3
-        flask.requestsMean = 100
-        flask.requestsPerTrial = [100, 100, 100]
+        flask.throughput.requestsMean = 100
+        flask.throughput.requestsPerTrial = [100, 100, 100]
         let source = ClaimSource.run([aiohttp, gevent, flask], name: "this run", maxErrorRate: 0.01)
         let known = ["aiohttp", "flask:gevent", "flask:10"].map { CellID(variant: $0) }
         let most = try #require(Claim.parse(["most requests: aiohttp"], known: known, file: "r.md", firstLine: 1).first)
@@ -428,9 +428,9 @@ struct ComparisonTests {
     func publishedSection() throws {
         var aiohttp = VariantStatistics(cell: CellID(variant: "aiohttp"), position: 0)
         aiohttp.trialsOK = 1
-        aiohttp.requestsMean = 4000
-        aiohttp.p50Ms = 12.5
-        aiohttp.p99Ms = 40
+        aiohttp.throughput.requestsMean = 4000
+        aiohttp.latency.p50Ms = 12.5
+        aiohttp.latency.p99Ms = 40
         let table = PublishedSection.markdown(baseline([("aiohttp", 30702), ("flask:10", 1797)]), [aiohttp], window: .seconds(3))
         #expect(table.contains("| variant  | requests 2017 | requests here (mean) | p50 2017 (ms) | p50 here (ms) | p99 2017 (ms) | p99 here (ms) |"))
         #expect(table.contains("| aiohttp  |        30,702 |                4,000 |"))

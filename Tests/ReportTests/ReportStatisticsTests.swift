@@ -97,12 +97,12 @@ struct ReportStatisticsTests {
         #expect(stats.trialsOK == 2)
         #expect(stats.trialsFailed == 1)
         #expect(stats.failures == ["trial 2: the app server exited with status 3"])
-        #expect(stats.requestsPerTrial == [100, 300])
-        #expect(stats.requestsMean == 200)
-        #expect(stats.minMs == 1.0)
-        #expect(stats.latency.count == 4)
-        #expect(stats.meanDurationS == 20)
-        #expect(stats.errors == ErrorCounts(read: 1))
+        #expect(stats.throughput.requestsPerTrial == [100, 300])
+        #expect(stats.throughput.requestsMean == 200)
+        #expect(stats.latency.minMs == 1.0)
+        #expect(stats.latency.distribution.count == 4)
+        #expect(stats.throughput.meanDurationS == 20)
+        #expect(stats.errors.counts == ErrorCounts(read: 1))
         #expect(stats.model == .threads)
     }
 
@@ -112,12 +112,12 @@ struct ReportStatisticsTests {
             variants: [storedVariant(id: 1, name: "gevent", position: 0, workerClass: "gevent")],
             trials: [trial(variant: 1, index: 1, requests: 0, errors: ErrorCounts(timeout: 7))])
         let stats = RunStatistics.compute(run)[0]
-        #expect(stats.p50Ms == nil)
-        #expect(stats.meanMs == nil)
-        #expect(stats.maxMs == nil)
-        #expect(stats.requestsMean == 0)
-        #expect(stats.requestsCI95 == nil)
-        #expect(stats.errors.total == 7)
+        #expect(stats.latency.p50Ms == nil)
+        #expect(stats.latency.meanMs == nil)
+        #expect(stats.latency.maxMs == nil)
+        #expect(stats.throughput.requestsMean == 0)
+        #expect(stats.throughput.requestsCI95 == nil)
+        #expect(stats.errors.counts.total == 7)
     }
 
     @Test("the 95% interval of requests [10, 12, 14] is a t interval of their logarithms: 7.82–18.06, never below zero")
@@ -130,19 +130,19 @@ struct ReportStatisticsTests {
                 trial(variant: 1, index: offset + 1, durationUs: 2_000_000, requests: Int64(requests))
             })
         let stats = RunStatistics.compute(run)[0]
-        let interval = try #require(stats.requestsCI95)
-        #expect(stats.requestsMean == 12)
+        let interval = try #require(stats.throughput.requestsCI95)
+        #expect(stats.throughput.requestsMean == 12)
         #expect(abs(interval.lowerBound - 7.8233) < 1e-3)
         #expect(abs(interval.upperBound - 18.0641) < 1e-3)
         // Per second over 2 s windows: [5, 6, 7].
-        let perSecond = try #require(stats.requestsPerSecondCI95)
-        #expect(stats.requestsPerSecondMean == 6)
+        let perSecond = try #require(stats.throughput.requestsPerSecondCI95)
+        #expect(stats.throughput.requestsPerSecondMean == 6)
         #expect(abs(perSecond.upperBound - 9.0320) < 1e-3)
         // The ordinary interval of [1, 20, 40] goes below zero; the ratio interval cannot.
         #expect(try #require(StudentT.interval95([1, 20, 40])).lowerBound < 0)
         #expect(try #require(StudentT.ratioInterval95([1, 20, 40])).lowerBound > 0)
         #expect(StudentT.interval95([5]) == nil)
-        #expect(abs((stats.requestsPerSecondCV ?? 0) - 1.0 / 6) < 1e-12, "s = 1 over mean 6")
+        #expect(abs((stats.precision.cv ?? 0) - 1.0 / 6) < 1e-12, "s = 1 over mean 6")
     }
 
     @Test(
@@ -172,14 +172,12 @@ struct ReportStatisticsTests {
             variants: [storedVariant(id: 1, name: "aiohttp", position: 0, workerClass: "aiohttp.GunicornWebWorker")],
             trials: [trial(variant: 1, index: 1, durationUs: 2_000_000, requests: 12, errors: ErrorCounts(status: 1, timeout: 2), resources: samples)])
         let stats = RunStatistics.compute(run)[0]
-        #expect(stats.appCPUSeconds == 1.5)
-        #expect(stats.appCPUPercentOfCore == 75)
+        #expect(stats.resources.appCPU == CPUUse(seconds: 1.5, percentOfCore: 75))
         // 12 requests, 2 timed out: 10 answered (a non-2xx answer is an answer), 150 ms each.
-        #expect(stats.appCPUPerRequestMs == 150)
-        #expect(stats.appPeakRSSBytes == 300)
-        #expect(stats.appPeakRSSPerTrial == [300])
-        #expect(stats.loadgenCPUSeconds == 1.0)
-        #expect(stats.loadgenCPUPercentOfCore == 50)
+        #expect(stats.resources.appCPUPerRequestMs == 150)
+        #expect(stats.resources.appPeakRSSBytes == 300)
+        #expect(stats.resources.appPeakRSSPerTrial == [300])
+        #expect(stats.resources.loadgenCPU == CPUUse(seconds: 1.0, percentOfCore: 50))
     }
 
     @Test("a store from before the window's edge samples still gives CPU over the window, as a rate")
@@ -194,8 +192,7 @@ struct ReportStatisticsTests {
             variants: [storedVariant(id: 1, name: "aiohttp", position: 0, workerClass: "aiohttp.GunicornWebWorker")],
             trials: [trial(variant: 1, index: 1, durationUs: 2_000_000, requests: 10, resources: samples)])
         let stats = RunStatistics.compute(run)[0]
-        #expect(stats.appCPUPercentOfCore == 100)
-        #expect(stats.appCPUSeconds == 2.0)
+        #expect(stats.resources.appCPU == CPUUse(seconds: 2.0, percentOfCore: 100))
     }
 
     @Test(
@@ -296,6 +293,37 @@ struct ReportStatisticsTests {
         #expect(CSV.field("a,b") == "\"a,b\"")
         #expect(CSV.field("say \"hi\"") == "\"say \"\"hi\"\"\"")
         #expect(CSV.field("flask:10") == "flask:10")
+    }
+
+    @Test("every column of results.csv and results.json says what it means, and no two share a CSV name or a JSON place")
+    func columnTable() {
+        let columns = ResultsColumn.all + ResultsColumn.cell(swept: SweptSetting.allCases)
+        #expect(columns.allSatisfy { !$0.meaning.isEmpty && ($0.csv != nil || $0.json != nil) })
+        let names = columns.compactMap(\.csv)
+        let places = columns.compactMap(\.json)
+        #expect(Set(names).count == names.count, "\(names)")
+        #expect(Set(places).count == places.count, "\(places)")
+        // No JSON place is both a value and an object holding others.
+        #expect(!places.contains { place in places.contains { $0.hasPrefix(place + ".") } })
+    }
+
+    @Test("a swept run's cells say their variant and levels: CSV columns after the others, JSON fields")
+    func sweptCells() throws {
+        var variants = [storedVariant(id: 1, name: "flask:10 @ delay=0ms", position: 0, workerClass: "gthread", threads: 10),
+                        storedVariant(id: 2, name: "flask:10 @ delay=50ms", position: 1, workerClass: "gthread", threads: 10)]
+        for (offset, delay) in [0, 0.05].enumerated() {
+            variants[offset].cell = CellID(variant: "flask:10", levels: [SweepLevel(setting: .delay, value: delay)])
+        }
+        let run = runData(variants: variants, trials: [trial(variant: 1, index: 1, requests: 10), trial(variant: 2, index: 1, requests: 5)])
+        let stats = RunStatistics.compute(run)
+        let lines = ResultsExport.csv(stats).split(separator: "\n").map(String.init)
+        #expect(lines[0] == ResultsExport.csvHeader.joined(separator: ",") + ",cell_variant,upstream_delay_s")
+        #expect(lines[2].hasPrefix("flask:10 @ delay=50ms,threads,1,0,"))
+        #expect(lines[2].hasSuffix(",flask:10,0.050000"))
+        let object = try #require(try JSONSerialization.jsonObject(with: try ResultsExport.json(run: run, stats: stats)) as? [String: Any])
+        let cell = try #require((object["variants"] as? [[String: Any]])?.last)
+        #expect(cell["cell_variant"] as? String == "flask:10")
+        #expect(cell["levels"] as? [String: Double] == ["upstream_delay_s": 0.05])
     }
 
     @Test("JSON decodes with the run, machine, software and every trial")

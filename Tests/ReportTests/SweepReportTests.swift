@@ -18,12 +18,13 @@ struct SweepReportTests {
         stats.workers = 2
         if let rps {
             stats.trialsOK = 3
-            stats.requestsPerSecondMean = rps
-            stats.requestsPerSecondCI95 = (rps * 0.95)...(rps * 1.05)
-            stats.requestsPerSecondPrecision = 0.05
-            stats.p99Ms = p99
-            stats.appCPUPerRequestMs = cpuMs
-            stats.appCPUPercentOfCore = appCores.map { $0 * 100 }
+            stats.throughput.requestsPerSecondMean = rps
+            stats.throughput.requestsPerSecondCI95 = (rps * 0.95)...(rps * 1.05)
+            stats.precision.reached = 0.05
+            stats.latency.p99Ms = p99
+            stats.resources.appCPUPerRequestMs = cpuMs
+            // Over a 20 s window.
+            stats.resources.appCPU = appCores.map { CPUUse(seconds: $0 * 20, percentOfCore: $0 * 100) }
         } else {
             stats.trialsFailed = 3
         }
@@ -47,7 +48,7 @@ struct SweepReportTests {
         #expect(view.axis == .delay)
         #expect(view.levels.map(\.label) == ["0ms", "50ms", "200ms"])
         #expect(view.variants == ["aiohttp", "flask:10"])
-        #expect(view.row("flask:10").map { $0?.requestsPerSecondMean } == [1_000, 280, 88])
+        #expect(view.row("flask:10").map { $0?.throughput.requestsPerSecondMean } == [1_000, 280, 88])
         #expect(view.row("aiohttp").map { $0?.isFailed } == [false, false, true])
         #expect(SweepView([VariantStatistics(cell: CellID(variant: "plain"), position: 0)], connections: 400) == nil)
     }

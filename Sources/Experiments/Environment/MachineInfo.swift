@@ -24,6 +24,12 @@ public struct MachineInfo: Sendable, Equatable, Codable {
         self.os = os
         self.cpuGovernor = cpuGovernor
     }
+
+    /// The names of the store's `machines` columns, which results.json uses too.
+    enum CodingKeys: String, CodingKey {
+        case fingerprint, hostname, kernel, os
+        case cpuModel = "cpu_model", cpuCores = "cpu_cores", memoryBytes = "memory_bytes", cpuGovernor = "cpu_governor"
+    }
 }
 
 extension MachineInfo {

@@ -1,32 +1,61 @@
 import CSQLite
 import Foundation
 
-/// A private, migrated copy of a results file that must not change: an export to import or to
-/// compare with. The copy lives in a temporary folder that goes with this object.
-public final class StoreSnapshot {
+/// A private, migrated copy of a results file that must not change: an export to import,
+/// render or compare with. Its store keeps the temporary folder the copy lives in for as long
+/// as it reads from it; `ResultStore.withSnapshot` removes the folder when its scope ends.
+public struct StoreSnapshot {
     /// The copy, opened as a store of this build's schema.
     public let store: ResultStore
     /// The file the copy was taken from, untouched.
     public let source: URL
-    private let folder: URL
+    fileprivate let folder: TemporaryFolder
 
-    fileprivate init(store: ResultStore, source: URL, folder: URL) {
-        self.store = store
-        self.source = source
-        self.folder = folder
+    /// Refuses, naming the column and the row, a file holding stored JSON this build cannot
+    /// read: what a file from elsewhere is checked for before it is merged into a store.
+    public func checkReadable() throws {
+        try store.checkJSONColumns()
+    }
+}
+
+/// A folder of its own under the system's temporary folder, removed with this object or by
+/// `remove()`, whichever comes first.
+final class TemporaryFolder {
+    let url: URL
+
+    /// Creates "<prefix>-<UUID>"; `purpose` says what for, in an error.
+    init(prefix: String, purpose: String) throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)", isDirectory: true)
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        } catch {
+            throw ReportgenError(.io, "cannot create a temporary folder for \(purpose)", underlying: error)
+        }
     }
 
     deinit {
-        try? FileManager.default.removeItem(at: folder)
+        remove()
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: url)
     }
 }
 
 extension ResultStore {
+    /// Runs `body` with a private, migrated copy of `file` (see `snapshot(of:)`), and removes
+    /// the copy when `body` returns or throws. The snapshot is not to be kept beyond `body`.
+    public static func withSnapshot<T>(of file: URL, _ body: (StoreSnapshot) throws -> T) throws -> T {
+        let snapshot = try snapshot(of: file)
+        defer { snapshot.folder.remove() }
+        return try body(snapshot)
+    }
+
     /// Copies `file`, a reportgen results file (an export or a whole store), into a temporary
     /// snapshot and migrates the copy, so an older file can be read without writing to it.
     /// Refuses, leaving `file` untouched, a file that is missing, not a reportgen store, or
     /// from a newer schema than this build knows.
-    public static func snapshot(of file: URL) throws -> StoreSnapshot {
+    static func snapshot(of file: URL) throws -> StoreSnapshot {
         let path = file.path(percentEncoded: false)
         let location = SourceLocation(file: DisplayPath.of(file))
         var isFolder: ObjCBool = false
@@ -35,60 +64,42 @@ extension ResultStore {
                 .badArgument, "there is no results file here", at: location,
                 hint: "pass a file written by 'reportgen export RUN -o FILE.sqlite'")
         }
-        let folder = FileManager.default.temporaryDirectory
-            .appendingPathComponent("reportgen-snapshot-\(UUID().uuidString)", isDirectory: true)
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        } catch {
-            throw ReportgenError(.io, "cannot create a temporary folder for reading \(location.file)", underlying: error)
-        }
-        let copy = folder.appendingPathComponent("snapshot.sqlite")
+        // Goes with the snapshot's store, or with this function when it throws.
+        let folder = try TemporaryFolder(prefix: "reportgen-snapshot", purpose: "reading \(location.file)")
+        let copy = folder.url.appendingPathComponent("snapshot.sqlite")
         do {
             // An xz-compressed export is unpacked beside the copy first; the original stays.
             let readable = Compression.isXZ(file)
-                ? try Compression.unpackXZ(file, into: folder.appendingPathComponent("unpacked.sqlite")).path(percentEncoded: false)
+                ? try Compression.unpackXZ(file, into: folder.url.appendingPathComponent("unpacked.sqlite")).path(percentEncoded: false)
                 : path
             // Read-only all the way: VACUUM INTO writes a consistent copy (WAL included)
             // without a single write to the source.
-            let source = try SQLiteDatabase(path: readable, mode: .readOnly)
-            let applicationID = try source.integerPragma("application_id")
-            let version = try source.integerPragma("user_version")
-            let tables = try source.firstRow("SELECT count(*) FROM sqlite_master") { $0.int64(at: 0) } ?? 0
-            guard applicationID == Int64(StoreSchema.applicationID), tables > 0 else {
-                let what = tables == 0 ? "an empty SQLite database" : "an SQLite database of another program"
-                throw ReportgenError(
-                    .badStore, "not a reportgen results file: \(what)", at: location,
-                    hint: "pass a file written by 'reportgen export'; both files were left untouched")
+            try SQLiteDatabase.withConnection(path: readable, mode: .readOnly) { source in
+                let facts = try StoreFileFacts(source)
+                guard facts.isReportgen, facts.tables > 0 else {
+                    let what = facts.tables == 0 ? "an empty SQLite database" : "an SQLite database of another program"
+                    throw ReportgenError(
+                        .badStore, "not a reportgen results file: \(what)", at: location,
+                        hint: "pass a file written by 'reportgen export'; both files were left untouched")
+                }
+                try facts.refuseNewer(at: location, hint: "upgrade reportgen to read it; both files were left untouched")
+                try source.run("VACUUM INTO ?", copy.path(percentEncoded: false))
             }
-            guard version <= Int64(StoreSchema.currentVersion) else {
-                throw ReportgenError(
-                    .badStore,
-                    "written by a newer reportgen (schema \(version), this build knows \(StoreSchema.currentVersion))",
-                    at: location, hint: "upgrade reportgen to read it; both files were left untouched")
-            }
-            try source.run("VACUUM INTO ?", copy.path(percentEncoded: false))
-            try withExtendedLifetime(try SQLiteDatabase(path: copy.path(percentEncoded: false))) { writable in
+            try SQLiteDatabase.withConnection(path: copy.path(percentEncoded: false)) { writable in
                 for index in StoreSchema.sampleIndexes { try writable.execute(index) }
             }
         } catch let error as SQLiteError where error.code == SQLITE_NOTADB {
-            try? FileManager.default.removeItem(at: folder)
             throw ReportgenError(
                 .badStore, "not a reportgen results file: the file is not a database", at: location,
                 hint: "pass a file written by 'reportgen export'; both files were left untouched",
                 underlying: error)
         } catch let error as SQLiteError {
-            try? FileManager.default.removeItem(at: folder)
             throw ReportgenError(.io, "cannot read the results file", at: location, underlying: error)
-        } catch {
-            try? FileManager.default.removeItem(at: folder)
-            throw error
         }
-        do {
-            return StoreSnapshot(store: try ResultStore(path: copy), source: file, folder: folder)
-        } catch {
-            try? FileManager.default.removeItem(at: folder)
-            throw error
-        }
+        let store = try ResultStore(path: copy)
+        store.shownAs = DisplayPath.of(file)
+        store.retained = folder
+        return StoreSnapshot(store: store, source: file, folder: folder)
     }
 
     /// Writes run `id` into a new, self-contained results file at `file`: the run, its
@@ -115,8 +126,7 @@ extension ResultStore {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             // A plain rollback journal, not WAL: the result is one file with nothing beside it.
-            let fresh = try SQLiteDatabase(path: partial.path(percentEncoded: false))
-            try StoreSchema.migrate(fresh)
+            try SQLiteDatabase.withConnection(path: partial.path(percentEncoded: false), StoreSchema.migrate)
         } catch let error as SQLiteError {
             try? FileManager.default.removeItem(at: partial)
             throw ReportgenError(.io, "cannot create the export file", at: location, underlying: error)
@@ -129,8 +139,7 @@ extension ResultStore {
             try withAttached(partial, as: "portable") {
                 // A deferred transaction: reading this store takes no write lock, so a run that
                 // is measuring into it can go on storing trials meanwhile.
-                try database.execute("BEGIN")
-                do {
+                try database.transaction(.deferred) {
                     let copier = RowCopier(database: database, from: "main", to: "portable")
                     let exported = try portableRun(schema: "main", id: id)
                     // The published table the run's report sets it beside travels with it, so
@@ -144,20 +153,16 @@ extension ResultStore {
                         published = try portableRun(schema: "main", id: baseline)
                     }
                     let copy = try copier.copyRun(id, machineID: try copier.copyMachine(ofRun: id))
-                    try database.execute("COMMIT")
                     return ExportSummary(
                         file: file, run: exported, publishedRun: published,
                         variants: copy.variants, trials: copy.trials, latencyRows: copy.latencyRows)
-                } catch {
-                    if database.isInTransaction { try? database.execute("ROLLBACK") }
-                    throw error
                 }
             }
         }
         do {
             if Compression.isXZ(file) {
                 // The sample indexes double the file for nothing a reader cannot rebuild.
-                try withExtendedLifetime(try SQLiteDatabase(path: partial.path(percentEncoded: false))) { export in
+                try SQLiteDatabase.withConnection(path: partial.path(percentEncoded: false)) { export in
                     try export.execute("DROP INDEX latency_samples_by_trial; DROP INDEX resource_samples_by_trial; VACUUM")
                 }
                 let packed = try Compression.packXZ(partial)
@@ -183,11 +188,13 @@ extension ResultStore {
     /// machine keeps its stored facts. `file` is never written to; a file that is not a
     /// reportgen store, or is from a newer schema, is refused before this store is touched.
     public func importRuns(from file: URL) throws -> ImportOutcome {
-        try importRuns(from: try Self.snapshot(of: file))
+        try Self.withSnapshot(of: file, importRuns(from:))
     }
 
-    /// Merges the runs of an already taken snapshot; see `importRuns(from: URL)`.
+    /// Merges the runs of an already taken snapshot; see `importRuns(from: URL)`. A run whose
+    /// stored JSON this build cannot read is refused before this store is touched.
     public func importRuns(from snapshot: StoreSnapshot) throws -> ImportOutcome {
+        try snapshot.checkReadable()
         let incoming = snapshot.store.path
         return try guarded("import \(DisplayPath.of(snapshot.source))") {
             try withAttached(incoming, as: "portable") {

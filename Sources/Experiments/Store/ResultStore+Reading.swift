@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 extension ResultStore {
     /// The newest run of `experiment` (any machine), preferring complete runs; nil if none.
@@ -34,15 +33,12 @@ extension ResultStore {
                 FROM runs WHERE id = ?
                 """, id
             ) { row in
-                let overrides = try row.requiredString("overrides_json")
-                let software = try row.requiredString("software_json")
+                let stored = try storedJSON(row, runID: id)
                 return RunData(
                     run: run, definitionText: try row.requiredString("definition_text"),
                     toolVersion: try row.requiredString("tool_version"), projectCommit: try row.string("project_commit"),
-                    overridesJSON: overrides,
-                    overrides: try StoreJSON.decode(RunOverrides.self, from: overrides, column: "runs.overrides_json"),
-                    softwareJSON: software,
-                    software: try StoreJSON.decode(SoftwareVersions.self, from: software, column: "runs.software_json"),
+                    overridesJSON: stored.overridesText, overrides: stored.overrides,
+                    softwareJSON: stored.softwareText, software: stored.software,
                     upstreamCommandLine: try row.requiredString("upstream_command_line"),
                     maxErrorRate: try row.optionalDouble("max_error_rate"),
                     precision: try row.optionalDouble("precision_target").map { target in
@@ -122,6 +118,34 @@ extension ResultStore {
             }
             data.trials = trials
             return data
+        }
+    }
+}
+
+extension ResultStore {
+    /// The JSON columns of a `runs` row (selected with `overrides_json` and `software_json`),
+    /// as stored and as read.
+    func storedJSON(_ row: SQLiteStatement, runID: Int64) throws -> (
+        overridesText: String, overrides: RunOverrides, softwareText: String, software: SoftwareVersions
+    ) {
+        let overrides = try row.requiredString("overrides_json")
+        let software = try row.requiredString("software_json")
+        return (
+            overrides, try decodeJSON(RunOverrides.self, overrides, column: "runs.overrides_json", row: "run \(runID)"),
+            software, try decodeJSON(SoftwareVersions.self, software, column: "runs.software_json", row: "run \(runID)"))
+    }
+
+    /// Decodes the JSON columns of every run, as reading it for a report would: a file from
+    /// elsewhere holding a value this build cannot read is refused before anything is merged.
+    func checkJSONColumns() throws {
+        try guarded("read the runs of \(shownAs)") {
+            for id in try database.rows("SELECT id FROM runs ORDER BY id", decode: { $0.int64(at: 0) }) {
+                _ = try database.firstRow("SELECT overrides_json, software_json FROM runs WHERE id = ?", id) {
+                    try storedJSON($0, runID: id)
+                }
+                _ = try storedVariants(runID: id)
+                _ = try runHosts(runID: id)
+            }
         }
     }
 }
@@ -210,17 +234,13 @@ extension ResultStore {
             split += 1
         }
         let halves = [Array(ranges[..<split]), Array(ranges[split...])].filter { !$0.isEmpty }
-        let results = Mutex<[Result<[(Int, [LatencyBucket])], any Error>]>([])
-        DispatchQueue.concurrentPerform(iterations: halves.count) { half in
-            let result = Result {
-                let connection = try SQLiteDatabase(path: path, mode: .readOnly)
+        return try halves.concurrentMap { half in
+            try SQLiteDatabase.withConnection(path: path, mode: .readOnly) { connection in
                 // Pages mapped, not copied through read(): the scan touches every one once.
                 _ = try connection.rows("PRAGMA mmap_size = 1073741824") { $0.int64(at: 0) }
-                return try readLatency(halves[half], connection: connection)
+                return try readLatency(half, connection: connection)
             }
-            results.withLock { $0.append(result) }
-        }
-        return try results.withLock { $0 }.flatMap { try $0.get() }
+        }.flatMap { $0 }
     }
 
     private static func readLatency(_ ranges: [LatencyRange], connection: SQLiteDatabase) throws -> [(Int, [LatencyBucket])] {

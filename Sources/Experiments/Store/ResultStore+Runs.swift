@@ -45,6 +45,7 @@ extension ResultStore {
         let overrides = try StoreJSON.encode(run.overrides)
         let software = try StoreJSON.encode(run.software)
         let configs = try variants.map { try StoreJSON.encode($0.config) }
+        let cpus = try run.hosts.map { $0.cpus.isEmpty ? nil : try StoreJSON.encode($0.cpus) }
         return try guarded("record a new run of \(run.experiment)") {
             try database.transaction {
                 try database.run(
@@ -61,7 +62,7 @@ extension ResultStore {
                     run.upstreamCommandLine, run.maxErrorRate, run.precision?.target, run.precision.map { Int64($0.maxTrials) },
                     run.precision?.timeBudget?.microseconds, run.writeupText)
                 let runID = database.lastInsertedRowID
-                for host in run.hosts {
+                for (host, cpus) in zip(run.hosts, cpus) {
                     let machineID = try self.machineID(for: host.machine)
                     try database.run(
                         """
@@ -70,7 +71,7 @@ extension ResultStore {
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                         runID, host.name, machineID, host.ssh, host.address, host.roles.map(\.rawValue).joined(separator: ","),
-                        host.cpusJSON, host.clockOffset?.offsetUs, host.clockOffset?.roundTripUs,
+                        cpus, host.clockOffset?.offsetUs, host.clockOffset?.roundTripUs,
                         host.loadToAppRoundTrip?.minUs, host.loadToAppRoundTrip?.avgUs)
                 }
                 let insert = try database.prepare(
@@ -118,11 +119,20 @@ extension ResultStore {
                 if let low = try row.optionalInt64("load_rtt_min_us"), let avg = try row.optionalInt64("load_rtt_avg_us") {
                     trip = RoundTrip(minUs: low, avgUs: avg)
                 }
+                let name = try row.requiredString("name")
+                let which = "run \(runID), host '\(name)'"
+                let roles = try row.requiredString("roles").split(separator: ",").map { role in
+                    guard let known = ProcessRole(rawValue: String(role)) else {
+                        throw ReportgenError(
+                            .badStore, "\(which) names a role this build does not know: \(String(role).quoted)",
+                            at: SourceLocation(file: shownAs, keyPath: "run_hosts.roles"), hint: "upgrade reportgen to read this run")
+                    }
+                    return known
+                }
                 return RunHost(
-                    name: try row.requiredString("name"), machine: machine, ssh: try row.string("ssh"),
-                    address: try row.requiredString("address"),
-                    roles: try row.requiredString("roles").split(separator: ",").compactMap { ProcessRole(rawValue: String($0)) },
-                    cpus: RunHost.cpus(json: try row.string("cpus_json")), clockOffset: offset, loadToAppRoundTrip: trip)
+                    name: name, machine: machine, ssh: try row.string("ssh"), address: try row.requiredString("address"), roles: roles,
+                    cpus: try row.string("cpus_json").map { try decodeJSON([ProcessRole: CPUSet].self, $0, column: "run_hosts.cpus_json", row: which) } ?? [:],
+                    clockOffset: offset, loadToAppRoundTrip: trip)
             }
         }
     }
@@ -167,7 +177,7 @@ extension ResultStore {
             "SELECT \(StoredRun.columns) FROM runs WHERE id = ?", id, decode: StoredRun.init(row:))
     }
 
-    private func storedVariants(runID: Int64) throws -> [StoredVariant] {
+    func storedVariants(runID: Int64) throws -> [StoredVariant] {
         var levels: [Int64: [SweepLevel]] = [:]
         _ = try database.rows(
             """
@@ -195,7 +205,7 @@ extension ResultStore {
             return StoredVariant(
                 id: id, runID: try row.int64("run_id"), cell: cell, name: name, position: try row.int("position"),
                 configJSON: config,
-                config: try StoreJSON.decode(VariantConfig.self, from: config, column: "variants.config_json"))
+                config: try decodeJSON(VariantConfig.self, config, column: "variants.config_json", row: "run \(runID), variant '\(name)'"))
         }
     }
 }

@@ -6,13 +6,16 @@ import Foundation
 public final class ResultStore {
     /// The store's file.
     public let path: URL
+    /// How messages name the store: its path, or for a private copy the file it was taken from.
+    var shownAs: String
     let database: SQLiteDatabase
-    /// What must live as long as this store: the private copy a read-only store of an older
-    /// schema reads from.
-    private var retained: AnyObject?
+    /// What must live as long as this store: the temporary folder a private copy lives in, or
+    /// the copy's store that a read-only store of an older schema reads through.
+    var retained: AnyObject?
 
     private init(path: URL, database: SQLiteDatabase, retained: AnyObject?) {
         self.path = path
+        shownAs = path.path(percentEncoded: false)
         self.database = database
         self.retained = retained
     }
@@ -24,11 +27,12 @@ public final class ResultStore {
         let file = path.path(percentEncoded: false)
         try inspect(file)
         let version = try guarded(file, "read the results store") {
-            try SQLiteDatabase(path: file, mode: .readOnly).integerPragma("user_version")
+            try SQLiteDatabase.withConnection(path: file, mode: .readOnly) { try $0.integerPragma("user_version") }
         }
         if version < Int64(StoreSchema.currentVersion) {
             let snapshot = try snapshot(of: path)
-            return ResultStore(path: path, database: snapshot.store.database, retained: snapshot)
+            // The copy's store keeps its folder, and this one keeps that store.
+            return ResultStore(path: path, database: snapshot.store.database, retained: snapshot.store)
         }
         let database = try guarded(file, "open the results store") {
             let database = try SQLiteDatabase(path: file, mode: .readOnly)
@@ -45,6 +49,7 @@ public final class ResultStore {
     public init(path: URL) throws {
         self.path = path
         let file = path.path(percentEncoded: false)
+        shownAs = file
         let folder = path.deletingLastPathComponent()
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -64,12 +69,9 @@ public final class ResultStore {
     /// change a byte (a read-write connection may checkpoint a WAL into it on close).
     private static func inspect(_ file: String) throws {
         let location = SourceLocation(file: file)
-        let applicationID: Int64, version: Int64, tables: Int64
+        let facts: StoreFileFacts
         do {
-            let database = try SQLiteDatabase(path: file, mode: .readOnly)
-            applicationID = try database.integerPragma("application_id")
-            version = try database.integerPragma("user_version")
-            tables = try database.firstRow("SELECT count(*) FROM sqlite_master") { $0.int64(at: 0) } ?? 0
+            facts = try SQLiteDatabase.withConnection(path: file, mode: .readOnly, StoreFileFacts.init)
         } catch let error as SQLiteError where error.code == SQLITE_NOTADB {
             throw ReportgenError(
                 .badStore, "not a reportgen results store: file is not a database", at: location,
@@ -79,24 +81,18 @@ public final class ResultStore {
             throw storeError(error, file: file, action: "read the results store")
         }
 
-        let ours = applicationID == Int64(StoreSchema.applicationID)
         // An empty SQLite file (or one reportgen created and never migrated) is a new store.
-        let blank = applicationID == 0 && tables == 0 && version == 0
-        guard ours || blank else {
-            let owner = applicationID == 0
-                ? "" : ", application_id 0x" + String(UInt32(truncatingIfNeeded: applicationID), radix: 16)
-            let count = tables == 1 ? "1 table" : "\(tables) tables"
+        let blank = facts.applicationID == 0 && facts.tables == 0 && facts.version == 0
+        guard facts.isReportgen || blank else {
+            let owner = facts.applicationID == 0
+                ? "" : ", application_id 0x" + String(UInt32(truncatingIfNeeded: facts.applicationID), radix: 16)
+            let count = facts.tables == 1 ? "1 table" : "\(facts.tables) tables"
             throw ReportgenError(
                 .badStore, "not a reportgen results store: an SQLite database of another program (\(count)\(owner))",
                 at: location,
                 hint: "reportgen only writes into its own stores; pass --db a new path. This file was left untouched")
         }
-        guard version <= Int64(StoreSchema.currentVersion) else {
-            throw ReportgenError(
-                .badStore,
-                "written by a newer reportgen (schema \(version), this build knows \(StoreSchema.currentVersion))",
-                at: location, hint: "upgrade reportgen or use another --db; this file was left untouched")
-        }
+        try facts.refuseNewer(at: location, hint: "upgrade reportgen or use another --db; this file was left untouched")
     }
 
     private static func openForWriting(_ file: String) throws -> SQLiteDatabase {
@@ -110,6 +106,11 @@ public final class ResultStore {
         try database.execute("PRAGMA foreign_keys = ON")
         try StoreSchema.migrate(database)
         return database
+    }
+
+    /// Decodes `text`, the JSON of `column` in the row `row` names; see `StoreJSON.decode`.
+    func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String, column: String, row: String) throws -> T {
+        try StoreJSON.decode(type, from: text, column: column, row: row, store: shownAs)
     }
 
     /// Runs `body`, turning an SQLite failure into an error for the person at the terminal.
@@ -147,5 +148,29 @@ public final class ResultStore {
             hint = nil
         }
         return ReportgenError(.io, "could not \(action)", at: location, hint: hint, underlying: error)
+    }
+}
+
+/// What an SQLite file says about itself: whose it is, which schema, how many tables.
+struct StoreFileFacts {
+    var applicationID: Int64
+    var version: Int64
+    var tables: Int64
+
+    init(_ database: SQLiteDatabase) throws {
+        applicationID = try database.integerPragma("application_id")
+        version = try database.integerPragma("user_version")
+        tables = try database.firstRow("SELECT count(*) FROM sqlite_master") { $0.int64(at: 0) } ?? 0
+    }
+
+    var isReportgen: Bool { applicationID == Int64(StoreSchema.applicationID) }
+
+    /// Refuses a file of a schema newer than this build knows; `hint` says what to do instead.
+    func refuseNewer(at location: SourceLocation, hint: String) throws {
+        guard version <= Int64(StoreSchema.currentVersion) else {
+            throw ReportgenError(
+                .badStore, "written by a newer reportgen (schema \(version), this build knows \(StoreSchema.currentVersion))",
+                at: location, hint: hint)
+        }
     }
 }

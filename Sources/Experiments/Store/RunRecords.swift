@@ -68,22 +68,25 @@ public struct RunHost: Sendable, Equatable {
     }
 
     public var isLocal: Bool { ssh == nil }
+}
 
-    /// `cpus` as stored: {"app": "0-1"}.
-    var cpusJSON: String? {
-        guard !cpus.isEmpty else { return nil }
-        let object = Dictionary(uniqueKeysWithValues: cpus.map { ($0.key.rawValue, $0.value.description) })
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return nil }
-        return String(decoding: data, as: UTF8.self)
+// `run_hosts.cpus_json` holds `RunHost.cpus` as JSON: {"app": "0-1"}, role names as keys and
+// Linux CPU lists as values.
+extension ProcessRole: CodingKeyRepresentable {}
+
+extension CPUSet: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let set = CPUSet(list: text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(text.quoted) is not a Linux CPU list such as \"0-1,3\"")
+        }
+        self = set
     }
 
-    static func cpus(json: String?) -> [ProcessRole: CPUSet] {
-        guard let json, let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String] else { return [:] }
-        var result: [ProcessRole: CPUSet] = [:]
-        for (key, value) in object {
-            if let role = ProcessRole(rawValue: key), let cpus = CPUSet(list: value) { result[role] = cpus }
-        }
-        return result
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
     }
 }
 

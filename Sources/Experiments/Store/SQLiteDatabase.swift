@@ -13,6 +13,8 @@ public final class SQLiteDatabase {
     let handle: OpaquePointer
     /// The file this connection is open on.
     public let path: String
+    /// Set by `close()`: the deinit has nothing left to close.
+    private var closed = false
 
     /// Opens the SQLite file at `path`; a failed open leaves no connection behind.
     public init(path: String, mode: Mode = .readWriteCreate) throws {
@@ -36,8 +38,24 @@ public final class SQLiteDatabase {
     }
 
     deinit {
-        // close_v2 defers the close until the last statement is finalized, so it cannot fail
-        // in a way a deinit could act on.
+        if !closed { close() }
+    }
+
+    /// Opens `path`, runs `body` with the connection, and closes it when `body` returns or
+    /// throws, so that what it wrote is on disk, and nothing holds the file, before the caller
+    /// goes on. The connection is not to be kept beyond `body`.
+    public static func withConnection<T>(
+        path: String, mode: Mode = .readWriteCreate, _ body: (SQLiteDatabase) throws -> T
+    ) throws -> T {
+        let database = try SQLiteDatabase(path: path, mode: mode)
+        defer { database.close() }
+        return try body(database)
+    }
+
+    /// Closes the connection. close_v2 defers the close until the last statement is
+    /// finalized, so it cannot fail in a way a caller could act on.
+    private func close() {
+        closed = true
         sqlite3_close_v2(handle)
     }
 
@@ -87,11 +105,18 @@ public final class SQLiteDatabase {
         try firstRow("PRAGMA \(name)") { $0.int64(at: 0) } ?? 0
     }
 
-    /// Runs `body` in a write transaction taken up front (BEGIN IMMEDIATE), so a busy store
-    /// fails at the start rather than halfway; commits on return, rolls back on throw.
-    /// Transactions do not nest.
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN IMMEDIATE")
+    /// When a transaction takes its lock.
+    public enum Locking: String, Sendable {
+        /// The write lock up front, so a busy store fails at the start rather than halfway.
+        case immediate = "BEGIN IMMEDIATE"
+        /// Locks as statements need them: a transaction that only reads never blocks a writer.
+        case deferred = "BEGIN"
+    }
+
+    /// Runs `body` in a transaction (by default a write transaction, `.immediate`); commits
+    /// on return, rolls back on throw. Transactions do not nest.
+    public func transaction<T>(_ locking: Locking = .immediate, _ body: () throws -> T) throws -> T {
+        try execute(locking.rawValue)
         do {
             let result = try body()
             try execute("COMMIT")

@@ -109,23 +109,25 @@ public final class SQLiteStatement {
 
     /// Runs the statement to completion and rewinds it, ready for the next bindings.
     public func run() throws {
-        do {
-            while try step() {}
-        } catch {
-            // reset would only report the step's error again; it still rewinds.
-            sqlite3_reset(handle)
-            throw error
-        }
-        try reset()
+        try rewinding { while try step() {} }
     }
 
     /// Steps through every row, decoding each, and rewinds the statement.
     public func rows<T>(_ decode: (SQLiteStatement) throws -> T) throws -> [T] {
-        var result: [T] = []
-        do {
+        try rewinding {
+            var result: [T] = []
             while try step() { result.append(try decode(self)) }
+            return result
+        }
+    }
+
+    /// Runs `body` and rewinds the statement on every path out. After a failure the reset
+    /// would only report the step's error again, so that error is the one thrown.
+    private func rewinding<T>(_ body: () throws -> T) throws -> T {
+        let result: T
+        do {
+            result = try body()
         } catch {
-            // reset would only report the step's error again; it still rewinds.
             sqlite3_reset(handle)
             throw error
         }

@@ -42,7 +42,7 @@ struct ClaimSource: Sendable {
         if stats.trialsFailed > 0 {
             return "\(cell) lost \(stats.trialsFailed) of \(stats.trialsTotal) trials to failures, left out of its numbers"
         }
-        if let share = stats.errorShare, share >= limit / 10 {
+        if let share = stats.errors.share, share >= limit / 10 {
             return "\(cell) answered \(ReportNumber.decimal(share * 100, places: 2, grouped: true))% of its requests with errors"
         }
         return nil
@@ -78,8 +78,8 @@ struct ClaimSource: Sendable {
                 let value = metric.value(stats)
             else { return nil }
             let interval: ClosedRange<Double>? = switch metric {
-            case .requests: stats.requestsCI95
-            case .rps: stats.requestsPerSecondCI95
+            case .requests: stats.throughput.requestsCI95
+            case .rps: stats.throughput.requestsPerSecondCI95
             default: nil
             }
             return Value(value: value, interval: interval, trials: stats.trialsOK)

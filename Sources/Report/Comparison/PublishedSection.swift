@@ -31,11 +31,11 @@ enum PublishedSection {
             return [
                 cell.description,
                 published.map { ReportNumber.count($0.requests) } ?? ReportNumber.missing,
-                ours { ReportNumber.count($0.requestsMean) },
+                ours { ReportNumber.count($0.throughput.requestsMean) },
                 ReportNumber.milliseconds(published?.p50Ms),
-                ours { ReportNumber.milliseconds($0.p50Ms) },
+                ours { ReportNumber.milliseconds($0.latency.p50Ms) },
                 ReportNumber.milliseconds(published?.p99Ms),
-                ours { ReportNumber.milliseconds($0.p99Ms) },
+                ours { ReportNumber.milliseconds($0.latency.p99Ms) },
             ]
         }
         var text = ResultsTable.grid(header: header, rows: rows, rightAligned: Set(1..<header.count), format: .markdown)
@@ -62,7 +62,7 @@ enum PublishedSection {
                 let here = statistics.first { $0.cell == cell }
                 return GroupedBarChart.Group(
                     name: cell.description,
-                    values: [here.flatMap { $0.isFailed ? nil : $0.requestsMean }, baseline.row(cell).map { Double($0.requests) }])
+                    values: [here.flatMap { $0.isFailed ? nil : $0.throughput.requestsMean }, baseline.row(cell).map { Double($0.requests) }])
             },
             sources: ["this machine", baseline.label])
     }

@@ -1,49 +1,21 @@
-import Foundation
 import Experiments
+import Foundation
 
 /// The machine-readable results beside the report: `results.csv` (one summary row per
-/// variant) and `results.json` (the run's provenance, statistics and every trial).
+/// variant) and `results.json` (the run's provenance, statistics and every trial). Both take
+/// a variant's values from `ResultsColumn.all`.
 public enum ResultsExport {
-    /// The CSV header. The first columns mean what the seed's published-2017.csv columns mean.
-    public static let csvHeader = [
-        "variant", "model", "trials_ok", "trials_failed", "min_ms", "p50_ms", "p90_ms", "p99_ms",
-        "p99_9_ms", "p99_99_ms", "max_ms", "mean_ms", "duration_s", "requests_mean",
-        "requests_ci95_low", "requests_ci95_high", "requests_per_s", "errors_connect",
-        "errors_read", "errors_write", "errors_status", "errors_timeout", "app_cpu_s",
-        "app_peak_rss_bytes", "app_cpu_cores", "app_cpu_ms_per_request", "requests_per_s_cv",
-        "requests_per_s_precision",
-    ]
+    /// The CSV header of a run that sweeps nothing.
+    public static var csvHeader: [String] { ResultsColumn.all.compactMap(\.csv) }
 
     /// One row per variant; "." decimals, no grouping, empty cells for missing values
-    /// (a failed variant has only its name, model and trial counts).
+    /// (a failed variant has only its name, model and trial counts). A swept run's cells also
+    /// say which variant they belong to and at which levels.
     public static func csv(_ stats: [VariantStatistics]) -> String {
-        let rows = stats.map { stats -> [String] in
-            let ok = stats.trialsOK > 0
-            let errors: [String] = ok
-                ? [stats.errors.connect, stats.errors.read, stats.errors.write, stats.errors.status, stats.errors.timeout]
-                    .map { String($0) }
-                : Array(repeating: "", count: 5)
-            return [
-                stats.name, stats.model?.rawValue ?? "", String(stats.trialsOK), String(stats.trialsFailed),
-                number(stats.minMs, 3), number(stats.p50Ms, 3), number(stats.p90Ms, 3), number(stats.p99Ms, 3),
-                number(stats.p999Ms, 3), number(stats.p9999Ms, 3), number(stats.maxMs, 3), number(stats.meanMs, 3),
-                number(stats.meanDurationS, 3), number(stats.requestsMean, 2),
-                number(stats.requestsCI95?.lowerBound, 2), number(stats.requestsCI95?.upperBound, 2),
-                number(stats.requestsPerSecondMean, 2),
-            ] + errors + [
-                number(stats.appCPUSeconds, 3), stats.appPeakRSSBytes.map { String($0) } ?? "",
-                number(stats.appCPUPercentOfCore.map { $0 / 100 }, 3), number(stats.appCPUPerRequestMs, 4),
-                number(stats.requestsPerSecondCV, 4), number(stats.requestsPerSecondPrecision, 4),
-            ]
-        }
-        // A swept run's cells also say which variant they belong to and at which levels.
         let swept = Set(stats.flatMap { $0.cell.levels.map(\.setting) }).sorted()
-        guard !swept.isEmpty else { return ([csvHeader] + rows).map(CSV.line).joined() }
-        let header = csvHeader + ["cell_variant"] + swept.map(levelColumn)
-        let cellRows = zip(stats, rows).map { stats, row in
-            row + [stats.cell.variant] + swept.map { setting in stats.cell.level(setting).map { number($0.value, 6) } ?? "" }
-        }
-        return ([header] + cellRows).map(CSV.line).joined()
+        let columns = ResultsColumn.all.filter { $0.csv != nil } + (swept.isEmpty ? [] : ResultsColumn.cell(swept: swept))
+        let rows = stats.map { stats in columns.map { $0.cell(stats) } }
+        return ([columns.compactMap(\.csv)] + rows).map(CSV.line).joined()
     }
 
     /// "upstream_delay_s", "load_connections": a swept setting's column, with its unit.
@@ -51,148 +23,62 @@ public enum ResultsExport {
         setting.rawValue.replacingOccurrences(of: ".", with: "_") + (setting == .delay ? "_s" : "")
     }
 
-    /// Pretty JSON with sorted keys: run provenance, machine, software versions, and each
+    /// Sorted keys, two spaces a level: run provenance, machine, software versions, and each
     /// variant's statistics with its trials. Missing values are null.
     public static func json(run: RunData, stats: [VariantStatistics]) throws -> Data {
         let byCell = Dictionary(run.variants.map { ($0.cell, $0) }, uniquingKeysWith: { first, _ in first })
-        let document: [String: Any] = [
-            "format_version": 1,
-            "run": runObject(run),
-            "machine": machineObject(run.machine),
-            "software": parsed(run.softwareJSON),
-            "variants": stats.map { stats in
-                var object = variantObject(stats, trials: byCell[stats.cell].map(run.trials(of:)) ?? [], config: byCell[stats.cell]?.configJSON)
-                if !stats.cell.levels.isEmpty {
-                    object["cell_variant"] = stats.cell.variant
-                    object["levels"] = Dictionary(stats.cell.levels.map { (levelColumn($0.setting), $0.value) }, uniquingKeysWith: { first, _ in first })
-                }
-                return object
-            },
-        ]
+        let document = ResultsDocument(
+            run: try runPart(run), machine: ResultsDocument.MachinePart(machine: run.machine),
+            software: try stored(run.softwareJSON, column: "runs.software_json", row: "run \(run.run.id)"),
+            variants: try stats.map { try variantObject($0, stored: byCell[$0.cell], run: run) })
         do {
-            return try JSONSerialization.data(
-                withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            return Data(try JSONValue(encoding: document).layout().utf8)
         } catch {
             throw ReportgenError(.io, "could not encode the results as JSON", underlying: error)
         }
     }
 
-    private static func runObject(_ data: RunData) -> [String: Any] {
+    /// A variant's object: the values `ResultsColumn.all` places in it, its errors, its
+    /// stored configuration and its trials, and a swept cell's variant and levels.
+    private static func variantObject(_ stats: VariantStatistics, stored: StoredVariant?, run: RunData) throws -> JSONValue {
+        var object = JSONValue.object([:])
+        for column in ResultsColumn.all {
+            guard let path = column.json else { continue }
+            object.set(column.value(stats), at: path.split(separator: ".").map(String.init))
+        }
+        object.set(try JSONValue(encoding: ErrorsPart(stats.errors.counts)), at: ["errors"])
+        let config = try stored.map { try self.stored($0.configJSON, column: "variants.config_json", row: "run \(run.run.id), variant '\($0.name)'") }
+        object.set(config ?? .null, at: ["config"])
+        object.set(try JSONValue(encoding: stored.map(run.trials(of:))?.map(trialPart) ?? []), at: ["trials"])
+        if !stats.cell.levels.isEmpty {
+            object.set(.string(stats.cell.variant), at: ["cell_variant"])
+            let levels = stats.cell.levels.map { (levelColumn($0.setting), JSONValue($0.value)) }
+            object.set(.object(Dictionary(levels, uniquingKeysWith: { first, _ in first })), at: ["levels"])
+        }
+        return object
+    }
+
+    private static func runPart(_ data: RunData) throws -> ResultsDocument.RunPart {
         let run = data.run
-        return [
-            "id": run.id,
-            "experiment": run.experiment,
-            "kind": data.kind.rawValue,
-            "status": run.status.rawValue,
-            "quick": run.quick,
-            "started_at": iso8601(run.startedAt),
-            "finished_at": run.finishedAt.map(iso8601) ?? NSNull(),
-            "tool_version": data.toolVersion,
-            "project_commit": data.projectCommit ?? NSNull(),
-            "definition_hash": run.definitionHash,
-            // A string: JSON readers that hold numbers as doubles would corrupt a 64-bit seed.
-            "shuffle_seed": String(run.shuffleSeed),
-            "overrides": parsed(data.overridesJSON),
-            "upstream_command_line": data.upstreamCommandLine,
-        ]
+        return ResultsDocument.RunPart(
+            id: run.id, experiment: run.experiment, kind: data.kind, status: run.status, finishedAt: run.finishedAt.map(iso8601),
+            startedAt: iso8601(run.startedAt), quick: run.quick, projectCommit: data.projectCommit, toolVersion: data.toolVersion,
+            definitionHash: run.definitionHash, shuffleSeed: String(run.shuffleSeed),
+            overrides: try stored(data.overridesJSON, column: "runs.overrides_json", row: "run \(run.id)"),
+            upstreamCommandLine: data.upstreamCommandLine)
     }
 
-    private static func machineObject(_ machine: MachineInfo) -> [String: Any] {
-        [
-            "fingerprint": machine.fingerprint,
-            "hostname": machine.hostname,
-            "cpu_model": machine.cpuModel,
-            "cpu_cores": machine.cpuCores,
-            "memory_bytes": machine.memoryBytes,
-            "kernel": machine.kernel,
-            "os": machine.os,
-            "cpu_governor": machine.cpuGovernor ?? NSNull(),
-        ]
+    private static func trialPart(_ trial: StoredTrial) -> ResultsDocument.TrialPart {
+        ResultsDocument.TrialPart(
+            trial: trial.key.trialIndex, runOrder: trial.key.runOrder, status: trial.status, startedAt: iso8601(trial.startedAt),
+            durationS: Double(trial.measurement.durationUs) / 1e6, requests: trial.measurement.requests,
+            errors: ErrorsPart(trial.measurement.errors), failure: trial.failure,
+            appCPUS: RunStatistics.cpu(of: .app, in: trial)?.seconds, appPeakRSSBytes: RunStatistics.peakRSS(of: .app, in: trial))
     }
 
-    private static func variantObject(_ stats: VariantStatistics, trials: [StoredTrial], config: String?) -> [String: Any] {
-        [
-            "name": stats.name,
-            "position": stats.position,
-            "model": stats.model?.rawValue ?? NSNull(),
-            "worker_class": stats.workerClass ?? NSNull(),
-            "threads": stats.threads ?? NSNull(),
-            "config": config.map(parsed) ?? NSNull(),
-            "trials_ok": stats.trialsOK,
-            "trials_failed": stats.trialsFailed,
-            "failures": stats.failures,
-            "latency_ms": [
-                "samples": stats.latency.count,
-                "min": value(stats.minMs), "p50": value(stats.p50Ms), "p90": value(stats.p90Ms),
-                "p99": value(stats.p99Ms), "p99_9": value(stats.p999Ms), "p99_99": value(stats.p9999Ms),
-                "max": value(stats.maxMs), "mean": value(stats.meanMs),
-            ],
-            "duration_s_mean": value(stats.meanDurationS),
-            "requests": [
-                "mean": value(stats.requestsMean),
-                "ci95_low": value(stats.requestsCI95?.lowerBound),
-                "ci95_high": value(stats.requestsCI95?.upperBound),
-                "per_trial": stats.requestsPerTrial,
-            ],
-            "requests_per_s": [
-                "mean": value(stats.requestsPerSecondMean),
-                "ci95_low": value(stats.requestsPerSecondCI95?.lowerBound),
-                "ci95_high": value(stats.requestsPerSecondCI95?.upperBound),
-                "cv": value(stats.requestsPerSecondCV),
-                "precision": value(stats.requestsPerSecondPrecision),
-            ],
-            "errors": errorsObject(stats.errors),
-            ProcessRole.app.rawValue: [
-                "cpu_s": value(stats.appCPUSeconds),
-                "cpu_percent_of_core": value(stats.appCPUPercentOfCore),
-                "cpu_ms_per_request": value(stats.appCPUPerRequestMs),
-                "peak_rss_bytes": stats.appPeakRSSBytes ?? NSNull(),
-            ],
-            ProcessRole.loadgen.rawValue: [
-                "cpu_s": value(stats.loadgenCPUSeconds),
-                "cpu_percent_of_core": value(stats.loadgenCPUPercentOfCore),
-            ],
-            "trials": trials.map(trialObject),
-        ]
-    }
-
-    private static func trialObject(_ trial: StoredTrial) -> [String: Any] {
-        [
-            "trial": trial.key.trialIndex,
-            "run_order": trial.key.runOrder,
-            "status": trial.status.rawValue,
-            "started_at": iso8601(trial.startedAt),
-            "requests": trial.measurement.requests,
-            "duration_s": Double(trial.measurement.durationUs) / 1e6,
-            "errors": errorsObject(trial.measurement.errors),
-            "failure": trial.failure ?? NSNull(),
-            "app_cpu_s": value(RunStatistics.cpu(of: .app, in: trial)?.seconds),
-            "app_peak_rss_bytes": RunStatistics.peakRSS(of: .app, in: trial) ?? NSNull(),
-        ]
-    }
-
-    private static func errorsObject(_ errors: ErrorCounts) -> [String: Any] {
-        [
-            "connect": errors.connect, "read": errors.read, "write": errors.write,
-            "status": errors.status, "timeout": errors.timeout, "total": errors.total,
-        ]
-    }
-
-    /// Stored JSON text as an object; text that does not parse is kept as a string rather
-    /// than dropped.
-    private static func parsed(_ text: String) -> Any {
-        (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) ?? text
-    }
-
-    /// A finite number, or null: JSON has no NaN or infinity.
-    private static func value(_ number: Double?) -> Any {
-        guard let number, number.isFinite else { return NSNull() }
-        return number
-    }
-
-    private static func number(_ value: Double?, _ places: Int) -> String {
-        guard let value, value.isFinite else { return "" }
-        return ReportNumber.decimal(value, places: places, grouped: false)
+    /// JSON the store holds, as it is.
+    private static func stored(_ text: String, column: String, row: String) throws -> JSONValue {
+        try StoreJSON.decode(JSONValue.self, from: text, column: column, row: row)
     }
 
     private static func iso8601(_ date: Date) -> String {

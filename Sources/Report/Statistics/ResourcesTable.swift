@@ -14,18 +14,18 @@ public enum ResourcesTable {
         if stats.isFailed {
             return [stats.name] + Array(repeating: ResultsTable.failedCell, count: header.count - 1)
         }
-        let requests = stats.requestsPerTrial.reduce(0, +)
-        let rates = stats.errors.byKind.map { count in
+        let requests = stats.throughput.totalRequests
+        let rates = stats.errors.counts.byKind.map { count in
             requests > 0 ? ReportNumber.decimal(Double(count) / Double(requests) * 100, places: 2, grouped: true) : ReportNumber.missing
         }
         return [
             stats.name,
-            ReportNumber.count(stats.requestsPerSecondMean),
-            (stats.requestsPerSecondPrecision.map { "±" + ReportNumber.decimal($0 * 100, places: 1, grouped: false) + "%" } ?? ReportNumber.missing)
+            ReportNumber.count(stats.throughput.requestsPerSecondMean),
+            (stats.precision.reached.map { "±" + ReportNumber.decimal($0 * 100, places: 1, grouped: false) + "%" } ?? ReportNumber.missing)
                 + " (\(stats.trialsOK))",
-            stats.appCPUPercentOfCore.map { ReportNumber.decimal($0 / 100, places: 2, grouped: true) } ?? ReportNumber.missing,
-            stats.appCPUPerRequestMs.map { ReportNumber.decimal($0, places: 3, grouped: true) } ?? ReportNumber.missing,
-            stats.appPeakRSSBytes.map { ReportNumber.decimal(Double($0) / 1_048_576, places: 1, grouped: true) } ?? ReportNumber.missing,
+            stats.resources.appCPU.map { ReportNumber.decimal($0.cores, places: 2, grouped: true) } ?? ReportNumber.missing,
+            stats.resources.appCPUPerRequestMs.map { ReportNumber.decimal($0, places: 3, grouped: true) } ?? ReportNumber.missing,
+            stats.resources.appPeakRSSBytes.map { ReportNumber.decimal(Double($0) / 1_048_576, places: 1, grouped: true) } ?? ReportNumber.missing,
         ] + rates
     }
 }

@@ -25,7 +25,7 @@ public enum ResultsTable {
             return [stats.name] + Array(repeating: failedCell, count: header.count - 2) + [trials]
         }
         let interval: String
-        if let ci = stats.requestsCI95 {
+        if let ci = stats.throughput.requestsCI95 {
             interval = ReportNumber.count(ci.lowerBound) + "–" + ReportNumber.count(ci.upperBound)
         } else if stats.trialsOK == 1 {
             interval = "n=1"
@@ -34,16 +34,16 @@ public enum ResultsTable {
         }
         return [
             stats.name,
-            ReportNumber.milliseconds(stats.minMs),
-            ReportNumber.milliseconds(stats.p50Ms),
-            ReportNumber.milliseconds(stats.p99Ms),
-            ReportNumber.milliseconds(stats.p999Ms),
-            ReportNumber.milliseconds(stats.maxMs),
-            ReportNumber.milliseconds(stats.meanMs),
-            ReportNumber.seconds(stats.meanDurationS),
-            ReportNumber.count(stats.requestsMean),
+            ReportNumber.milliseconds(stats.latency.minMs),
+            ReportNumber.milliseconds(stats.latency.p50Ms),
+            ReportNumber.milliseconds(stats.latency.p99Ms),
+            ReportNumber.milliseconds(stats.latency.p999Ms),
+            ReportNumber.milliseconds(stats.latency.maxMs),
+            ReportNumber.milliseconds(stats.latency.meanMs),
+            ReportNumber.seconds(stats.throughput.meanDurationS),
+            ReportNumber.count(stats.throughput.requestsMean),
             interval,
-            stats.trialsOK > 0 ? ReportNumber.count(stats.errors.total) : ReportNumber.missing,
+            stats.trialsOK > 0 ? ReportNumber.count(stats.errors.counts.total) : ReportNumber.missing,
             trials,
         ]
     }

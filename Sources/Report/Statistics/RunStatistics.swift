@@ -1,6 +1,5 @@
 import Experiments
 import Foundation
-import Synchronization
 
 /// Turns a stored run into per-variant statistics.
 public enum RunStatistics {
@@ -12,14 +11,8 @@ public enum RunStatistics {
     /// `failures` and left out of every number.
     public static func compute(_ run: RunData) -> [VariantStatistics] {
         let variants = run.variants.sorted { $0.position < $1.position }
-        let inputs = variants.map { ($0, run.trials(of: $0)) }
         // Variants are independent and merging their samples is most of the work: both cores.
-        let computed = Mutex([VariantStatistics?](repeating: nil, count: inputs.count))
-        DispatchQueue.concurrentPerform(iterations: inputs.count) { index in
-            let stats = statistics(of: inputs[index].0, trials: inputs[index].1)
-            computed.withLock { $0[index] = stats }
-        }
-        return computed.withLock { $0 }.compactMap { $0 }
+        return variants.map { ($0, run.trials(of: $0)) }.concurrentMap { statistics(of: $0.0, trials: $0.1) }
     }
 
     static func statistics(of variant: StoredVariant, trials: [StoredTrial]) -> VariantStatistics {
@@ -35,63 +28,95 @@ public enum RunStatistics {
         stats.trialsFailed = failed.count
         stats.failures = failed.map { "trial \($0.key.trialIndex): \($0.failure ?? "failed without a recorded reason")" }
 
-        let latency = LatencyDistribution(merging: ok.map(\.measurement.latency))
-        stats.latency = latency
-        let percentiles = latency.percentiles([50, 90, 99, 99.9, 99.99])
-        stats.minMs = latency.min.map(milliseconds)
-        stats.p50Ms = percentiles[50].map(milliseconds)
-        stats.p90Ms = percentiles[90].map(milliseconds)
-        stats.p99Ms = percentiles[99].map(milliseconds)
-        stats.p999Ms = percentiles[99.9].map(milliseconds)
-        stats.p9999Ms = percentiles[99.99].map(milliseconds)
-        stats.maxMs = latency.max.map(milliseconds)
-        stats.meanMs = latency.mean.map { $0 / 1000 }
+        stats.latency = latency(of: ok)
+        stats.throughput = throughput(of: ok)
+        stats.precision = precision(of: ok)
+        stats.errors = ok.isEmpty
+            ? ErrorStatistics()
+            : ErrorStatistics(counts: ok.map(\.measurement.errors).reduce(ErrorCounts(), +), requests: stats.throughput.totalRequests)
+        stats.resources = resources(of: ok)
+        return stats
+    }
 
+    /// The ok trials' samples merged, and each trial's own median and p99.
+    static func latency(of ok: [StoredTrial]) -> LatencyStatistics {
+        var result = LatencyStatistics()
+        let latency = LatencyDistribution(merging: ok.map(\.measurement.latency))
+        result.distribution = latency
+        let percentiles = latency.percentiles([50, 90, 99, 99.9, 99.99])
+        result.minMs = latency.min.map(milliseconds)
+        result.p50Ms = percentiles[50].map(milliseconds)
+        result.p90Ms = percentiles[90].map(milliseconds)
+        result.p99Ms = percentiles[99].map(milliseconds)
+        result.p999Ms = percentiles[99.9].map(milliseconds)
+        result.p9999Ms = percentiles[99.99].map(milliseconds)
+        result.maxMs = latency.max.map(milliseconds)
+        result.meanMs = latency.mean.map { $0 / 1000 }
         // Each trial's own median and p99, for intervals across trials (curves of a sweep).
         let perTrial = ok.map { LatencyDistribution($0.measurement.latency).percentiles([50, 99]) }
-        stats.p50PerTrialMs = perTrial.compactMap { $0[50].map(milliseconds) }
-        stats.p99PerTrialMs = perTrial.compactMap { $0[99].map(milliseconds) }
-        stats.meanDurationS = mean(ok.map { Double($0.measurement.durationUs) / 1e6 })
-        stats.requestsPerTrial = ok.map(\.measurement.requests)
-        let requests = ok.map { Double($0.measurement.requests) }
-        stats.requestsMean = mean(requests)
-        stats.requestsCI95 = StudentT.ratioInterval95(requests)
-        let rates = ok.compactMap { trial in
-            trial.measurement.durationUs > 0 ? trial.measurement.requestsPerSecond : nil
-        }
-        stats.requestsPerSecondMean = mean(rates)
-        stats.requestsPerSecondCI95 = StudentT.ratioInterval95(rates)
-        stats.requestsPerSecondCV = StudentT.coefficientOfVariation(rates)
-        stats.requestsPerSecondPrecision = StudentT.relativePrecision(rates)
-        stats.errors = ok.map(\.measurement.errors).reduce(ErrorCounts(), +)
+        result.p50PerTrialMs = perTrial.compactMap { $0[50].map(milliseconds) }
+        result.p99PerTrialMs = perTrial.compactMap { $0[99].map(milliseconds) }
+        return result
+    }
 
+    /// Requests and requests/s of the ok trials, with their intervals across trials.
+    static func throughput(of ok: [StoredTrial]) -> ThroughputStatistics {
+        var result = ThroughputStatistics()
+        result.meanDurationS = mean(ok.map { Double($0.measurement.durationUs) / 1e6 })
+        result.requestsPerTrial = ok.map(\.measurement.requests)
+        let requests = ok.map { Double($0.measurement.requests) }
+        result.requestsMean = mean(requests)
+        result.requestsCI95 = StudentT.ratioInterval95(requests)
+        let rates = self.rates(of: ok)
+        result.requestsPerSecondMean = mean(rates)
+        result.requestsPerSecondCI95 = StudentT.ratioInterval95(rates)
+        return result
+    }
+
+    /// How closely the ok trials' requests/s agree.
+    static func precision(of ok: [StoredTrial]) -> PrecisionStatistics {
+        let rates = self.rates(of: ok)
+        return PrecisionStatistics(cv: StudentT.coefficientOfVariation(rates), reached: StudentT.relativePrecision(rates))
+    }
+
+    /// The requests/s of each ok trial with a measured window.
+    private static func rates(of ok: [StoredTrial]) -> [Double] {
+        ok.compactMap { trial in trial.measurement.durationUs > 0 ? trial.measurement.requestsPerSecond : nil }
+    }
+
+    /// The app's and the load generator's CPU and the app's memory in the ok trials' windows.
+    static func resources(of ok: [StoredTrial]) -> ResourceStatistics {
+        var result = ResourceStatistics()
         let appCPU = ok.compactMap { trial in cpu(of: .app, in: trial).map { (trial, $0) } }
-        stats.appCPUSeconds = mean(appCPU.map(\.1.seconds))
-        stats.appCPUPercentOfCore = mean(appCPU.map(\.1.percentOfCore))
-        stats.appCPUPerRequestPerTrial = appCPU.compactMap { trial, cpu in
+        result.appCPU = mean(appCPU.map(\.1))
+        result.appCPUPerRequestPerTrial = appCPU.compactMap { trial, cpu in
             let answered = trial.measurement.answered
             return answered > 0 ? cpu.seconds * 1000 / Double(answered) : nil
         }
-        stats.appCPUPerRequestMs = mean(stats.appCPUPerRequestPerTrial)
-        stats.appPeakRSSPerTrial = ok.compactMap { peakRSS(of: .app, in: $0) }
-        stats.appPeakRSSBytes = stats.appPeakRSSPerTrial.max()
-        let loadgenCPU = ok.compactMap { cpu(of: .loadgen, in: $0) }
-        stats.loadgenCPUSeconds = mean(loadgenCPU.map(\.seconds))
-        stats.loadgenCPUPercentOfCore = mean(loadgenCPU.map(\.percentOfCore))
-        return stats
+        result.appCPUPerRequestMs = mean(result.appCPUPerRequestPerTrial)
+        result.appPeakRSSPerTrial = ok.compactMap { peakRSS(of: .app, in: $0) }
+        result.appPeakRSSBytes = result.appPeakRSSPerTrial.max()
+        result.loadgenCPU = mean(ok.compactMap { cpu(of: .loadgen, in: $0) })
+        return result
+    }
+
+    /// The mean per trial of trials' CPU use; nil without any.
+    private static func mean(_ uses: [CPUUse]) -> CPUUse? {
+        guard let seconds = mean(uses.map(\.seconds)), let percent = mean(uses.map(\.percentOfCore)) else { return nil }
+        return CPUUse(seconds: seconds, percentOfCore: percent)
     }
 
     /// CPU time `role` used during the trial's measured window, from its samples in the
     /// window: the last minus the first (taken as the window opened and as it closed). The
     /// rate between them, in cores, gives the time over the whole window, so that stores
     /// whose samples start a moment late still say it. nil without two samples.
-    static func cpu(of role: ProcessRole, in trial: StoredTrial) -> (seconds: Double, percentOfCore: Double)? {
+    static func cpu(of role: ProcessRole, in trial: StoredTrial) -> CPUUse? {
         let samples = trial.resources.filter { $0.role == role && $0.phase == .window }.sorted { $0.tMs < $1.tMs }
         guard let start = samples.first, let end = samples.last, end.tMs > start.tMs else { return nil }
         // A process that exits mid-window drops out of the tree's sum; never report negative time.
         let usedMs = max(0, (end.cpuUserMs + end.cpuSystemMs) - (start.cpuUserMs + start.cpuSystemMs))
         let cores = Double(usedMs) / Double(end.tMs - start.tMs)
-        return (cores * Double(trial.measurement.durationUs) / 1e6, cores * 100)
+        return CPUUse(seconds: cores * Double(trial.measurement.durationUs) / 1e6, percentOfCore: cores * 100)
     }
 
     /// Largest RSS of `role` among its samples in the measured window.

@@ -77,10 +77,10 @@ public struct SweepView: Sendable {
     /// the ceiling lower. nil when delay is not swept.
     public func service(_ variant: String, in slice: SweepLevel? = nil) -> (slots: Int, bySlots: Bool, seconds: Double, base: SweepLevel)? {
         guard axis == .delay,
-            let base = row(variant, in: slice).compactMap({ $0 }).first(where: { ($0.requestsPerSecondMean ?? 0) > 0 }),
-            let throughput = base.requestsPerSecondMean, let delay = base.cell.level(.delay), let slots = slots(of: base)
+            let base = row(variant, in: slice).compactMap({ $0 }).first(where: { ($0.throughput.requestsPerSecondMean ?? 0) > 0 }),
+            let throughput = base.throughput.requestsPerSecondMean, let delay = base.cell.level(.delay), let slots = slots(of: base)
         else { return nil }
-        let seconds = base.appCPUPerRequestMs.map { $0 / 1000 } ?? (Double(slots.count) / throughput - delay.value)
+        let seconds = base.resources.appCPUPerRequestMs.map { $0 / 1000 } ?? (Double(slots.count) / throughput - delay.value)
         return (slots.count, slots.bySlots, max(seconds, 1e-6), delay)
     }
 

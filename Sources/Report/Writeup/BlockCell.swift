@@ -211,7 +211,7 @@ struct BlockCell {
     private static func trialsParagraph(_ context: ReportContext) -> String {
         let percent = { (share: Double) in ReportNumber.decimal(share * 100, places: 1, grouped: false) + "%" }
         let reached = context.statistics.map { s in
-            let precision = s.requestsPerSecondPrecision.map { "±" + percent($0) } ?? "no interval"
+            let precision = s.precision.reached.map { "±" + percent($0) } ?? "no interval"
             return "\(s.name) \(precision) in \(s.trialsOK) trial\(s.trialsOK == 1 ? "" : "s")"
         }.joined(separator: ", ")
         guard let target = context.data.precision else {
@@ -224,7 +224,7 @@ struct BlockCell {
             text += ", and no round started that would have taken the run's trials past \(length)"
         }
         text += ". A variant that failed as many trials as it passed got no more. Reached: \(reached)."
-        let short = context.statistics.filter { ($0.requestsPerSecondPrecision ?? .infinity) > target.target && !$0.isFailed }
+        let short = context.statistics.filter { ($0.precision.reached ?? .infinity) > target.target && !$0.isFailed }
         if !short.isEmpty {
             text += " **Short of the target:** " + short.map(\.name).joined(separator: ", ") + "; read differences involving them with their intervals."
         }

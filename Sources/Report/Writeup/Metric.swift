@@ -17,20 +17,20 @@ public enum Metric: String, CaseIterable, Sendable {
     /// The metric's value for a variant, nil when it has none (a failed variant).
     public func value(_ stats: VariantStatistics) -> Double? {
         switch self {
-        case .requests: return stats.requestsMean
-        case .rps: return stats.requestsPerSecondMean
-        case .min: return stats.minMs
-        case .p50: return stats.p50Ms
-        case .p90: return stats.p90Ms
-        case .p99: return stats.p99Ms
-        case .p999: return stats.p999Ms
-        case .p9999: return stats.p9999Ms
-        case .max: return stats.maxMs
-        case .mean: return stats.meanMs
-        case .errors: return stats.trialsOK > 0 ? Double(stats.errors.total) : nil
-        case .rss: return stats.appPeakRSSBytes.map(Double.init)
-        case .cpu: return stats.appCPUSeconds
-        case .cpuPerRequest: return stats.appCPUPerRequestMs
+        case .requests: return stats.throughput.requestsMean
+        case .rps: return stats.throughput.requestsPerSecondMean
+        case .min: return stats.latency.minMs
+        case .p50: return stats.latency.p50Ms
+        case .p90: return stats.latency.p90Ms
+        case .p99: return stats.latency.p99Ms
+        case .p999: return stats.latency.p999Ms
+        case .p9999: return stats.latency.p9999Ms
+        case .max: return stats.latency.maxMs
+        case .mean: return stats.latency.meanMs
+        case .errors: return stats.trialsOK > 0 ? Double(stats.errors.counts.total) : nil
+        case .rss: return stats.resources.appPeakRSSBytes.map(Double.init)
+        case .cpu: return stats.resources.appCPU?.seconds
+        case .cpuPerRequest: return stats.resources.appCPUPerRequestMs
         }
     }
 

@@ -1,6 +1,5 @@
 import Experiments
 import Foundation
-import Synchronization
 
 /// The files a rendered report consists of.
 public struct ReportFiles: Sendable {
@@ -66,62 +65,94 @@ public enum ReportBuilder {
 
         let folder = outputRoot.appendingPathComponent(experiment.name)
         try OutputFolder.create(folder)
-        let standard = format == .standard
+        let documents = Documents(format, in: folder)
         let pageTitle = title(of: markdown, fallback: experiment.title)
-        let pdf = standard ? folder.appendingPathComponent("report.pdf") : nil
-        let csv = folder.appendingPathComponent("results.csv")
-        let json = folder.appendingPathComponent("results.json")
+        var files = ReportFiles(
+            folder: folder, markdown: documents.markdown, csv: folder.appendingPathComponent("results.csv"),
+            json: folder.appendingPathComponent("results.json"), charts: [])
+        var steps = charts.map(ParallelStep.chart) + [.data(csv: files.csv, json: files.json)]
+        if case .standard(_, let pdf, let html) = documents {
+            steps.append(.pdf(pdf))
+            (files.pdf, files.html) = (pdf, html)
+        }
         // The charts' files, the PDF and the data files do not depend on each other: they are
-        // written on both cores at once (each task has its own Cairo surfaces and Pango
+        // written on both cores at once (each step has its own Cairo surfaces and Pango
         // layouts), and the HTML page, which inlines the charts' SVG, after them.
         let byFile = Dictionary(uniqueKeysWithValues: charts.map { ("\($0.fileName).png", $0) })
-        let written = Mutex([ChartFiles?](repeating: nil, count: charts.count))
-        let failures = Mutex([any Error]())
-        DispatchQueue.concurrentPerform(iterations: charts.count + 2) { task in
-            do {
-                if task < charts.count {
-                    let files = try ChartWriter.write(charts[task].chart, folder: folder, name: charts[task].fileName)
-                    written.withLock { $0[task] = files }
-                } else if task == charts.count {
-                    try write(ResultsExport.csv(context.statistics), to: csv)
-                    try ResultsExport.json(run: data, stats: context.statistics).write(to: json, options: .atomic)
-                } else if let pdf {
-                    try PDFRenderer().render(markdown: markdown, to: pdf, title: pageTitle) { src in
-                        guard let chart = byFile[src] else { return nil }
-                        return .vector(width: chart.chart.width, height: chart.chart.height, draw: chart.chart.draw)
-                    }
+        files.charts = try steps.concurrentMap { step in
+            switch step {
+            case .chart(let chart):
+                return try ChartWriter.write(chart.chart, folder: folder, name: chart.fileName)
+            case .data(let csv, let json):
+                try write(ResultsExport.csv(context.statistics), to: csv)
+                try ResultsExport.json(run: data, stats: context.statistics).write(to: json, options: .atomic)
+            case .pdf(let pdf):
+                try PDFRenderer().render(markdown: markdown, to: pdf, title: pageTitle) { src in
+                    guard let chart = byFile[src] else { return nil }
+                    return .vector(width: chart.chart.width, height: chart.chart.height, draw: chart.chart.draw)
                 }
-            } catch {
-                failures.withLock { $0.append(error) }
             }
-        }
-        if let failure = failures.withLock({ $0.first }) { throw failure }
+            return nil
+        }.compactMap { $0 }
         lap("charts (PNG, SVG, PDF), report.pdf, CSV, JSON, in parallel")
-        let chartFiles = written.withLock { $0 }.compactMap { $0 }
-        var files = ReportFiles(
-            folder: folder, markdown: folder.appendingPathComponent(standard ? "report.md" : "index.md"),
-            pdf: pdf, html: standard ? folder.appendingPathComponent("report.html") : nil,
-            csv: csv, json: json, charts: chartFiles)
-        guard let html = files.html else {
+
+        switch documents {
+        case .standard(let markdownFile, _, let html):
+            try write(markdown, to: markdownFile)
+            let svgByFile = Dictionary(uniqueKeysWithValues: files.charts.map { ($0.png.lastPathComponent, $0.svg) })
+            let page = try HTMLRenderer().render(markdown: markdown, title: pageTitle) { src in
+                guard let svg = svgByFile[src] else { return nil }
+                return .svg(try read(svg))
+            }
+            try write(page, to: html)
+            lap("report.md, report.html")
+        case .sitePage(let index):
             let frontMatter = SitePage.FrontMatter(
                 title: pageTitle, date: data.run.startedAt,
                 summary: SitePage.summary(of: try MarkdownDocument(parsing: markdown)),
                 tags: ["benchmark", "reportgen", experiment.name])
-            try write(SitePage.text(markdown: markdown, frontMatter: frontMatter, format: format), to: files.markdown)
+            try write(SitePage.text(markdown: markdown, frontMatter: frontMatter, format: format), to: index)
             lap("index.md")
-            files.timings = timings
-            return files
         }
-        try write(markdown, to: files.markdown)
-        let svgByFile = Dictionary(uniqueKeysWithValues: chartFiles.map { ($0.png.lastPathComponent, $0.svg) })
-        let page = try HTMLRenderer().render(markdown: markdown, title: pageTitle) { src in
-            guard let svg = svgByFile[src] else { return nil }
-            return .svg(try read(svg))
-        }
-        try write(page, to: html)
-        lap("report.md, report.html")
         files.timings = timings
         return files
+    }
+
+    /// The documents a format writes into the report's folder.
+    private enum Documents {
+        /// report.md for a repository, report.pdf (drawn beside the charts), and report.html,
+        /// which inlines the charts' SVG and so comes after them.
+        case standard(markdown: URL, pdf: URL, html: URL)
+        /// A static-site page bundle's index.md, with the format's front matter.
+        case sitePage(index: URL)
+
+        init(_ format: ReportFormat, in folder: URL) {
+            switch format {
+            case .standard:
+                self = .standard(
+                    markdown: folder.appendingPathComponent("report.md"), pdf: folder.appendingPathComponent("report.pdf"),
+                    html: folder.appendingPathComponent("report.html"))
+            case .hugo, .jekyll:
+                self = .sitePage(index: folder.appendingPathComponent("index.md"))
+            }
+        }
+
+        var markdown: URL {
+            switch self {
+            case .standard(let markdown, _, _): markdown
+            case .sitePage(let index): index
+            }
+        }
+    }
+
+    /// A part of a render that depends on no other, run beside the others.
+    private enum ParallelStep: Sendable {
+        /// One chart's PNG, SVG and PDF.
+        case chart(ReportChart)
+        /// results.csv and results.json.
+        case data(csv: URL, json: URL)
+        /// report.pdf, which draws the charts itself.
+        case pdf(URL)
     }
 
     /// The experiment's write-up (or the default one), with the sections every report of
@@ -250,7 +281,7 @@ public enum ReportBuilder {
             lines.append("> **Failed trials:** " + failed.map { "\($0.name) (\($0.trialsFailed) of \($0.trialsTotal))" }.joined(separator: ", ") + "; they are left out of every number and listed at the end.")
         }
         let disagreeing = context.statistics.compactMap { s in
-            s.requestsPerSecondCV.flatMap { $0 > RunStatistics.disagreement ? "\(s.name) (\(ReportNumber.decimal($0 * 100, places: 0, grouped: false))%)" : nil }
+            s.precision.cv.flatMap { s.precision.disagrees ? "\(s.name) (\(ReportNumber.decimal($0 * 100, places: 0, grouped: false))%)" : nil }
         }
         if !disagreeing.isEmpty {
             lines.append("")

@@ -32,23 +32,23 @@ enum ReportCharts {
             yLabel: "requests per \(window) window",
             bars: stats.map { s in
                 BarChart.Bar(
-                    name: s.name, model: model(s), mean: s.requestsMean,
-                    trials: s.requestsPerTrial.map(Double.init), interval: s.requestsCI95, failed: s.isFailed)
+                    name: s.name, model: model(s), mean: s.throughput.requestsMean,
+                    trials: s.throughput.requestsPerTrial.map(Double.init), interval: s.throughput.requestsCI95, failed: s.isFailed)
             })
         let openLoop = context.definition.load.rate != nil
         let latency = PercentileChart(
             title: openLoop ? "Latency by percentile (open loop: from each scheduled send time)" : "Latency by percentile",
-            series: stats.filter { !$0.isFailed && !$0.latency.isEmpty }.map { s in
+            series: stats.filter { !$0.isFailed && !$0.latency.distribution.isEmpty }.map { s in
                 PercentileChart.Series(
                     name: s.name, model: model(s),
                     points: percentiles.compactMap { p in
-                        s.latency.percentile(p).map { PercentileChart.Point(percentile: p, ms: Double($0) / 1000) }
+                        s.latency.distribution.percentile(p).map { PercentileChart.Point(percentile: p, ms: Double($0) / 1000) }
                     })
             })
         let memory = MemoryChart(
             title: "Peak memory of the app",
             bars: stats.map { s in
-                let perTrial = s.appPeakRSSPerTrial.map { Double($0) / 1_048_576 }
+                let perTrial = s.resources.appPeakRSSPerTrial.map { Double($0) / 1_048_576 }
                 let mean = perTrial.isEmpty ? nil : perTrial.reduce(0, +) / Double(perTrial.count)
                 return BarChart.Bar(name: s.name, model: model(s), mean: mean, trials: perTrial, failed: s.isFailed)
             })
@@ -57,7 +57,7 @@ enum ReportCharts {
             yLabel: "ms of the app's CPU per request",
             bars: stats.map { s in
                 BarChart.Bar(
-                    name: s.name, model: model(s), mean: s.appCPUPerRequestMs, trials: s.appCPUPerRequestPerTrial,
+                    name: s.name, model: model(s), mean: s.resources.appCPUPerRequestMs, trials: s.resources.appCPUPerRequestPerTrial,
                     failed: s.isFailed)
             })
         var charts = [

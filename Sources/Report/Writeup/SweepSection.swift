@@ -19,17 +19,17 @@ enum SweepSection {
         Metric(
             name: "sweep-requests", title: "Requests per second", yLabel: "requests/s (mean of trials, 95% interval)",
             scale: .linear, ceiling: true,
-            value: { ($0.requestsPerSecondMean, $0.requestsPerSecondCI95) }),
+            value: { ($0.throughput.requestsPerSecondMean, $0.throughput.requestsPerSecondCI95) }),
         Metric(
             name: "sweep-p50", title: "Median latency", yLabel: "p50 latency (ms, log scale)", scale: .log, ceiling: false,
-            value: { ($0.p50Ms, StudentT.ratioInterval95($0.p50PerTrialMs)) }),
+            value: { ($0.latency.p50Ms, StudentT.ratioInterval95($0.latency.p50PerTrialMs)) }),
         Metric(
             name: "sweep-p99", title: "99th percentile latency", yLabel: "p99 latency (ms, log scale)", scale: .log, ceiling: false,
-            value: { ($0.p99Ms, StudentT.ratioInterval95($0.p99PerTrialMs)) }),
+            value: { ($0.latency.p99Ms, StudentT.ratioInterval95($0.latency.p99PerTrialMs)) }),
         Metric(
             name: "sweep-memory", title: "Peak memory of the app", yLabel: "peak RSS (MiB)", scale: .linear, ceiling: false,
             value: { stats in
-                let perTrial = stats.appPeakRSSPerTrial.map { Double($0) / 1_048_576 }
+                let perTrial = stats.resources.appPeakRSSPerTrial.map { Double($0) / 1_048_576 }
                 return (perTrial.isEmpty ? nil : perTrial.reduce(0, +) / Double(perTrial.count), StudentT.ratioInterval95(perTrial))
             }),
     ]
@@ -77,14 +77,14 @@ enum SweepSection {
                 [variant] + view.row(variant, in: slice).map { cell -> String in
                     guard let cell else { return ReportNumber.missing }
                     if cell.isFailed { return ResultsTable.failedCell }
-                    let precision = cell.requestsPerSecondPrecision.map { " ±\(ReportNumber.decimal($0 * 100, places: 0, grouped: false))%" } ?? ""
-                    return ReportNumber.count(cell.requestsPerSecondMean) + precision
+                    let precision = cell.precision.reached.map { " ±\(ReportNumber.decimal($0 * 100, places: 0, grouped: false))%" } ?? ""
+                    return ReportNumber.count(cell.throughput.requestsPerSecondMean) + precision
                 }
             }
             let p99 = view.variants.map { variant in
                 [variant] + view.row(variant, in: slice).map { cell -> String in
                     guard let cell else { return ReportNumber.missing }
-                    return cell.isFailed ? ResultsTable.failedCell : ReportNumber.milliseconds(cell.p99Ms)
+                    return cell.isFailed ? ResultsTable.failedCell : ReportNumber.milliseconds(cell.latency.p99Ms)
                 }
             }
             parts.append("**Requests/s\(suffix)** (mean of trials, ± half the 95% interval):\n\n"
@@ -108,7 +108,7 @@ enum SweepSection {
             "",
         ]
         let cpuText = { (cell: VariantStatistics) in
-            cell.appCPUPercentOfCore.map { "app \(ReportNumber.decimal($0 / 100, places: 2, grouped: false)) cores" } ?? "app CPU not sampled"
+            cell.resources.appCPU.map { "app \(ReportNumber.decimal($0.cores, places: 2, grouped: false)) cores" } ?? "app CPU not sampled"
         }
         for slice in view.slices {
             for variant in view.variants {
@@ -117,11 +117,11 @@ enum SweepSection {
                 var cpu: [String] = []
                 var neither: [String] = []
                 for ((level, bound), cell) in zip(view.ceiling(variant, in: slice), view.row(variant, in: slice)) {
-                    guard let cell, !cell.isFailed, let measured = cell.requestsPerSecondMean else { continue }
+                    guard let cell, !cell.isFailed, let measured = cell.throughput.requestsPerSecondMean else { continue }
                     let text = "\(level.label) (\(ReportNumber.count(measured)) of \(ReportNumber.count(bound))"
                     if measured >= SweepView.heldBySlots * bound {
                         held.append(text + ")")
-                    } else if let busy = cell.appCPUPercentOfCore, busy / 100 >= SweepView.heldByCPU * Double(cores) {
+                    } else if let busy = cell.resources.appCPU?.cores, busy >= SweepView.heldByCPU * Double(cores) {
                         cpu.append(text + ", \(cpuText(cell)))")
                     } else {
                         neither.append(text + ", \(cpuText(cell)))")

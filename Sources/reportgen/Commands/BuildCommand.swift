@@ -41,7 +41,7 @@ struct BuildCommand: AsyncParsableCommand {
             let comparison = try RunComparison.compare(
                 baseline: reference.side, against: try ComparisonSide.load(store: store, runID: runID),
                 allowDefinitionChange: false, definitionFile: DisplayPath.of(experiment.file))
-            return withExtendedLifetime(reference) { ComparisonReport.summaryLine(comparison) }
+            return ComparisonReport.summaryLine(comparison)
         } catch let error as ReportgenError {
             return "reference: not compared: \(error.message)"
         } catch {

@@ -47,7 +47,6 @@ struct CompareCommand: ParsableCommand {
             let definition = try experiment.load()
             let results = try store.openExisting(
                 hint: "measure first with 'reportgen run', or pass --db the store that holds the run to compare")
-            // Kept alive until the comparison is written: it owns the copy a file baseline is read from.
             let loaded = try BaselineChoice.load(baseline, definition: definition, store: results)
             let baselineSide = loaded.side
             let baselineUID = loaded.uid
@@ -80,7 +79,6 @@ struct CompareCommand: ParsableCommand {
             let folder = output.url.appendingPathComponent(definition.name)
             let files = try ComparisonReport.write(comparison, folder: folder)
             print("comparison: \(DisplayPath.of(files.markdown)), \(DisplayPath.of(files.pdf)); charts: \(files.charts.map { DisplayPath.of($0.png) }.joined(separator: ", ")) (+ .svg, .pdf)")
-            withExtendedLifetime(loaded) {}
         }
     }
 }

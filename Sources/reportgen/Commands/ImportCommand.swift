@@ -19,9 +19,11 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            // Check the file before opening the store, so a refused file leaves --db untouched.
-            let snapshot = try ResultStore.snapshot(of: ProjectFolder.resolve(file))
-            let outcome = try store.open().importRuns(from: snapshot)
+            let outcome = try ResultStore.withSnapshot(of: ProjectFolder.resolve(file)) { snapshot in
+                // Check the file before opening the store, so a refused file leaves --db untouched.
+                try snapshot.checkReadable()
+                return try store.open().importRuns(from: snapshot)
+            }
             for run in outcome.imported {
                 print("imported run \(run.id): \(run.kind.rawValue) run of \(run.experiment), \(run.status.rawValue) (uid \(run.uid))")
             }

@@ -32,21 +32,28 @@ struct RenderCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            // Kept alive while rendering: it owns the private copy an exported file is read from.
-            let snapshot = try from.map { try ResultStore.snapshot(of: ProjectFolder.resolve($0)) }
-            let results = try snapshot?.store ?? store.openForReading(hint: "measure first with 'reportgen build', or pass --db")
-            let runID = try self.runID ?? snapshot.map { _ in try results.baselineRun(experiment: experimentName(in: results), file: from ?? "") }
-            let definition = try Self.definition(for: experiment, runID: runID, in: results)
-            let files = try ReportBuilder.render(
-                store: results, runID: runID, experiment: definition, outputRoot: output.url, format: format.format)
-            Self.announce(files)
-            if timings {
-                for (step, time) in files.timings {
-                    let ms = ReportNumber.decimal(time.seconds * 1000, places: 1, grouped: false)
-                    print(String(repeating: " ", count: max(0, 7 - ms.count)) + ms + " ms  " + step)
+            if let from {
+                // An exported file is read from a private copy, gone when the render is done.
+                try ResultStore.withSnapshot(of: ProjectFolder.resolve(from)) { snapshot in
+                    let results = snapshot.store
+                    try render(results, runID: runID ?? results.baselineRun(experiment: experimentName(in: results), file: from))
                 }
+            } else {
+                try render(store.openForReading(hint: "measure first with 'reportgen build', or pass --db"), runID: runID)
             }
-            withExtendedLifetime(snapshot) {}
+        }
+    }
+
+    private func render(_ results: ResultStore, runID: Int64?) throws {
+        let definition = try Self.definition(for: experiment, runID: runID, in: results)
+        let files = try ReportBuilder.render(
+            store: results, runID: runID, experiment: definition, outputRoot: output.url, format: format.format)
+        Self.announce(files)
+        if timings {
+            for (step, time) in files.timings {
+                let ms = ReportNumber.decimal(time.seconds * 1000, places: 1, grouped: false)
+                print(String(repeating: " ", count: max(0, 7 - ms.count)) + ms + " ms  " + step)
+            }
         }
     }
 

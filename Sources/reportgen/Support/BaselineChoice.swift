@@ -7,8 +7,6 @@ struct LoadedBaseline {
     var side: ComparisonSide
     /// The baseline run's stable identity, so a run is never compared with itself.
     var uid: String?
-    /// The private copy a file baseline is read from; it must outlive the comparison.
-    var snapshot: StoreSnapshot?
 }
 
 /// Reads `--baseline`: a run id in the store, `published` (the experiment's baseline/*.csv),
@@ -51,10 +49,12 @@ enum BaselineChoice {
     private static func loadFile(
         _ file: URL, shown: String, definition: ExperimentDefinition, label: (Int64, ComparisonSide) -> String
     ) throws -> LoadedBaseline {
-        let copy = try ResultStore.snapshot(of: file)
-        let id = try copy.store.baselineRun(experiment: definition.name, file: shown)
-        var side = try ComparisonSide.load(store: copy.store, runID: id)
-        side.label = label(id, side)
-        return LoadedBaseline(side: side, uid: try copy.store.uid(ofRun: id), snapshot: copy)
+        // A side holds what it read: the private copy of the file is done with when it is loaded.
+        try ResultStore.withSnapshot(of: file) { copy in
+            let id = try copy.store.baselineRun(experiment: definition.name, file: shown)
+            var side = try ComparisonSide.load(store: copy.store, runID: id)
+            side.label = label(id, side)
+            return LoadedBaseline(side: side, uid: try copy.store.uid(ofRun: id))
+        }
     }
 }
