@@ -25,9 +25,11 @@ public struct HostCheck: Sendable {
             do {
                 let host = try await HostSet.open(used.host, definition: definition, work: work)
                 result.machine = host.facts.machine
-                let checked = Result { try host.check(roles: used.roles, definition: definition) }
-                await host.close()
-                try checked.get()
+                try await withCleanup {
+                    try host.check(roles: used.roles, definition: definition)
+                } cleanup: {
+                    await host.close()
+                }
             } catch let error as ReportgenError {
                 result.problem = error
             } catch {

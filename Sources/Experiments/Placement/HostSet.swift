@@ -55,8 +55,9 @@ struct HostSet: Sendable {
     ) async throws -> HostSet {
         let placement = definition.placement
         let here = placement.host(named: HostDefinition.localName) ?? .local
+        // Hosts opened so far are this function's until the set is returned.
         var hosts: [any RoleHost] = []
-        do {
+        return try await cleaningUpOnFailure({ for host in hosts { await host.close() } }) {
             for place in [here] + placement.usedHosts.map(\.host).filter({ !$0.isLocal }) {
                 let host = try await open(place, definition: definition, work: work)
                 hosts.append(host)
@@ -72,9 +73,6 @@ struct HostSet: Sendable {
                 emit(.note("round trip from the load generator's host to the app's: \(String(format: "%.3f", Double(trip.avgUs) / 1000)) ms (ping, min \(String(format: "%.3f", Double(trip.minUs) / 1000)) ms)"))
             }
             return HostSet(hosts: hosts, placement: placement, clockOffsets: offsets, loadToApp: trip)
-        } catch {
-            for host in hosts { await host.close() }
-            throw error
         }
     }
 

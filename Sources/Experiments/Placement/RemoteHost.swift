@@ -41,7 +41,7 @@ public final class RemoteHost: RoleHost {
         guard let destination = definition.ssh else { preconditionFailure("a remote host needs an ssh destination") }
         let connection = SSHConnection(destination: destination, hostName: definition.name, logFolder: localFolder)
         try await connection.open()
-        do {
+        return try await cleaningUpOnFailure({ await connection.close() }) {
             let text = try await connection.check(HostFacts.probeScript(folder: definition.folder), what: "reading what the machine is")
             guard let facts = HostFacts.parse(text) else {
                 throw ReportgenError(
@@ -60,9 +60,6 @@ public final class RemoteHost: RoleHost {
                 definition: definition, connection: connection, facts: facts, address: address, workFolder: run,
                 experimentFolder: run.appendingPathComponent("experiment"), localFolder: localFolder,
                 localExperiment: experiment, extraRoots: extra)
-        } catch {
-            await connection.close()
-            throw error
         }
     }
 

@@ -76,13 +76,10 @@ public final class ExperimentRunner {
         let session = try await interrupt.scope {
             try await RunSession.open(definition: definition, options: options, emit: emit)
         }
-        do {
-            let outcome = try await measure(in: session, existing: existing, machineID: machineID, hash: hash)
+        return try await withCleanup {
+            try await measure(in: session, existing: existing, machineID: machineID, hash: hash)
+        } cleanup: {
             await session.close()
-            return outcome
-        } catch {
-            await session.close()
-            throw error
         }
     }
 

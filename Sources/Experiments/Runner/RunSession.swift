@@ -32,16 +32,19 @@ struct RunSession: Sendable {
         let work = FileManager.default.temporaryDirectory
             .appendingPathComponent("reportgen-\(getpid())-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        var hosts: HostSet?
-        do {
-            let opened = try await HostSet.open(definition: definition, work: work, emit: emit)
-            hosts = opened
+        let hosts = try await cleaningUpOnFailure({ try? FileManager.default.removeItem(at: work) }) {
+            try await HostSet.open(definition: definition, work: work, emit: emit)
+        }
+        return try await cleaningUpOnFailure({
+            await hosts.close()
+            try? FileManager.default.removeItem(at: work)
+        }) {
             let placement = definition.placement
             var python: PythonEnvironment?
             if let lock = definition.app.requirements, definition.variants.contains(where: \.needsPython) {
-                python = try await opened.host(of: .app).preparePython(lock: lock, cache: options.cache) { emit(.note($0)) }
+                python = try await hosts.host(of: .app).preparePython(lock: lock, cache: options.cache) { emit(.note($0)) }
             }
-            let loadHost = opened.host(of: .loadgen)
+            let loadHost = hosts.host(of: .loadgen)
             var loadgens: [(load: LoadSettings, generator: any LoadGenerating)] = []
             for load in [definition.load] + definition.cells.map(definition.load(for:)) where !loadgens.contains(where: { $0.load == load }) {
                 loadgens.append((load, try await LoadGeneratorKind.make(
@@ -50,7 +53,7 @@ struct RunSession: Sendable {
             }
             // One nginx serves every delay the run needs, each on its own path: it never
             // restarts between cells.
-            let upstreamHost = opened.host(of: .upstream)
+            let upstreamHost = hosts.host(of: .upstream)
             let upstream = try await NginxUpstream.start(
                 settings: definition.upstream, delays: definition.upstreamDelays,
                 folder: upstreamHost.workFolder.appendingPathComponent("nginx"), host: upstreamHost,
@@ -59,11 +62,7 @@ struct RunSession: Sendable {
                 ? ", holding each response " + upstream.delays.map { SweepLevel.delay($0).label }.joined(separator: " / ")
                 : ""
             emit(.note("upstream: nginx\(upstreamHost.whereabouts(quoted: false)) on \(upstream.url(delay: .zero)) serving \(definition.upstream.root.path)\(delays)"))
-            return RunSession(work: work, python: python, upstream: upstream, loadgens: loadgens, hosts: opened)
-        } catch {
-            await hosts?.close()
-            try? FileManager.default.removeItem(at: work)
-            throw error
+            return RunSession(work: work, python: python, upstream: upstream, loadgens: loadgens, hosts: hosts)
         }
     }
 
