@@ -44,8 +44,17 @@ let package = Package(
         // fork/exec in C: a new process group and a parent-death signal must be set
         // between fork and exec, which posix_spawn and Foundation.Process cannot do.
         .target(name: "CSpawn", path: "Sources/CSpawn"),
-        .target(name: "Experiments", dependencies: ["CSQLite", "CSpawn", "CCrypto", "LoadGen"]),
-        .target(name: "Report", dependencies: ["Experiments", "LoadGen", "CCairo", "CCMark", "CPNG"]),
+        // The targets below are the architecture (shared/DESIGN.md, "Modules"); each depends
+        // only on those above it, and the compiler holds them to it.
+        .target(name: "Core", dependencies: ["CCrypto"]),
+        .target(name: "Supervision", dependencies: ["Core", "CSpawn"]),
+        .target(name: "TOML", dependencies: ["Core"]),
+        .target(name: "Definition", dependencies: ["Core", "TOML", "Supervision"]),
+        .target(name: "Records", dependencies: ["Core", "Definition", "LoadGen"]),
+        .target(name: "Store", dependencies: ["Core", "Definition", "Records", "Supervision", "CSQLite"]),
+        .target(name: "Hosts", dependencies: ["Core", "Definition", "Records", "Supervision", "LoadGen"]),
+        .target(name: "Runner", dependencies: ["Core", "Definition", "Records", "Store", "Supervision", "Hosts", "LoadGen"]),
+        .target(name: "Report", dependencies: ["Core", "Definition", "Records", "Store", "LoadGen", "CCairo", "CCMark", "CPNG"]),
         .target(
             name: "LoadGen",
             dependencies: [
@@ -56,17 +65,17 @@ let package = Package(
         .executableTarget(
             name: "reportgen",
             dependencies: [
-                "Experiments",
-                "Report",
-                "LoadGen",
+                "Core", "Supervision", "Definition", "Records", "Store", "Hosts", "Runner", "Report", "LoadGen",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Records built as the runner builds them, for the tests of both libraries.
-        .target(name: "TestFixtures", dependencies: ["Experiments", "LoadGen"], path: "Tests/TestFixtures"),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "LoadGen", "TestFixtures"]),
+        .target(name: "TestFixtures", dependencies: ["Core", "Definition", "Records", "Store", "Runner", "LoadGen"], path: "Tests/TestFixtures"),
         .testTarget(
-            name: "ReportTests", dependencies: ["Report", "Experiments", "LoadGen", "TestFixtures"],
+            name: "ExperimentsTests",
+            dependencies: ["Core", "Supervision", "TOML", "Definition", "Records", "Store", "Hosts", "Runner", "LoadGen", "TestFixtures"]),
+        .testTarget(
+            name: "ReportTests", dependencies: ["Report", "Core", "Definition", "Records", "Store", "LoadGen", "TestFixtures"],
             // Read by path from the tests, not bundled.
             exclude: ["Golden"]),
         .testTarget(

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Experiments
+import Core
 
 @main
 struct Reportgen: AsyncParsableCommand {

@@ -1,8 +1,9 @@
 import Foundation
 import TestFixtures
 import Testing
+@testable import Core
+@testable import Supervision
 
-@testable import Experiments
 
 #if canImport(Glibc)
 import Glibc

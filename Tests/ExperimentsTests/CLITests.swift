@@ -1,8 +1,12 @@
 import Foundation
 import TestFixtures
 import Testing
+@testable import Core
+@testable import Definition
+@testable import Hosts
+@testable import Store
+@testable import Supervision
 
-@testable import Experiments
 
 #if canImport(Glibc)
 import Glibc
@@ -11,7 +15,7 @@ import Glibc
 /// How a reportgen that a test started ended, and what it printed on each stream.
 struct CLIResult: CustomStringConvertible {
     /// nil: still running at its deadline (it was then stopped).
-    var status: Experiments.ExitStatus?
+    var status: Supervision.ExitStatus?
     var stdout: String
     var stderr: String
 

@@ -1,8 +1,10 @@
 import Foundation
 import Synchronization
 import Testing
+@testable import Core
+@testable import Definition
+@testable import Runner
 
-@testable import Experiments
 
 extension RealServers {
 /// `reportgen calibrate` in small: both generators against the shipped experiment's nginx.

@@ -2,8 +2,10 @@ import Foundation
 import LoadGen
 import Synchronization
 import Testing
+@testable import Core
+@testable import Hosts
+@testable import Supervision
 
-@testable import Experiments
 
 #if canImport(Glibc)
 import Glibc

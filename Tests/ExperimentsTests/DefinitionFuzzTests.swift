@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+@testable import Core
+@testable import Definition
 
-@testable import Experiments
 
 /// Feeds mutated copies of the real default definition through the whole loader (TOML,
 /// schema, expansion, paths): each must give a valid definition or a located, readable

@@ -1,8 +1,12 @@
 import Foundation
 import TestFixtures
 import Testing
+@testable import Core
+@testable import Definition
+@testable import Hosts
+@testable import Records
+@testable import Runner
 
-@testable import Experiments
 
 /// A temporary project folder holding one experiment; `remove()` deletes it.
 struct DefinitionFixture {

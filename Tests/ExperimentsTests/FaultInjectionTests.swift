@@ -2,8 +2,12 @@ import Foundation
 import Synchronization
 import TestFixtures
 import Testing
+@testable import Core
+@testable import Definition
+@testable import Runner
+@testable import Store
+@testable import Supervision
 
-@testable import Experiments
 
 #if canImport(Glibc)
 import Glibc

@@ -1,7 +1,8 @@
 import Foundation
 import TestFixtures
+@testable import Core
+@testable import Supervision
 
-@testable import Experiments
 
 /// Debian's chromium in headless mode, cut off from the network: run inside a fresh network
 /// namespace (only an unconfigured loopback) when the tests run as root, as in CI, and in

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+@testable import Core
+@testable import Hosts
 
-@testable import Experiments
 
 @Suite("busy machine")
 struct MachineLoadTests {

@@ -1,8 +1,9 @@
 import Foundation
 import TestFixtures
 import Testing
+@testable import Core
+@testable import Supervision
 
-@testable import Experiments
 
 /// Hosts for tests that cross a network, on this machine: each a network namespace on a
 /// private subnet with its own sshd (scripts/netns-hosts.sh). `down()` removes them and

@@ -2,7 +2,6 @@ import Foundation
 import TestFixtures
 import Testing
 
-@testable import Experiments
 
 /// Placement mistakes a person makes, through the built reportgen: each a clear error with
 /// the exit status a script can tell apart, and nothing started anywhere.

@@ -1,7 +1,11 @@
 import Foundation
 import Testing
+@testable import Core
+@testable import Definition
+@testable import Hosts
+@testable import Records
+@testable import Supervision
 
-@testable import Experiments
 
 #if canImport(Glibc)
 import Glibc

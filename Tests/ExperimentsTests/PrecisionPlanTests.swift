@@ -1,6 +1,9 @@
 import Testing
+@testable import Core
+@testable import Definition
+@testable import Runner
+@testable import Store
 
-@testable import Experiments
 
 /// Which variants get another trial when trials are added until the answer is clear.
 @Suite("precision-driven trials: deciding the next round")

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+@testable import Core
+@testable import Hosts
 
-@testable import Experiments
 
 extension RealServers {
 /// Builds real venvs with pip: heavy on the 2 cores, so it runs in the serialized parent.

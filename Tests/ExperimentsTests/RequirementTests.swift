@@ -1,8 +1,11 @@
 import Foundation
 import TestFixtures
 import Testing
+@testable import Core
+@testable import Definition
+@testable import Hosts
+@testable import Supervision
 
-@testable import Experiments
 
 /// The one requirements table and the two places that must agree with it without reading
 /// it: scripts/ensure-deps.sh, which runs before reportgen is built, and the sh probe a

@@ -1,6 +1,6 @@
 import Testing
+@testable import Core
 
-@testable import Experiments
 
 struct SHA256Tests {
     @Test(arguments: [

@@ -1,8 +1,10 @@
 import Foundation
 import TestFixtures
 import Testing
+@testable import Core
+@testable import Hosts
+@testable import Supervision
 
-@testable import Experiments
 
 #if canImport(Glibc)
 import Glibc

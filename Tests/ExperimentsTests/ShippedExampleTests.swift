@@ -1,8 +1,9 @@
 import Foundation
 import TestFixtures
 import Testing
+@testable import Core
+@testable import Store
 
-@testable import Experiments
 
 extension RealServers {
     /// The default experiment's committed example and the run it was rendered from, shipped

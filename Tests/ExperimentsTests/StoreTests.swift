@@ -1,9 +1,12 @@
 import Foundation
 import LoadGen
-import Testing
 import TestFixtures
+import Testing
+@testable import Core
+@testable import Definition
+@testable import Records
+@testable import Store
 
-@testable import Experiments
 
 @Suite("ResultStore")
 struct StoreTests {

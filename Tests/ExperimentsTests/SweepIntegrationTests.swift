@@ -2,8 +2,11 @@ import Foundation
 import Synchronization
 import TestFixtures
 import Testing
+@testable import Core
+@testable import Definition
+@testable import Runner
+@testable import Store
 
-@testable import Experiments
 
 extension RealServers {
 /// A grid for real: the seed's apps behind an nginx that holds its answers 0 or 50 ms.

@@ -1,6 +1,7 @@
 import Testing
+@testable import Core
+@testable import TOML
 
-@testable import Experiments
 
 private func parse(_ text: String) throws -> TOMLTable {
     try TOMLParser.parse(text, file: "t.toml")

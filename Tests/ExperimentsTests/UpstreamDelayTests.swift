@@ -3,8 +3,12 @@ import Foundation
 import FoundationNetworking
 #endif
 import Testing
+@testable import Core
+@testable import Definition
+@testable import Hosts
+@testable import Records
+@testable import Supervision
 
-@testable import Experiments
 
 extension RealServers {
 /// `[upstream] delay`: real nginx holds each response on a timer, exactly and without CPU.

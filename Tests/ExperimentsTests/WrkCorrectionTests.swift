@@ -1,7 +1,11 @@
 import Foundation
 import Testing
+@testable import Core
+@testable import Definition
+@testable import Hosts
+@testable import Records
+@testable import Runner
 
-@testable import Experiments
 
 @Suite("wrk's coordinated-omission correction")
 struct WrkCorrectionTests {

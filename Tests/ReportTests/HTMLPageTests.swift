@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 
-@testable import Experiments
 @testable import Report
+@testable import Core
 
 /// The HTML page from Markdown, without a browser (the browser test is in
 /// ShippedExampleTests): structure, escaping, and charts that can share one page.

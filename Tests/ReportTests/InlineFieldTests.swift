@@ -1,9 +1,9 @@
 import Foundation
-import Testing
 import TestFixtures
+import Testing
 
-@testable import Experiments
 @testable import Report
+@testable import Core
 
 /// The fields of `{{ SCOPE.FIELD }}`: one table gives the values, the hint for an unknown one
 /// and the README's list.

@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 
-@testable import Experiments
 @testable import Report
+@testable import Core
 
 /// results.json is written by `JSONValue.layout()`, which must keep the bytes Foundation's
 /// JSONSerialization wrote before it (pretty printed, sorted keys, unescaped slashes):
@@ -19,7 +19,7 @@ struct JSONLayoutTests {
     ]
     static let numbers: [Double] = [
         0, -0.0, 1, -1, 0.1, 0.05, 1e-7, 2.5e-5, 20.061512375, 157.62704597758412, 3e15, 1e16, 1.2345678901234567e16,
-        1e21, -1.5e300, 5e-324, 123_456_789_012, 100,
+        1e21, -1.5e300, Double.leastNonzeroMagnitude, 123_456_789_012, 100,
     ]
 
     /// A value of at most `depth` levels, drawn from the pools above.

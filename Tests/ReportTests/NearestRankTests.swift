@@ -1,9 +1,11 @@
 import Foundation
-@testable import LoadGen
 import Testing
+@testable import LoadGen
 
-@testable import Experiments
 @testable import Report
+@testable import Core
+@testable import Hosts
+@testable import Records
 
 /// Every caller of a percentile gives the same nearest-rank answer from the same requests:
 /// the report's merged distribution, the buckets calibrate and the progress line read, the

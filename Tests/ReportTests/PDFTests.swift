@@ -1,8 +1,8 @@
-import Experiments
 import Foundation
 import Testing
 
 @testable import Report
+import Core
 
 @Suite("PDF report", .serialized, .timeLimit(.minutes(2)))
 struct PDFTests {

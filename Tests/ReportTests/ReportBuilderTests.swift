@@ -1,10 +1,14 @@
 import Foundation
-import Testing
 import TestFixtures
+import Testing
 
-@testable import Experiments
 import LoadGen
 @testable import Report
+@testable import Core
+@testable import Definition
+@testable import Records
+@testable import Store
+@testable import Supervision
 
 /// A fixture store (real SQLite) with a small, fully known run, rendered through a template
 /// with every cell kind; compared with a golden file.

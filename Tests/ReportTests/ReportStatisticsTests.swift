@@ -1,9 +1,12 @@
 import Foundation
-import Testing
 import TestFixtures
+import Testing
 
-@testable import Experiments
 @testable import Report
+@testable import Core
+@testable import Definition
+@testable import Records
+@testable import Store
 
 @Suite("Report statistics")
 struct ReportStatisticsTests {

@@ -1,8 +1,9 @@
-import Experiments
 import Foundation
 import Testing
 
 @testable import Report
+import Core
+import Definition
 
 /// A swept run's report: cells arranged by variant and level, Little's-law ceilings, the
 /// variant × level tables, the curves as drawn, and claims and values that address cells.

@@ -1,10 +1,14 @@
 import Foundation
-import Testing
 import TestFixtures
+import Testing
 
-@testable import Experiments
 import LoadGen
 @testable import Report
+@testable import Core
+@testable import Definition
+@testable import Records
+@testable import Runner
+@testable import Store
 
 /// A two-setting grid stored, read back and rendered: its cells are found by variant and
 /// levels, shown as the grid named them, and written inline with their levels in any order.

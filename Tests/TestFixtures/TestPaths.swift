@@ -1,5 +1,6 @@
-@testable import Experiments
 import Foundation
+@testable import Core
+@testable import Runner
 
 /// Where tests find the project, the built reportgen, and their own cache.
 public enum TestPaths {

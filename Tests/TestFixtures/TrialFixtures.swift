@@ -1,6 +1,9 @@
-@testable import Experiments
 import Foundation
 import LoadGen
+@testable import Core
+@testable import Definition
+@testable import Records
+@testable import Store
 
 /// Records built the way the runner builds them, with defaults for what a test leaves out.
 extension TrialRecord {

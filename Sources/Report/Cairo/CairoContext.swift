@@ -1,5 +1,5 @@
 import CCairo
-import Experiments
+import Core
 import Foundation
 
 /// An RGB colour with components in 0…1.

@@ -1,6 +1,6 @@
 import CCairo
 import CPNG
-import Experiments
+import Core
 import Foundation
 
 extension CairoSurface {

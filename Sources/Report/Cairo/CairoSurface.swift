@@ -1,5 +1,5 @@
 import CCairo
-import Experiments
+import Core
 import Foundation
 
 /// Checks a Cairo status; every Cairo call that reports one goes through here.

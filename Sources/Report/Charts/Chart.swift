@@ -1,4 +1,4 @@
-import Experiments
+import Core
 import Foundation
 
 /// A chart that can draw itself on any Cairo context: a PNG image, an SVG or PDF file, or a

@@ -1,4 +1,4 @@
-import Experiments
+import Core
 import Foundation
 
 /// The percentile bootstrap for the ratio of a statistic between two runs: whole trials are

@@ -1,4 +1,5 @@
-import Experiments
+import Core
+import Definition
 import Foundation
 
 /// The `@ …` end of a claim about a swept run: which cells it speaks of, by level, e.g.

@@ -1,4 +1,5 @@
-import Experiments
+import Core
+import Definition
 import Foundation
 
 #if canImport(Glibc)

@@ -1,5 +1,7 @@
-import Experiments
+import Core
+import Definition
 import Foundation
+import Store
 
 /// A set of numbers a claim is checked against: a published table or a measured run.
 struct ClaimSource: Sendable {

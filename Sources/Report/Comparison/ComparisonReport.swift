@@ -1,4 +1,4 @@
-import Experiments
+import Core
 import Foundation
 
 /// The files `reportgen compare` writes into `output/<experiment>/`.

@@ -1,5 +1,7 @@
-import Experiments
+import Core
+import Definition
 import Foundation
+import Store
 
 /// One side of a comparison: a measured run, whose numbers come with their trials, or a
 /// published table, which gives one value per variant and nothing to estimate noise from.

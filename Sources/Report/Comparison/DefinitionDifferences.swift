@@ -1,5 +1,7 @@
-import Experiments
+import Core
+import Definition
 import Foundation
+import Store
 
 /// How the definitions of two runs differ: a line diff of the stored definition text and
 /// the command-line overrides (`--quick`, `--duration`, …) that differ, key by key. Only the

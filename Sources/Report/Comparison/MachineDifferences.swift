@@ -1,4 +1,3 @@
-import Experiments
 import Foundation
 
 /// What differs between the machines and software two runs were measured with: hardware,

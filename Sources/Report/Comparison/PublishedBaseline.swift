@@ -1,5 +1,7 @@
-import Experiments
+import Core
+import Definition
 import Foundation
+import Store
 
 /// The numbers someone published for an experiment, as reports and `reportgen compare` use
 /// them: the CSV in `experiments/NAME/baseline/`, one value per variant and no trials.

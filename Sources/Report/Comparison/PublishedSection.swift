@@ -1,4 +1,5 @@
-import Experiments
+import Core
+import Definition
 import Foundation
 
 /// The `published` cell and the `published` chart: this run's numbers beside the ones the

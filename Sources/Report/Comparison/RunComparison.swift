@@ -1,4 +1,5 @@
-import Experiments
+import Core
+import Definition
 import Foundation
 
 /// Two runs of an experiment compared variant by variant: the ratio (against / baseline) of

@@ -1,4 +1,4 @@
-import Experiments
+import Core
 import Foundation
 
 /// Welch's t-test for the difference of two means with unequal variances: used on the

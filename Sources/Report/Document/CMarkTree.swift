@@ -1,5 +1,5 @@
 import CCMark
-import Experiments
+import Core
 import Foundation
 
 // cmark-gfm registers its extensions in a process-wide list without a lock, and attaching

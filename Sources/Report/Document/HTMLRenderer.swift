@@ -1,4 +1,4 @@
-import Experiments
+import Core
 import Foundation
 
 /// What an image in the Markdown becomes in the HTML page: a chart's SVG document, inlined,

@@ -1,4 +1,4 @@
-import Experiments
+import Core
 import Foundation
 
 /// What an image in the Markdown shows in the PDF: a chart drawn as vectors, or a PNG file.

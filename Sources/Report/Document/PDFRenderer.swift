@@ -1,4 +1,4 @@
-import Experiments
+import Core
 import Foundation
 
 /// Renders a Markdown report as a paginated PDF: Pango for text, Cairo vectors for charts,

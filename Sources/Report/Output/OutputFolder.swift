@@ -1,4 +1,4 @@
-import Experiments
+import Core
 import Foundation
 
 /// The folder a report or comparison is written into.

@@ -1,4 +1,6 @@
-import Experiments
+import Core
+import Definition
+import Records
 
 /// One value of a variant in the machine-readable results: a column of results.csv, a field
 /// of the variant's object in results.json, or both when they hold the same value. The CSV's

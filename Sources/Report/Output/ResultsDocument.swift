@@ -1,5 +1,7 @@
-import Experiments
+import Core
 import Foundation
+import Records
+import Store
 
 /// results.json as Codable parts: the run's provenance, its machine, the software it ran
 /// with, and each variant's statistics (from `ResultsColumn.all`) with its trials. A missing

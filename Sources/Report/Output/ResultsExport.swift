@@ -1,5 +1,7 @@
-import Experiments
+import Core
+import Definition
 import Foundation
+import Store
 
 /// The machine-readable results beside the report: `results.csv` (one summary row per
 /// variant) and `results.json` (the run's provenance, statistics and every trial). Both take

@@ -1,5 +1,6 @@
-import Experiments
+import Core
 import LoadGen
+import Records
 
 /// A latency distribution merged from one or more trials' raw (µs, count) buckets, for exact
 /// percentiles and mean.

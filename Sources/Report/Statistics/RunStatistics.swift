@@ -1,5 +1,8 @@
-import Experiments
+import Core
+import Definition
 import Foundation
+import Records
+import Store
 
 /// Turns a stored run into per-variant statistics.
 public enum RunStatistics {

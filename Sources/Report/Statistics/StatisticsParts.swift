@@ -1,4 +1,5 @@
-import Experiments
+import Core
+import Records
 
 /// A variant's latency: every ok trial's samples merged into one distribution, the
 /// percentiles read from it, and each trial's own median and p99 for intervals across

@@ -1,4 +1,5 @@
-import Experiments
+import Core
+import Definition
 import Foundation
 
 /// A swept run's cells arranged as a grid: variants down, the levels of the setting drawn

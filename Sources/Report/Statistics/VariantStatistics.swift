@@ -1,4 +1,5 @@
-import Experiments
+import Core
+import Definition
 
 /// How a variant's server handles concurrent requests, derived from its gunicorn worker class.
 public enum ConcurrencyModel: String, Sendable, Codable, CaseIterable {

@@ -1,5 +1,7 @@
-import Experiments
+import Core
+import Definition
 import Foundation
+import Store
 
 /// Renders the block cells of a write-up into Markdown.
 struct BlockCell {
@@ -217,7 +219,7 @@ struct BlockCell {
         guard let target = context.data.precision else {
             return "**Trials.** Every variant had \(context.definition.trials) interleaved trial\(context.definition.trials == 1 ? "" : "s"), a fixed number; the 95% interval of requests/s reached (half its width over the mean): \(reached)."
         }
-        var text = "**Trials.** Trials were added until the answer was clear: after \(context.definition.trials) interleaved rounds, a round at a time, every variant whose 95% interval of requests/s was wider than ±\(PrecisionProgress.percent(target.target)) of its mean got one more trial, up to \(target.maxTrials) trials"
+        var text = "**Trials.** Trials were added until the answer was clear: after \(context.definition.trials) interleaved rounds, a round at a time, every variant whose 95% interval of requests/s was wider than ±\(PrecisionTarget.percent(target.target)) of its mean got one more trial, up to \(target.maxTrials) trials"
         if let budget = target.timeBudget {
             let minutes = budget.seconds / 60
             let length = minutes == minutes.rounded() && minutes >= 1 ? "\(Int(minutes)) minutes" : InlineValue.seconds(budget)

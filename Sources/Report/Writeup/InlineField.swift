@@ -1,4 +1,3 @@
-import Experiments
 import Foundation
 
 /// A value a write-up names by field, `{{ run.trials }}`, `{{ machine.cpu }}`: what it means,

@@ -1,4 +1,5 @@
-import Experiments
+import Core
+import Definition
 import Foundation
 
 /// Evaluates one `{{ … }}` expression of a write-up. The forms:

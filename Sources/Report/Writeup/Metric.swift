@@ -1,4 +1,3 @@
-import Experiments
 
 /// A per-variant number that prose can quote, with its polarity: for requests more is
 /// better, for latency less is.

@@ -1,5 +1,7 @@
-import Experiments
+import Core
+import Definition
 import Foundation
+import Store
 
 /// Where a run's roles ran, for the method section and the environment table: which host
 /// ran each role, on which CPUs, and how far apart the hosts were (clock and round trip).

@@ -1,5 +1,7 @@
-import Experiments
+import Core
+import Definition
 import Foundation
+import Store
 
 /// The files a rendered report consists of.
 public struct ReportFiles: Sendable {

@@ -1,5 +1,6 @@
-import Experiments
+import Core
 import Foundation
+import Store
 
 /// A chart drawn for a report: the name a `chart NAME` cell uses, its file name and the chart.
 public struct ReportChart: Sendable {

@@ -1,5 +1,8 @@
-import Experiments
+import Core
+import Definition
 import Foundation
+import Records
+import Store
 
 /// Everything a write-up's cells can refer to: the run, its effective definition, the
 /// statistics per variant and the charts drawn for it.

@@ -1,4 +1,4 @@
-import Experiments
+import Core
 import Foundation
 
 /// What a swept run adds to its report: each metric drawn against the swept setting, the

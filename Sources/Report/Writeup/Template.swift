@@ -1,4 +1,4 @@
-import Experiments
+import Core
 import Foundation
 
 /// The block cells a write-up can hold: a fenced block whose info string starts with one.

@@ -1,6 +1,8 @@
 import ArgumentParser
-import Experiments
+import Core
+import Definition
 import Report
+import Store
 
 struct BuildCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

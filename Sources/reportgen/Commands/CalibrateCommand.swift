@@ -1,7 +1,10 @@
 import ArgumentParser
-import Experiments
+import Core
+import Definition
 import Foundation
 import LoadGen
+import Runner
+import Supervision
 
 /// `reportgen calibrate`: wrk and the built-in generator against the shared nginx alone.
 struct CalibrateCommand: AsyncParsableCommand {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Experiments
+import Core
 import Foundation
 import Report
 

@@ -1,5 +1,8 @@
 import ArgumentParser
-import Experiments
+import Core
+import Definition
+import Hosts
+import Supervision
 
 struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

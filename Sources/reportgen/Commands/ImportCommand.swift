@@ -1,6 +1,7 @@
 import ArgumentParser
-import Experiments
+import Core
 import Foundation
+import Store
 
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

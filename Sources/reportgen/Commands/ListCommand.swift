@@ -1,6 +1,8 @@
 import ArgumentParser
-import Experiments
+import Core
+import Definition
 import Foundation
+import Records
 import Report
 
 struct ListCommand: ParsableCommand {

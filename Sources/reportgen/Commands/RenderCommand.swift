@@ -1,7 +1,9 @@
 import ArgumentParser
-import Experiments
+import Core
+import Definition
 import Foundation
 import Report
+import Store
 
 struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,8 @@
 import ArgumentParser
-import Experiments
+import Core
+import Definition
 import Foundation
+import Runner
 
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

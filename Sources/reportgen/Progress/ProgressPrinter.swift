@@ -1,5 +1,7 @@
-import Experiments
+import Core
+import Definition
 import Foundation
+import Runner
 import Synchronization
 
 #if canImport(Glibc)
@@ -76,13 +78,13 @@ final class ProgressPrinter: Sendable {
 
     /// "flask:1000 ±23% (3 trials)".
     private static func describe(_ standing: VariantPrecision) -> String {
-        let interval = standing.precision.map { "±" + PrecisionProgress.percent($0) } ?? "no interval"
+        let interval = standing.precision.map { "±" + PrecisionTarget.percent($0) } ?? "no interval"
         return "\(standing.cell) \(interval) (\(standing.trials) trial\(standing.trials == 1 ? "" : "s"))"
     }
 
     /// One line on where the variants stand and what happens next.
     private static func describe(_ progress: PrecisionProgress) -> String {
-        let goal = "±" + PrecisionProgress.percent(progress.target.target)
+        let goal = "±" + PrecisionTarget.percent(progress.target.target)
         let wide = progress.standings.filter { $0.state != .met }
         let list = { (standings: [VariantPrecision]) in standings.map(describe).joined(separator: ", ") }
         switch progress.stop {

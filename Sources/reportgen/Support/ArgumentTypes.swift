@@ -1,5 +1,6 @@
 import ArgumentParser
-import Experiments
+import Core
+import Definition
 
 extension LoadGeneratorKind: ExpressibleByArgument {}
 

@@ -1,6 +1,8 @@
-import Experiments
+import Core
+import Definition
 import Foundation
 import Report
+import Store
 
 /// The baseline of a comparison, loaded as one side: what `--baseline` names.
 struct LoadedBaseline {

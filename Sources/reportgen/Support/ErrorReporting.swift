@@ -1,9 +1,9 @@
 import ArgumentParser
-import Experiments
+import Core
 import Foundation
 
 /// The exit status `code` stands for, as ArgumentParser ends the process with it.
-func exiting(_ code: Experiments.ExitCode) -> ArgumentParser.ExitCode {
+func exiting(_ code: Core.ExitCode) -> ArgumentParser.ExitCode {
     ArgumentParser.ExitCode(code.rawValue)
 }
 

@@ -1,6 +1,10 @@
 import ArgumentParser
-import Experiments
+import Core
+import Definition
 import Foundation
+import Runner
+import Store
+import Supervision
 
 /// The flags shared by `run` and `build`: which experiment, how to shape it, where to store.
 struct RunOptions: ParsableArguments {

@@ -1,6 +1,8 @@
 import ArgumentParser
-import Experiments
+import Core
+import Definition
 import Foundation
+import Store
 
 /// The experiment a command works on.
 struct ExperimentArgument: ParsableArguments {

@@ -1,0 +1,4 @@
+/// reportgen's own version.
+public enum ReportgenVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,30 @@
+import Core
+
+/// Error counts reported by the load generator, by kind.
+public struct ErrorCounts: Sendable, Equatable {
+    public var connect: Int64
+    public var read: Int64
+    public var write: Int64
+    public var status: Int64
+    public var timeout: Int64
+
+    public init(connect: Int64 = 0, read: Int64 = 0, write: Int64 = 0, status: Int64 = 0, timeout: Int64 = 0) {
+        self.connect = connect
+        self.read = read
+        self.write = write
+        self.status = status
+        self.timeout = timeout
+    }
+
+    /// The counts in the order tables list them: connect, read, write, status, timeout.
+    public var byKind: [Int64] { [connect, read, write, status, timeout] }
+
+    /// Every error of every kind.
+    public var total: Int64 { connect + read + write + status + timeout }
+
+    public static func + (lhs: ErrorCounts, rhs: ErrorCounts) -> ErrorCounts {
+        ErrorCounts(
+            connect: lhs.connect + rhs.connect, read: lhs.read + rhs.read, write: lhs.write + rhs.write,
+            status: lhs.status + rhs.status, timeout: lhs.timeout + rhs.timeout)
+    }
+}
