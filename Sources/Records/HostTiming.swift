@@ -14,8 +14,7 @@ public struct ClockOffset: Sendable, Equatable {
     public var roundTripUs: Int64
 
     public init(offsetUs: Int64, roundTripUs: Int64) {
-        self.offsetUs = offsetUs
-        self.roundTripUs = roundTripUs
+        (self.offsetUs, self.roundTripUs) = (offsetUs, roundTripUs)
     }
 
     /// The offset from one probe: local wall time before and after, the host's in between.
@@ -42,8 +41,7 @@ public struct RoundTrip: Sendable, Equatable {
     public var avgUs: Int64
 
     public init(minUs: Int64, avgUs: Int64) {
-        self.minUs = minUs
-        self.avgUs = avgUs
+        (self.minUs, self.avgUs) = (minUs, avgUs)
     }
 
     /// What `ping` is asked on the load generator's host: five probes, quiet.

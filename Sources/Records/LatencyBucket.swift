@@ -7,8 +7,7 @@ public struct LatencyBucket: Sendable, Equatable {
     public var count: Int64
 
     public init(latencyUs: Int64, count: Int64) {
-        self.latencyUs = latencyUs
-        self.count = count
+        (self.latencyUs, self.count) = (latencyUs, count)
     }
 }
 

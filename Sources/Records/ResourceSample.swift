@@ -22,11 +22,7 @@ public struct ResourceSample: Sendable, Equatable {
     public init(
         tMs: Int64, phase: SamplePhase = .window, role: ProcessRole, cpuUserMs: Int64, cpuSystemMs: Int64, rssBytes: Int64
     ) {
-        self.tMs = tMs
-        self.phase = phase
-        self.role = role
-        self.cpuUserMs = cpuUserMs
-        self.cpuSystemMs = cpuSystemMs
-        self.rssBytes = rssBytes
+        (self.tMs, self.phase, self.role, self.cpuUserMs) = (tMs, phase, role, cpuUserMs)
+        (self.cpuSystemMs, self.rssBytes) = (cpuSystemMs, rssBytes)
     }
 }

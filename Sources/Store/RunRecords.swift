@@ -42,22 +42,20 @@ public struct NewRun: Sendable {
     /// The hosts its roles run on.
     public var hosts: [RunHost] = []
 
-    package init(experiment: String, definitionHash: String, definitionText: String, machineID: Int64, startedAt: Date, toolVersion: String, projectCommit: String? = nil, shuffleSeed: UInt64, overrides: RunOverrides, software: SoftwareVersions, upstreamCommandLine: String, maxErrorRate: Double = LoadSettings.defaultMaxErrorRate, precision: PrecisionTarget? = nil, writeupText: String? = nil, hosts: [RunHost] = []) {
-        self.experiment = experiment
-        self.definitionHash = definitionHash
-        self.definitionText = definitionText
-        self.machineID = machineID
-        self.startedAt = startedAt
-        self.toolVersion = toolVersion
-        self.projectCommit = projectCommit
-        self.shuffleSeed = shuffleSeed
-        self.overrides = overrides
-        self.software = software
-        self.upstreamCommandLine = upstreamCommandLine
-        self.maxErrorRate = maxErrorRate
-        self.precision = precision
-        self.writeupText = writeupText
-        self.hosts = hosts
+    package init(
+        experiment: String, definitionHash: String, definitionText: String, machineID: Int64, startedAt: Date,
+        toolVersion: String, projectCommit: String? = nil, shuffleSeed: UInt64, overrides: RunOverrides,
+        software: SoftwareVersions, upstreamCommandLine: String,
+        maxErrorRate: Double = LoadSettings.defaultMaxErrorRate, precision: PrecisionTarget? = nil,
+        writeupText: String? = nil, hosts: [RunHost] = []
+    ) {
+        (self.experiment, self.definitionHash) = (experiment, definitionHash)
+        (self.definitionText, self.machineID) = (definitionText, machineID)
+        (self.startedAt, self.toolVersion) = (startedAt, toolVersion)
+        (self.projectCommit, self.shuffleSeed) = (projectCommit, shuffleSeed)
+        (self.overrides, self.software) = (overrides, software)
+        (self.upstreamCommandLine, self.maxErrorRate) = (upstreamCommandLine, maxErrorRate)
+        (self.precision, self.writeupText, self.hosts) = (precision, writeupText, hosts)
     }
 }
 
@@ -78,14 +76,9 @@ public struct RunHost: Sendable, Equatable {
         name: String, machine: MachineInfo, ssh: String?, address: String, roles: [ProcessRole],
         cpus: [ProcessRole: CPUSet], clockOffset: ClockOffset?, loadToAppRoundTrip: RoundTrip?
     ) {
-        self.name = name
-        self.machine = machine
-        self.ssh = ssh
-        self.address = address
-        self.roles = roles
-        self.cpus = cpus
-        self.clockOffset = clockOffset
-        self.loadToAppRoundTrip = loadToAppRoundTrip
+        (self.name, self.machine, self.ssh, self.address) = (name, machine, ssh, address)
+        (self.roles, self.cpus) = (roles, cpus)
+        (self.clockOffset, self.loadToAppRoundTrip) = (clockOffset, loadToAppRoundTrip)
     }
 
     public var isLocal: Bool { ssh == nil }
@@ -134,15 +127,14 @@ public struct VariantConfig: Sendable, Equatable, Codable {
         case commandLine = "command_line"
     }
 
-    package init(server: String? = nil, module: String? = nil, workerClass: String? = nil, workers: Int? = nil, threads: Int? = nil, environment: [String: String]? = nil, command: [String]? = nil, commandLine: String? = nil, source: String? = nil) {
-        self.server = server
-        self.module = module
-        self.workerClass = workerClass
-        self.workers = workers
-        self.threads = threads
-        self.environment = environment
-        self.command = command
-        self.commandLine = commandLine
+    package init(
+        server: String? = nil, module: String? = nil, workerClass: String? = nil, workers: Int? = nil,
+        threads: Int? = nil, environment: [String: String]? = nil, command: [String]? = nil,
+        commandLine: String? = nil, source: String? = nil
+    ) {
+        (self.server, self.module, self.workerClass, self.workers) = (server, module, workerClass, workers)
+        (self.threads, self.environment) = (threads, environment)
+        (self.command, self.commandLine) = (command, commandLine)
         self.source = source
     }
 }
@@ -155,9 +147,7 @@ public struct NewVariant: Sendable {
     public var config: VariantConfig
 
     package init(cell: CellID, position: Int, config: VariantConfig) {
-        self.cell = cell
-        self.position = position
-        self.config = config
+        (self.cell, self.position, self.config) = (cell, position, config)
     }
 }
 

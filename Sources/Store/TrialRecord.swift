@@ -18,9 +18,7 @@ public struct TrialKey: Sendable, Hashable {
     public var runOrder: Int
 
     package init(variantID: Int64, trialIndex: Int, runOrder: Int) {
-        self.variantID = variantID
-        self.trialIndex = trialIndex
-        self.runOrder = runOrder
+        (self.variantID, self.trialIndex, self.runOrder) = (variantID, trialIndex, runOrder)
     }
 }
 
@@ -58,11 +56,11 @@ public struct HostConditions: Sendable, Equatable {
     /// reportgen's own CPU time during the measured window.
     public var runnerCPUUs: Int64 = 0
 
-    package init(loadAverage: Double? = nil, memoryAvailableBytes: Int64? = nil, busy: Bool = false, runnerCPUUs: Int64 = 0) {
-        self.loadAverage = loadAverage
-        self.memoryAvailableBytes = memoryAvailableBytes
-        self.busy = busy
-        self.runnerCPUUs = runnerCPUUs
+    package init(
+        loadAverage: Double? = nil, memoryAvailableBytes: Int64? = nil, busy: Bool = false, runnerCPUUs: Int64 = 0
+    ) {
+        (self.loadAverage, self.memoryAvailableBytes) = (loadAverage, memoryAvailableBytes)
+        (self.busy, self.runnerCPUUs) = (busy, runnerCPUUs)
     }
 }
 
@@ -74,8 +72,7 @@ public struct TrialCommands: Sendable, Equatable {
     public var server: String
 
     package init(load: String, server: String) {
-        self.load = load
-        self.server = server
+        (self.load, self.server) = (load, server)
     }
 }
 
@@ -95,15 +92,13 @@ public struct TrialRecord: Sendable {
     public var status: TrialStatus { outcome.status }
     public var failure: String? { outcome.failure }
 
-    package init(key: TrialKey, startedAt: Date, endedAt: Date, outcome: TrialOutcome, measurement: LoadMeasurement, conditions: HostConditions, commands: TrialCommands, resources: [ResourceSample] = []) {
-        self.key = key
-        self.startedAt = startedAt
-        self.endedAt = endedAt
-        self.outcome = outcome
-        self.measurement = measurement
-        self.conditions = conditions
-        self.commands = commands
-        self.resources = resources
+    package init(
+        key: TrialKey, startedAt: Date, endedAt: Date, outcome: TrialOutcome, measurement: LoadMeasurement,
+        conditions: HostConditions, commands: TrialCommands, resources: [ResourceSample] = []
+    ) {
+        (self.key, self.startedAt, self.endedAt, self.outcome) = (key, startedAt, endedAt, outcome)
+        (self.measurement, self.conditions) = (measurement, conditions)
+        (self.commands, self.resources) = (commands, resources)
     }
 }
 
@@ -124,9 +119,7 @@ public struct StoredTrialResult: Sendable, Equatable {
     public var wallSeconds: Double
 
     public init(key: StoredTrialKey, runOrder: Int, requestsPerSecond: Double?, wallSeconds: Double) {
-        self.key = key
-        self.runOrder = runOrder
-        self.requestsPerSecond = requestsPerSecond
-        self.wallSeconds = wallSeconds
+        (self.key, self.runOrder) = (key, runOrder)
+        (self.requestsPerSecond, self.wallSeconds) = (requestsPerSecond, wallSeconds)
     }
 }

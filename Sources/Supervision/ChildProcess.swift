@@ -36,9 +36,7 @@ public struct ChildUsage: Sendable, Equatable {
     public var maxRSSBytes: Int64
 
     package init(userUs: Int64, systemUs: Int64, maxRSSBytes: Int64) {
-        self.userUs = userUs
-        self.systemUs = systemUs
-        self.maxRSSBytes = maxRSSBytes
+        (self.userUs, self.systemUs, self.maxRSSBytes) = (userUs, systemUs, maxRSSBytes)
     }
 }
 
