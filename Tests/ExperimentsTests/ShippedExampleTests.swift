@@ -13,7 +13,7 @@ extension RealServers {
     struct ShippedExampleTests {
         static let experiment = "aiohttp-vs-flask"
         static let reference = "experiments/aiohttp-vs-flask/baseline/reference.sqlite.xz"
-        static var committed: URL { RealServers.projectRoot.appendingPathComponent("output/\(experiment)") }
+        static var committed: URL { RealServers.projectRoot.appendingPathComponent("examples/\(experiment)") }
         /// Screenshots and the browser's findings, kept after the tests (pass or fail) for a look.
         static let artifacts = RealServers.projectRoot.appendingPathComponent(".build/test-artifacts/html-page")
 
@@ -25,7 +25,7 @@ extension RealServers {
             return (folder, result)
         }
 
-        @Test("render --from the shipped reference regenerates the committed report.md and results.csv exactly, and reads the file without changing it")
+        @Test("render --from the shipped reference regenerates the committed report.md, report.html, results.csv, results.json and every SVG chart exactly, and reads the file without changing it")
         func regeneratesTheCommittedExample() async throws {
             let file = RealServers.projectRoot.appendingPathComponent(Self.reference)
             let before = try Data(contentsOf: file)
@@ -34,10 +34,12 @@ extension RealServers {
             #expect(result.code == 0, "\(result)")
             #expect(result.stdout.contains("report.html"), "\(result)")
             let rendered = folder.appendingPathComponent("out/\(Self.experiment)")
-            for name in ["report.md", "results.csv"] {
-                let fresh = try String(contentsOf: rendered.appendingPathComponent(name), encoding: .utf8)
-                let shipped = try String(contentsOf: Self.committed.appendingPathComponent(name), encoding: .utf8)
-                #expect(fresh == shipped, "\(name) rendered from \(Self.reference) differs from output/\(Self.experiment)/\(name): render it again with 'reportgen render --from \(Self.reference)'")
+            let charts = try FileManager.default.contentsOfDirectory(atPath: Self.committed.path).filter { $0.hasSuffix(".svg") }
+            #expect(!charts.isEmpty)
+            for name in ["report.md", "report.html", "results.csv", "results.json"] + charts.sorted() {
+                let fresh = try Data(contentsOf: rendered.appendingPathComponent(name))
+                let shipped = try Data(contentsOf: Self.committed.appendingPathComponent(name))
+                #expect(fresh == shipped, "\(name) rendered from \(Self.reference) differs from examples/\(Self.experiment)/\(name): render it again with 'reportgen render --from \(Self.reference) --output examples'")
             }
             #expect(try Data(contentsOf: file) == before, "the shipped file is only read")
         }
