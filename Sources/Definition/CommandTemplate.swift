@@ -57,12 +57,25 @@ public struct CommandTemplate: Sendable, Equatable {
     }
 
     /// `text` with each known `{name}` replaced by its value; names without a value stay.
+    /// One pass from left to right: a value is never read again, so a folder or URL that
+    /// itself holds `{port}` stays as it is.
     package static func fill(_ text: String, _ values: [Placeholder: String]) -> String {
-        var result = text
-        for (placeholder, value) in values {
-            result = result.replacingOccurrences(of: "{\(placeholder.rawValue)}", with: value)
+        var result = ""
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "{") {
+            result += rest[..<open]
+            let after = rest[rest.index(after: open)...]
+            if let close = after.firstIndex(of: "}"), let placeholder = Placeholder(rawValue: String(after[..<close])),
+                let value = values[placeholder]
+            {
+                result += value
+                rest = after[after.index(after: close)...]
+            } else {
+                result += "{"
+                rest = after
+            }
         }
-        return result
+        return result + rest
     }
 
     /// The argv with the placeholders filled.

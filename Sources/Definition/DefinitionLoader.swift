@@ -15,9 +15,13 @@ public enum DefinitionLoader {
     @TaskLocal static var checksFiles = true
 
     /// A stored run's definition `text`, read as if it were experiments/`name`/ under
-    /// `projectRoot`, without checking that the files it names exist there.
-    public static func stored(text: String, name: String, projectRoot: URL) throws -> ExperimentDefinition {
-        try stored(
+    /// `projectRoot`, without checking that the files it names exist there. `name` comes
+    /// from a store (`source` says where): it must be a plain name.
+    public static func stored(
+        text: String, name: String, projectRoot: URL, source: SourceLocation = SourceLocation(file: "the store", keyPath: "runs.experiment")
+    ) throws -> ExperimentDefinition {
+        let name = try ExperimentName.checked(name, from: source)
+        return try stored(
             text: text,
             file: projectRoot.appendingPathComponent("experiments").appendingPathComponent(name).appendingPathComponent(fileName))
     }
@@ -52,6 +56,7 @@ public enum DefinitionLoader {
         let file = file.standardizedFileURL
         let directory = file.deletingLastPathComponent()
         let display = DisplayPath.of(file)
+        let name = try ExperimentName.checked(directory.lastPathComponent, from: SourceLocation(file: DisplayPath.of(directory)))
         let top = DefinitionSection(
             table: try TOMLParser.parse(text, file: display), path: "", file: display, line: nil,
             header: "the top level")
@@ -82,7 +87,7 @@ public enum DefinitionLoader {
         }
         let placement = try PlacementReader.read(top, generator: load.generator)
         let definition = ExperimentDefinition(
-            name: directory.lastPathComponent, directory: directory, file: file, text: text,
+            name: name, directory: directory, file: file, text: text,
             title: title, trials: trials, precision: precision, upstream: upstream, app: app, load: load,
             variants: variants, sweeps: sweeps, sources: sources, placement: placement)
         try DefinitionRules.check(definition)
@@ -99,6 +104,8 @@ public enum DefinitionLoader {
         }.sorted()
     }
 
+    /// The definition file `experiment` names: experiments/`experiment`/ under `projectRoot`,
+    /// or a path to a folder or to its definition file; nil is `defaultExperiment`.
     static func locate(experiment: String?, projectRoot: URL) throws -> URL {
         let name = experiment ?? defaultExperiment
         var candidates: [URL] = []

@@ -190,24 +190,23 @@ enum PlacementReader {
         }
         try section.rejectUnknownKeys(allowed: name == HostDefinition.localName ? ["address"] : hostKeys)
         let address = try section.string("address")
-        if let address, address.isEmpty || address.contains(where: { $0 == " " || $0 == "/" }) {
-            throw section.failure("address", "\(address.quoted) is not an address", hint: "e.g. address = \"10.0.0.2\"")
+        if let address, address.isEmpty || address.contains(where: { $0 == " " || $0 == "/" }) || HostValue.unsafe(in: address) != nil {
+            throw section.failure("address", "\(address.quoted) is not an address", hint: "e.g. address = \"10.0.0.2\" or \"::1\"")
         }
         if name == HostDefinition.localName { return HostDefinition(name: name, ssh: nil, address: address) }
         let ssh = try section.requiredString("ssh", example: "\"bench@10.0.0.2\"")
-        guard !ssh.isEmpty, !ssh.hasPrefix("-"), !ssh.contains(where: \.isWhitespace) else {
+        guard !ssh.isEmpty, !ssh.hasPrefix("-"), !ssh.contains(where: \.isWhitespace), HostValue.unsafe(in: ssh) == nil else {
             throw section.failure(
                 "ssh", "\(ssh.quoted) is not an ssh destination",
                 hint: "write what you would give ssh: \"user@host\", \"host\", or a Host alias from ~/.ssh/config")
         }
         let folder = try section.string("folder") ?? HostDefinition.defaultFolder
-        guard !folder.isEmpty, !folder.contains("'"), !folder.split(separator: "/").contains("..") else {
+        try HostValue.check(folder, key: "folder", in: section, example: "folder = \"/srv/reportgen\"")
+        guard !folder.split(separator: "/").contains("..") else {
             throw section.failure("folder", "\(folder.quoted) cannot be a working folder", hint: "e.g. folder = \"/srv/reportgen\"")
         }
         let python = try section.string("python") ?? "python3"
-        guard !python.isEmpty, !python.contains("'") else {
-            throw section.failure("python", "\(python.quoted) is not an interpreter", hint: "e.g. python = \"python3\" or \"/usr/bin/python3.11\"")
-        }
+        try HostValue.check(python, key: "python", in: section, example: "python = \"python3\" or \"/usr/bin/python3.11\"")
         return HostDefinition(name: name, ssh: ssh, address: address, folder: folder, python: python)
     }
 
@@ -226,6 +225,34 @@ enum PlacementReader {
 
     private static func section(_ top: DefinitionSection, _ role: ProcessRole) -> DefinitionSection {
         (try? top.section(role.sectionKey, header: "[\(role.sectionKey)]")) ?? nil ?? top
+    }
+}
+
+/// The rule for a host value that reportgen hands to a shell on the host (`folder`,
+/// `python`, and what `ssh` and `address` may hold): every word sent there is quoted, but a
+/// value that only quoting keeps harmless is refused where it is written, so no later
+/// command (a pid-file line, a log, a person pasting the command line) can take it as code.
+/// A space is an ordinary character and is allowed.
+enum HostValue {
+    /// What a shell would read as something other than a letter of the word.
+    static let metacharacters: Set<Character> = ["$", "`", ";", "|", "&", "(", ")", "<", ">", "'", "\"", "\\"]
+
+    /// The first character of `value` that is a control character or a shell metacharacter.
+    static func unsafe(in value: String) -> Character? {
+        value.first { character in
+            metacharacters.contains(character) || character.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        }
+    }
+
+    /// Refuses an empty `value` or one holding what `unsafe` finds, naming the key and its line.
+    static func check(_ value: String, key: String, in section: DefinitionSection, example: String) throws {
+        if value.isEmpty { throw section.failure(key, "\(key) must not be empty", hint: "e.g. \(example)") }
+        guard let found = unsafe(in: value) else { return }
+        let what = found.unicodeScalars.contains { $0.properties.generalCategory == .control }
+            ? "a control character (\(String(found).quoted))" : "'\(found)'"
+        throw section.failure(
+            key, "\(value.quoted) holds \(what), which a shell on the host would not take as part of a name",
+            hint: "use a \(key) without $ ` ; | & ( ) < > quotes, backslashes or control characters (a space is fine), e.g. \(example)")
     }
 }
 

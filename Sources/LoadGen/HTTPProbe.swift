@@ -27,7 +27,8 @@ public enum HTTPProbe {
             return nil
         }
         var request = channel.allocator.buffer(capacity: 96)
-        request.writeString("GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n\r\n")
+        let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        request.writeString("GET \(path) HTTP/1.1\r\nHost: \(authority)\r\nConnection: close\r\n\r\n")
         channel.writeAndFlush(request, promise: nil)
         let status = try? await answer.promise.futureResult.get()
         deadline.cancel()

@@ -37,7 +37,7 @@ struct TrialExecutor: Sendable {
                 host: appHost.address, port: port, upstreamURL: upstreamURL, python: session.python,
                 directory: appHost.experimentFolder),
             directory: appHost.experimentFolder)
-        let url = "http://\(appHost.address):\(port)\(load.path)"
+        let url = HostPort.url(appHost.address, port, path: load.path)
         let commands = TrialCommands(
             load: loadgen.commandLine(url: url, duration: load.duration, label: label),
             server: launch.commandLine(pinnedTo: definition.placement[.app].cpus))

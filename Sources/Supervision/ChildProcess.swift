@@ -79,7 +79,7 @@ public final class ChildProcess: Sendable {
             // The spawner marks every other descriptor close-on-exec in the child as well.
             for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         } else {
-            ends[1] = open(logFile.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            ends[1] = open(logFile.path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o644)
             guard ends[1] >= 0 else {
                 throw ReportgenError(.io, "cannot open log file \(logFile.path): \(String(cString: strerror(errno)))")
             }

@@ -43,7 +43,7 @@ public final class OutputLines: Sendable {
     }
 
     private func read(_ fd: Int32, logFile: URL) {
-        let log = open(logFile.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        let log = open(logFile.path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o644)
         defer {
             close(fd)
             if log >= 0 { close(log) }

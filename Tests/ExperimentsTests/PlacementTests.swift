@@ -305,7 +305,7 @@ struct PlacementTests {
         #expect(output.status == .exited(7), "the command's status is the wrapper's")
         let identity = try #require(RemoteProcess.identity(inLog: output.text))
         let log = try String(contentsOf: folder.appendingPathComponent("logs/out.log"), encoding: .utf8)
-        #expect(log.hasPrefix("it's me from \(folder.path)\nboot 1 2 \(identity.pid) \(identity.startTicks)\nsession \(identity.pid)\n"), "\(log)")
+        #expect(log.hasPrefix("it's me from \(folder.path)\nboot 1 2\t\(identity.pid)\t\(identity.startTicks)\nsession \(identity.pid)\n"), "\(log)")
         #expect(!log.contains("/not/used") && log.contains("GREETING=it's me"))
         #expect(!FileManager.default.fileExists(atPath: pidFile.path), "a command that ended by itself leaves no pid file")
         #expect(try String(contentsOf: folder.appendingPathComponent("sessions"), encoding: .utf8) == "\(identity.pid)\n")

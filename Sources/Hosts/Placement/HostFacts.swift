@@ -63,7 +63,7 @@ public struct HostFacts: Sendable, Equatable {
             .joined(separator: "\n")
         let modules = NginxUpstream.echoModulePaths.map(shellQuoted).joined(separator: " ")
         return """
-            mkdir -p '\(folder)/state' '\(folder)/runs' '\(folder)/venvs' && cd '\(folder)' || exit 3
+            mkdir -p \(["state", "runs", "venvs"].map { shellQuoted(folder + "/" + $0) }.joined(separator: " ")) && cd \(shellQuoted(folder)) || exit 3
             echo "folder=$(pwd)"
             echo "model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
             echo "cores=$(getconf _NPROCESSORS_ONLN)"

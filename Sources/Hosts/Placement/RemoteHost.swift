@@ -43,9 +43,9 @@ public final class RemoteHost: RoleHost {
         _ definition: HostDefinition, experiment: URL, upstreamRoot: URL?, localFolder: URL
     ) async throws -> RemoteHost {
         guard let destination = definition.ssh else { preconditionFailure("a remote host needs an ssh destination") }
-        let connection = SSHConnection(destination: destination, hostName: definition.name, logFolder: localFolder)
-        try await connection.open()
+        let connection = try SSHConnection(destination: destination, hostName: definition.name, logFolder: localFolder)
         return try await cleaningUpOnFailure({ await connection.close() }) {
+            try await connection.open()
             let text = try await connection.check(HostFacts.probeScript(folder: definition.folder), what: "reading what the machine is")
             guard let facts = HostFacts.parse(text) else {
                 throw ReportgenError(
@@ -205,7 +205,7 @@ public final class RemoteHost: RoleHost {
     public func close() async {
         await uncancelled { [self] in
             await usage.stop()
-            _ = try? await connection.run("rm -rf '\(workFolder.path)'", limit: .seconds(30))
+            _ = try? await connection.run("rm -rf " + shellQuoted(workFolder.path), limit: .seconds(30))
             await connection.close()
         }
     }
@@ -269,9 +269,11 @@ public final class RemoteHost: RoleHost {
         let script = RemoteScripts.launch(
             command, folder: (command.workingDirectory ?? workFolder).path, log: remoteLog, pidFile: pidFile,
             sessions: usage.sessionsFile, owner: RemoteScripts.owner(bootID: LocalHost.machineFacts.bootID))
-        try FileManager.default.createDirectory(at: localFolder, withIntermediateDirectories: true)
+        try PrivateFolder.make(localFolder)
+        let log = localFolder.appendingPathComponent("ssh-\(name)-\(number)-\(localName)")
+        try PrivateFolder.createFile(log)
         let client = try connection.start(
-            script, logFile: localFolder.appendingPathComponent("ssh-\(name)-\(number)-\(localName)"),
+            script, logFile: log,
             output: OutputLines(marker: RemoteProcess.startedMarker, consume: consume))
         return RemoteProcess(
             host: self, client: client, commandLine: command.commandLine, remoteLog: remoteLog, pidFile: pidFile)
@@ -280,7 +282,7 @@ public final class RemoteHost: RoleHost {
     public func write(_ text: String, to file: URL) async throws {
         let data = Data(text.utf8).base64EncodedString()
         try await connection.check(
-            "mkdir -p '\(file.deletingLastPathComponent().path)' && echo '\(data)' | base64 -d > '\(file.path)'",
+            "mkdir -p \(shellQuoted(file.deletingLastPathComponent().path)) && echo \(shellQuoted(data)) | base64 -d > \(shellQuoted(file.path))",
             what: "writing \(file.lastPathComponent)")
     }
 
@@ -350,14 +352,7 @@ public final class RemoteHost: RoleHost {
         }
         try await connection.upload(folder: local, to: folder.path, excluding: ["/" + PythonEnvironment.markerName])
         // Scripts name their interpreter by absolute path: point them at the new folder.
-        let venv = shellQuoted(folder.path)
-        let relocate = """
-            for f in \(venv)/bin/*; do
-              [ -f "$f" ] && [ ! -L "$f" ] && grep -q \(shellQuoted(local.path)) "$f" 2>/dev/null \\
-                && sed -i "s|\(local.path)|\(folder.path)|g" "$f"
-            done
-            touch \(shellQuoted(marker))
-            """
+        let relocate = RemoteScripts.relocate(venv: folder.path, from: local.path, python: definition.python, marker: marker)
         try await connection.check(relocate, what: "moving the Python environment into place")
         return PythonEnvironment(folder: folder)
     }

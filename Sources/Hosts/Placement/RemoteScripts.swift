@@ -11,10 +11,11 @@ enum RemoteScripts {
         "{ read -r stat < \(file); } 2>/dev/null && set -- ${stat##*[)] }"
     }
 
-    /// Who started a process: this boot of this machine, and reportgen's pid and start time.
+    /// Who started a process: this boot of this machine, and reportgen's pid and start time,
+    /// tab-separated as a pid file's fields are.
     static func owner(bootID: String) -> String {
         let own = ProcessIdentity(pid: getpid())
-        return "\(bootID.isEmpty ? "unknown" : bootID) \(getpid()) \(own?.startTicks ?? 0)"
+        return ["\(bootID.isEmpty ? "unknown" : bootID)", "\(getpid())", "\(own?.startTicks ?? 0)"].joined(separator: "\t")
     }
 
     /// Starts `command` from `folder` in a new session, its output in `log`: the session's
@@ -37,7 +38,7 @@ enum RemoteScripts {
             statFields("/proc/$$/stat"),
             "start=${20}",
             "echo $$ >> \(shellQuoted(sessions))",
-            "echo \(shellQuoted(owner)) $$ \"$start\" > \(shellQuoted(pidFile))",
+            "printf '%s\\t%s\\t%s\\n' \(shellQuoted(owner)) $$ \"$start\" > \(shellQuoted(pidFile))",
             "echo reportgen-started $$ \"$start\"",
             (["env -i HOME=\"$HOME\""] + assignments + program).joined(separator: " ") + output + " < /dev/null",
             "status=$?",
@@ -54,16 +55,51 @@ enum RemoteScripts {
         "kill -\(signal) -\(group) 2>/dev/null" + (pidFile.map { "; rm -f \(shellQuoted($0))" } ?? "") + "; true"
     }
 
-    /// Prints "FILE CONTENTS" for each pid file under `folder`/state, a line "@", then the
-    /// stat line of every process: what a stale session's members are picked from.
+    /// Prints "FILE<tab>CONTENTS" for each pid file under `folder`/state, a line "@", then
+    /// the stat line of every process: what a stale session's members are picked from.
     static func pidFilesAndProcesses(folder: String) -> String {
         """
-        for f in \(shellQuoted(folder))/state/*.pid; do [ -f "$f" ] && echo "$f $(cat "$f")"; done
+        for f in \(shellQuoted(folder))/state/*.pid; do [ -f "$f" ] && printf '%s\\t%s\\n' "$f" "$(cat "$f")"; done
         echo @
         cat /proc/[0-9]*/stat 2>/dev/null
         true
         """
     }
+
+    /// Points the scripts of a Python environment copied from `old` to `venv` at their new
+    /// folder, then writes `marker`. The paths are arguments of a fixed program run by
+    /// `python`, never part of a program's text: the replacement is a literal one of bytes,
+    /// whatever the folder holds. A `#!` line that would hold a space after the move (the
+    /// kernel ends the program's path there) becomes pip's own trampoline through /bin/sh,
+    /// with the path in single quotes (the shell expands nothing in it).
+    static func relocate(venv: String, from old: String, python: String, marker: String) -> String {
+        ([python, "-c", relocateProgram, old, venv, venv + "/bin"].map(shellQuoted) + ["&&", "touch", shellQuoted(marker)])
+            .joined(separator: " ")
+    }
+
+    /// The program `relocate` runs: `OLD NEW FOLDER`, rewriting the regular files of FOLDER.
+    static let relocateProgram = """
+        import os, sys
+        old, new, folder = (os.fsencode(word) for word in sys.argv[1:4])
+        for name in sorted(os.listdir(folder)):
+            path = os.path.join(folder, name)
+            if os.path.islink(path) or not os.path.isfile(path):
+                continue
+            with open(path, "rb") as file:
+                data = file.read()
+            if old not in data:
+                continue
+            head, newline, body = data.partition(b"\\n")
+            if head.startswith(b"#!" + old) and b" " in new:
+                program, _, options = head[2 + len(old):].partition(b" ")
+                quoted = b"'" + (new + program).replace(b"'", b"'\\\\''") + b"'"
+                words = [quoted] + ([options] if options else []) + [b'"$0" "$@"']
+                head = b"#!/bin/sh\\n'''exec' " + b" ".join(words) + b"\\n' '''"
+            else:
+                head = head.replace(old, new)
+            with open(path, "wb") as file:
+                file.write(head + newline + body.replace(old, new))
+        """
 
     /// SIGKILLs `pids` and removes `files`: one round trip.
     static func kill(_ pids: [Int], removing files: [String]) -> String {
@@ -72,7 +108,10 @@ enum RemoteScripts {
         return script + "true"
     }
 
-    /// One pid file: "FILE BOOT OWNER_PID OWNER_START PID START".
+    /// One pid file as the listing prints it: "FILE<tab>BOOT<tab>OWNER_PID<tab>OWNER_START<tab>PID<tab>START".
+    /// The five fields are read from the end of the line, split at tabs or spaces (a pid
+    /// file an older reportgen wrote holds spaces), so the file's path, which may hold a
+    /// space, is all that comes before them.
     struct PidFileEntry: Equatable {
         var file: String
         var ownerBoot: String
@@ -81,12 +120,18 @@ enum RemoteScripts {
         var identity: RemoteIdentity
 
         init?(line: String) {
-            let words = line.split(separator: " ").map(String.init)
-            guard words.count == 6, let ownerPID = pid_t(words[2]), let ownerStart = Int64(words[3]),
-                let pid = Int(words[4]), let start = Int64(words[5])
+            var rest = Substring(line)
+            var words: [String] = []
+            for _ in 0..<5 {
+                guard let cut = rest.lastIndex(where: { $0 == "\t" || $0 == " " }) else { return nil }
+                words.insert(String(rest[rest.index(after: cut)...]), at: 0)
+                rest = rest[..<cut]
+            }
+            guard !rest.isEmpty, let ownerPID = pid_t(words[1]), let ownerStart = Int64(words[2]),
+                let pid = Int(words[3]), let start = Int64(words[4])
             else { return nil }
-            file = words[0]
-            ownerBoot = words[1]
+            file = String(rest)
+            ownerBoot = words[0]
             self.ownerPID = ownerPID
             self.ownerStart = ownerStart
             identity = RemoteIdentity(pid: pid, startTicks: start)

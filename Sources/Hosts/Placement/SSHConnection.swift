@@ -17,22 +17,28 @@ public final class SSHConnection: Sendable {
     /// The host's name in the definition, for messages.
     public let hostName: String
     let configFile: String?
+    /// The master's control socket, in a private folder of its own (whoever may connect
+    /// to it runs commands on the host as this user).
     let controlPath: String
+    private let controlFolder: URL
     private let master = Mutex<ChildProcess?>(nil)
     private let logFolder: URL
 
     /// The environment variable that names an ssh config file to use instead of ~/.ssh/config.
     public static let configVariable = "REPORTGEN_SSH_CONFIG"
 
-    public init(destination: String, hostName: String, logFolder: URL) {
+    /// Makes the private folder of the control socket; `logFolder` (the ssh clients' logs)
+    /// is made private when the connection opens.
+    public init(destination: String, hostName: String, logFolder: URL) throws {
         self.destination = destination
         self.hostName = hostName
         self.logFolder = logFolder
         let config = ProcessInfo.processInfo.environment[Self.configVariable]
         configFile = (config?.isEmpty ?? true) ? nil : config
         // Unix socket paths are short (108 bytes): a folder of its own under /tmp.
+        controlFolder = try PrivateFolder.unique(prefix: "reportgen-ssh-")
         let safe = hostName.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }.prefix(24)
-        controlPath = "/tmp/reportgen-ssh-\(getpid())-\(UUID().uuidString.prefix(6))-\(safe)"
+        controlPath = controlFolder.appendingPathComponent("\(safe).sock").path
     }
 
     /// The options every ssh call uses; `multiplexed` ones go through the master
@@ -60,8 +66,11 @@ public final class SSHConnection: Sendable {
     /// Opens the master connection; fails with what ssh said (auth, host key, unreachable)
     /// and the command that reproduces it.
     public func open() async throws {
-        try FileManager.default.createDirectory(at: logFolder, withIntermediateDirectories: true)
+        try PrivateFolder.make(logFolder)
         let log = logFolder.appendingPathComponent("ssh-\(hostName)-master.log")
+        // A master opened again starts a new log; what the last one said was reported.
+        try? FileManager.default.removeItem(at: log)
+        try PrivateFolder.createFile(log)
         let ready = OutputLines(marker: Self.readyLine) { $0 == Self.readyLine }
         let process = try ChildProcess(
             executable: "ssh",
@@ -107,7 +116,7 @@ public final class SSHConnection: Sendable {
                 return state
             }
             await process?.stop(grace: .seconds(2))
-            try? FileManager.default.removeItem(atPath: controlPath)
+            try? FileManager.default.removeItem(at: controlFolder)
         }
     }
 
@@ -157,12 +166,19 @@ public final class SSHConnection: Sendable {
     private func rsync(_ arguments: [String], what: String) async throws {
         let shell = (["ssh"] + options()).map(shellQuoted).joined(separator: " ")
         let output = try await CommandOutput.run(
-            "rsync", ["-a", "--mkpath", "-e", shell] + arguments, environment: environment, limit: .seconds(600))
+            "rsync", Self.rsyncArguments(shell: shell) + arguments, environment: environment, limit: .seconds(600))
         guard output.status == .exited(0) else {
             throw ReportgenError(
                 .processFailed, "\(what) on host \(hostName.quoted) failed: rsync \(output.status)",
                 hint: "rsync must be installed on both machines (apt-get install rsync)", output: output.text)
         }
+    }
+
+    /// rsync's own options: `-s` (`--secluded-args`, once `--protect-args`) hands the
+    /// remote paths to the rsync there through its protocol, never through the host's
+    /// shell, so a folder with a space (or anything else) is one path, taken literally.
+    static func rsyncArguments(shell: String) -> [String] {
+        ["-a", "-s", "--mkpath", "-e", shell]
     }
 
     /// The error for a host ssh cannot use, with the command that shows why.

@@ -47,7 +47,7 @@ public struct AppLaunch: Sendable, Equatable {
             arguments = [
                 module,
                 "--workers", "\(variant.workers)",
-                "--bind", "\(values.host):\(values.port)",
+                "--bind", HostPort.join(values.host, values.port),
                 "--worker-class", workerClass,
             ]
             if let threads = variant.threads { arguments += ["--threads", "\(threads)"] }

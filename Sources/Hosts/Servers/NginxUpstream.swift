@@ -71,7 +71,7 @@ public struct NginxUpstream: Sendable {
 
     /// The URL whose response nginx holds for `delay` (one of `delays`) before sending it.
     public func url(delay: Duration) -> String {
-        "http://\(host.address):\(port)\(Self.path(delay: delay))"
+        HostPort.url(host.address, port, path: Self.path(delay: delay))
     }
 
     /// What echo_sleep is asked for to hold an answer `delay`. nginx's timers tick in whole
@@ -160,7 +160,7 @@ public struct NginxUpstream: Sendable {
                 types { text/html html; }
                 default_type text/html;
                 server {
-                    listen \(listen):\(port);
+                    listen \(HostPort.join(listen, "\(port)"));
                     root \(quoted(root.path));
                     index index.html;\(held)
                 }

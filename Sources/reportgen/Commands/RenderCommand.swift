@@ -47,7 +47,7 @@ struct RenderCommand: ParsableCommand {
     }
 
     private func render(_ results: ResultStore, runID: Int64?) throws {
-        let definition = try Self.definition(for: experiment, runID: runID, in: results)
+        let definition = try Self.definition(for: experiment, runID: runID, in: results, shown: from ?? store.db)
         let files = try ReportBuilder.render(
             store: results, runID: runID, experiment: definition, outputRoot: output.url, format: format.format)
         Self.announce(files)
@@ -62,18 +62,22 @@ struct RenderCommand: ParsableCommand {
     /// The experiment whose run an exported file is rendered for: the one named, or the only
     /// one the file holds a measured run of.
     private func experimentName(in results: ResultStore) throws -> String {
-        if let named = experiment.experiment { return named }
+        if experiment.experiment != nil { return try experiment.name }
         let measured = Set(try results.listRuns().map(\.run).filter { $0.kind == .measured }.map(\.experiment))
-        if measured.count == 1, let only = measured.first { return only }
+        if measured.count == 1, let only = measured.first {
+            return try ExperimentName.checked(only, from: SourceLocation(file: from ?? store.db, keyPath: "runs.experiment"))
+        }
         return DefinitionLoader.defaultExperiment
     }
 
     /// The experiment folder's definition when it is here; otherwise the run's own, as
-    /// stored with it (an imported run, another project).
-    static func definition(for experiment: ExperimentArgument, runID: Int64?, in results: ResultStore) throws -> ExperimentDefinition {
+    /// stored with it (an imported run, another project). `shown` names the store in messages.
+    static func definition(
+        for experiment: ExperimentArgument, runID: Int64?, in results: ResultStore, shown: String
+    ) throws -> ExperimentDefinition {
         var experiment = experiment
         if experiment.experiment == nil, let runID, let run = try results.run(id: runID) {
-            experiment.experiment = run.experiment
+            experiment.experiment = try storedName(of: run, in: shown)
         }
         do {
             return try experiment.load()
@@ -82,11 +86,16 @@ struct RenderCommand: ParsableCommand {
             if let runID {
                 run = try results.run(id: runID)
             } else {
-                run = try results.latestRun(experiment: experiment.experiment ?? DefinitionLoader.defaultExperiment)
+                run = try results.latestRun(experiment: experiment.name)
             }
             guard let run, let text = try results.definitionText(ofRun: run.id) else { throw error }
-            return try DefinitionLoader.stored(text: text, name: run.experiment, projectRoot: ProjectFolder.root)
+            return try DefinitionLoader.stored(text: text, name: try storedName(of: run, in: shown), projectRoot: ProjectFolder.root)
         }
+    }
+
+    /// The experiment a stored run belongs to, checked before it names a folder to look in.
+    private static func storedName(of run: StoredRun, in shown: String) throws -> String {
+        try ExperimentName.checked(run.experiment, from: SourceLocation(file: shown, keyPath: "runs.experiment of run \(run.id)"))
     }
 
     static func announce(_ files: ReportFiles) {

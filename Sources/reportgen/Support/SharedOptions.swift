@@ -13,6 +13,12 @@ struct ExperimentArgument: ParsableArguments {
     func load() throws -> ExperimentDefinition {
         try DefinitionLoader.load(experiment: experiment, projectRoot: ProjectFolder.root)
     }
+
+    /// The experiment's name, as its runs are stored: a path stands for its folder's name,
+    /// whether or not the folder is here (every command looks for runs by this name).
+    var name: String {
+        get throws { try ExperimentName.of(argument: experiment, projectRoot: ProjectFolder.root) }
+    }
 }
 
 /// `--db`: the results store a command reads or writes.

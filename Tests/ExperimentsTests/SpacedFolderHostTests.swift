@@ -1,0 +1,89 @@
+import Foundation
+import TestFixtures
+import Testing
+@testable import Core
+@testable import Hosts
+@testable import Supervision
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension RealServers {
+/// A remote host whose `folder` holds a space, through real OpenSSH in a network namespace:
+/// the folder is one word everywhere reportgen names it (rsync, nginx, pid files), and what
+/// a killed reportgen leaves there is found and stopped by the next run.
+@Suite("a host folder with a space, over OpenSSH in a network namespace", .serialized, .timeLimit(.minutes(8)))
+struct SpacedFolderHostTests {
+    /// One pid file of the host: the group its session leads, and the leader's start time.
+    struct Session: Equatable {
+        var file: String
+        var leader: pid_t
+        var start: Int64
+    }
+
+    /// The pid files under `folder`/state, read as the host's listing reads them.
+    static func sessions(in folder: URL) -> [Session] {
+        let state = folder.appendingPathComponent("state")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: state.path)) ?? []
+        return names.filter { $0.hasSuffix(".pid") }.sorted().compactMap { name in
+            let path = state.appendingPathComponent(name).path
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+                let entry = RemoteScripts.PidFileEntry(line: path + "\t" + text.trimmingCharacters(in: .whitespacesAndNewlines))
+            else { return nil }
+            return Session(file: path, leader: pid_t(entry.identity.pid), start: entry.identity.startTicks)
+        }
+    }
+
+    @Test("upstream and app on a host whose folder is 'my bench': a run works; reportgen killed with SIGKILL in a window leaves its servers there; the next run stops every group its pid files name and completes")
+    func spacedFolder() async throws {
+        let hosts = try NamespaceHosts.up(["server"])
+        defer { hosts.down() }
+        let folder = hosts.home("server").appendingPathComponent("my bench")
+        let project = try TinyProject()
+        defer { project.remove() }
+        let table = "\n[hosts.server]\nssh = \"server\"\nfolder = \"\(folder.path)\"\n\n"
+        try project.write("tiny", definition: TinyProject.definition
+            .replacingOccurrences(of: "trials = 1\n", with: "trials = 1\n" + table)
+            .replacingOccurrences(of: "[upstream]\n", with: "[upstream]\nhost = \"server\"\n")
+            .replacingOccurrences(of: "[app]\n", with: "[app]\nhost = \"server\"\n"))
+        var cli = project.cli
+        cli.environment[SSHConnection.configVariable] = hosts.sshConfig.path
+
+        let first = try await cli.run(["run", "tiny", "--db", "out/first.sqlite"], timeout: .seconds(180))
+        #expect(first.code == 0, "\(first)")
+        #expect(first.stdout.contains("host server: server at \(hosts.addresses["server"] ?? "?")"), "\(first)")
+        let ok = try project.query("out/first.sqlite", "SELECT count(*) FROM trials WHERE status = 'ok' AND requests > 0") { $0.int64(at: 0) }
+        #expect(ok == [2], "both variants measured on the host")
+        #expect(Self.sessions(in: folder).isEmpty, "a finished run leaves no pid file")
+
+        // Killed outright in a window: what it started on the host goes on running.
+        let arguments = ["run", "tiny", "--duration", "3s", "--db", "out/second.sqlite"]
+        let killed = try cli.start(arguments)
+        var sessions: [Session] = []
+        let open = await eventually(within: .seconds(120)) {
+            sessions = Self.sessions(in: folder)
+            let serving = hosts.processes().contains { $0.hasPrefix("server ") && $0.contains("http.server") }
+            return (serving && sessions.count >= 2) || killed.process.exitStatus != nil
+        }
+        try #require(open && killed.process.exitStatus == nil, "a window opened\n\(killed.stdout)\(killed.stderr)")
+        kill(killed.process.pid, SIGKILL)
+        _ = await killed.finish(within: .seconds(30))
+        let left = sessions.filter { !ProcessTable.members(ofGroup: $0.leader, since: $0.start).isEmpty }
+        #expect(left.count >= 2, "nginx and the app outlive a killed reportgen: \(sessions) \(hosts.processes())")
+        #expect(sessions.allSatisfy { $0.file.contains("/my bench/state/") }, "\(sessions)")
+
+        let again = try await cli.run(arguments, timeout: .seconds(180))
+        #expect(again.code == 0, "\(again)")
+        #expect(again.stdout.contains("host server: stopped \(left.count) process group(s) left by an earlier reportgen that was killed"), "\(again)")
+        for session in sessions {
+            #expect(ProcessTable.members(ofGroup: session.leader, since: session.start).isEmpty, "group \(session.leader) of \(session.file) is stopped")
+            #expect(!FileManager.default.fileExists(atPath: session.file), "\(session.file) is removed")
+        }
+        let measured = try project.query("out/second.sqlite", "SELECT count(*) FROM trials WHERE status = 'ok'") { $0.int64(at: 0) }
+        #expect(measured == [2], "the run completes")
+        #expect(await hosts.processesLeft().isEmpty, "\(hosts.processes())")
+        #expect(Self.sessions(in: folder).isEmpty)
+    }
+}
+}
