@@ -22,16 +22,16 @@ struct SpacedFolderHostTests {
         var start: Int64
     }
 
-    /// The pid files under `folder`/state, read as the host's listing reads them.
+    /// The pid files under `folder`/state ("BOOT OWNER_PID OWNER_START PID START"), read
+    /// here from the files themselves.
     static func sessions(in folder: URL) -> [Session] {
         let state = folder.appendingPathComponent("state")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: state.path)) ?? []
         return names.filter { $0.hasSuffix(".pid") }.sorted().compactMap { name in
             let path = state.appendingPathComponent(name).path
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8),
-                let entry = RemoteScripts.PidFileEntry(line: path + "\t" + text.trimmingCharacters(in: .whitespacesAndNewlines))
-            else { return nil }
-            return Session(file: path, leader: pid_t(entry.identity.pid), start: entry.identity.startTicks)
+            let fields = ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(whereSeparator: \.isWhitespace)
+            guard fields.count == 5, let leader = pid_t(fields[3]), let start = Int64(fields[4]) else { return nil }
+            return Session(file: path, leader: leader, start: start)
         }
     }
 
