@@ -88,5 +88,33 @@ struct SpacedFolderHostTests {
         #expect(await hosts.processesLeft().isEmpty, "\(hosts.processes())")
         #expect(Self.sessions(in: folder).isEmpty)
     }
+
+    @Test("gunicorn from a Python environment copied into a host folder with a space: its scripts are pointed at the new folder and start")
+    func spacedVenv() async throws {
+        let hosts = try NamespaceHosts.up(["server"])
+        defer { hosts.down() }
+        let folder = hosts.home("server").appendingPathComponent("my bench")
+        let python = try await CommandOutput.run("python3", ["-c", "import sys; print(sys.executable)"]).text
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let table = "\n[hosts.server]\nssh = \"server\"\nfolder = \"\(folder.path)\"\npython = \"\(python)\"\n\n"
+        let project = try SeveralHostsTests.project(copying: "aiohttp-vs-flask") { text in
+            text.replacingOccurrences(of: "[upstream]\n", with: table + "[upstream]\nhost = \"server\"\n")
+                .replacingOccurrences(of: "[app]\n", with: "[app]\nhost = \"server\"\n")
+        }
+        defer { project.remove() }
+        var cli = project.cli
+        cli.environment[SSHConnection.configVariable] = hosts.sshConfig.path
+        let result = try await cli.run(
+            ["run", "aiohttp-vs-flask", "--quick", "--variants", "aiohttp", "--duration", "1s", "--db", "out/results.sqlite"],
+            timeout: .seconds(400))
+        #expect(result.code == 0, "\(result)")
+        let trials = try project.query("out/results.sqlite", "SELECT status, requests FROM trials") { ($0.string(at: 0) ?? "", $0.int64(at: 1)) }
+        #expect(trials.count == 1 && trials.first?.0 == "ok" && (trials.first?.1 ?? 0) > 0, "\(trials)")
+        let venvs = folder.appendingPathComponent("venvs")
+        let key = try #require(try FileManager.default.contentsOfDirectory(atPath: venvs.path).first)
+        let gunicorn = try String(contentsOf: venvs.appendingPathComponent("\(key)/bin/gunicorn"), encoding: .utf8)
+        #expect(gunicorn.hasPrefix("#!/bin/sh\n'''exec' '\(venvs.path)/\(key)/bin/python"), "\(gunicorn.prefix(200))")
+        #expect(await hosts.processesLeft().isEmpty, "\(hosts.processes())")
+    }
 }
 }
