@@ -56,7 +56,7 @@ public enum DefinitionLoader {
         let file = file.standardizedFileURL
         let directory = file.deletingLastPathComponent()
         let display = DisplayPath.of(file)
-        let name = try ExperimentName.checked(directory.lastPathComponent, from: SourceLocation(file: DisplayPath.of(directory)))
+        let name = try ExperimentName.checked(ExperimentName.of(definitionFile: file), from: SourceLocation(file: DisplayPath.of(directory)))
         let top = DefinitionSection(
             table: try TOMLParser.parse(text, file: display), path: "", file: display, line: nil,
             header: "the top level")

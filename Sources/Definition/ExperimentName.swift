@@ -32,6 +32,11 @@ public enum ExperimentName {
             hint: "an experiment's name is its folder's name: letters, digits, '-', '_' and '.', at most \(maxLength) characters, no '/'")
     }
 
+    /// The name of the experiment whose definition is `file`: its folder's name.
+    static func of(definitionFile file: URL) -> String {
+        file.standardizedFileURL.deletingLastPathComponent().lastPathComponent
+    }
+
     /// The name an experiment argument of the command line stands for, the one every
     /// command looks for runs of: nil is the default experiment, a plain name is itself,
     /// and a path (to the folder or to its definition file) is the folder's name, as
@@ -40,11 +45,11 @@ public enum ExperimentName {
     public static func of(argument: String?, projectRoot: URL) throws -> String {
         let name: String
         if let file = try? DefinitionLoader.locate(experiment: argument, projectRoot: projectRoot) {
-            name = file.deletingLastPathComponent().lastPathComponent
+            name = of(definitionFile: file)
         } else {
             // Not here: the name a folder at that path would have.
             let url = URL(fileURLWithPath: argument ?? DefinitionLoader.defaultExperiment, relativeTo: projectRoot).standardizedFileURL
-            name = url.lastPathComponent == DefinitionLoader.fileName ? url.deletingLastPathComponent().lastPathComponent : url.lastPathComponent
+            name = url.lastPathComponent == DefinitionLoader.fileName ? of(definitionFile: url) : url.lastPathComponent
         }
         if let problem = problem(name) {
             throw ReportgenError(
