@@ -1,7 +1,5 @@
 import Foundation
-import TestFixtures
 import Testing
-@testable import Core
 @testable import Hosts
 @testable import Supervision
 
