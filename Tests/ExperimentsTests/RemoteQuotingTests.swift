@@ -233,4 +233,25 @@ struct RemoteQuotingTests {
         await connection.close()
         #expect(!FileManager.default.fileExists(atPath: folder.path))
     }
+
+    @Test("control folders a killed reportgen left are removed by the next connection: only private ones of this user whose reportgen is gone")
+    func leftControlFolders() throws {
+        let parent = try Self.temporary("tmp")
+        defer { try? FileManager.default.removeItem(at: parent) }
+        func make(_ name: String, mode: mode_t = 0o700) throws -> URL {
+            let folder = parent.appendingPathComponent(SSHConnection.controlPrefix + name)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            chmod(folder.path, mode)
+            try "".write(to: folder.appendingPathComponent("server.sock"), atomically: true, encoding: .utf8)
+            return folder
+        }
+        let dead = try make("999999999-abc123")
+        let own = try make("\(getpid())-abc123")
+        let running = try make("1-abc123")
+        let open = try make("999999999-open12", mode: 0o755)
+        let other = try make("x-abc123")
+        SSHConnection.removeLeftControlFolders(in: parent.path)
+        #expect(!FileManager.default.fileExists(atPath: dead.path), "a dead reportgen's")
+        for kept in [own, running, open, other] { #expect(FileManager.default.fileExists(atPath: kept.path), "\(kept.lastPathComponent)") }
+    }
 }

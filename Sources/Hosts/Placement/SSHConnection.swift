@@ -35,10 +35,29 @@ public final class SSHConnection: Sendable {
         self.logFolder = logFolder
         let config = ProcessInfo.processInfo.environment[Self.configVariable]
         configFile = (config?.isEmpty ?? true) ? nil : config
-        // Unix socket paths are short (108 bytes): a folder of its own under /tmp.
-        controlFolder = try PrivateFolder.unique(prefix: "reportgen-ssh-")
+        // Unix socket paths are short (108 bytes): a folder of its own under /tmp, named
+        // with this process's pid so that the next run can tell one a killed reportgen left.
+        Self.removeLeftControlFolders()
+        controlFolder = try PrivateFolder.unique(prefix: "\(Self.controlPrefix)\(getpid())-")
         let safe = hostName.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }.prefix(24)
         controlPath = controlFolder.appendingPathComponent("\(safe).sock").path
+    }
+
+    /// How the control folders under /tmp are named: the prefix, the owner's pid, a dash.
+    static let controlPrefix = "reportgen-ssh-"
+
+    /// Removes the control folders that reportgens no longer running left under /tmp
+    /// (killed with SIGKILL, nothing closed them): only private folders of this user.
+    static func removeLeftControlFolders(in parent: String = "/tmp") {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []
+        for name in names where name.hasPrefix(controlPrefix) {
+            guard let owner = pid_t(name.dropFirst(controlPrefix.count).prefix { $0 != "-" }), owner != getpid(),
+                kill(owner, 0) != 0 && errno == ESRCH
+            else { continue }
+            let folder = URL(fileURLWithPath: parent).appendingPathComponent(name)
+            guard (try? PrivateFolder.verify(folder)) != nil else { continue }
+            try? FileManager.default.removeItem(at: folder)
+        }
     }
 
     /// The options every ssh call uses; `multiplexed` ones go through the master
