@@ -71,8 +71,11 @@ struct SpacedFolderHostTests {
         #expect(left.count >= 2, "nginx and the app outlive a killed reportgen: \(sessions) \(hosts.processes())")
         #expect(sessions.allSatisfy { $0.file.contains("/my bench/state/") }, "\(sessions)")
 
+        let controlFolders = { ((try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? []).filter { $0.hasPrefix(SSHConnection.controlPrefix + "\(killed.process.pid)-") } }
+        #expect(controlFolders().count == 1, "the killed reportgen's ssh control folder is left")
         let again = try await cli.run(arguments, timeout: .seconds(180))
         #expect(again.code == 0, "\(again)")
+        #expect(controlFolders().isEmpty, "and removed by the next run")
         // The sampling loop ends by itself once its ssh client is gone; nginx and the app wait to be stopped.
         let note = again.stdout.split(separator: "\n").first { $0.hasPrefix("host server: stopped ") && $0.hasSuffix(" process group(s) left by an earlier reportgen that was killed") }
         let stopped = note.flatMap { Int($0.split(separator: " ")[3]) } ?? 0
