@@ -8,7 +8,16 @@ enum MarkdownText {
     static func escaped(_ text: String) -> String {
         var result = ""
         result.reserveCapacity(text.utf8.count + 8)
-        for character in oneLine(text) {
+        let characters = Array(oneLine(text))
+        for (index, character) in characters.enumerated() {
+            // Between two letters or digits "_" can neither open nor close emphasis
+            // ("x86_64"): left as it is, so names read as written.
+            if character == "_", index > 0, index + 1 < characters.count,
+                characters[index - 1].isLetterOrDigit, characters[index + 1].isLetterOrDigit
+            {
+                result.append(character)
+                continue
+            }
             switch character {
             case "\\", "`", "*", "_", "[", "]", "<", ">", "&", "|", "~", "#", "!":
                 result.append("\\")
@@ -67,6 +76,10 @@ enum MarkdownText {
         }
         return longest
     }
+}
+
+extension Character {
+    fileprivate var isLetterOrDigit: Bool { isLetter || isNumber }
 }
 
 /// Which link targets a report keeps: http, https and mailto, and relative or fragment
