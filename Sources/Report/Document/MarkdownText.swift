@@ -26,16 +26,29 @@ enum MarkdownText {
                 result.append(character)
             }
         }
-        // At the start of a line these open a list item or underline a heading.
-        if let first = result.first, "-+=".contains(first) { result.insert("\\", at: result.startIndex) }
+        // At the start of a line, "- ", "+ ", "1. " and "2) " open a list item and "==" or
+        // "--" underlines a heading or draws a rule: their marker is escaped.
+        let digits = result.prefix { $0.isASCII && $0.isNumber }
+        let marker = digits.isEmpty ? result.startIndex : result.index(result.startIndex, offsetBy: digits.count)
+        if marker < result.endIndex, digits.isEmpty ? "-+=".contains(result[marker]) : digits.count < 10 && ".)".contains(result[marker]) {
+            let next = result.index(after: marker)
+            if next == result.endIndex || result[next] == " " || (digits.isEmpty && result[next] == result[marker]) {
+                result.insert("\\", at: marker)
+            }
+        }
         return result
     }
 
-    /// One cell of a GFM table row, already Markdown: on one line, and every "|" escaped for
-    /// the table (GFM unescapes it before reading the cell's inlines, so an escaped pipe in
-    /// the text or in a code span stays one).
+    /// One cell of a GFM table row, already Markdown: on one line, and every "|" preceded by
+    /// a backslash, so none can end the cell (GFM drops that backslash before it reads the
+    /// cell's inlines, so a pipe in a code span shows as one).
     static func tableCell(_ markdown: String) -> String {
-        oneLine(markdown).replacingOccurrences(of: "|", with: "\\|")
+        var result = ""
+        for character in oneLine(markdown) {
+            if character == "|", result.last != "\\" { result.append("\\") }
+            result.append(character)
+        }
+        return result
     }
 
     /// A code span showing `text` verbatim: delimited by a run of backticks longer than any

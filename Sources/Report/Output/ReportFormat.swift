@@ -80,8 +80,9 @@ enum SitePage {
             case "\n": result += "\\n"
             case "\t": result += "\\t"
             default:
-                if scalar.value < 0x20 {
-                    result += String(format: "\\x%02X", scalar.value)
+                if MarkdownText.isControl(scalar) || scalar == "\u{FEFF}" {
+                    // YAML reads C1 controls and U+2028/2029 as line breaks: escaped like C0.
+                    result += String(format: "\\u%04X", scalar.value)
                 } else {
                     result.unicodeScalars.append(scalar)
                 }
