@@ -66,7 +66,7 @@ public enum ComparisonReport {
             "*Experiment \(MarkdownText.codeSpan(comparison.against.data.run.experiment)). Baseline: \(text(describe(comparison.baseline))). Against: \(text(describe(comparison.against))).*",
         ]
         let remarks = notes(comparison)
-        if !remarks.isEmpty { parts.append(remarks.map { "> " + $0 }.joined(separator: "\n>\n")) }
+        if !remarks.isEmpty { parts.append(remarks.map { "> " + text($0) }.joined(separator: "\n>\n")) }
         parts.append("## Per variant")
         parts.append(table(comparison, format: .markdown))
         parts.append(comparison.methodText)
