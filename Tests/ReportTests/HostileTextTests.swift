@@ -170,6 +170,8 @@ struct HostileTextTests {
             ? ["title", "layout", "date", "excerpt", "tags", "generator"] : ["title", "date", "summary", "tags", "generator"]
         #expect(keys == expected, "front matter: \(frontMatter)")
         #expect(frontMatter.first == #"title: "Is \"aiohttp\": faster? #no [x] 'quoted'""#)
+        let body = parts.dropFirst().joined(separator: "\n---\n")
+        #expect(!body.contains("{{") && !body.contains("{%"), "no Hugo shortcode or Liquid tag in the page")
         try Self.checkMarkdown(parts.dropFirst().joined(separator: "\n---\n"), "\(format) index.md")
     }
 
@@ -197,5 +199,15 @@ struct HostileTextTests {
             #expect(LinkTarget.isSafe(safe), "\(safe)")
         }
         #expect(SitePage.yaml("a\"b\\c\nd\u{2028}e\u{85}f") == #""a\"b\\c\nd\u2028e\u0085f""#)
+    }
+}
+
+extension HostileTextTests {
+    @Test("site pages break every Hugo shortcode and Liquid tag, however many braces open it")
+    func inertTemplates() {
+        for hostile in ["{{< youtube x >}}", "{{% param y %}}", "{% include z %}", "{{{ site }}}", "{{{%"] {
+            let inert = SitePage.inertTemplates(hostile)
+            #expect(!inert.contains("{{") && !inert.contains("{%"), "\(hostile) → \(inert)")
+        }
     }
 }

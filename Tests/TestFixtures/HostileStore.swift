@@ -12,7 +12,7 @@ public enum HostileStore {
     /// The measured run in the reference.
     public static let runID: Int64 = 2
 
-    public static let hostname = "evil-host [click](javascript:alert('host')) <script>alert('host')</script> | x\ny"
+    public static let hostname = "evil-host [click](javascript:alert('host')) <script>alert('host')</script> | x\ny {{< youtube abc >}} {% include secrets %}"
     public static let cpuModel = "<img src=x onerror=alert('cpu')> & <b>bold</b> | ``` *EPYC* \\| end"
     /// Renamed from flask:800, which the write-up does not name.
     public static let variantName = "flask:800<script>alert('v')</script>|[v](javascript:alert('v'))"
@@ -44,6 +44,10 @@ public enum HostileStore {
         \(links.map { "[\($0.label)](\($0.target))" }.joined(separator: " ")) <javascript:alert('autolink')>
 
         <script>document.title = 'pwned-block'</script>
+
+        ```text
+        {{% param secret %}} {%raw%} {{site.github}}
+        ```
 
         <img src=x onerror="document.title='pwned-img'">
 
