@@ -17,12 +17,7 @@ extension CairoSurface {
     /// image (every chart: they are painted on white) is written as RGB, anything else as
     /// RGBA with the premultiplied alpha undone, as Cairo's writer does.
     public func writePNG(_ url: URL) throws {
-        let png = try pngData()
-        do {
-            try png.write(to: url, options: .atomic)
-        } catch {
-            throw ReportgenError(.io, "cannot write \(url.path)", underlying: error)
-        }
+        try AtomicFile.write(try pngData(), to: url)
     }
 
     /// The PNG file of an image surface.

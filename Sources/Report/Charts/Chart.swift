@@ -47,15 +47,18 @@ public enum ChartWriter {
 
         // Vector files get a white background too: viewers in dark mode would otherwise
         // show black text on a dark page.
-        let svg = try CairoSurface.svg(files.svg, width: chart.width, height: chart.height)
-        try render(chart, on: svg, scale: 1)
-        try svg.finish()
-        try insertSVGTitle(chart.title, into: files.svg)
-
-        let pdf = try CairoSurface.pdf(files.pdf, width: chart.width, height: chart.height)
-        pdf.setPDFTitle(chart.title)
-        try render(chart, on: pdf, scale: 1)
-        try pdf.finish()
+        try AtomicFile.replace(files.svg) { temporary in
+            let svg = try CairoSurface.svg(temporary.url, width: chart.width, height: chart.height)
+            try render(chart, on: svg, scale: 1)
+            try svg.finish()
+            try insertSVGTitle(chart.title, into: temporary.url)
+        }
+        try AtomicFile.replace(files.pdf) { temporary in
+            let pdf = try CairoSurface.pdf(temporary.url, width: chart.width, height: chart.height)
+            pdf.setPDFTitle(chart.title)
+            try render(chart, on: pdf, scale: 1)
+            try pdf.finish()
+        }
         return files
     }
 
@@ -69,7 +72,8 @@ public enum ChartWriter {
 
     /// Cairo writes text as glyph outlines, so the SVG would carry no words at all; a
     /// `<title>` gives it an accessible name that browsers, screen readers and search see.
-    /// The surface's id is made the same in every render.
+    /// The surface's id is made the same in every render. `url` is the chart's temporary
+    /// file, so it is rewritten in place.
     private static func insertSVGTitle(_ title: String, into url: URL) throws {
         do {
             var text = try String(contentsOf: url, encoding: .utf8)
@@ -86,7 +90,7 @@ public enum ChartWriter {
             {
                 text.replaceSubrange(id.upperBound..<quote, with: "1")
             }
-            try text.write(to: url, atomically: true, encoding: .utf8)
+            try text.write(to: url, atomically: false, encoding: .utf8)
         } catch let error as ReportgenError {
             throw error
         } catch {

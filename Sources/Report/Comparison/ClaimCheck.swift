@@ -180,13 +180,14 @@ enum ClaimCheck {
     static func markdown(_ claims: [Claim], sources: [ClaimSource]) -> String {
         let rows = claims.map { claim -> [String] in
             // Not capitalized: a sentence starts with a variant name, which is an identifier.
-            [claim.sentence] + sources.map { source in
+            [MarkdownText.escaped(claim.sentence)] + sources.map { source in
                 let result = evaluate(claim, in: source)
                 let verdict = result.verdict == .cannotCheck ? "*\(result.verdict.rawValue)*" : "**\(result.verdict.rawValue)**"
                 return "\(verdict): \(result.detail)"
             }
         }
-        let table = ResultsTable.grid(header: ["claim"] + sources.map(\.name), rows: rows, rightAligned: [], format: .markdown)
+        let header = (["claim"] + sources.map(\.name)).map(MarkdownText.escaped)
+        let table = ResultsTable.grid(header: header, rows: rows, rightAligned: [], format: .markdown, cellsAreMarkdown: true)
         return table + "\nEach verdict is computed from the numbers when the report is rendered. "
             + "For a claim of no gain, an improvement counts only when the two variants' 95% intervals across trials "
             + "do not overlap; where a variant has a single value (the published table, or one trial) any improvement counts."

@@ -60,22 +60,23 @@ public enum ComparisonReport {
     /// The Markdown section; `charts` are the file names (without extension) of the charts
     /// from `charts(_:)`, placed after the table.
     public static func markdown(_ comparison: RunComparison, charts: [ReportChart]) -> String {
+        let text = MarkdownText.escaped
         var parts = [
-            "# Comparison: \(comparison.against.label) against \(comparison.baseline.label)",
-            "*Experiment `\(comparison.against.data.run.experiment)`. Baseline: \(describe(comparison.baseline)). Against: \(describe(comparison.against)).*",
+            "# Comparison: \(text(comparison.against.label)) against \(text(comparison.baseline.label))",
+            "*Experiment \(MarkdownText.codeSpan(comparison.against.data.run.experiment)). Baseline: \(text(describe(comparison.baseline))). Against: \(text(describe(comparison.against))).*",
         ]
         let remarks = notes(comparison)
-        if !remarks.isEmpty { parts.append(remarks.map { "> " + $0 }.joined(separator: "\n>\n")) }
+        if !remarks.isEmpty { parts.append(remarks.map { "> " + text($0) }.joined(separator: "\n>\n")) }
         parts.append("## Per variant")
         parts.append(table(comparison, format: .markdown))
         parts.append(comparison.methodText)
-        for chart in charts { parts.append("![\(chart.title)](\(chart.fileName).png)") }
+        for chart in charts { parts.append("![\(text(chart.title))](\(chart.fileName).png)") }
         parts.append("## What differs between the two machines")
         parts.append(machineSection(comparison, format: .markdown))
         if let changes = comparison.definitionChanges {
             parts.append("## How the definitions differ")
             parts.append("The two runs were measured with different definitions and compared anyway (`--allow-definition-change`).")
-            parts.append("```\n" + definitionLines(changes).joined(separator: "\n") + "\n```")
+            parts.append(MarkdownText.codeBlock(definitionLines(changes).joined(separator: "\n")))
         }
         return parts.joined(separator: "\n\n") + "\n"
     }
@@ -115,11 +116,7 @@ public enum ComparisonReport {
         let files = ComparisonFiles(
             folder: folder, markdown: folder.appendingPathComponent("comparison.md"),
             pdf: folder.appendingPathComponent("comparison.pdf"), charts: chartFiles)
-        do {
-            try text.write(to: files.markdown, atomically: true, encoding: .utf8)
-        } catch {
-            throw ReportgenError(.io, "cannot write \(DisplayPath.of(files.markdown))", underlying: error)
-        }
+        try AtomicFile.write(text, to: files.markdown)
         let byFile = Dictionary(uniqueKeysWithValues: drawn.map { ("\($0.fileName).png", $0) })
         try PDFRenderer().render(
             markdown: text, to: files.pdf,
@@ -163,7 +160,8 @@ public enum ComparisonReport {
         }
         let table = ResultsTable.grid(header: header, rows: rows, rightAligned: [2, 3, 4, 5], format: format)
         guard !onlyBaseline.isEmpty else { return table }
-        return table + (format == .markdown ? "\n" : "") + "Only in \(comparison.baseline.label), not measured in \(comparison.against.label): \(onlyBaseline.joined(separator: ", ")).\n"
+        let only = "Only in \(comparison.baseline.label), not measured in \(comparison.against.label): \(onlyBaseline.joined(separator: ", "))."
+        return table + (format == .markdown ? "\n" + MarkdownText.escaped(only) : only) + "\n"
     }
 
     private static func rank(_ variant: RunComparison.VariantResult) -> String {

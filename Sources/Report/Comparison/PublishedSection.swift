@@ -43,7 +43,7 @@ enum PublishedSection {
         var notes: [String] = []
         if missing { notes.append("“\(ReportNumber.missing)” under *here*: the variant was not measured in this run.") }
         if let note = windowNote(baseline, statistics, window: window) { notes.append(note) }
-        notes.append("Published numbers: `\(baseline.file)`, \(baseline.label), one run per variant on hardware the author did not describe.")
+        notes.append("Published numbers: \(MarkdownText.codeSpan(baseline.file)), \(MarkdownText.escaped(baseline.label)), one run per variant on hardware the author did not describe.")
         text += "\n" + notes.joined(separator: " ")
         return text
     }

@@ -53,6 +53,15 @@ final class CMarkTree {
         CMarkNode.children(of: root).compactMap(CMarkNode.block)
     }
 
+    /// The document's top-level blocks with the lines each spans (from 1).
+    func topLevelBlocks() -> [(block: MarkdownBlock, lines: ClosedRange<Int>)] {
+        CMarkNode.children(of: root).compactMap { node in
+            guard let block = CMarkNode.block(node) else { return nil }
+            let start = Int(cmark_node_get_start_line(node))
+            return (block, start...max(start, Int(cmark_node_get_end_line(node))))
+        }
+    }
+
     /// Every fenced code block, at any depth, in document order.
     func fencedCodeBlocks() -> [FencedCodeBlock] {
         var found: [FencedCodeBlock] = []

@@ -10,16 +10,21 @@ public enum HTMLImage {
 }
 
 /// Renders a Markdown report as one self-contained HTML page: its CSS in a `<style>`, every
-/// chart inlined as SVG, no script. Headings carry anchors, tables scroll sideways inside
+/// chart inlined as SVG, no script, and a Content-Security-Policy that forbids any. Headings carry anchors, tables scroll sideways inside
 /// their own box on narrow screens, an image followed by an italic paragraph becomes a
 /// figure with that caption, and the page follows the reader's light or dark scheme.
 public struct HTMLRenderer: Sendable {
     public init() {}
 
+    /// The page loads nothing and runs nothing: its own `<style>` and inline SVG, and images
+    /// as data: URLs, are all it needs. A script a write-up smuggled past the escaping would
+    /// still not run.
+    public static let contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
     /// The page for `markdown`. `images` turns each image's src into what to embed; a src it
     /// does not know is an error, as in the PDF.
     public func render(markdown: String, title: String, images: (String) throws -> HTMLImage?) throws -> String {
-        let document = try MarkdownDocument(parsing: markdown)
+        let document = try MarkdownDocument(parsing: markdown).sanitized
         var embedded: [String: HTMLImage] = [:]
         for src in document.imageSources {
             guard let image = try images(src) else {
@@ -38,6 +43,7 @@ public struct HTMLRenderer: Sendable {
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <meta name="color-scheme" content="light dark">
+            <meta http-equiv="Content-Security-Policy" content="\(Self.contentSecurityPolicy)">
             <meta name="generator" content="reportgen">
             <title>\(MarkupText.escaped(title))</title>
             <style>
@@ -185,6 +191,8 @@ private struct HTMLWriter {
         case .strikethrough(let children): return "<del>\(phrase(children))</del>"
         case .code(let code): return "<code>\(MarkupText.escaped(code))</code>"
         case .link(let url, let title, let children):
+            // Sanitized already; checked again here because an href is where a script hides.
+            guard LinkTarget.isSafe(url) else { return phrase(children) }
             let titled = title.isEmpty ? "" : " title=\"\(MarkupText.escaped(title))\""
             return "<a href=\"\(MarkupText.escaped(url))\"\(titled)>\(phrase(children))</a>"
         case .image(let src, let alt):

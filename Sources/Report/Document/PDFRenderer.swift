@@ -13,12 +13,13 @@ public struct PDFRenderer: Sendable {
         self.margins = margins
     }
 
-    /// Writes `markdown` as a PDF at `url`. `images` turns each image's src into what to
-    /// draw; a src it does not know is an error, raised before the file is created.
+    /// Writes `markdown` as a PDF at `url`, replacing the file whole (`AtomicFile`). `images`
+    /// turns each image's src into what to draw; a src it does not know is an error, raised
+    /// before anything is written.
     public func render(
         markdown: String, to url: URL, title: String, images: (String) -> ImageSource?
     ) throws {
-        let document = try MarkdownDocument(parsing: markdown)
+        let document = try MarkdownDocument(parsing: markdown).sanitized
         var placed: [String: PlacedImage] = [:]
         for src in document.imageSources {
             guard let source = images(src) else {
@@ -33,13 +34,9 @@ public struct PDFRenderer: Sendable {
             throw ReportgenError(
                 .badArgument, "A \(pageSize.width) × \(pageSize.height) pt page with \(margins) pt margins leaves no room for text")
         }
-        let surface = try CairoSurface.pdf(url, width: geometry.width, height: geometry.height)
-        do {
+        try AtomicFile.replace(url) { temporary in
+            let surface = try CairoSurface.pdf(temporary.url, width: geometry.width, height: geometry.height)
             try write(document, on: surface, geometry: geometry, title: title, images: placed)
-        } catch {
-            // The surface still holds the file open; unlinking it now leaves nothing behind.
-            try? FileManager.default.removeItem(at: url)
-            throw error
         }
     }
 

@@ -42,7 +42,22 @@ enum SitePage {
         lines.append("tags: [\(frontMatter.tags.map(yaml).joined(separator: ", "))]")
         lines.append("generator: reportgen")
         lines.append("---")
-        return lines.joined(separator: "\n") + "\n\n" + withoutTitle(markdown)
+        return lines.joined(separator: "\n") + "\n\n" + inertTemplates(withoutTitle(markdown))
+    }
+
+    /// The page with no template tag for the site generator to run: Hugo reads `{{< … >}}`
+    /// and `{{% … %}}` as shortcodes (even inside code blocks) and Jekyll reads `{{ … }}` and
+    /// `{% … %}` as Liquid, so a stored name or write-up could embed a video or print the
+    /// site's settings. A backslash between the two characters breaks the tag; Markdown
+    /// drops it again in prose (inside code it shows).
+    static func inertTemplates(_ markdown: String) -> String {
+        var result = ""
+        result.reserveCapacity(markdown.utf8.count)
+        for character in markdown {
+            if result.last == "{", character == "{" || character == "%" { result.append("\\") }
+            result.append(character)
+        }
+        return result
     }
 
     /// The first paragraph of prose after the title: not the run's italic label line, not a
@@ -80,8 +95,9 @@ enum SitePage {
             case "\n": result += "\\n"
             case "\t": result += "\\t"
             default:
-                if scalar.value < 0x20 {
-                    result += String(format: "\\x%02X", scalar.value)
+                if MarkdownText.isControl(scalar) || scalar == "\u{FEFF}" {
+                    // YAML reads C1 controls and U+2028/2029 as line breaks: escaped like C0.
+                    result += String(format: "\\u%04X", scalar.value)
                 } else {
                     result.unicodeScalars.append(scalar)
                 }

@@ -48,17 +48,19 @@ public enum ResultsTable {
         ]
     }
 
-    /// Any table as padded columns: Markdown (GitHub-flavoured, alignment row, "|" escaped)
-    /// or text. Columns in `rightAligned` (by index) are right-aligned; short rows are padded
-    /// with empty cells. The result ends with a newline.
+    /// Any table as padded columns: Markdown (GitHub-flavoured, alignment row, every cell
+    /// text escaped by `MarkdownText` unless `cellsAreMarkdown`, "|" escaped) or text.
+    /// Columns in `rightAligned` (by index) are right-aligned; short rows are padded with
+    /// empty cells. The result ends with a newline.
     public static func grid(
-        header: [String], rows: [[String]], rightAligned: Set<Int>, format: TableFormat
+        header: [String], rows: [[String]], rightAligned: Set<Int>, format: TableFormat, cellsAreMarkdown: Bool = false
     ) -> String {
         let columns = max(header.count, rows.map(\.count).max() ?? 0)
         let clean: ([String]) -> [String] = { cells in
             (0..<columns).map { index in
                 let cell = index < cells.count ? cells[index] : ""
-                return format == .markdown ? markdownCell(cell) : textCell(cell)
+                guard format == .markdown else { return textCell(cell) }
+                return MarkdownText.tableCell(cellsAreMarkdown ? cell : MarkdownText.escaped(cell))
             }
         }
         let head = clean(header)
@@ -91,10 +93,6 @@ public enum ResultsTable {
                 return text + "\n"
             }.joined()
         }
-    }
-
-    private static func markdownCell(_ cell: String) -> String {
-        textCell(cell).replacingOccurrences(of: "|", with: "\\|")
     }
 
     /// A cell is one line; a newline would break either layout.

@@ -42,7 +42,7 @@ struct BlockCell {
                     .badDefinition, "unknown chart '\(name)'", at: location,
                     hint: "charts: \(Set(charts.keys + [ReportCharts.throughputName]).sorted().joined(separator: ", "))")
             }
-            var text = "![\(chart.title)](\(chart.fileName).png)"
+            var text = "![\(MarkdownText.escaped(chart.title))](\(chart.fileName).png)"
             let caption = body.joined(separator: " ").trimmingCharacters(in: .whitespaces)
             if !caption.isEmpty { text += "\n\n*\(caption)*" }
             return text
@@ -152,40 +152,36 @@ struct BlockCell {
         }
         lines.append("**Upstream.**")
         lines.append("")
-        lines.append("```")
-        lines.append(shown(context.data.upstreamCommandLine))
-        lines.append("```")
+        // Command lines come from the store: each block's fence is longer than any run of
+        // backticks in them, so none can end it early.
+        lines.append(MarkdownText.codeBlock(shown(context.data.upstreamCommandLine)))
         lines.append("")
+        var servers: [String] = []
         if !placeholders {
             // Runs stored before command servers keep the command lines their trials ran.
-            lines.append("**App servers** (gunicorn in its own process group on a free loopback port; ready when `\(load.path)` answers 200):")
-            lines.append("")
-            lines.append("```")
+            lines.append("**App servers** (gunicorn in its own process group on a free loopback port; ready when \(MarkdownText.codeSpan(load.path)) answers 200):")
             for variant in context.data.variants {
                 let mine = trials.filter { $0.key.variantID == variant.id }
-                if let first = mine.first(where: { $0.status == .ok }) ?? mine.first { lines.append(first.commands.server) }
+                if let first = mine.first(where: { $0.status == .ok }) ?? mine.first { servers.append(first.commands.server) }
             }
         } else {
-            lines.append("**App servers**, each in its own process group on a free loopback port, started from the experiment's folder and ready when its route (`\(load.path)` unless the variant names another) answers 200. `{host}`, `{port}`, `{upstream_url}`, `{venv}`, `{dir}` and `{work}` (the run's temporary folder) stand for what they were on the machine that ran it:")
-            lines.append("")
-            lines.append("```")
+            lines.append("**App servers**, each in its own process group on a free loopback port, started from the experiment's folder and ready when its route (\(MarkdownText.codeSpan(load.path)) unless the variant names another) answers 200. `{host}`, `{port}`, `{upstream_url}`, `{venv}`, `{dir}` and `{work}` (the run's temporary folder) stand for what they were on the machine that ran it:")
             for variant in context.data.variants {
-                lines.append("# \(variant.name)")
-                lines.append(variant.config.commandLine ?? "not recorded")
+                servers.append("# \(variant.name)")
+                servers.append(variant.config.commandLine ?? "not recorded")
             }
         }
-        lines.append("```")
+        lines.append("")
+        lines.append(MarkdownText.codeBlock(servers.joined(separator: "\n")))
         lines.append("")
         if let load = (trials.first(where: { $0.status == .ok }) ?? trials.first)?.commands.load {
             lines.append("**Load** (the measured window; the warm-up runs the same command with a shorter duration):")
             lines.append("")
-            lines.append("```")
             // The URL's port is the trial's own app server's.
             // The built-in generator runs as this machine's reportgen binary: its path says
             // nothing to a reader (the version is in the environment table).
             let command = load.replacing(#/^\S*/reportgen (?=load )/#, with: "reportgen ")
-            lines.append(placeholders ? shown(command).replacing(#/http://[^/ ]+:\d+\//#, with: "http://{host}:{port}/") : command)
-            lines.append("```")
+            lines.append(MarkdownText.codeBlock(placeholders ? shown(command).replacing(#/http://[^/ ]+:\d+\//#, with: "http://{host}:{port}/") : command))
             lines.append("")
         }
         if let placement = PlacementSection.paragraph(context.data.hosts, generator: context.generatorName) {
@@ -214,7 +210,7 @@ struct BlockCell {
         let percent = { (share: Double) in ReportNumber.decimal(share * 100, places: 1, grouped: false) + "%" }
         let reached = context.statistics.map { s in
             let precision = s.precision.reached.map { "±" + percent($0) } ?? "no interval"
-            return "\(s.name) \(precision) in \(s.trialsOK) trial\(s.trialsOK == 1 ? "" : "s")"
+            return "\(MarkdownText.escaped(s.name)) \(precision) in \(s.trialsOK) trial\(s.trialsOK == 1 ? "" : "s")"
         }.joined(separator: ", ")
         guard let target = context.data.precision else {
             return "**Trials.** Every variant had \(context.definition.trials) interleaved trial\(context.definition.trials == 1 ? "" : "s"), a fixed number; the 95% interval of requests/s reached (half its width over the mean): \(reached)."
@@ -228,7 +224,7 @@ struct BlockCell {
         text += ". A variant that failed as many trials as it passed got no more. Reached: \(reached)."
         let short = context.statistics.filter { ($0.precision.reached ?? .infinity) > target.target && !$0.isFailed }
         if !short.isEmpty {
-            text += " **Short of the target:** " + short.map(\.name).joined(separator: ", ") + "; read differences involving them with their intervals."
+            text += " **Short of the target:** " + short.map { MarkdownText.escaped($0.name) }.joined(separator: ", ") + "; read differences involving them with their intervals."
         }
         return text
     }
@@ -288,7 +284,7 @@ struct BlockCell {
         var lines: [String] = []
         for trial in failed {
             let name = context.data.variants.first { $0.id == trial.key.variantID }?.name ?? "?"
-            lines.append("- **\(name)**, trial \(trial.key.trialIndex): \(trial.failure ?? "unknown cause")")
+            lines.append("- **\(MarkdownText.escaped(name))**, trial \(trial.key.trialIndex): \(MarkdownText.escaped(trial.failure ?? "unknown cause"))")
         }
         return lines.joined(separator: "\n")
     }

@@ -15,10 +15,12 @@ enum PlacementSection {
     /// unpinned.
     static func paragraph(_ hosts: [RunHost], generator: String) -> String? {
         guard matters(hosts) else { return nil }
+        // Host names and addresses come from the store: text, never Markdown.
+        let name = { (host: RunHost) in MarkdownText.escaped(host.name) }
         var parts: [String] = []
         for role in ProcessRole.allCases {
             guard let host = hosts.first(where: { $0.roles.contains(role) }) else { continue }
-            let place = host.isLocal ? "the controlling machine" : "\(host.name) (\(host.address))"
+            let place = host.isLocal ? "the controlling machine" : "\(name(host)) (\(MarkdownText.escaped(host.address)))"
             let pinned = host.cpus[role].map { " pinned to \(cpuWords($0))" } ?? (hosts.contains { !$0.cpus.isEmpty } ? " unpinned" : "")
             parts.append("\(noun(role, generator: generator)) ran on \(place)\(pinned)")
         }
@@ -27,7 +29,7 @@ enum PlacementSection {
         if !remote.isEmpty {
             text += " Each remote role ran over one multiplexed OpenSSH connection per host, in a session of its own, and was sampled (CPU, memory) from that host's /proc."
             let offsets = remote.compactMap { host in
-                host.clockOffset.map { "\(host.name) \(signedMilliseconds($0.offsetUs)) ± \(milliseconds($0.roundTripUs / 2))" }
+                host.clockOffset.map { "\(name(host)) \(signedMilliseconds($0.offsetUs)) ± \(milliseconds($0.roundTripUs / 2))" }
             }
             if !offsets.isEmpty {
                 text += " Clock offsets from the controlling machine at the start of the run: \(offsets.joined(separator: ", "))."
@@ -36,15 +38,15 @@ enum PlacementSection {
         if let app = hosts.first(where: { $0.roles.contains(.app) }), let trip = app.loadToAppRoundTrip,
             let load = hosts.first(where: { $0.roles.contains(.loadgen) })
         {
-            text += " The network round trip from \(load.name) to \(app.name) was \(milliseconds(trip.avgUs)) (ping, min \(milliseconds(trip.minUs)))."
+            text += " The network round trip from \(name(load)) to \(name(app)) was \(milliseconds(trip.avgUs)) (ping, min \(milliseconds(trip.minUs)))."
         }
         for host in hosts where host.roles.count > 1 {
             let pinned = host.roles.filter { host.cpus[$0] != nil }
             let sharing = host.roles.map { noun($0, generator: generator) }
             if pinned.count == host.roles.count, !overlap(host.roles.compactMap { host.cpus[$0] }) {
-                text += " \(sentence(sharing).capitalizedFirst) shared \(host.isLocal ? "the controlling machine" : host.name) on CPUs of their own: they competed for its memory and caches, not for its cores."
+                text += " \(sentence(sharing).capitalizedFirst) shared \(host.isLocal ? "the controlling machine" : name(host)) on CPUs of their own: they competed for its memory and caches, not for its cores."
             } else {
-                text += " \(sentence(sharing).capitalizedFirst) shared \(host.isLocal ? "the controlling machine" : host.name)\(pinned.isEmpty ? "" : " with some CPUs in common") and competed for its cores: their figures include that contention."
+                text += " \(sentence(sharing).capitalizedFirst) shared \(host.isLocal ? "the controlling machine" : name(host))\(pinned.isEmpty ? "" : " with some CPUs in common") and competed for its cores: their figures include that contention."
             }
         }
         return text

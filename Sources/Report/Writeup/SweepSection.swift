@@ -70,7 +70,7 @@ enum SweepSection {
     static func tables(_ view: SweepView, format: TableFormat) -> String {
         var parts: [String] = []
         for slice in view.slices {
-            let suffix = slice.map { " at \($0.text)" } ?? ""
+            let suffix = slice.map { " at \(MarkdownText.escaped($0.text))" } ?? ""
             let header = ["variant"] + view.levels.map { "\(view.axis.key)=\($0.label)" }
             let right = Set(1..<header.count)
             let requests = view.variants.map { variant in
@@ -133,7 +133,7 @@ enum SweepSection {
                 if !cpu.isEmpty { parts.append("held by the CPU at \(cpu.joined(separator: ", "))") }
                 if !neither.isEmpty { parts.append("held by neither at \(neither.joined(separator: ", "))") }
                 if parts.isEmpty { parts.append("no cell with numbers") }
-                lines.append("- **\(view.seriesName(variant, slice))** (\(kind), service time \(ReportNumber.milliseconds(service.seconds * 1000)) ms): \(parts.joined(separator: "; ")).")
+                lines.append("- **\(MarkdownText.escaped(view.seriesName(variant, slice)))** (\(kind), service time \(ReportNumber.milliseconds(service.seconds * 1000)) ms): \(parts.joined(separator: "; ")).")
             }
         }
         if lines.count == 2 {
@@ -145,7 +145,7 @@ enum SweepSection {
         }
         if !failed.isEmpty {
             lines.append("")
-            lines.append("Cells with no ok trial, so no point on the curves: \(failed.joined(separator: ", ")) (see Failed trials).")
+            lines.append("Cells with no ok trial, so no point on the curves: \(failed.map(MarkdownText.escaped).joined(separator: ", ")) (see Failed trials).")
         }
         return lines.joined(separator: "\n")
     }
