@@ -5,7 +5,12 @@ import CCrypto
 public enum SHA256 {
     /// The lowercase hex digest of `data`.
     public static func hex(_ data: [UInt8]) -> String {
-        digest(data).map { byte in
+        hex(digest: digest(data))
+    }
+
+    /// `digest`'s bytes in lowercase hex.
+    static func hex(digest: some Sequence<UInt8>) -> String {
+        digest.map { byte in
             let text = String(byte, radix: 16)
             return byte < 16 ? "0" + text : text
         }.joined()
@@ -28,5 +33,63 @@ public enum SHA256 {
         // EVP_Digest fails only when libcrypto cannot allocate a context: nothing to recover.
         precondition(status == 1 && length == 32, "libcrypto's SHA-256 failed")
         return Array(digest.prefix(32))
+    }
+}
+
+extension SHA256 {
+    /// A SHA-256 fed piece by piece, for content too large to hold at once (a run's millions
+    /// of samples). Small pieces are gathered in a buffer and handed to libcrypto in blocks.
+    public final class Hasher {
+        private let context: OpaquePointer
+        private var buffer: [UInt8] = []
+        private static let flushSize = 1 << 16
+
+        public init() {
+            // Allocation and initialisation fail only when libcrypto cannot allocate.
+            guard let context = EVP_MD_CTX_new(), EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1 else {
+                preconditionFailure("libcrypto's SHA-256 failed to start")
+            }
+            self.context = context
+            buffer.reserveCapacity(Self.flushSize)
+        }
+
+        deinit {
+            EVP_MD_CTX_free(context)
+        }
+
+        /// Adds `bytes`.
+        public func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+            buffer.append(contentsOf: bytes)
+            if buffer.count >= Self.flushSize { flush() }
+        }
+
+        /// Adds one byte.
+        public func update(byte: UInt8) {
+            buffer.append(byte)
+            if buffer.count >= Self.flushSize { flush() }
+        }
+
+        /// Adds `value` as 8 big-endian bytes.
+        public func update(_ value: UInt64) {
+            withUnsafeBytes(of: value.bigEndian) { buffer.append(contentsOf: $0) }
+            if buffer.count >= Self.flushSize { flush() }
+        }
+
+        /// The lowercase hex digest of everything added; the hasher is not to be fed after.
+        public func finalHex() -> String {
+            flush()
+            var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+            var length: UInt32 = 0
+            let status = EVP_DigestFinal_ex(context, &digest, &length)
+            precondition(status == 1 && length == 32, "libcrypto's SHA-256 failed")
+            return SHA256.hex(digest: digest.prefix(32))
+        }
+
+        private func flush() {
+            guard !buffer.isEmpty else { return }
+            let status = buffer.withUnsafeBytes { EVP_DigestUpdate(context, $0.baseAddress, $0.count) }
+            precondition(status == 1, "libcrypto's SHA-256 failed")
+            buffer.removeAll(keepingCapacity: true)
+        }
     }
 }

@@ -24,16 +24,16 @@ struct ListCommand: ParsableCommand {
             let results = try store.open()
             let runs = try results.listRuns()
             print("\nRuns in \(store.db):")
-            let rows = runs.map { listing -> [String] in
+            let rows = try runs.map { listing -> [String] in
                 let run = listing.run
                 return [
                     "\(run.id)", run.experiment + (run.quick ? " (quick)" : ""), run.status.rawValue,
                     Timestamps.display(run.startedAt), "\(listing.variantCount)",
-                    "\(listing.trialsOK)", "\(listing.trialsFailed)", listing.hostname,
+                    "\(listing.trialsOK)", "\(listing.trialsFailed)", listing.hostname, try results.origin(ofRun: run.id).word,
                 ]
             }
             print(ResultsTable.grid(
-                header: ["run", "experiment", "status", "started (UTC)", "variants", "trials ok", "failed", "machine"],
+                header: ["run", "experiment", "status", "started (UTC)", "variants", "trials ok", "failed", "machine", "origin"],
                 rows: rows, rightAligned: [0, 4, 5, 6], format: .text), terminator: "")
             var machines: [Int64: MachineInfo] = [:]
             for listing in runs where machines[listing.run.machineID] == nil {
