@@ -21,7 +21,7 @@ public enum RunOrigin: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// "local" or "imported": the word `reportgen list` shows.
+    /// "local", "imported" or "foreign": the word `reportgen list` shows.
     public var word: String {
         switch self {
         case .local: "local"

@@ -4,6 +4,7 @@ import Definition
 import Foundation
 import Records
 import Report
+import Store
 
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,11 +30,11 @@ struct ListCommand: ParsableCommand {
                 return [
                     "\(run.id)", run.experiment + (run.quick ? " (quick)" : ""), run.status.rawValue,
                     Timestamps.display(run.startedAt), "\(listing.variantCount)",
-                    "\(listing.trialsOK)", "\(listing.trialsFailed)", listing.hostname, try results.origin(ofRun: run.id).word,
+                    "\(listing.trialsOK)", "\(listing.trialsFailed)", try Self.machine(listing, origin: results.origin(ofRun: run.id)),
                 ]
             }
             print(ResultsTable.grid(
-                header: ["run", "experiment", "status", "started (UTC)", "variants", "trials ok", "failed", "machine", "origin"],
+                header: ["run", "experiment", "status", "started (UTC)", "variants", "trials ok", "failed", "machine"],
                 rows: rows, rightAligned: [0, 4, 5, 6], format: .text), terminator: "")
             var machines: [Int64: MachineInfo] = [:]
             for listing in runs where machines[listing.run.machineID] == nil {
@@ -50,5 +51,11 @@ struct ListCommand: ParsableCommand {
                 print("  \(id): \(machine.hostname): \(machine.cpuModel), \(machine.cpuCores) cores, \(String(format: "%.1f", gib)) GiB, \(machine.kernel), \(machine.os)")
             }
         }
+    }
+
+    /// The run's machine, and where the run came from when it was not measured in this store:
+    /// "vm (imported)". `build` never continues such a run.
+    private static func machine(_ listing: RunListing, origin: RunOrigin) -> String {
+        origin.isLocal ? listing.hostname : "\(listing.hostname) (\(origin.word))"
     }
 }
