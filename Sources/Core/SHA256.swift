@@ -38,11 +38,9 @@ public enum SHA256 {
 
 extension SHA256 {
     /// A SHA-256 fed piece by piece, for content too large to hold at once (a run's millions
-    /// of samples). Small pieces are gathered in a buffer and handed to libcrypto in blocks.
+    /// of samples). Each piece goes to libcrypto as it is: feed it in blocks, not bytes.
     public final class Hasher {
         private let context: OpaquePointer
-        private var buffer: [UInt8] = []
-        private static let flushSize = 1 << 16
 
         public init() {
             // Allocation and initialisation fail only when libcrypto cannot allocate.
@@ -50,7 +48,6 @@ extension SHA256 {
                 preconditionFailure("libcrypto's SHA-256 failed to start")
             }
             self.context = context
-            buffer.reserveCapacity(Self.flushSize)
         }
 
         deinit {
@@ -58,38 +55,29 @@ extension SHA256 {
         }
 
         /// Adds `bytes`.
-        public func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
-            buffer.append(contentsOf: bytes)
-            if buffer.count >= Self.flushSize { flush() }
+        public func update(_ bytes: UnsafeRawBufferPointer) {
+            guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+            let status = EVP_DigestUpdate(context, base, bytes.count)
+            precondition(status == 1, "libcrypto's SHA-256 failed")
         }
 
-        /// Adds one byte.
-        public func update(byte: UInt8) {
-            buffer.append(byte)
-            if buffer.count >= Self.flushSize { flush() }
+        /// Adds `bytes`.
+        public func update(_ bytes: ArraySlice<UInt8>) {
+            bytes.withUnsafeBytes { update($0) }
         }
 
-        /// Adds `value` as 8 big-endian bytes.
-        public func update(_ value: UInt64) {
-            withUnsafeBytes(of: value.bigEndian) { buffer.append(contentsOf: $0) }
-            if buffer.count >= Self.flushSize { flush() }
+        /// Adds the UTF-8 bytes of `text`.
+        public func update(_ text: String) {
+            update(ArraySlice(text.utf8))
         }
 
         /// The lowercase hex digest of everything added; the hasher is not to be fed after.
         public func finalHex() -> String {
-            flush()
             var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
             var length: UInt32 = 0
             let status = EVP_DigestFinal_ex(context, &digest, &length)
             precondition(status == 1 && length == 32, "libcrypto's SHA-256 failed")
             return SHA256.hex(digest: digest.prefix(32))
-        }
-
-        private func flush() {
-            guard !buffer.isEmpty else { return }
-            let status = buffer.withUnsafeBytes { EVP_DigestUpdate(context, $0.baseAddress, $0.count) }
-            precondition(status == 1, "libcrypto's SHA-256 failed")
-            buffer.removeAll(keepingCapacity: true)
         }
     }
 }

@@ -12,8 +12,7 @@ extension RealServers {
     /// suites: its long imports would otherwise show up in their checks for leftovers.
     @Suite("a run's identity is its content", .serialized, .timeLimit(.minutes(10)))
     struct RunIdentityTests {
-        static let referencePath = "experiments/aiohttp-vs-flask/baseline/reference.sqlite.xz"
-        static var reference: URL { TestPaths.projectRoot.appendingPathComponent(referencePath) }
+        static var reference: URL { TestPaths.projectRoot.appendingPathComponent(ShippedExampleTests.reference) }
         /// The shipped table the reference's published run was read from.
         static var publishedCSV: URL { TestPaths.projectRoot.appendingPathComponent("experiments/aiohttp-vs-flask/baseline/published-2017.csv") }
 
