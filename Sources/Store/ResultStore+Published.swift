@@ -211,7 +211,7 @@ extension ResultStore {
             difference = "its stored table text differs from the file's"
         } else if let row = rows.first(where: { !stored.contains($0) }) {
             let theirs = stored.first { $0.variant == row.variant }
-            difference = theirs.map { "variant '\(row.variant)' reads \(Self.describe($0)) in the store, \(Self.describe(row)) in the file" }
+            difference = theirs.map { "variant '\(row.variant)': \(Self.differences(stored: $0, file: row))" }
                 ?? "variant '\(row.variant)' is missing in the store"
         } else if stored != rows {
             difference = stored.count != rows.count
@@ -231,10 +231,15 @@ extension ResultStore {
                 """)
     }
 
-    private static func describe(_ row: PublishedRow) -> String {
-        let values = [row.minMs, row.p50Ms, row.p99Ms, row.p999Ms, row.maxMs, row.meanMs, row.durationS]
-        return "requests \(row.requests), " + zip(PublishedCSV.columns.dropFirst(), values)
-            .map { "\($0) \($1.map { "\($0)" } ?? "empty")" }.joined(separator: ", ")
+    /// "requests 35702 in the store, 30702 in the file": the columns where two rows differ.
+    private static func differences(stored: PublishedRow, file: PublishedRow) -> String {
+        func columns(_ row: PublishedRow) -> [String] {
+            [row.minMs, row.p50Ms, row.p99Ms, row.p999Ms, row.maxMs, row.meanMs, row.durationS].map { $0.map { "\($0)" } ?? "empty" }
+                + ["\(row.requests)"]
+        }
+        return zip(PublishedCSV.columns.dropFirst(), zip(columns(stored), columns(file)))
+            .filter { $1.0 != $1.1 }
+            .map { "\($0) \($1.0) in the store, \($1.1) in the file" }.joined(separator: "; ")
     }
 
     /// The published rows of run `runID`, in the table's order; empty for a measured run.
