@@ -7,7 +7,7 @@ public enum RunOrigin: Sendable, Equatable, CustomStringConvertible {
     case local
     /// Added by `reportgen import` from `source` (the file's path) at `at`.
     case imported(source: String, at: Date)
-    /// Carries another store's identity and no import record: a copy of someone else's store.
+    /// Carries another store's identity and no import record: a run inside an export file.
     case otherStore
 
     public var isLocal: Bool { self == .local }
@@ -17,7 +17,7 @@ public enum RunOrigin: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .local: "measured in this store"
         case .imported(let source, let at): "imported from \(source) on \(Self.minute(at))"
-        case .otherStore: "measured by another store (copied, not imported)"
+        case .otherStore: "measured by another store, with no import record"
         }
     }
 
