@@ -190,6 +190,29 @@ extension RealServers {
             }
         }
 
+        @Test("runs stored before schema 11 have no import record and stay the store's own, so build can still continue them; the same file imported into another store is not that store's own")
+        func runsBeforeTheMigrationAreLocal() throws {
+            let space = try Workspace()
+            defer { space.remove() }
+            let uid = try Self.uid(kind: "measured", in: space.unpacked)
+            // The unpacked reference is a schema-10 store: opening it migrates it in place.
+            let old = try ResultStore(path: space.unpacked)
+            let run = try #require(try old.run(uid: uid))
+            #expect(try old.origin(ofRun: run.id) == .local)
+            #expect(try old.latestOwnRun(experiment: run.experiment, definitionHash: run.definitionHash, machineID: run.machineID)?.id == run.id)
+
+            let other = try ResultStore(path: space.url("other.sqlite"))
+            #expect(try other.importRuns(from: space.unpacked).imported.count == 2)
+            let imported = try #require(try other.run(uid: uid))
+            guard case .imported(let source, _) = try other.origin(ofRun: imported.id) else {
+                Issue.record("run \(imported.id) is \(try other.origin(ofRun: imported.id)), not imported")
+                return
+            }
+            #expect(source == space.unpacked.standardizedFileURL.path)
+            #expect(try other.latestOwnRun(experiment: run.experiment, definitionHash: run.definitionHash, machineID: imported.machineID) == nil)
+            #expect(try other.latestRun(experiment: run.experiment, definitionHash: run.definitionHash, machineID: imported.machineID)?.id == imported.id)
+        }
+
         /// One number or text of a real run, changed by SQL: each must change the digest.
         static let changes: [(what: String, sql: String)] = [
             ("a trial's requests", "UPDATE trials SET requests = requests + 1 WHERE id = (SELECT max(id) FROM trials)"),
