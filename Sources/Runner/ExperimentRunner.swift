@@ -7,8 +7,8 @@ import Store
 import Supervision
 
 /// Runs an experiment's planned trials against real servers and stores each finished trial
-/// before the next starts. A run with the same effective definition on the same machine
-/// continues where the last one stopped.
+/// before the next starts. A run with the same effective definition on the same machine,
+/// measured into this store (never an imported one), continues where the last one stopped.
 ///
 /// The runner owns the store and writes it from the task that calls `run`; each trial runs
 /// in a task of its own (`TrialExecutor`) that an interrupt cancels, so a stop ends every
@@ -66,8 +66,11 @@ public final class ExperimentRunner {
         }
 
         var existing: StoredRun?
+        if !options.rerun {
+            try noteSkippedImport(machineID: machineID, hash: hash)
+        }
         if !options.rerun,
-            let latest = try store.latestRun(experiment: definition.name, definitionHash: hash, machineID: machineID)
+            let latest = try store.latestOwnRun(experiment: definition.name, definitionHash: hash, machineID: machineID)
         {
             if latest.status == .complete {
                 emit(.note("run \(latest.id) of this definition on this machine is complete; nothing to measure (use --rerun for a new run)"))
@@ -87,6 +90,17 @@ public final class ExperimentRunner {
         } cleanup: {
             await session.close()
         }
+    }
+
+    /// Says so when the newest run of this definition on this machine's fingerprint is not
+    /// this store's own (imported, from an identical machine perhaps): `build` never
+    /// continues or adopts such a run, and measures one of its own instead.
+    private func noteSkippedImport(machineID: Int64, hash: String) throws {
+        guard let newest = try store.latestRun(experiment: definition.name, definitionHash: hash, machineID: machineID)
+        else { return }
+        let origin = try store.origin(ofRun: newest.id)
+        guard !origin.isLocal else { return }
+        emit(.note("run \(newest.id) of this definition on a machine like this one was \(origin): not continued or taken as this store's own"))
     }
 
     private func measure(

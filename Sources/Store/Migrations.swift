@@ -237,6 +237,27 @@ enum StoreSchema {
                 PRIMARY KEY (run_id, name)
             );
             """),
+        // Whose a run is. A store gets a random identity of its own, and every run it
+        // measures carries it (runs.store_uid; it travels with an export, as provenance): a
+        // run from an identical machine has the same hardware fingerprint, but never this
+        // store's identity. Every run an import adds is recorded in run_imports, with the
+        // file it came from and when. Runs stored before have no import record and are taken
+        // as the store's own, as they were until now.
+        Migration(name: "a store's own identity, and where imported runs came from", sql: """
+            CREATE TABLE store_identity (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                uid TEXT NOT NULL
+            );
+            INSERT INTO store_identity (id, uid) VALUES (1, lower(hex(randomblob(16))));
+            ALTER TABLE runs ADD COLUMN store_uid TEXT;
+            UPDATE runs SET store_uid = (SELECT uid FROM store_identity);
+            CREATE TABLE run_imports (
+                run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+                -- the file as the import named it
+                source TEXT NOT NULL,
+                imported_at TEXT NOT NULL
+            );
+            """),
     ]
 
     /// The indexes over the sample tables: a compressed export leaves them out (they are as

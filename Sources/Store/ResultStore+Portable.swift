@@ -184,8 +184,10 @@ extension ResultStore {
     }
 
     /// Merges every run of the results file `file` into this store, in one transaction. A run
-    /// is known by its stable identity (`runs.uid`): a run the store already holds is left as
-    /// it is, so importing a file twice keeps one copy. Machines merge by fingerprint; a known
+    /// is known by its stable identity (`runs.uid`) and must bring the content the store holds
+    /// under it: the same content is left as it is, so importing a file twice keeps one copy;
+    /// other content is a conflict that refuses the whole file (see `RunDigest`). Every run
+    /// added is recorded as imported, never to be continued by `build`. Machines merge by fingerprint; a known
     /// machine keeps its stored facts. `file` is never written to; a file that is not a
     /// reportgen store, or is from a newer schema, is refused before this store is touched.
     public func importRuns(from file: URL) throws -> ImportOutcome {
@@ -209,6 +211,8 @@ extension ResultStore {
                         if let uid, let existing = try database.firstRow(
                             "SELECT id FROM main.runs WHERE uid = ?", uid, decode: { $0.int64(at: 0) })
                         {
+                            try requireSameContent(
+                                incomingID: sourceID, schema: "portable", uid: uid, storedID: existing, file: snapshot.source)
                             outcome.alreadyPresent.append(try portableRun(schema: "main", id: existing))
                             continue
                         }
@@ -217,6 +221,7 @@ extension ResultStore {
                         let copy = try copier.copyRun(sourceID, machineID: machineID)
                         let after = try database.firstRow("SELECT count(*) FROM main.machines") { $0.int64(at: 0) } ?? 0
                         outcome.machinesAdded += Int(after - before)
+                        try recordImport(runID: copy.runID, from: snapshot.source)
                         outcome.imported.append(try portableRun(schema: "main", id: copy.runID))
                     }
                     return outcome

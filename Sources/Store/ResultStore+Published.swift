@@ -136,7 +136,10 @@ extension ResultStore {
         let hash = SHA256.hex(text)
         // The identity is the content, not the path: a moved or renamed copy is the same baseline.
         let uid = "published-\(experiment)-\(hash.prefix(16))"
-        if let existing = try run(uid: uid) { return existing }
+        if let existing = try run(uid: uid) {
+            try requireSameTable(existing, text: text, rows: rows, file: display)
+            return existing
+        }
 
         let machine = MachineInfo.published(label: label)
         // Nothing is known of the software a published table was measured with.
@@ -162,8 +165,8 @@ extension ResultStore {
                     """
                     INSERT INTO runs (experiment, definition_hash, definition_text, machine_id, started_at,
                         finished_at, status, kind, tool_version, project_commit, shuffle_seed, overrides_json,
-                        quick, software_json, upstream_command_line, uid)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, 0, ?, '', ?)
+                        quick, software_json, upstream_command_line, uid, store_uid)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, 0, ?, '', ?, (SELECT uid FROM store_identity))
                     """,
                     experiment, hash, text, machineID, now, now, RunStatus.complete.rawValue, RunKind.published.rawValue,
                     ReportgenVersion.current, try StoreJSON.encode(RunOverrides()), software, uid)
@@ -194,6 +197,49 @@ extension ResultStore {
                 return stored
             }
         }
+    }
+
+    /// Refuses a stored run that has the identity of the table `file` (its text's hash) but
+    /// not its content: an imported file that planted other numbers under the identity of a
+    /// public table must not stand in for it.
+    private func requireSameTable(_ existing: StoredRun, text: String, rows: [PublishedRow], file: String) throws {
+        let stored = try publishedRows(runID: existing.id)
+        var difference: String?
+        if existing.kind != .published {
+            difference = "it is a \(existing.kind.rawValue) run, not a published table"
+        } else if try definitionText(ofRun: existing.id) != text {
+            difference = "its stored table text differs from the file's"
+        } else if let row = rows.first(where: { !stored.contains($0) }) {
+            let theirs = stored.first { $0.variant == row.variant }
+            difference = theirs.map { "variant '\(row.variant)': \(Self.differences(stored: $0, file: row))" }
+                ?? "variant '\(row.variant)' is missing in the store"
+        } else if stored != rows {
+            difference = stored.count != rows.count
+                ? "the store holds \(stored.count) rows, the file \(rows.count)" : "the store holds the rows in another order"
+        }
+        guard let difference else { return }
+        throw ReportgenError(
+            .badDefinition,
+            """
+            conflict: run \(existing.id) of \(path.path(percentEncoded: false)) (\(try origin(ofRun: existing.id))) has this \
+            published table's identity but not its content: \(difference)
+            """,
+            at: SourceLocation(file: file),
+            hint: """
+                the stored copy was altered, or is another table reusing the identity; nothing was changed. Use a store \
+                without run \(existing.id) (--db OTHER.sqlite), or import the file that brought it into another store to look at it apart
+                """)
+    }
+
+    /// "requests 35702 in the store, 30702 in the file": the columns where two rows differ.
+    private static func differences(stored: PublishedRow, file: PublishedRow) -> String {
+        func columns(_ row: PublishedRow) -> [String] {
+            [row.minMs, row.p50Ms, row.p99Ms, row.p999Ms, row.maxMs, row.meanMs, row.durationS].map { $0.map { "\($0)" } ?? "empty" }
+                + ["\(row.requests)"]
+        }
+        return zip(PublishedCSV.columns.dropFirst(), zip(columns(stored), columns(file)))
+            .filter { $1.0 != $1.1 }
+            .map { "\($0) \($1.0) in the store, \($1.1) in the file" }.joined(separator: "; ")
     }
 
     /// The published rows of run `runID`, in the table's order; empty for a measured run.

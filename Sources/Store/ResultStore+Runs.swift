@@ -56,8 +56,8 @@ extension ResultStore {
                     INSERT INTO runs (experiment, definition_hash, definition_text, machine_id, started_at,
                         status, tool_version, project_commit, shuffle_seed, overrides_json, quick,
                         software_json, upstream_command_line, max_error_rate, precision_target, max_trials, time_budget_us,
-                        writeup_text)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        writeup_text, store_uid)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT uid FROM store_identity))
                     """,
                     run.experiment, run.definitionHash, run.definitionText, run.machineID, run.startedAt,
                     RunStatus.running.rawValue, run.toolVersion, run.projectCommit,
@@ -140,7 +140,8 @@ extension ResultStore {
         }
     }
 
-    /// The newest run of this definition on this machine, to resume or compare with.
+    /// The newest run of this definition on this machine's fingerprint, whoever measured it:
+    /// an imported run from an identical machine included (see `latestOwnRun`).
     public func latestRun(experiment: String, definitionHash: String, machineID: Int64) throws -> StoredRun? {
         try guarded("look up the latest run of \(experiment)") {
             try database.firstRow(

@@ -10,7 +10,9 @@ struct ImportCommand: ParsableCommand {
         discussion: """
             Runs are matched by their stable identity (runs.uid), machines by fingerprint. The \
             file is only read. A file that is not a reportgen store, or comes from a newer \
-            reportgen, is refused (exit 66) and neither file changes.
+            reportgen, is refused (exit 66) and neither file changes. A run whose identity the \
+            store holds with other content is a conflict: the whole file is refused (exit 65). \
+            Imported runs are listed as imported and never continued by build.
             """)
 
     @Argument(help: "A file written by 'reportgen export' (or another reportgen store).")

@@ -4,6 +4,7 @@ import Definition
 import Foundation
 import Records
 import Report
+import Store
 
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,12 +25,12 @@ struct ListCommand: ParsableCommand {
             let results = try store.open()
             let runs = try results.listRuns()
             print("\nRuns in \(store.db):")
-            let rows = runs.map { listing -> [String] in
+            let rows = try runs.map { listing -> [String] in
                 let run = listing.run
                 return [
                     "\(run.id)", run.experiment + (run.quick ? " (quick)" : ""), run.status.rawValue,
                     Timestamps.display(run.startedAt), "\(listing.variantCount)",
-                    "\(listing.trialsOK)", "\(listing.trialsFailed)", listing.hostname,
+                    "\(listing.trialsOK)", "\(listing.trialsFailed)", try Self.machine(listing, origin: results.origin(ofRun: run.id)),
                 ]
             }
             print(ResultsTable.grid(
@@ -50,5 +51,11 @@ struct ListCommand: ParsableCommand {
                 print("  \(id): \(machine.hostname): \(machine.cpuModel), \(machine.cpuCores) cores, \(String(format: "%.1f", gib)) GiB, \(machine.kernel), \(machine.os)")
             }
         }
+    }
+
+    /// The run's machine, and where the run came from when it was not measured in this store:
+    /// "vm (imported)". `build` never continues such a run.
+    private static func machine(_ listing: RunListing, origin: RunOrigin) -> String {
+        origin.isLocal ? listing.hostname : "\(listing.hostname) (\(origin.word))"
     }
 }
