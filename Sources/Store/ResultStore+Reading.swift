@@ -68,7 +68,15 @@ extension ResultStore {
             for (offset, trial) in trials.enumerated() { index[trial.id] = offset }
 
             let ranges = try latencyRanges(trialIDs: trials.map(\.id))
-            for (offset, buckets) in try Self.readLatency(ranges, path: database.path) {
+            let latency: [(Int, [LatencyBucket])]
+            do {
+                latency = try Self.readLatency(ranges, path: database.path)
+            } catch let error as LatencyRowError {
+                throw ReportgenError(
+                    .badStore, error.message, at: SourceLocation(file: shownAs, keyPath: "latency_samples.count"),
+                    hint: "the samples were changed outside reportgen; export the run again from the store it came from")
+            }
+            for (offset, buckets) in latency {
                 trials[offset].record.measurement.latency = buckets
             }
             let percentiles = try database.prepare(
@@ -192,13 +200,29 @@ extension ResultStore {
     }
 }
 
+/// A latency row the reader refuses: a negative count or latency, or counts summing past
+/// what a window holds (`ValueRange.windowCount`).
+struct LatencyRowError: Error {
+    var trialID: Int64
+    var count: Int64
+    var latencyUs: Int64
+    var total: Int64
+
+    var message: String {
+        "trial \(trialID) holds a latency row of \(count) requests at \(latencyUs) µs"
+            + (count >= 0 && latencyUs >= 0 ? ", making its requests more than a window can hold (\(total) counted so far)" : "")
+    }
+}
+
 /// Where one trial's latency rows lie in `latency_samples`: the first and last row id.
 struct LatencyRange: Sendable {
     var offset: Int
     var trialID: Int64
     var first: Int64
     var last: Int64
-    var rows: Int64 { last - first + 1 }
+    /// How many row ids the range spans (not how many rows it holds: another trial's may lie
+    /// between), held at Int64.max for a range no store could hold.
+    var rows: Int64 { last.subtractingReportingOverflow(first).partialValue.saturatingAdd(1) }
 }
 
 extension ResultStore {
@@ -229,11 +253,11 @@ extension ResultStore {
     /// skipped. No ORDER BY: a trial's rows come back in insertion order (ascending latency
     /// as recorded), and the statistics sort what is not.
     static func readLatency(_ ranges: [LatencyRange], path: String) throws -> [(Int, [LatencyBucket])] {
-        let total = ranges.reduce(0) { $0 + $1.rows }
+        let total = ranges.reduce(Int64(0)) { $0.saturatingAdd($1.rows) }
         var split = 0
         var running: Int64 = 0
-        while split < ranges.count, running * 2 < total {
-            running += ranges[split].rows
+        while split < ranges.count, running < total - total / 2 {
+            running = running.saturatingAdd(ranges[split].rows)
             split += 1
         }
         let halves = [Array(ranges[..<split]), Array(ranges[split...])].filter { !$0.isEmpty }
@@ -255,10 +279,20 @@ extension ResultStore {
             try latency.bind(range.first, at: 1)
             try latency.bind(range.last, at: 2)
             var buckets: [LatencyBucket] = []
-            buckets.reserveCapacity(Int(range.rows))
+            // Row ids far apart (rows deleted, another trial's between) are no reason to
+            // allocate for all of them.
+            buckets.reserveCapacity(Int(min(range.rows, 1 << 22)))
+            var total: Int64 = 0
             while try latency.step() {
                 guard latency.int64(at: 0) == range.trialID else { continue }
-                buckets.append(LatencyBucket(latencyUs: latency.int64(at: 1), count: latency.int64(at: 2)))
+                let bucket = LatencyBucket(latencyUs: latency.int64(at: 1), count: latency.int64(at: 2))
+                // The one checked reader of samples: what the statistics sum is known to be
+                // in range, for this machine's store as for a file from elsewhere.
+                total = total.saturatingAdd(bucket.count)
+                guard bucket.count >= 0, bucket.latencyUs >= 0, total <= Int64(ValueRange.windowCount) else {
+                    throw LatencyRowError(trialID: range.trialID, count: bucket.count, latencyUs: bucket.latencyUs, total: total)
+                }
+                buckets.append(bucket)
             }
             read.append((range.offset, buckets))
         }
