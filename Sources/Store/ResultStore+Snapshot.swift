@@ -115,12 +115,12 @@ extension ResultStore {
         } catch let error as SQLiteError where error.code == SQLITE_NOTADB {
             throw ReportgenError(
                 trusted ? .badStore : .refusedFile, "not a reportgen results file: the file is not a database", at: location,
-                hint: "pass a file written by 'reportgen export'; \(StoreAudit.untouched)",
+                hint: "pass a file written by 'reportgen export'. \(StoreAudit.untouched)",
                 underlying: error)
         } catch let error as SQLiteError where error.code == SQLITE_CORRUPT && !trusted {
             throw ReportgenError(
                 .refusedFile, "not a readable reportgen results file: SQLite finds it damaged", at: location,
-                hint: "copy the file again from where it came from, or export it again; \(StoreAudit.untouched)",
+                hint: "copy the file again from where it came from, or export it again. \(StoreAudit.untouched)",
                 underlying: error)
         } catch let error as SQLiteError {
             throw ReportgenError(.io, "cannot read the results file", at: location, underlying: error)

@@ -20,7 +20,7 @@ struct StoreAudit {
     static let revision = 1
 
     /// What to say after every refusal: the file was only read.
-    static let untouched = "the file was only read, and nothing was copied or changed"
+    static let untouched = "The file was left untouched, and nothing was copied from it."
 
     /// Whose file it is, its version and its schema: the checks that must pass before
     /// anything copies the file. Returns the schema version.
@@ -48,9 +48,9 @@ struct StoreAudit {
         let facts = try StoreFileFacts(database)
         guard facts.isReportgen, facts.tables > 0 else {
             let what = facts.tables == 0 ? "an empty SQLite database" : "an SQLite database of another program"
-            throw refusal("not a reportgen results file: \(what)", hint: "pass a file written by 'reportgen export'; \(Self.untouched)")
+            throw refusal("not a reportgen results file: \(what)", hint: "pass a file written by 'reportgen export'. \(Self.untouched)")
         }
-        try facts.refuseNewer(at: location, hint: "upgrade reportgen to read it; \(Self.untouched)", code: .refusedFile)
+        try facts.refuseNewer(at: location, hint: "upgrade reportgen to read it. \(Self.untouched)", code: .refusedFile)
         guard facts.version >= 1 else {
             throw refusal("not a reportgen results file: it says it is at schema \(facts.version), which no reportgen writes")
         }
