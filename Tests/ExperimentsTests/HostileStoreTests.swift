@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import TestFixtures
 import Testing
 @testable import Core
@@ -270,33 +269,5 @@ struct HostileBench {
         #expect(try Data(contentsOf: storeFile) == storeBefore, "the store is as it was", sourceLocation: sourceLocation)
         #expect(try Data(contentsOf: file) == fileBefore, "the file is only read", sourceLocation: sourceLocation)
         #expect(!FileManager.default.fileExists(atPath: output), sourceLocation: sourceLocation)
-    }
-}
-
-/// The shipped reference unpacked, with all but every 25th latency row deleted and vacuumed:
-/// a real export, small enough to render in a moment. Made once, beside the tests' cache.
-enum ThinnedReference {
-    private static let made = Mutex<URL?>(nil)
-
-    static func file() throws -> URL {
-        try made.withLock { made in
-            if let made { return made }
-            let reference = TestPaths.projectRoot.appending(path: "experiments/aiohttp-vs-flask/baseline/reference.sqlite.xz")
-            let key = String(try SHA256.hex(ofFile: reference).prefix(16))
-            let folder = TestPaths.cache.appending(path: "hostile", directoryHint: .isDirectory)
-            let file = folder.appending(path: "thinned-\(key).sqlite")
-            if !FileManager.default.fileExists(atPath: file.path) {
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-                let partial = folder.appending(path: "partial-\(UUID().uuidString).sqlite")
-                defer { try? FileManager.default.removeItem(at: partial) }
-                try Compression.unpackXZ(reference, into: partial)
-                try SQLiteDatabase.withConnection(path: partial.path) { database in
-                    try database.execute("DELETE FROM latency_samples WHERE rowid % 25 != 0; VACUUM")
-                }
-                try FileManager.default.moveItem(at: partial, to: file)
-            }
-            made = file
-            return file
-        }
     }
 }
