@@ -283,11 +283,3 @@ extension StoreAudit {
         return "\(value)"
     }
 }
-
-extension ExitCode {
-    /// A results file from elsewhere that reportgen refuses to use (not a reportgen file,
-    /// changed outside reportgen, damaged, from a newer reportgen): the input is bad, as a
-    /// bad definition is (sysexits' EX_DATAERR). This machine's own store, when damaged,
-    /// stays `.badStore` (66): that is a different problem, with a different fix.
-    public static let refusedFile = ExitCode.badDefinition
-}

@@ -115,6 +115,31 @@ struct HostileStoreTests {
         }
     }
 
+    @Test("work a killed reportgen left in the cache is swept by the next one; the cache folder is refused when it is not private")
+    func staleWorkSwept() throws {
+        try HostileBench.with { bench in
+            // The pid of a process that has ended: what a reportgen killed mid-check leaves.
+            let ended = Process()
+            ended.executableURL = URL(filePath: "/bin/true")
+            try ended.run()
+            ended.waitUntilExit()
+            let snapshots = bench.cacheFolder.appending(path: "snapshots")
+            let stale = snapshots.appending(path: "work-\(ended.processIdentifier)-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: stale, withIntermediateDirectories: true)
+            try Data("half a copy".utf8).write(to: stale.appending(path: "snapshot.sqlite"))
+
+            let rendered = try bench.reportgen(["render", "--from", bench.base.path, "--output", bench.folder.appending(path: "out").path])
+            #expect(rendered.status == 0, "\(rendered)")
+            #expect(!FileManager.default.fileExists(atPath: stale.path))
+
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: snapshots.path)
+            let refused = try bench.reportgen(["render", "--from", bench.base.path, "--output", bench.folder.appending(path: "out").path])
+            #expect(refused.status == 74, "\(refused)")
+            #expect(refused.stderr.contains("is not a private folder of this user"), "\(refused)")
+            try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: snapshots.path)
+        }
+    }
+
     @Test("the cache: a second read of the same bytes reuses the checked copy, a changed file misses, a tampered entry is rebuilt")
     func cache() throws {
         try HostileBench.with { bench in
