@@ -96,7 +96,7 @@ public final class ScratchFolder: Sendable {
     }
 
     /// Removes the work folders in `parent` whose process no longer exists (killed, crashed).
-    static func sweep(_ parent: PrivateFolder) {
+    public static func sweep(_ parent: PrivateFolder) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent.url.path(percentEncoded: false)) else { return }
         for name in names where name.hasPrefix("work-") {
             let fields = name.split(separator: "-", maxSplits: 2)

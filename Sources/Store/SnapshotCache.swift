@@ -34,7 +34,8 @@ public struct SnapshotCache: Sendable {
     func lookup(_ key: String) throws -> URL? {
         let file = entry(key)
         guard FileManager.default.fileExists(atPath: file.path(percentEncoded: false)) else { return nil }
-        _ = try privateFolder()
+        // A hit makes no work folder, so it sweeps what a killed reportgen left itself.
+        ScratchFolder.sweep(try privateFolder())
         do {
             try SQLiteDatabase.withConnection(path: file.path(percentEncoded: false), mode: .untrusted) { copy in
                 try StoreAudit(database: copy, location: SourceLocation(file: DisplayPath.of(file)))
