@@ -71,7 +71,13 @@ public final class ScratchFolder: Sendable {
         url = parent.url.appendingPathComponent(name, isDirectory: true)
         self.parent = parent
         self.removesEmptyParent = removesEmptyParent
-        guard mkdir(url.path(percentEncoded: false), 0o700) == 0 else {
+        var made = mkdir(url.path(percentEncoded: false), 0o700) == 0
+        if !made && errno == ENOENT {
+            // Another scratch folder's removal took the emptied parent away meanwhile.
+            _ = try PrivateFolder(parent.url, purpose: purpose)
+            made = mkdir(url.path(percentEncoded: false), 0o700) == 0
+        }
+        guard made else {
             throw ReportgenError(
                 .io, "cannot create a private folder for \(purpose): \(String(cString: strerror(errno)))",
                 at: SourceLocation(file: DisplayPath.of(url)))
