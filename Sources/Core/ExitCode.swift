@@ -7,7 +7,8 @@ public enum ExitCode: Int32, Sendable, CaseIterable {
     case variantFailed = 3
     /// A command-line value is wrong.
     case badArgument = 64
-    /// The definition, a file it names, the lock or the write-up is wrong.
+    /// The definition, a file it names, the lock or the write-up is wrong; or a results file
+    /// from elsewhere is refused (`refusedFile`).
     case badDefinition = 65
     /// The results store cannot be used (foreign, damaged, from a newer reportgen).
     case badStore = 66
@@ -21,4 +22,12 @@ public enum ExitCode: Int32, Sendable, CaseIterable {
     case interrupted = 130
     /// Stopped by SIGTERM.
     case terminated = 143
+}
+
+extension ExitCode {
+    /// A results file from elsewhere that reportgen refuses to use (not a reportgen file,
+    /// changed outside reportgen, damaged, from a newer reportgen): the input is bad, as a
+    /// bad definition is (sysexits' EX_DATAERR). This machine's own store, when damaged,
+    /// stays `.badStore` (66): a different problem, with a different fix.
+    public static let refusedFile = ExitCode.badDefinition
 }

@@ -23,12 +23,15 @@ public enum SHA256 {
 
     /// The 32-byte digest of `data`.
     public static func digest(_ data: [UInt8]) -> [UInt8] {
+        data.withUnsafeBytes(digest)
+    }
+
+    /// The 32-byte digest of the bytes at `input` (a mapped file, say: nothing is copied).
+    public static func digest(_ input: UnsafeRawBufferPointer) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
-        let status = data.withUnsafeBytes { input in
-            digest.withUnsafeMutableBufferPointer { output in
-                EVP_Digest(input.baseAddress, input.count, output.baseAddress, &length, EVP_sha256(), nil)
-            }
+        let status = digest.withUnsafeMutableBufferPointer { output in
+            EVP_Digest(input.baseAddress, input.count, output.baseAddress, &length, EVP_sha256(), nil)
         }
         // EVP_Digest fails only when libcrypto cannot allocate a context: nothing to recover.
         precondition(status == 1 && length == 32, "libcrypto's SHA-256 failed")

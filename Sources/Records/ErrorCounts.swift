@@ -20,11 +20,12 @@ public struct ErrorCounts: Sendable, Equatable {
     public var byKind: [Int64] { [connect, read, write, status, timeout] }
 
     /// Every error of every kind.
-    public var total: Int64 { connect + read + write + status + timeout }
+    public var total: Int64 { [read, write, status, timeout].reduce(connect) { $0.saturatingAdd($1) } }
 
     public static func + (lhs: ErrorCounts, rhs: ErrorCounts) -> ErrorCounts {
         ErrorCounts(
-            connect: lhs.connect + rhs.connect, read: lhs.read + rhs.read, write: lhs.write + rhs.write,
-            status: lhs.status + rhs.status, timeout: lhs.timeout + rhs.timeout)
+            connect: lhs.connect.saturatingAdd(rhs.connect), read: lhs.read.saturatingAdd(rhs.read),
+            write: lhs.write.saturatingAdd(rhs.write), status: lhs.status.saturatingAdd(rhs.status),
+            timeout: lhs.timeout.saturatingAdd(rhs.timeout))
     }
 }

@@ -263,6 +263,7 @@ enum StoreSchema {
     /// The indexes over the sample tables: a compressed export leaves them out (they are as
     /// large as the rows and rebuilt from them in a second or two), and every snapshot of an
     /// export builds whichever is missing before it is read. Named as migration 1 made them.
+    static let sampleIndexNames: Set<String> = ["latency_samples_by_trial", "resource_samples_by_trial"]
     static let sampleIndexes = [
         "CREATE INDEX IF NOT EXISTS latency_samples_by_trial ON latency_samples(trial_id)",
         "CREATE INDEX IF NOT EXISTS resource_samples_by_trial ON resource_samples(trial_id)",
@@ -271,7 +272,12 @@ enum StoreSchema {
     /// Applies the migrations `database` lacks, each in its own transaction together with
     /// the version it reaches, so a failure leaves the store at the previous version.
     static func migrate(_ database: SQLiteDatabase) throws {
-        for (offset, migration) in migrations.enumerated() {
+        try migrate(database, upTo: currentVersion)
+    }
+
+    /// Applies the migrations `database` lacks up to version `target`, as `migrate(_:)` does.
+    static func migrate(_ database: SQLiteDatabase, upTo target: Int) throws {
+        for (offset, migration) in migrations.prefix(target).enumerated() {
             let version = offset + 1
             do {
                 try database.transaction {

@@ -67,8 +67,19 @@ extension ResultStore {
             var index: [Int64: Int] = [:]
             for (offset, trial) in trials.enumerated() { index[trial.id] = offset }
 
-            let ranges = try latencyRanges(trialIDs: trials.map(\.id))
-            for (offset, buckets) in try Self.readLatency(ranges, path: database.path) {
+            let latency: [(Int, [LatencyBucket])]
+            do {
+                if try hasSampleIndex() {
+                    latency = try Self.readLatency(try latencyRanges(trialIDs: trials.map(\.id)), path: database.path)
+                } else {
+                    latency = try Self.scanLatency(trials: index, path: database.path)
+                }
+            } catch let error as LatencyRowError {
+                throw ReportgenError(
+                    .badStore, error.message, at: SourceLocation(file: shownAs, keyPath: "latency_samples.count"),
+                    hint: "the samples were changed outside reportgen; export the run again from the store it came from")
+            }
+            for (offset, buckets) in latency {
                 trials[offset].record.measurement.latency = buckets
             }
             let percentiles = try database.prepare(
@@ -192,13 +203,47 @@ extension ResultStore {
     }
 }
 
+/// A latency row the reader refuses: a negative count or latency, or counts summing past
+/// what a window holds (`ValueRange.windowCount`).
+struct LatencyRowError: Error {
+    var trialID: Int64
+    var count: Int64
+    var latencyUs: Int64
+    var total: Int64
+
+    var message: String {
+        "trial \(trialID) holds a latency row of \(count) requests at \(latencyUs) µs"
+            + (count >= 0 && latencyUs >= 0 ? ", making its requests more than a window can hold (\(total) counted so far)" : "")
+    }
+}
+
+/// The one check every latency row read passes, for this machine's store as for a file from
+/// elsewhere: what the statistics sum is then known to be in range.
+struct LatencyTally {
+    var trialID: Int64
+    var total: Int64 = 0
+
+    init(trialID: Int64) {
+        self.trialID = trialID
+    }
+
+    mutating func add(_ bucket: LatencyBucket) throws {
+        total = total.saturatingAdd(bucket.count)
+        guard bucket.count >= 0, bucket.latencyUs >= 0, total <= Int64(ValueRange.windowCount) else {
+            throw LatencyRowError(trialID: trialID, count: bucket.count, latencyUs: bucket.latencyUs, total: total)
+        }
+    }
+}
+
 /// Where one trial's latency rows lie in `latency_samples`: the first and last row id.
 struct LatencyRange: Sendable {
     var offset: Int
     var trialID: Int64
     var first: Int64
     var last: Int64
-    var rows: Int64 { last - first + 1 }
+    /// How many row ids the range spans (not how many rows it holds: another trial's may lie
+    /// between), held at Int64.max for a range no store could hold.
+    var rows: Int64 { last.subtractingReportingOverflow(first).partialValue.saturatingAdd(1) }
 }
 
 extension ResultStore {
@@ -229,11 +274,11 @@ extension ResultStore {
     /// skipped. No ORDER BY: a trial's rows come back in insertion order (ascending latency
     /// as recorded), and the statistics sort what is not.
     static func readLatency(_ ranges: [LatencyRange], path: String) throws -> [(Int, [LatencyBucket])] {
-        let total = ranges.reduce(0) { $0 + $1.rows }
+        let total = ranges.reduce(Int64(0)) { $0.saturatingAdd($1.rows) }
         var split = 0
         var running: Int64 = 0
-        while split < ranges.count, running * 2 < total {
-            running += ranges[split].rows
+        while split < ranges.count, running < total - total / 2 {
+            running = running.saturatingAdd(ranges[split].rows)
             split += 1
         }
         let halves = [Array(ranges[..<split]), Array(ranges[split...])].filter { !$0.isEmpty }
@@ -246,6 +291,65 @@ extension ResultStore {
         }.flatMap { $0 }
     }
 
+    /// Whether `latency_samples` has its index by trial: an xz export read in place (the
+    /// shipped reference, say) has none, and finding each trial's rows would then scan the
+    /// whole table once per trial.
+    func hasSampleIndex() throws -> Bool {
+        try database.firstRow(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'latency_samples_by_trial'"
+        ) { $0.int64(at: 0) } == 1
+    }
+
+    /// Reads the rows of the trials `trials` (trial id → offset) with one scan of the whole
+    /// table, in two halves of row ids on two connections at once: what a store without the
+    /// sample index is read with, since it holds one run's samples (an export) and the scan
+    /// reads each row once.
+    static func scanLatency(trials: [Int64: Int], path: String) throws -> [(Int, [LatencyBucket])] {
+        let bounds = try SQLiteDatabase.withConnection(path: path, mode: .readOnly) { connection in
+            // Two subqueries: each is one step down the table's tree, both in one SELECT a scan.
+            try connection.firstRow("SELECT (SELECT min(rowid) FROM latency_samples), (SELECT max(rowid) FROM latency_samples)") { row in
+                row.isNull(at: 0) ? nil : (first: row.int64(at: 0), last: row.int64(at: 1))
+            } ?? nil
+        }
+        guard let bounds else { return [] }
+        let middle = bounds.first + (bounds.last - bounds.first) / 2
+        let halves = [(bounds.first, middle), (middle + 1, bounds.last)].filter { $0.0 <= $0.1 }
+        let read = try halves.concurrentMap { half in
+            try SQLiteDatabase.withConnection(path: path, mode: .readOnly) { connection -> [Int64: [LatencyBucket]] in
+                _ = try connection.rows("PRAGMA mmap_size = 1073741824") { $0.int64(at: 0) }
+                let latency = try connection.prepare(
+                    "SELECT trial_id, latency_us, count FROM latency_samples WHERE rowid BETWEEN ? AND ?")
+                try latency.bind(half.0, at: 1)
+                try latency.bind(half.1, at: 2)
+                var byTrial: [Int64: [LatencyBucket]] = [:]
+                // A trial's rows lie together: collect a run of them before touching the dictionary.
+                var current: Int64?
+                var buckets: [LatencyBucket] = []
+                while try latency.step() {
+                    let trialID = latency.int64(at: 0)
+                    if trialID != current {
+                        if let current { byTrial[current, default: []] += buckets }
+                        current = trials[trialID] == nil ? nil : trialID
+                        buckets = []
+                        if current == nil { continue }
+                    }
+                    guard current != nil else { continue }
+                    buckets.append(LatencyBucket(latencyUs: latency.int64(at: 1), count: latency.int64(at: 2)))
+                }
+                if let current { byTrial[current, default: []] += buckets }
+                return byTrial
+            }
+        }
+        var result: [(Int, [LatencyBucket])] = []
+        for (trialID, offset) in trials.sorted(by: { $0.value < $1.value }) {
+            let buckets = read.flatMap { $0[trialID] ?? [] }
+            var tally = LatencyTally(trialID: trialID)
+            for bucket in buckets { try tally.add(bucket) }
+            result.append((offset, buckets))
+        }
+        return result
+    }
+
     private static func readLatency(_ ranges: [LatencyRange], connection: SQLiteDatabase) throws -> [(Int, [LatencyBucket])] {
         let latency = try connection.prepare(
             "SELECT trial_id, latency_us, count FROM latency_samples WHERE rowid BETWEEN ? AND ?")
@@ -255,10 +359,15 @@ extension ResultStore {
             try latency.bind(range.first, at: 1)
             try latency.bind(range.last, at: 2)
             var buckets: [LatencyBucket] = []
-            buckets.reserveCapacity(Int(range.rows))
+            // Row ids far apart (rows deleted, another trial's between) are no reason to
+            // allocate for all of them.
+            buckets.reserveCapacity(Int(min(range.rows, 1 << 22)))
+            var tally = LatencyTally(trialID: range.trialID)
             while try latency.step() {
                 guard latency.int64(at: 0) == range.trialID else { continue }
-                buckets.append(LatencyBucket(latencyUs: latency.int64(at: 1), count: latency.int64(at: 2)))
+                let bucket = LatencyBucket(latencyUs: latency.int64(at: 1), count: latency.int64(at: 2))
+                try tally.add(bucket)
+                buckets.append(bucket)
             }
             read.append((range.offset, buckets))
         }

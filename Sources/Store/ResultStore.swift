@@ -13,8 +13,11 @@ public final class ResultStore {
     /// What must live as long as this store: the temporary folder a private copy lives in, or
     /// the copy's store that a read-only store of an older schema reads through.
     var retained: AnyObject?
+    /// Whether this is a private copy of a file from elsewhere: what is wrong in it is a
+    /// refused file (`.refusedFile`), not a damaged store of this machine's (`.badStore`).
+    var isFromElsewhere = false
 
-    private init(path: URL, database: SQLiteDatabase, retained: AnyObject?) {
+    init(path: URL, database: SQLiteDatabase, retained: AnyObject?) {
         self.path = path
         shownAs = path.path(percentEncoded: false)
         self.database = database
@@ -31,7 +34,7 @@ public final class ResultStore {
             try SQLiteDatabase.withConnection(path: file, mode: .readOnly) { try $0.integerPragma("user_version") }
         }
         if version < Int64(StoreSchema.currentVersion) {
-            let snapshot = try snapshot(of: path)
+            let snapshot = try snapshot(of: path, trusted: true)
             // The copy's store keeps its folder, and this one keeps that store.
             return ResultStore(path: path, database: snapshot.store.database, retained: snapshot.store)
         }
@@ -111,12 +114,22 @@ public final class ResultStore {
 
     /// Decodes `text`, the JSON of `column` in the row `row` names; see `StoreJSON.decode`.
     func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String, column: String, row: String) throws -> T {
-        try StoreJSON.decode(type, from: text, column: column, row: row, store: shownAs)
+        do {
+            return try StoreJSON.decode(type, from: text, column: column, row: row, store: shownAs)
+        } catch var error as ReportgenError where isFromElsewhere && error.code == .badStore {
+            error.code = .refusedFile
+            throw error
+        }
     }
 
     /// Runs `body`, turning an SQLite failure into an error for the person at the terminal.
     func guarded<T>(_ action: @autoclosure () -> String, _ body: () throws -> T) throws -> T {
-        try Self.guarded(path.path(percentEncoded: false), action(), body)
+        do {
+            return try Self.guarded(path.path(percentEncoded: false), action(), body)
+        } catch var error as ReportgenError where isFromElsewhere && error.code == .badStore {
+            error.code = .refusedFile
+            throw error
+        }
     }
 
     private static func guarded<T>(
@@ -167,10 +180,10 @@ struct StoreFileFacts {
     var isReportgen: Bool { applicationID == Int64(StoreSchema.applicationID) }
 
     /// Refuses a file of a schema newer than this build knows; `hint` says what to do instead.
-    func refuseNewer(at location: SourceLocation, hint: String) throws {
+    func refuseNewer(at location: SourceLocation, hint: String, code: ExitCode = .badStore) throws {
         guard version <= Int64(StoreSchema.currentVersion) else {
             throw ReportgenError(
-                .badStore, "written by a newer reportgen (schema \(version), this build knows \(StoreSchema.currentVersion))",
+                code, "written by a newer reportgen (schema \(version), this build knows \(StoreSchema.currentVersion))",
                 at: location, hint: hint)
         }
     }

@@ -9,6 +9,10 @@ public final class SQLiteDatabase {
         case readOnly
         /// Reads and writes, creating the file if it does not exist.
         case readWriteCreate
+        /// Never writes, and trusts nothing the file says: a file from elsewhere, opened
+        /// read-only in SQLite's defensive mode, with no function a schema names allowed to
+        /// run from a view, trigger or index and no extension loadable.
+        case untrusted
     }
 
     let handle: OpaquePointer
@@ -19,7 +23,7 @@ public final class SQLiteDatabase {
 
     /// Opens the SQLite file at `path`; a failed open leaves no connection behind.
     public init(path: String, mode: Mode = .readWriteCreate) throws {
-        let access = mode == .readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        let access = mode == .readWriteCreate ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY
         // NOMUTEX: the class is not Sendable, so Swift already keeps it on one thread at a time.
         let flags = access | SQLITE_OPEN_NOMUTEX
         var connection: OpaquePointer?
@@ -29,6 +33,7 @@ public final class SQLiteDatabase {
                 throw SQLiteError(extendedCode: SQLITE_NOMEM, message: "sqlite3_open_v2 returned no connection", sql: nil)
             }
             try sqliteCheck(sqlite3_extended_result_codes(connection, 1), connection, sql: nil)
+            if mode == .untrusted { try Self.distrust(connection) }
             self.handle = connection
             self.path = path
         } catch {
@@ -40,6 +45,15 @@ public final class SQLiteDatabase {
 
     deinit {
         if !closed { close() }
+    }
+
+    /// SQLite's settings for a database that may be hostile (its "defense against dark
+    /// arts"), applied before the schema is first read.
+    private static func distrust(_ connection: OpaquePointer) throws {
+        for (option, on) in [(SQLITE_DBCONFIG_DEFENSIVE, 1), (SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0), (SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0)] {
+            try sqliteCheck(csqlite_db_config_flag(connection, option, Int32(on)), connection, sql: nil)
+        }
+        try sqliteCheck(sqlite3_exec(connection, "PRAGMA trusted_schema = OFF", nil, nil, nil), connection, sql: "PRAGMA trusted_schema = OFF")
     }
 
     /// Opens `path`, runs `body` with the connection, and closes it when `body` returns or

@@ -332,7 +332,7 @@ struct CLITests {
         #expect(!list.crashed, "\(list)")
 
         let imported = try await project.cli.run(["import", "notes.txt", "--db", "out/results.sqlite"], timeout: .seconds(60))
-        #expect(imported.code == 66, "\(imported)")
+        #expect(imported.code == 65, "\(imported)")
         #expect(imported.stderr.contains("notes.txt: not a reportgen results file: the file is not a database"), "\(imported)")
         #expect(imported.stderr.contains("hint: pass a file written by 'reportgen export'"), "\(imported)")
         #expect(!FileManager.default.fileExists(atPath: project.url("out/results.sqlite").path), "a refused file creates no store")

@@ -112,8 +112,8 @@ struct PortableStoreTests {
 
             let error = try #require(throws: ReportgenError.self) { try target.importRuns(from: file) }
 
-            #expect(error.code == .badStore)
-            #expect(error.code == .badStore)
+            #expect(error.code == .refusedFile)
+            #expect(error.code == .refusedFile)
             #expect(error.message.contains("newer reportgen (schema 99, this build knows \(StoreSchema.currentVersion))"))
             #expect(error.hint?.contains("left untouched") == true)
             #expect(try Data(contentsOf: file) == fileBefore)
@@ -122,7 +122,7 @@ struct PortableStoreTests {
     }
 
     @Test(
-        "a stranger's export holding JSON this build cannot read is refused, naming the file, column and row: reading it, importing it (the store left as it was), and on the command line with exit 66",
+        "a stranger's export holding JSON this build cannot read is refused, naming the file, column and row: reading it, importing it (the store left as it was), and on the command line with exit 65",
         arguments: [
             ("UPDATE run_hosts SET cpus_json = ? WHERE name = 'server'", #"{"app": 3}"#, "run_hosts.cpus_json", "host 'server'", "at app"),
             ("UPDATE run_hosts SET cpus_json = ? WHERE name = 'server'", "nonsense", "run_hosts.cpus_json", "host 'server'", "not valid JSON"),
@@ -147,7 +147,7 @@ struct PortableStoreTests {
             let imported = try #require(throws: ReportgenError.self) { try target.importRuns(from: file) }
 
             for error in [read, imported] {
-                #expect(error.code == .badStore)
+                #expect(error.code == .refusedFile)
                 #expect(error.location == SourceLocation(file: DisplayPath.of(file), keyPath: column))
                 #expect(error.message.hasPrefix("run \(runID)" + (row.isEmpty ? "" : ", " + row) + " holds a value this build cannot read"))
                 #expect(error.message.contains(cause), "\(error.message)")
@@ -168,7 +168,7 @@ struct PortableStoreTests {
             try cli.run()
             let printed = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             cli.waitUntilExit()
-            #expect(cli.terminationStatus == ExitCode.badStore.rawValue, "\(printed)")
+            #expect(cli.terminationStatus == ExitCode.refusedFile.rawValue, "\(printed)")
             #expect(printed.contains("(\(column)): run \(runID)"), "\(printed)")
             #expect(!FileManager.default.fileExists(atPath: fresh.path))
         }
@@ -218,7 +218,7 @@ struct PortableStoreTests {
                 try target.importRuns(from: folder.appending(path: "missing.sqlite"))
             }
 
-            #expect(textError.code == .badStore)
+            #expect(textError.code == .refusedFile)
             #expect(textError.message.contains("not a reportgen results file"))
             #expect(textError.location?.file.hasSuffix("notes.sqlite") == true)
             #expect(foreignError.message.contains("another program"))
@@ -357,7 +357,7 @@ struct PortableStoreTests {
             let damaged = folder.appending(path: "damaged.sqlite.xz")
             try bytes.prefix(bytes.count / 2).write(to: damaged)
             let error = try #require(throws: ReportgenError.self) { try ResultStore.snapshot(of: damaged) }
-            #expect(error.code == .badStore)
+            #expect(error.code == .refusedFile)
             #expect(error.message.hasPrefix("not an xz file, or a damaged one: "), "\(error.message)")
         }
     }

@@ -1,3 +1,4 @@
+import Core
 import LoadGen
 
 extension LatencyDistribution {
@@ -11,14 +12,14 @@ extension LatencyDistribution {
     /// because the count only steps at recorded ones.
     static func percentile(_ p: Double, of trials: [LatencyDistribution], weights: [Int]) -> Int64? {
         let used = zip(trials, weights).filter { $0.1 > 0 && !$0.0.isEmpty }
-        let total = used.reduce(Int64(0)) { $0 + $1.0.count * Int64($1.1) }
+        let total = used.reduce(Int64(0)) { $0.saturatingAdd($1.0.count.saturatingMultiply(Int64($1.1))) }
         guard let target = NearestRank.rank(p, of: total),
             var low = used.compactMap({ $0.0.min }).min(),
             var high = used.compactMap({ $0.0.max }).max()
         else { return nil }
         while low < high {
             let middle = low + (high - low) / 2
-            let reached = used.reduce(Int64(0)) { $0 + $1.0.countAtOrBelow(middle) * Int64($1.1) }
+            let reached = used.reduce(Int64(0)) { $0.saturatingAdd($1.0.countAtOrBelow(middle).saturatingMultiply(Int64($1.1))) }
             if reached >= target { high = middle } else { low = middle + 1 }
         }
         return low

@@ -50,7 +50,7 @@ public struct LatencyDistribution: Sendable, Equatable {
         var running: Int64 = 0
         var total = 0.0
         for bucket in merged {
-            running += bucket.count
+            running = running.saturatingAdd(bucket.count)
             // Products and sums stay below 2^53 for any realistic run, so Double is exact here.
             total += Double(bucket.latencyUs) * Double(bucket.count)
             if latencies.last == bucket.latencyUs {

@@ -38,7 +38,7 @@ public struct ThroughputStatistics: Sendable {
     public init() {}
 
     /// Completed requests of every ok trial together.
-    public var totalRequests: Int64 { requestsPerTrial.reduce(0, +) }
+    public var totalRequests: Int64 { requestsPerTrial.reduce(0) { $0.saturatingAdd($1) } }
 }
 
 /// How closely a variant's ok trials agree on requests/s: what tells a real difference

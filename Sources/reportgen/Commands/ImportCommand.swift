@@ -22,7 +22,7 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let outcome = try ResultStore.withSnapshot(of: ProjectFolder.resolve(file)) { snapshot in
+            let outcome = try ResultStore.withSnapshot(of: ProjectFolder.resolve(file), cache: .standard) { snapshot in
                 // Check the file before opening the store, so a refused file leaves --db untouched.
                 try snapshot.checkReadable()
                 return try store.open().importRuns(from: snapshot)

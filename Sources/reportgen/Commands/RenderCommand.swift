@@ -35,8 +35,8 @@ struct RenderCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             if let from {
-                // An exported file is read from a private copy, gone when the render is done.
-                try ResultStore.withSnapshot(of: ProjectFolder.resolve(from)) { snapshot in
+                // An exported file is read from a checked private copy, kept for the next render.
+                try ResultStore.withSnapshot(of: ProjectFolder.resolve(from), cache: .standard) { snapshot in
                     let results = snapshot.store
                     try render(results, runID: runID ?? results.baselineRun(experiment: experimentName(in: results), file: from))
                 }

@@ -52,7 +52,7 @@ enum BaselineChoice {
         _ file: URL, shown: String, definition: ExperimentDefinition, label: (Int64, ComparisonSide) -> String
     ) throws -> LoadedBaseline {
         // A side holds what it read: the private copy of the file is done with when it is loaded.
-        try ResultStore.withSnapshot(of: file) { copy in
+        try ResultStore.withSnapshot(of: file, cache: .standard) { copy in
             let id = try copy.store.baselineRun(experiment: definition.name, file: shown)
             var side = try ComparisonSide.load(store: copy.store, runID: id)
             side.label = label(id, side)
