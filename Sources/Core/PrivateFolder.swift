@@ -5,14 +5,16 @@ import Synchronization
 import Glibc
 #endif
 
-/// A folder only this user can enter, for copies of files that may come from someone else:
-/// created with mode 0700, or, when it exists, accepted only as a real folder (not a
+/// A folder only this user can enter, for what another local user must neither read nor
+/// plant: copies of files that may come from someone else, ssh's control socket (whoever
+/// can connect to it runs commands on the host as us) and the logs of commands sent there.
+/// It is created with mode 0700, or, when it exists, accepted only as a real folder (not a
 /// symlink) owned by this user that no one else can read, write or enter. A folder another
 /// user planted under a shared /tmp is refused, never followed.
 public struct PrivateFolder: Sendable {
     public let url: URL
 
-    /// Creates or accepts `url`; `purpose` says what for, in an error.
+    /// Creates or accepts `url` (its parents as usual); `purpose` says what for, in an error.
     public init(_ url: URL, purpose: String) throws {
         self.url = url
         let path = url.path(percentEncoded: false)
@@ -25,15 +27,51 @@ public struct PrivateFolder: Sendable {
         if mkdir(path, 0o700) != 0 && errno != EEXIST {
             throw ReportgenError(.io, "cannot create the private folder for \(purpose): \(String(cString: strerror(errno)))", at: location)
         }
+        try Self.verify(url, purpose: purpose)
+    }
+
+    /// A new private folder in `parent`, named `prefix` and six random characters (mkdtemp:
+    /// made 0700, and never one that was there before).
+    public static func unique(prefix: String, in parent: String = "/tmp", purpose: String) throws -> PrivateFolder {
+        var template = Array("\(parent)/\(prefix)XXXXXX".utf8CString)
+        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+            throw ReportgenError(
+                .io, "cannot create a private folder for \(purpose): \(String(cString: strerror(errno)))",
+                at: SourceLocation(file: parent))
+        }
+        return try PrivateFolder(URL(fileURLWithPath: String(cString: template), isDirectory: true), purpose: purpose)
+    }
+
+    /// Throws unless `url` is a folder, not a symlink, owned by this user and closed to others.
+    public static func verify(_ url: URL, purpose: String) throws {
+        let location = SourceLocation(file: DisplayPath.of(url))
         var info = stat()
-        guard lstat(path, &info) == 0 else {
+        guard lstat(url.path(percentEncoded: false), &info) == 0 else {
             throw ReportgenError(.io, "cannot inspect the private folder for \(purpose): \(String(cString: strerror(errno)))", at: location)
         }
-        guard info.st_mode & S_IFMT == S_IFDIR, info.st_uid == getuid(), info.st_mode & 0o077 == 0 else {
+        let problem =
+            info.st_mode & S_IFMT != S_IFDIR ? "not a folder (a symlink?)"
+            : info.st_uid != geteuid() ? "another user's" : info.st_mode & 0o077 != 0 ? "open to other users" : nil
+        if let problem {
             throw ReportgenError(
-                .io, "the folder for \(purpose) is not a private folder of this user (a symlink, another user's, or open to others)",
+                .io, "the folder for \(purpose) is not a private folder of this user: it is \(problem)",
                 at: location, hint: "remove it and run again, or point TMPDIR or REPORTGEN_CACHE elsewhere")
         }
+    }
+
+    /// Creates `name` in this folder as a new, empty file only this user may read: never one
+    /// that exists, never through a symlink (O_EXCL | O_NOFOLLOW).
+    @discardableResult
+    public func createFile(_ name: String) throws -> URL {
+        let file = url.appendingPathComponent(name)
+        let fd = open(file.path(percentEncoded: false), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw ReportgenError(
+                .io, "cannot create \(name) as a new file: \(String(cString: strerror(errno)))",
+                at: SourceLocation(file: DisplayPath.of(file)), hint: "remove what is in the way and run again")
+        }
+        close(fd)
+        return file
     }
 
     /// This user's private folder under the system's temporary folder: `$TMPDIR/reportgen-UID`.

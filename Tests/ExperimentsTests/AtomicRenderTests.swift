@@ -4,6 +4,7 @@ import TestFixtures
 @testable import Core
 @testable import Supervision
 
+extension RealServers {
 /// Outputs are replaced, never rewritten: a render killed with SIGKILL while it writes
 /// leaves the previous report.pdf and report.html whole, and the next render clears the
 /// temporary it left.
@@ -117,4 +118,5 @@ struct AtomicRenderTests {
         #expect(Self.timeless(try Data(contentsOf: report.appendingPathComponent("report.pdf"))) == Self.timeless(pdf))
         #expect(try Data(contentsOf: report.appendingPathComponent("report.html")) == html)
     }
+}
 }

@@ -28,8 +28,8 @@ struct SignalCLITests {
     func signalInWindow(_ signal: Case) async throws {
         let project = try TinyProject()
         defer { project.remove() }
-        // 3 s windows: long enough to land in one even on a slow machine.
-        let arguments = ["run", "tiny", "--duration", "3s", "--db", "out/results.sqlite"]
+        // 5 s windows: long enough to land in one even when other suites load both cores.
+        let arguments = ["run", "tiny", "--duration", "5s", "--db", "out/results.sqlite"]
         let run = try project.cli.start(arguments)
         var watch = ReportgenWatch(store: project.url("out/results.sqlite"))
 

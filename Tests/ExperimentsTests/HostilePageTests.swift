@@ -3,6 +3,7 @@ import Testing
 import TestFixtures
 @testable import Core
 
+extension RealServers {
 /// report.html rendered by the real `reportgen render --from` from a store whose write-up
 /// holds script links, a `<script>` block and `<img onerror>` payloads (each would rename the
 /// page), opened in headless chromium with the network cut off: nothing runs, every link is
@@ -99,4 +100,5 @@ struct HostilePageTests {
         #expect(found.text.contains("document.title='pwned-inline'"), "the inline payload shows as text")
         #expect(requests.isEmpty, "the page requested \(requests)")
     }
+}
 }

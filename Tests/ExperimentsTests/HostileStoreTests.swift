@@ -4,6 +4,7 @@ import Testing
 @testable import Core
 @testable import Store
 
+extension RealServers {
 /// Results files from someone else, made hostile with SQL from a real export (the shipped
 /// reference, its samples thinned so a render takes a moment), given to the real reportgen:
 /// `render --from`, `compare --baseline FILE` and `import` each refuse them with exit 65 and
@@ -295,4 +296,5 @@ struct HostileBench {
         #expect(try Data(contentsOf: file) == fileBefore, "the file is only read", sourceLocation: sourceLocation)
         #expect(!FileManager.default.fileExists(atPath: output), sourceLocation: sourceLocation)
     }
+}
 }

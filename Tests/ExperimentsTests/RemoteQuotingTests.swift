@@ -198,25 +198,24 @@ struct RemoteQuotingTests {
         let base = try Self.temporary("private")
         defer { try? FileManager.default.removeItem(at: base) }
         let folder = base.appendingPathComponent("hosts")
-        try PrivateFolder.make(folder)
+        let logs = try PrivateFolder(folder, purpose: "logs")
         var info = stat()
         #expect(lstat(folder.path, &info) == 0 && info.st_mode & 0o777 == 0o700)
-        try PrivateFolder.make(folder)
+        _ = try PrivateFolder(folder, purpose: "logs")
 
         let open = base.appendingPathComponent("open")
         try FileManager.default.createDirectory(at: open, withIntermediateDirectories: true)
         chmod(open.path, 0o755)
-        #expect(throws: ReportgenError.self) { try PrivateFolder.make(open) }
+        #expect(throws: ReportgenError.self) { try PrivateFolder(open, purpose: "logs") }
         let link = base.appendingPathComponent("link")
         try FileManager.default.createSymbolicLink(at: link, withDestinationURL: folder)
-        #expect(throws: ReportgenError.self) { try PrivateFolder.make(link) }
+        #expect(throws: ReportgenError.self) { try PrivateFolder(link, purpose: "logs") }
 
-        let log = folder.appendingPathComponent("ssh.log")
-        try PrivateFolder.createFile(log)
-        #expect(throws: ReportgenError.self) { try PrivateFolder.createFile(log) }
+        try logs.createFile("ssh.log")
+        #expect(throws: ReportgenError.self) { try logs.createFile("ssh.log") }
         let planted = folder.appendingPathComponent("planted.log")
         try FileManager.default.createSymbolicLink(at: planted, withDestinationURL: base.appendingPathComponent("elsewhere"))
-        #expect(throws: ReportgenError.self) { try PrivateFolder.createFile(planted) }
+        #expect(throws: ReportgenError.self) { try logs.createFile("planted.log") }
         #expect(!FileManager.default.fileExists(atPath: base.appendingPathComponent("elsewhere").path))
     }
 

@@ -195,20 +195,25 @@ extension RealServers {
             let space = try Workspace()
             defer { space.remove() }
             let uid = try Self.uid(kind: "measured", in: space.unpacked)
-            // The unpacked reference is a schema-10 store: opening it migrates it in place.
-            let old = try ResultStore(path: space.unpacked)
+            // A schema-10 store: the shipped reference with migration 11 undone. Opening it
+            // migrates it in place.
+            let schema10 = try space.altered("schema-10.sqlite", """
+                DROP TABLE run_imports; DROP TABLE store_identity; ALTER TABLE runs DROP COLUMN store_uid;
+                PRAGMA user_version = 10;
+                """)
+            let old = try ResultStore(path: schema10)
             let run = try #require(try old.run(uid: uid))
             #expect(try old.origin(ofRun: run.id) == .local)
             #expect(try old.latestOwnRun(experiment: run.experiment, definitionHash: run.definitionHash, machineID: run.machineID)?.id == run.id)
 
             let other = try ResultStore(path: space.url("other.sqlite"))
-            #expect(try other.importRuns(from: space.unpacked).imported.count == 2)
+            #expect(try other.importRuns(from: schema10).imported.count == 2)
             let imported = try #require(try other.run(uid: uid))
             guard case .imported(let source, _) = try other.origin(ofRun: imported.id) else {
                 Issue.record("run \(imported.id) is \(try other.origin(ofRun: imported.id)), not imported")
                 return
             }
-            #expect(source == space.unpacked.standardizedFileURL.path)
+            #expect(source == schema10.standardizedFileURL.path)
             #expect(try other.latestOwnRun(experiment: run.experiment, definitionHash: run.definitionHash, machineID: imported.machineID) == nil)
             #expect(try other.latestRun(experiment: run.experiment, definitionHash: run.definitionHash, machineID: imported.machineID)?.id == imported.id)
         }

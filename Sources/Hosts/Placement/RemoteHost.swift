@@ -269,9 +269,7 @@ public final class RemoteHost: RoleHost {
         let script = RemoteScripts.launch(
             command, folder: (command.workingDirectory ?? workFolder).path, log: remoteLog, pidFile: pidFile,
             sessions: usage.sessionsFile, owner: RemoteScripts.owner(bootID: LocalHost.machineFacts.bootID))
-        try PrivateFolder.make(localFolder)
-        let log = localFolder.appendingPathComponent("ssh-\(name)-\(number)-\(localName)")
-        try PrivateFolder.createFile(log)
+        let log = try PrivateFolder(localFolder, purpose: "the ssh clients' logs").createFile("ssh-\(name)-\(number)-\(localName)")
         let client = try connection.start(
             script, logFile: log,
             output: OutputLines(marker: RemoteProcess.startedMarker, consume: consume))

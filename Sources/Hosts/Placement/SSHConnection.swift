@@ -38,7 +38,7 @@ public final class SSHConnection: Sendable {
         // Unix socket paths are short (108 bytes): a folder of its own under /tmp, named
         // with this process's pid so that the next run can tell one a killed reportgen left.
         Self.removeLeftControlFolders()
-        controlFolder = try PrivateFolder.unique(prefix: "\(Self.controlPrefix)\(getpid())-")
+        controlFolder = try PrivateFolder.unique(prefix: "\(Self.controlPrefix)\(getpid())-", purpose: "ssh's control socket").url
         let safe = hostName.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }.prefix(24)
         controlPath = controlFolder.appendingPathComponent("\(safe).sock").path
     }
@@ -55,7 +55,7 @@ public final class SSHConnection: Sendable {
                 kill(owner, 0) != 0 && errno == ESRCH
             else { continue }
             let folder = URL(fileURLWithPath: parent).appendingPathComponent(name)
-            guard (try? PrivateFolder.verify(folder)) != nil else { continue }
+            guard (try? PrivateFolder.verify(folder, purpose: "ssh's control socket")) != nil else { continue }
             try? FileManager.default.removeItem(at: folder)
         }
     }
@@ -85,11 +85,11 @@ public final class SSHConnection: Sendable {
     /// Opens the master connection; fails with what ssh said (auth, host key, unreachable)
     /// and the command that reproduces it.
     public func open() async throws {
-        try PrivateFolder.make(logFolder)
-        let log = logFolder.appendingPathComponent("ssh-\(hostName)-master.log")
+        let logs = try PrivateFolder(logFolder, purpose: "the ssh clients' logs")
+        let name = "ssh-\(hostName)-master.log"
         // A master opened again starts a new log; what the last one said was reported.
-        try? FileManager.default.removeItem(at: log)
-        try PrivateFolder.createFile(log)
+        try? FileManager.default.removeItem(at: logFolder.appendingPathComponent(name))
+        let log = try logs.createFile(name)
         let ready = OutputLines(marker: Self.readyLine) { $0 == Self.readyLine }
         let process = try ChildProcess(
             executable: "ssh",
