@@ -5,6 +5,8 @@ import Core
 struct Migration: Sendable {
     var name: String
     var sql: String
+    /// What SQL alone cannot do, run after `sql` in the same transaction.
+    var then: (@Sendable (SQLiteDatabase) throws -> Void)? = nil
 }
 
 /// The results store's schema: ordered migrations, the version in `PRAGMA user_version`
@@ -258,7 +260,32 @@ enum StoreSchema {
                 imported_at TEXT NOT NULL
             );
             """),
+        // A trial's latency rows packed into one blob (see PackedLatency): derived from the
+        // rows, which stay the store's content, and read by a render instead of them. The
+        // blobs of the trials stored so far are filled from their rows. Not guarded: rows
+        // INSERTed by hand for a stored trial (a trigger per inserted row would make import
+        // a third slower); README says to delete the trial's blob then.
+        Migration(name: "latency rows packed per trial, for reading", sql: """
+            CREATE TABLE latency_histograms (
+                trial_id INTEGER PRIMARY KEY REFERENCES trials(id) ON DELETE CASCADE,
+                -- how many latency_samples rows the blob holds
+                buckets INTEGER NOT NULL,
+                -- per row, by ascending latency: varint(latency - previous latency), varint(count)
+                packed BLOB NOT NULL
+            );
+            -- Rows changed or removed outside reportgen (which never does either) take their
+            -- trial's blob with them, and the trial is read from its rows again.
+            CREATE TRIGGER latency_samples_updated AFTER UPDATE ON latency_samples BEGIN
+                DELETE FROM latency_histograms WHERE trial_id IN (OLD.trial_id, NEW.trial_id);
+            END;
+            CREATE TRIGGER latency_samples_deleted AFTER DELETE ON latency_samples BEGIN
+                DELETE FROM latency_histograms WHERE trial_id = OLD.trial_id;
+            END;
+            """, then: PackedLatency.rebuild),
     ]
+
+    /// The version whose migration added `latency_histograms` (see `PackedLatency`).
+    static let packedLatencyVersion = 12
 
     /// The indexes over the sample tables: a compressed export leaves them out (they are as
     /// large as the rows and rebuilt from them in a second or two), and every snapshot of an
@@ -284,6 +311,7 @@ enum StoreSchema {
                     // Read under the write lock: another reportgen may have just migrated.
                     guard try database.integerPragma("user_version") < version else { return }
                     try database.execute(migration.sql)
+                    try migration.then?(database)
                     try database.execute("PRAGMA application_id = \(applicationID)")
                     try database.execute("PRAGMA user_version = \(version)")
                 }

@@ -246,6 +246,7 @@ private struct RowCopier {
                 let newTrial = try copyRow("trials", id: trial, replacing: ["variant_id": newVariant])
                 copied.trials += 1
                 copied.latencyRows += try copyRows("latency_samples", where: "trial_id", equals: trial, replacing: ["trial_id": newTrial])
+                try copyRows("latency_histograms", where: "trial_id", equals: trial, replacing: ["trial_id": newTrial])
                 try copyRows("generator_percentiles", where: "trial_id", equals: trial, replacing: ["trial_id": newTrial])
                 try copyRows("resource_samples", where: "trial_id", equals: trial, replacing: ["trial_id": newTrial])
                 try copyRows("requests", where: "trial_id", equals: trial, replacing: ["trial_id": newTrial])

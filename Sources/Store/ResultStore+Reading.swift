@@ -67,12 +67,17 @@ extension ResultStore {
             var index: [Int64: Int] = [:]
             for (offset, trial) in trials.enumerated() { index[trial.id] = offset }
 
-            let latency: [(Int, [LatencyBucket])]
+            var latency = try packedLatency(runID: id, trials: index)
+            // The rows, for a trial whose blob is missing or does not decode.
+            let unpacked = index.filter { _, offset in !latency.keys.contains(offset) }
             do {
-                if try hasSampleIndex() {
-                    latency = try Self.readLatency(try latencyRanges(trialIDs: trials.map(\.id)), path: database.path)
-                } else {
-                    latency = try Self.scanLatency(trials: index, path: database.path)
+                if !unpacked.isEmpty {
+                    let read = try hasSampleIndex()
+                        ? Self.readLatency(
+                            try latencyRanges(trials: unpacked.sorted { $0.value < $1.value }.map { ($0.value, $0.key) }),
+                            path: database.path)
+                        : Self.scanLatency(trials: unpacked, path: database.path)
+                    for (offset, buckets) in read { latency[offset] = buckets }
                 }
             } catch let error as LatencyRowError {
                 throw ReportgenError(
@@ -252,14 +257,14 @@ extension ResultStore {
     /// order with none of the per-row index lookups a join costs (that was most of a
     /// render). Two subqueries, since SQLite answers a lone min() or max() from the index in
     /// one step but both in one SELECT walk every index entry of the trial.
-    func latencyRanges(trialIDs: [Int64]) throws -> [LatencyRange] {
+    func latencyRanges(trials: [(offset: Int, trialID: Int64)]) throws -> [LatencyRange] {
         let bounds = try database.prepare(
             """
             SELECT (SELECT min(rowid) FROM latency_samples WHERE trial_id = ?1),
                    (SELECT max(rowid) FROM latency_samples WHERE trial_id = ?1)
             """)
         var ranges: [LatencyRange] = []
-        for (offset, trialID) in trialIDs.enumerated() {
+        for (offset, trialID) in trials {
             try bounds.reset()
             try bounds.bind(trialID, at: 1)
             guard try bounds.step(), !bounds.isNull(at: 0) else { continue }
@@ -291,6 +296,27 @@ extension ResultStore {
         }.flatMap { $0 }
     }
 
+    /// The decoded blobs (see `PackedLatency`) of run `runID`'s trials, by the trial's offset
+    /// in `trials` (trial id → offset), decoded on all cores; a trial without a blob that
+    /// decodes whole is left out, for its rows to be read.
+    func packedLatency(runID: Int64, trials: [Int64: Int]) throws -> [Int: [LatencyBucket]] {
+        let blobs = try database.rows(
+            """
+            SELECT h.trial_id, h.buckets, h.packed FROM latency_histograms h
+            JOIN trials t ON t.id = h.trial_id JOIN variants v ON v.id = t.variant_id
+            WHERE v.run_id = ? AND typeof(h.packed) = 'blob'
+            """, runID
+        ) { (trialID: $0.int64(at: 0), buckets: $0.int64(at: 1), packed: $0.data(at: 2) ?? Data()) }
+        let decoded = blobs.concurrentMap { blob in
+            (blob.trialID, PackedLatency.decode(blob.packed, expected: blob.buckets, trialID: blob.trialID))
+        }
+        var latency: [Int: [LatencyBucket]] = [:]
+        for case let (trialID, buckets?) in decoded {
+            if let offset = trials[trialID] { latency[offset] = buckets }
+        }
+        return latency
+    }
+
     /// Whether `latency_samples` has its index by trial: an xz export read in place (the
     /// shipped reference, say) has none, and finding each trial's rows would then scan the
     /// whole table once per trial.
@@ -301,17 +327,31 @@ extension ResultStore {
     }
 
     /// Reads the rows of the trials `trials` (trial id → offset) with one scan of the whole
-    /// table, in two halves of row ids on two connections at once: what a store without the
-    /// sample index is read with, since it holds one run's samples (an export) and the scan
-    /// reads each row once.
+    /// table (see `scanLatencyRows`), each trial's checked by `LatencyTally`: what a store
+    /// without the sample index is read with, since it holds one run's samples (an export).
     static func scanLatency(trials: [Int64: Int], path: String) throws -> [(Int, [LatencyBucket])] {
+        let read = try scanLatencyRows(trials: Set(trials.keys), path: path)
+        var result: [(Int, [LatencyBucket])] = []
+        for (trialID, offset) in trials.sorted(by: { $0.value < $1.value }) {
+            let buckets = read[trialID] ?? []
+            var tally = LatencyTally(trialID: trialID)
+            for bucket in buckets { try tally.add(bucket) }
+            result.append((offset, buckets))
+        }
+        return result
+    }
+
+    /// The rows of the trials `trials`, unchecked, by trial id, from one scan of the whole
+    /// table in two halves of row ids on two connections at once (the scan reads each row
+    /// once, in storage order, where a trial's rows lie together).
+    static func scanLatencyRows(trials: Set<Int64>, path: String) throws -> [Int64: [LatencyBucket]] {
         let bounds = try SQLiteDatabase.withConnection(path: path, mode: .readOnly) { connection in
             // Two subqueries: each is one step down the table's tree, both in one SELECT a scan.
             try connection.firstRow("SELECT (SELECT min(rowid) FROM latency_samples), (SELECT max(rowid) FROM latency_samples)") { row in
                 row.isNull(at: 0) ? nil : (first: row.int64(at: 0), last: row.int64(at: 1))
             } ?? nil
         }
-        guard let bounds else { return [] }
+        guard let bounds else { return [:] }
         let middle = bounds.first + (bounds.last - bounds.first) / 2
         let halves = [(bounds.first, middle), (middle + 1, bounds.last)].filter { $0.0 <= $0.1 }
         let read = try halves.concurrentMap { half in
@@ -329,7 +369,7 @@ extension ResultStore {
                     let trialID = latency.int64(at: 0)
                     if trialID != current {
                         if let current { byTrial[current, default: []] += buckets }
-                        current = trials[trialID] == nil ? nil : trialID
+                        current = trials.contains(trialID) ? trialID : nil
                         buckets = []
                         if current == nil { continue }
                     }
@@ -340,14 +380,9 @@ extension ResultStore {
                 return byTrial
             }
         }
-        var result: [(Int, [LatencyBucket])] = []
-        for (trialID, offset) in trials.sorted(by: { $0.value < $1.value }) {
-            let buckets = read.flatMap { $0[trialID] ?? [] }
-            var tally = LatencyTally(trialID: trialID)
-            for bucket in buckets { try tally.add(bucket) }
-            result.append((offset, buckets))
+        return read.reduce(into: [:]) { merged, half in
+            for (trialID, buckets) in half { merged[trialID, default: []] += buckets }
         }
-        return result
     }
 
     private static func readLatency(_ ranges: [LatencyRange], connection: SQLiteDatabase) throws -> [(Int, [LatencyBucket])] {

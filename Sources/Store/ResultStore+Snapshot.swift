@@ -108,6 +108,11 @@ extension ResultStore {
                 try SQLiteDatabase.withConnection(path: copy.path(percentEncoded: false)) { writable in
                     try StoreSchema.migrate(writable)
                     for index in StoreSchema.sampleIndexes { try writable.execute(index) }
+                    // A file's own packed latency is not read: the copy's is written from its
+                    // rows, which the audit checks (migrating from before it writes them too).
+                    if !trusted, version >= StoreSchema.packedLatencyVersion {
+                        try writable.transaction { try PackedLatency.rebuild(writable) }
+                    }
                 }
             }
             // The audit first: its refusal is the error worth reporting.

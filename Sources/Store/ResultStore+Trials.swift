@@ -39,6 +39,9 @@ extension ResultStore {
                     try latency.bind(bucket.count, at: 3)
                     try latency.run()
                 }
+                // The same rows packed, for reading (see PackedLatency).
+                try database.run(
+                    PackedLatency.insert, trialID, Int64(measured.latency.count), PackedLatency.encode(measured.latency))
 
                 let percentile = try database.prepare(
                     "INSERT INTO generator_percentiles (trial_id, percentile, latency_us, note) VALUES (?, ?, ?, ?)")

@@ -181,6 +181,7 @@ struct ValueRange {
         "trials.busy": flags,
         "latency_samples.latency_us": durations,
         "latency_samples.count": counts,
+        "latency_histograms.buckets": counts,
         "generator_percentiles.percentile": ValueRange(lower: 0, upper: 100, words: "a percentile in 0…100"),
         "generator_percentiles.latency_us": durations,
         "resource_samples.t_ms": ValueRange(lower: -dayUs / 1000, upper: dayUs / 1000, words: "a time in ms within a day either way"),
@@ -255,11 +256,13 @@ extension StoreAudit {
             case "REAL":
                 types = ["real", "integer"]
                 range = ValueRange.columns["\(table).\(column.name)"] ?? .nonNegative
+            case "BLOB":
+                types = ["blob"]
             default:
                 types = ["text"]
             }
             let allowed = (types + (column.notNull ? [] : ["null"])).map { "'\($0)'" }.joined(separator: ", ")
-            let typeWords = column.type == "TEXT" ? "text" : (range?.words ?? "an integer")
+            let typeWords = column.type == "TEXT" || column.type == "BLOB" ? column.type.lowercased() : (range?.words ?? "an integer")
             expectations[column.name] = typeWords + (column.notNull ? "" : " or NULL")
             cases.append("WHEN typeof(\(quoted)) NOT IN (\(allowed)) THEN '\(column.name)'")
             if let range {

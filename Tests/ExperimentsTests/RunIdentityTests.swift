@@ -198,6 +198,7 @@ extension RealServers {
             // A schema-10 store: the shipped reference with migration 11 undone. Opening it
             // migrates it in place.
             let schema10 = try space.altered("schema-10.sqlite", """
+                \(SchemaUndo.packedLatency)
                 DROP TABLE run_imports; DROP TABLE store_identity; ALTER TABLE runs DROP COLUMN store_uid;
                 PRAGMA user_version = 10;
                 """)

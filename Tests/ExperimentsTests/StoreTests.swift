@@ -314,6 +314,120 @@ struct StoreTests {
     }
 }
 
+extension StoreTests {
+    /// Two variants, one trial each with latency rows and a failed one without.
+    private func storeWithTrials(_ store: ResultStore) throws -> (runID: Int64, latency: [[LatencyBucket]]) {
+        let machineID = try store.machineID(for: machine())
+        let (run, variants) = try store.createRun(
+            newRun(machineID: machineID),
+            variants: [
+                NewVariant(cell: CellID(variant: "a"), position: 0, config: VariantConfig()),
+                NewVariant(cell: CellID(variant: "b"), position: 1, config: VariantConfig()),
+            ])
+        let latency = [
+            PackedLatencyTests.mixed(500, seed: 1), [], PackedLatencyTests.mixed(300, seed: 2),
+        ]
+        for (index, (variant, buckets)) in zip([variants[0], variants[0], variants[1]], latency).enumerated() {
+            try store.recordTrial(trial(variantID: variant.id, index: index, status: buckets.isEmpty ? .failed : .ok, buckets: buckets))
+        }
+        return (run.id, latency)
+    }
+
+    private func readLatency(_ store: ResultStore, run: Int64) throws -> [[LatencyBucket]] {
+        try store.loadRun(id: run).trials.map { PackedLatencyTests.sorted($0.measurement.latency) }
+    }
+
+    @Test("a trial's latency reads back the same from its packed blob, from its rows alone, and past a damaged blob")
+    func packedLatencyReadsAsRows() throws {
+        try withTemporaryStore { store, url in
+            let (run, latency) = try storeWithTrials(store)
+            let expected = latency.map(PackedLatencyTests.sorted)
+            #expect(try scalar(url, "SELECT count(*) FROM latency_histograms") == 3)
+            #expect(try scalar(url, "SELECT sum(buckets) FROM latency_histograms") == Int64(latency.map(\.count).reduce(0, +)))
+            #expect(try readLatency(store, run: run) == expected)
+
+            // What the blob says is what is read: a blob of other buckets shows, so the test
+            // above can fail (this store is this machine's own, its blobs are its own writing).
+            let other = [LatencyBucket(latencyUs: 42, count: 1)]
+            try SQLiteDatabase(path: url.path).run(
+                "UPDATE latency_histograms SET buckets = 1, packed = ? WHERE trial_id = 1", PackedLatency.encode(other))
+            #expect(try readLatency(store, run: run)[0] == other)
+
+            // A blob cut short, one that claims more buckets than it holds, and a missing one:
+            // the rows are read instead.
+            let database = try SQLiteDatabase(path: url.path)
+            try database.execute("UPDATE latency_histograms SET buckets = buckets + 1 WHERE trial_id = 1")
+            try database.execute("UPDATE latency_histograms SET packed = substr(packed, 1, 9) WHERE trial_id = 3")
+            try database.execute("DELETE FROM latency_histograms WHERE trial_id = 2")
+            #expect(try readLatency(store, run: run) == expected)
+            try database.execute("DELETE FROM latency_histograms")
+            #expect(try readLatency(store, run: run) == expected)
+
+            // A row changed or removed by hand takes its trial's blob along (a trigger).
+            try PackedLatency.rebuild(database)
+            #expect(try scalar(url, "SELECT count(*) FROM latency_histograms") == 3)
+            try database.execute("UPDATE latency_samples SET count = count + 1 WHERE rowid = (SELECT min(rowid) FROM latency_samples WHERE trial_id = 1)")
+            try database.execute("DELETE FROM latency_samples WHERE rowid = (SELECT max(rowid) FROM latency_samples WHERE trial_id = 3)")
+            #expect(try scalar(url, "SELECT group_concat(trial_id) FROM latency_histograms") == 2)
+            let edited = try readLatency(store, run: run)
+            #expect(edited[0].reduce(0) { $0 + $1.count } == expected[0].reduce(0) { $0 + $1.count } + 1)
+            #expect(edited[2].count == expected[2].count - 1)
+        }
+    }
+
+    @Test("migration 12 packs the latency of every trial stored before it, an empty blob for a trial without rows")
+    func migrationPacksStoredTrials() throws {
+        try withTemporaryFolder { folder in
+            let url = folder.appending(path: "results.sqlite")
+            let (run, latency) = try storeWithTrials(try ResultStore(path: url))
+            let database = try SQLiteDatabase(path: url.path)
+            try database.execute(SchemaUndo.packedLatency + "PRAGMA user_version = 11")
+            #expect(try scalar(url, "SELECT count(*) FROM sqlite_master WHERE name = 'latency_histograms'") == 0)
+
+            let reopened = try ResultStore(path: url)
+
+            #expect(try scalar(url, "PRAGMA user_version") == Int64(StoreSchema.currentVersion))
+            #expect(try scalar(url, "SELECT count(*) FROM latency_histograms") == 3)
+            #expect(try scalar(url, "SELECT buckets FROM latency_histograms WHERE trial_id = 2") == 0)
+            for (trialID, buckets) in zip(Int64(1)..., latency) {
+                let blob = try #require(try database.firstRow(
+                    "SELECT packed FROM latency_histograms WHERE trial_id = ?", trialID) { $0.data(at: 0) } ?? nil)
+                #expect(PackedLatency.decode(blob, expected: Int64(buckets.count), trialID: trialID) == PackedLatencyTests.sorted(buckets))
+            }
+            #expect(try readLatency(reopened, run: run) == latency.map(PackedLatencyTests.sorted))
+        }
+    }
+
+    @Test("a file from elsewhere is read from its rows: its own packed blobs are rebuilt, never taken; an export and an import carry this store's")
+    func foreignBlobsAreRebuilt() throws {
+        try withTemporaryFolder { folder in
+            let store = try ResultStore(path: folder.appending(path: "results.sqlite"))
+            let (run, latency) = try storeWithTrials(store)
+            let expected = latency.map(PackedLatencyTests.sorted)
+            let export = folder.appending(path: "run.sqlite")
+            try store.exportRun(id: run, to: export)
+            #expect(try scalar(export, "SELECT count(*) FROM latency_histograms") == 3)
+
+            // A stranger's blob that decodes cleanly but says other numbers than the rows.
+            let lie = [LatencyBucket(latencyUs: 1, count: 1_000_000)]
+            try SQLiteDatabase(path: export.path).run(
+                "UPDATE latency_histograms SET buckets = 1, packed = ? WHERE buckets > 0", PackedLatency.encode(lie))
+            let copied = try ResultStore.withSnapshot(of: export) { snapshot in
+                let copiedRun = try snapshot.store.latestRun(experiment: "demo")?.id ?? -1
+                return try readLatency(snapshot.store, run: copiedRun)
+            }
+            let rowsRead = copied == expected
+            #expect(rowsRead, "the copy read the file's own blobs, not its rows: \(copied.map(\.count)) buckets, \(expected.map(\.count)) rows")
+
+            let other = try ResultStore(path: folder.appending(path: "other.sqlite"))
+            let imported = try #require(try other.importRuns(from: export).imported.first)
+            let importedSame = try readLatency(other, run: imported.id) == expected
+            #expect(importedSame, "the import's latency differs from the rows exported")
+            #expect(try scalar(folder.appending(path: "other.sqlite"), "SELECT sum(buckets) FROM latency_histograms") == Int64(latency.map(\.count).reduce(0, +)))
+        }
+    }
+}
+
 private func withTemporaryFolder(_ body: (URL) throws -> Void) throws {
     let folder = FileManager.default.temporaryDirectory
         .appending(path: "reportgen-store-tests-\(UUID().uuidString)", directoryHint: .isDirectory)

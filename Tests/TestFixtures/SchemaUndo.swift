@@ -1,0 +1,7 @@
+/// SQL that takes a store back to before a migration, for tests of what older stores do.
+public enum SchemaUndo {
+    /// Migration 12: the packed latency and its two triggers.
+    public static let packedLatency = """
+        DROP TRIGGER latency_samples_updated; DROP TRIGGER latency_samples_deleted; DROP TABLE latency_histograms;
+        """
+}
