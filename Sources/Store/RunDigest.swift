@@ -1,6 +1,7 @@
 import CSQLite
 import Core
 import Foundation
+import Records
 
 /// A run's identity as content: a SHA-256 over a canonical serialisation of everything that
 /// makes its result (definition, machine, software, command lines, every trial with its
@@ -110,9 +111,13 @@ private struct RunDigestReader {
             WHERE v.run_id = ? ORDER BY v.name, t.trial_index
             """)
         try trials.bind(runID, at: 1)
-        var queries: [(statement: SQLiteStatement, hasher: SHA256.Hasher)] = []
+        var queries: [(statement: SQLiteStatement, hasher: SHA256.Hasher, packed: Bool)] = []
+        // A trial's latency rows are read from its packed copy when it has one that decodes:
+        // the same values in the same canonical order, serialised as the rows would be.
+        let packed = try database.prepare("SELECT buckets, packed FROM \(schema).latency_histograms WHERE trial_id = ?")
         for (table, section) in Self.sampleTables {
-            let columns = try self.columns(table).filter { $0 != "trial_id" }.map { "x.\(Self.quoted($0))" }
+            let names = try self.columns(table).filter { $0 != "trial_id" }
+            let columns = names.map { "x.\(Self.quoted($0))" }
             guard let hasher = hashers[section] else { continue }
             hasher.update("C" + columns.joined(separator: ","))
             let rows = "\(schema).\(table)"
@@ -124,7 +129,7 @@ private struct RunDigestReader {
                         AND (SELECT max(rowid) FROM \(rows) WHERE trial_id = ?1)
                         AND +x.trial_id = ?1 -- "+": filtered in the scan, not looked up in the index
                     """),
-                hasher))
+                hasher, table == "latency_samples" && names == ["latency_us", "count"]))
         }
         var key: [UInt8] = []
         while try trials.step() {
@@ -133,16 +138,28 @@ private struct RunDigestReader {
             key.removeAll(keepingCapacity: true)
             key.append(UInt8(ascii: "T"))
             trials.appendValues(1..<3, to: &key)
-            for (statement, hasher) in queries {
+            for (statement, hasher, canBePacked) in queries {
                 hasher.update(key[...])
-                try statement.reset()
-                try statement.bind(trialID, at: 1)
                 var rows = SerialisedRows()
-                while try statement.step() { rows.append(statement) }
+                if canBePacked, let buckets = try packedLatency(packed, trialID: trialID) {
+                    for bucket in buckets { rows.append(bucket) }
+                } else {
+                    try statement.reset()
+                    try statement.bind(trialID, at: 1)
+                    while try statement.step() { rows.append(statement) }
+                }
                 rows.feed(into: hasher)
             }
         }
         try trials.reset()
+    }
+
+    /// Trial `trialID`'s packed latency (see `PackedLatency`), nil without one that decodes.
+    private func packedLatency(_ statement: SQLiteStatement, trialID: Int64) throws -> [LatencyBucket]? {
+        try statement.reset()
+        try statement.bind(trialID, at: 1)
+        guard try statement.step(), let blob = statement.data(at: 1) else { return nil }
+        return PackedLatency.decode(blob, expected: statement.int64(at: 0), trialID: trialID)
     }
 
     /// Feeds the rows of `table` (aliased `x`) selected by `from`: the `key` expressions,
@@ -186,6 +203,16 @@ private struct SerialisedRows {
         starts.append(bytes.count)
         bytes.append(UInt8(ascii: "R"))
         statement.appendValues(0..<statement.columnCount, to: &bytes)
+    }
+
+    /// A `latency_samples` row (latency_us, count) as `append(_:)` serialises it from SQLite.
+    mutating func append(_ bucket: LatencyBucket) {
+        starts.append(bytes.count)
+        bytes.append(UInt8(ascii: "R"))
+        for value in [bucket.latencyUs, bucket.count] {
+            bytes.append(UInt8(ascii: "i"))
+            withUnsafeBytes(of: UInt64(bitPattern: value).bigEndian) { bytes.append(contentsOf: $0) }
+        }
     }
 
     func feed(into hasher: SHA256.Hasher) {

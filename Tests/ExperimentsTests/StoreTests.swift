@@ -375,6 +375,23 @@ extension StoreTests {
         }
     }
 
+    @Test("a run's content digest is the same read from the packed latency as from the rows")
+    func digestFromPackedLatency() throws {
+        try withTemporaryStore { store, url in
+            let (run, _) = try storeWithTrials(store)
+            let packed = try store.digest(ofRun: run)
+            let database = try SQLiteDatabase(path: url.path)
+            // The blob is what is read when there is one: a lie shows in the digest.
+            let lie = PackedLatency.encode([LatencyBucket(latencyUs: 1, count: 1)])
+            try database.run("UPDATE latency_histograms SET buckets = 1, packed = ? WHERE trial_id = 1", lie)
+            #expect(try store.digest(ofRun: run).hex != packed.hex)
+            try database.execute("DELETE FROM latency_histograms")
+            let fromRows = try store.digest(ofRun: run)
+            #expect(fromRows.hex == packed.hex)
+            #expect(fromRows.sections == packed.sections)
+        }
+    }
+
     @Test("migration 12 packs the latency of every trial stored before it, an empty blob for a trial without rows")
     func migrationPacksStoredTrials() throws {
         try withTemporaryFolder { folder in
