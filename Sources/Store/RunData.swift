@@ -28,6 +28,11 @@ public struct RunData: Sendable {
     /// The hosts its roles ran on; empty for runs stored before hosts were recorded (every
     /// role on `machine`, unpinned).
     public var hosts: [RunHost] = []
+
+    /// The date documents made from this run carry (a PDF's creation date): when the run
+    /// ended, or began if it never did. Never the clock, so a render of it is the same bytes
+    /// at any time.
+    public var documentDate: Date { run.finishedAt ?? run.startedAt }
     public var variants: [StoredVariant]
     public var trials: [StoredTrial]
 

@@ -93,7 +93,7 @@ private func matches(_ drawn: Double, _ expected: Double) -> Bool {
 
 /// Writes the chart's files and reads back what its SVG draws.
 private func drawing(_ chart: some Chart, name: String) throws -> SVGDrawing {
-    try SVGDrawing(contentsOf: ChartWriter.write(chart, folder: outputFolder, name: name).svg)
+    try SVGDrawing(contentsOf: ChartWriter.write(chart, folder: outputFolder, name: name, created: .fixtureDocumentDate).svg)
 }
 
 /// The plot of a bar chart as drawn: the x axis line at its bottom, the highest grid
@@ -127,7 +127,7 @@ private let modelColors = ChartStyle.modelOrder.map { ChartStyle.style(forModel:
 struct ChartTests {
     @Test func requestsChartWithSeedVariants() throws {
         let chart = RequestsChart(title: "Requests served in 20 s, per variant", yLabel: "requests per trial (20 s window)", bars: requestBars())
-        try expectWellFormed(ChartWriter.write(chart, folder: outputFolder, name: "requests"), chart)
+        try expectWellFormed(ChartWriter.write(chart, folder: outputFolder, name: "requests", created: .fixtureDocumentDate), chart)
     }
 
     /// Seventeen variants, some with long names and one failed, in every chart: labels and
@@ -143,10 +143,10 @@ struct ChartTests {
         var bars = requestBars(rows)
         bars[2] = RequestsChart.Bar(name: "flask:meinheld", model: "greenlet", mean: nil, failed: true)
         let requests = RequestsChart(title: "Seventeen variants, one failed, some with long names", yLabel: "requests per trial (20 s window)", bars: bars)
-        try expectWellFormed(ChartWriter.write(requests, folder: outputFolder, name: "requests-long"), requests)
+        try expectWellFormed(ChartWriter.write(requests, folder: outputFolder, name: "requests-long", created: .fixtureDocumentDate), requests)
 
         let percentiles = PercentileChart(title: "Latency by percentile, seventeen variants", series: percentileSeries(rows))
-        try expectWellFormed(ChartWriter.write(percentiles, folder: outputFolder, name: "percentiles-long"), percentiles)
+        try expectWellFormed(ChartWriter.write(percentiles, folder: outputFolder, name: "percentiles-long", created: .fixtureDocumentDate), percentiles)
 
         let memory = MemoryChart(bars: bars.map { bar in
             var bar = bar
@@ -155,21 +155,21 @@ struct ChartTests {
             bar.interval = nil
             return bar
         })
-        try expectWellFormed(ChartWriter.write(memory, folder: outputFolder, name: "memory-long"), memory)
+        try expectWellFormed(ChartWriter.write(memory, folder: outputFolder, name: "memory-long", created: .fixtureDocumentDate), memory)
 
         let grouped = GroupedBarChart(
             title: "This machine vs published 2017, seventeen variants", yLabel: "requests per trial (20 s window)",
             groups: rows.map { GroupedBarChart.Group(name: $0.name, values: [$0.requests * 1.4, $0.requests]) },
             sources: ["this machine", "published 2017"])
-        try expectWellFormed(ChartWriter.write(grouped, folder: outputFolder, name: "grouped-long"), grouped)
+        try expectWellFormed(ChartWriter.write(grouped, folder: outputFolder, name: "grouped-long", created: .fixtureDocumentDate), grouped)
 
         let few = RequestsChart(title: "Seven variants", yLabel: "requests per trial (20 s window)", bars: requestBars(Array(published.prefix(7))))
-        try expectWellFormed(ChartWriter.write(few, folder: outputFolder, name: "requests-seven"), few)
+        try expectWellFormed(ChartWriter.write(few, folder: outputFolder, name: "requests-seven", created: .fixtureDocumentDate), few)
     }
 
     @Test func percentileChartWithSeedVariants() throws {
         let chart = PercentileChart(title: "Latency by percentile", series: percentileSeries())
-        try expectWellFormed(ChartWriter.write(chart, folder: outputFolder, name: "percentiles"), chart)
+        try expectWellFormed(ChartWriter.write(chart, folder: outputFolder, name: "percentiles", created: .fixtureDocumentDate), chart)
     }
 
     @Test func memoryChartWithSeedVariants() throws {
@@ -178,7 +178,7 @@ struct ChartTests {
             return MemoryChart.Bar(name: row.name, model: row.model, mean: peak, trials: [peak - 0.8, peak, peak + 1.1])
         }
         let chart = MemoryChart(bars: bars)
-        try expectWellFormed(ChartWriter.write(chart, folder: outputFolder, name: "memory"), chart)
+        try expectWellFormed(ChartWriter.write(chart, folder: outputFolder, name: "memory", created: .fixtureDocumentDate), chart)
     }
 
     @Test func groupedBarChartComparesSources() throws {
@@ -188,7 +188,7 @@ struct ChartTests {
         let chart = GroupedBarChart(
             title: "This machine vs the published 2017 run", yLabel: "requests per trial (20 s window)",
             groups: groups, sources: ["this machine", "published 2017"])
-        try expectWellFormed(ChartWriter.write(chart, folder: outputFolder, name: "grouped"), chart)
+        try expectWellFormed(ChartWriter.write(chart, folder: outputFolder, name: "grouped", created: .fixtureDocumentDate), chart)
     }
 
     /// One bar per variant, left to right in the order given, each as tall as its value on
@@ -378,7 +378,7 @@ struct ChartTests {
             ("empty-grouped", GroupedBarChart(title: "Nothing to compare", yLabel: "requests", groups: [], sources: [])),
         ]
         for (name, chart) in charts {
-            let files = try ChartWriter.write(chart, folder: outputFolder, name: name)
+            let files = try ChartWriter.write(chart, folder: outputFolder, name: name, created: .fixtureDocumentDate)
             let image = try CairoSurface.png(files.png)
             #expect(image.width == chart.width * 2)
         }

@@ -98,7 +98,7 @@ struct PDFTests {
             try image.writePNG(png)
 
             let pdf = folder.appendingPathComponent("report.pdf")
-            try PDFRenderer().render(markdown: Self.fixture, to: pdf, title: "Benchmark Report Title") { src in
+            try PDFRenderer().render(markdown: Self.fixture, to: pdf, title: "Benchmark Report Title", created: .fixtureDocumentDate) { src in
                 switch src {
                 case "chart.vector": return Self.chart()
                 case "photo.png": return .png(png)
@@ -173,7 +173,7 @@ struct PDFTests {
                 context.rectangle(0, 0, 200, 600)
                 context.fill()
             }
-            try PDFRenderer().render(markdown: Self.crowded, to: pdf, title: "Crowded") { $0 == "tall.vector" ? tall : nil }
+            try PDFRenderer().render(markdown: Self.crowded, to: pdf, title: "Crowded", created: .fixtureDocumentDate) { $0 == "tall.vector" ? tall : nil }
             try keepForInspection(pdf)
 
             let pages = try renderedPageCount(pdf, in: folder)
@@ -196,7 +196,7 @@ struct PDFTests {
             var lines = ["| Variant name | Requests |", "|---|---:|"]
             lines += (1...120).map { "| row-\($0) | \($0 * 1000) |" }
             let pdf = folder.appendingPathComponent("table.pdf")
-            try PDFRenderer().render(markdown: lines.joined(separator: "\n"), to: pdf, title: "T") { _ in nil }
+            try PDFRenderer().render(markdown: lines.joined(separator: "\n"), to: pdf, title: "T", created: .fixtureDocumentDate) { _ in nil }
 
             try keepForInspection(pdf)
             #expect(try renderedPageCount(pdf, in: folder) >= 2)
@@ -213,7 +213,7 @@ struct PDFTests {
         try withTemporaryDirectory { folder in
             let pdf = folder.appendingPathComponent("missing.pdf")
             let error = #expect(throws: ReportgenError.self) {
-                try PDFRenderer().render(markdown: "Intro\n\n![chart](charts/nowhere.svg)\n", to: pdf, title: "T") { _ in nil }
+                try PDFRenderer().render(markdown: "Intro\n\n![chart](charts/nowhere.svg)\n", to: pdf, title: "T", created: .fixtureDocumentDate) { _ in nil }
             }
             #expect(error?.description.contains("charts/nowhere.svg") == true)
             #expect(!FileManager.default.fileExists(atPath: pdf.path))

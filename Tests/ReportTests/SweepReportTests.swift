@@ -110,7 +110,7 @@ struct SweepReportTests {
         let chart = try #require(SweepSection.charts(view, statistics: Self.statistics).first?.chart as? CurveChart)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-sweep-chart-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let drawing = try SVGDrawing(contentsOf: ChartWriter.write(chart, folder: folder, name: "curve").svg)
+        let drawing = try SVGDrawing(contentsOf: ChartWriter.write(chart, folder: folder, name: "curve", created: .fixtureDocumentDate).svg)
         let threads = ChartStyle.style(forModel: "threads").color
         let strokes = drawing.stroked(threads)
         let line = try #require(strokes.first { $0.strokeWidth == 1.6 && $0.subpaths.first?.vertices.count == 3 })

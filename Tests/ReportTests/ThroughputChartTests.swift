@@ -52,7 +52,7 @@ private struct Rendered {
 /// Writes the chart's three files, checks that each has content and that the PNG is
 /// `pngScale`× the chart's size, and returns the decoded PNG.
 private func render(_ chart: ThroughputChart, name: String) throws -> Rendered {
-    let files = try ChartWriter.write(chart, folder: outputFolder, name: name)
+    let files = try ChartWriter.write(chart, folder: outputFolder, name: name, created: .fixtureDocumentDate)
     for url in [files.png, files.svg, files.pdf] {
         let size = try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int ?? 0
         #expect(size > 1000, "\(url.lastPathComponent) has a chart in it")
@@ -188,7 +188,7 @@ struct ThroughputChartTests {
         let chart = ThroughputChart(
             title: "A stall from 6 s to 12 s", panels: [ThroughputChart.Panel(name: "flask:10", model: "threads", trials: [stalled])],
             windowSeconds: 20)
-        let svg = try SVGDrawing(contentsOf: ChartWriter.write(chart, folder: outputFolder, name: "throughput-stall-geometry").svg)
+        let svg = try SVGDrawing(contentsOf: ChartWriter.write(chart, folder: outputFolder, name: "throughput-stall-geometry", created: .fixtureDocumentDate).svg)
         let plot = try #require(drawnPlots(svg).first, "the panel has its axes")
         let lines = svg.stroked(ChartStyle.style(forModel: "threads").color)
         let line = try #require(lines.count == 1 ? lines.first : nil, "one line for one trial, found \(lines.count)")
@@ -212,7 +212,7 @@ struct ThroughputChartTests {
             ])
         }
         let chart = ThroughputChart(title: "Three variants, two trials each", panels: panels, windowSeconds: 20)
-        let svg = try SVGDrawing(contentsOf: ChartWriter.write(chart, folder: outputFolder, name: "throughput-order").svg)
+        let svg = try SVGDrawing(contentsOf: ChartWriter.write(chart, folder: outputFolder, name: "throughput-order", created: .fixtureDocumentDate).svg)
         let plots = drawnPlots(svg)
         try #require(plots.count == panels.count, "a pair of axes per panel")
         #expect(plots.map(\.x) == plots.map(\.x).sorted() && Set(plots.map(\.y)).count == 1, "three panels in one row")

@@ -66,3 +66,9 @@ public enum AppStandIns {
         }
     }
 }
+
+extension Date {
+    /// The date tests give documents (a PDF's creation date): a fixed moment, so their files
+    /// are the same bytes every time.
+    public static let fixtureDocumentDate = Date(timeIntervalSince1970: 1_795_801_800)
+}

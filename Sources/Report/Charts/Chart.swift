@@ -27,9 +27,10 @@ public enum ChartWriter {
     /// Pixels per point in the PNG: 2× keeps lines and text sharp on high-DPI screens.
     public static let pngScale = 2.0
 
-    /// Writes `name.png`, `name.svg` and `name.pdf` into `folder` (created if missing).
+    /// Writes `name.png`, `name.svg` and `name.pdf` into `folder` (created if missing); the
+    /// PDF's dates are `created`.
     @discardableResult
-    public static func write(_ chart: some Chart, folder: URL, name: String) throws -> ChartFiles {
+    public static func write(_ chart: some Chart, folder: URL, name: String, created: Date) throws -> ChartFiles {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
@@ -55,7 +56,7 @@ public enum ChartWriter {
         }
         try AtomicFile.replace(files.pdf) { temporary in
             let pdf = try CairoSurface.pdf(temporary.url, width: chart.width, height: chart.height)
-            pdf.setPDFTitle(chart.title)
+            pdf.setPDFMetadata(title: chart.title, created: created)
             try render(chart, on: pdf, scale: 1)
             try pdf.finish()
         }

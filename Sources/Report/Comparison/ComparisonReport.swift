@@ -108,9 +108,12 @@ public enum ComparisonReport {
     public static func write(_ comparison: RunComparison, folder: URL) throws -> ComparisonFiles {
         try OutputFolder.create(folder)
         let drawn = charts(comparison)
+        // The newer measured run's date: a published table's dates say when it was read in.
+        let created = [comparison.against, comparison.baseline].filter { !$0.isPublished }.map(\.data.documentDate).max()
+            ?? comparison.against.data.documentDate
         var chartFiles: [ChartFiles] = []
         for chart in drawn {
-            chartFiles.append(try ChartWriter.write(chart.chart, folder: folder, name: chart.fileName))
+            chartFiles.append(try ChartWriter.write(chart.chart, folder: folder, name: chart.fileName, created: created))
         }
         let text = markdown(comparison, charts: drawn)
         let files = ComparisonFiles(
@@ -120,7 +123,7 @@ public enum ComparisonReport {
         let byFile = Dictionary(uniqueKeysWithValues: drawn.map { ("\($0.fileName).png", $0) })
         try PDFRenderer().render(
             markdown: text, to: files.pdf,
-            title: "Comparison: \(comparison.against.label) against \(comparison.baseline.label)"
+            title: "Comparison: \(comparison.against.label) against \(comparison.baseline.label)", created: created
         ) { src in
             guard let chart = byFile[src] else { return nil }
             return .vector(width: chart.chart.width, height: chart.chart.height, draw: chart.chart.draw)

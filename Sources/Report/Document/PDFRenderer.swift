@@ -15,9 +15,9 @@ public struct PDFRenderer: Sendable {
 
     /// Writes `markdown` as a PDF at `url`, replacing the file whole (`AtomicFile`). `images`
     /// turns each image's src into what to draw; a src it does not know is an error, raised
-    /// before anything is written.
+    /// before anything is written. The PDF's dates are `created`, not the clock.
     public func render(
-        markdown: String, to url: URL, title: String, images: (String) -> ImageSource?
+        markdown: String, to url: URL, title: String, created: Date, images: (String) -> ImageSource?
     ) throws {
         let document = try MarkdownDocument(parsing: markdown).sanitized
         var placed: [String: PlacedImage] = [:]
@@ -36,16 +36,16 @@ public struct PDFRenderer: Sendable {
         }
         try AtomicFile.replace(url) { temporary in
             let surface = try CairoSurface.pdf(temporary.url, width: geometry.width, height: geometry.height)
-            try write(document, on: surface, geometry: geometry, title: title, images: placed)
+            try write(document, on: surface, geometry: geometry, title: title, created: created, images: placed)
         }
     }
 
     private func write(
         _ document: MarkdownDocument, on surface: CairoSurface, geometry: PageGeometry,
-        title: String, images: [String: PlacedImage]
+        title: String, created: Date, images: [String: PlacedImage]
     ) throws {
         let context = try CairoContext(surface)
-        surface.setPDFTitle(title)
+        surface.setPDFMetadata(title: title, created: created)
         let layout = Layout(context: context, geometry: geometry, style: PDFStyle(), images: images)
         layout.blocks(document.blocks, x: geometry.left, width: geometry.textWidth)
         let pages = layout.composer.pages

@@ -84,12 +84,12 @@ public enum ReportBuilder {
         files.charts = try steps.concurrentMap { step in
             switch step {
             case .chart(let chart):
-                return try ChartWriter.write(chart.chart, folder: folder, name: chart.fileName)
+                return try ChartWriter.write(chart.chart, folder: folder, name: chart.fileName, created: data.documentDate)
             case .data(let csv, let json):
                 try write(ResultsExport.csv(context.statistics), to: csv)
                 try AtomicFile.write(try ResultsExport.json(run: data, stats: context.statistics), to: json)
             case .pdf(let pdf):
-                try PDFRenderer().render(markdown: markdown, to: pdf, title: pageTitle) { src in
+                try PDFRenderer().render(markdown: markdown, to: pdf, title: pageTitle, created: data.documentDate) { src in
                     guard let chart = byFile[src] else { return nil }
                     return .vector(width: chart.chart.width, height: chart.chart.height, draw: chart.chart.draw)
                 }
