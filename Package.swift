@@ -73,7 +73,7 @@ let package = Package(
         .target(name: "TestFixtures", dependencies: ["Core", "Definition", "Records", "Store", "Runner", "LoadGen"], path: "Tests/TestFixtures"),
         .testTarget(
             name: "ExperimentsTests",
-            dependencies: ["Core", "Supervision", "TOML", "Definition", "Records", "Store", "Hosts", "Runner", "LoadGen", "TestFixtures"]),
+            dependencies: ["Core", "Supervision", "TOML", "Definition", "Records", "Store", "Hosts", "Runner", "LoadGen", "Report", "TestFixtures"]),
         .testTarget(
             name: "ReportTests", dependencies: ["Report", "Core", "Definition", "Records", "Store", "LoadGen", "TestFixtures"],
             // Read by path from the tests, not bundled.

@@ -3,6 +3,9 @@
 /// BSD's sysexits where one fits.
 public enum ExitCode: Int32, Sendable, CaseIterable {
     case success = 0
+    /// `verify`: the report does not match its data (a file differs, is missing or is extra,
+    /// or the data holds another run).
+    case verificationFailed = 1
     /// The run finished, but at least one variant failed.
     case variantFailed = 3
     /// A command-line value is wrong.

@@ -78,6 +78,18 @@ extension ResultStore {
             id, file.standardizedFileURL.path(percentEncoded: false), Date())
     }
 
+    /// The content digest of run `id` of the store at `path`, read on a connection of its
+    /// own (so on any thread, beside this store's); see `RunDigest`.
+    public static func digest(ofRun id: Int64, storeAt path: String) throws -> RunDigest {
+        do {
+            return try SQLiteDatabase.withConnection(path: path, mode: .readOnly) { database in
+                try RunDigest.of(runID: id, schema: "main", in: database)
+            }
+        } catch let error as SQLiteError {
+            throw ReportgenError(.badStore, "cannot read the content of run \(id)", at: SourceLocation(file: path), underlying: error)
+        }
+    }
+
     /// The content digest of run `id` of this store; see `RunDigest`.
     public func digest(ofRun id: Int64) throws -> RunDigest {
         try guarded("read the content of run \(id)") { try RunDigest.of(runID: id, schema: "main", in: database) }

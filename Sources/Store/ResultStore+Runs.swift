@@ -217,7 +217,7 @@ extension ResultStore {
 extension StoredRun {
     /// The `runs` columns `init(row:)` reads, qualified so joins can use them and named so
     /// the row reads them by name.
-    static let columns = ["id", "experiment", "definition_hash", "machine_id", "started_at", "finished_at", "status", "kind", "shuffle_seed", "quick"]
+    static let columns = ["id", "experiment", "definition_hash", "machine_id", "started_at", "finished_at", "status", "kind", "shuffle_seed", "quick", "uid"]
         .map { "runs.\($0) AS \($0)" }.joined(separator: ", ")
 
     /// Decodes a row selected with `columns`.
@@ -227,6 +227,7 @@ extension StoredRun {
             definitionHash: try row.requiredString("definition_hash"), machineID: try row.int64("machine_id"),
             startedAt: try row.requiredDate("started_at"), finishedAt: try row.date("finished_at"),
             status: try row.decoded(RunStatus.self, "status"), kind: try row.decoded(RunKind.self, "kind"),
-            shuffleSeed: UInt64(bitPattern: try row.int64("shuffle_seed")), quick: try row.bool("quick"))
+            shuffleSeed: UInt64(bitPattern: try row.int64("shuffle_seed")), quick: try row.bool("quick"),
+            uid: try row.string("uid") ?? "")
     }
 }

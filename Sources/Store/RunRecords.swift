@@ -188,6 +188,8 @@ public struct StoredRun: Sendable, Equatable {
     public var kind: RunKind
     public var shuffleSeed: UInt64
     public var quick: Bool
+    /// The run's stable identity (`runs.uid`), the same in every store that holds it.
+    public var uid: String = ""
 }
 
 /// One line of `reportgen list`.

@@ -196,7 +196,13 @@ struct ReportBuilderTests {
         let (folder, experiment, store) = try Self.fixture()
         defer { try? FileManager.default.removeItem(at: folder) }
         let files = try ReportBuilder.render(store: store, runID: nil, experiment: experiment, outputRoot: folder.appendingPathComponent("output"))
-        let markdown = try String(contentsOf: files.markdown, encoding: .utf8)
+        // The fixture's run gets a new uid (and so a new content digest) each time: the footer
+        // names them, so they are replaced, after checking they are the provenance's.
+        let written = try String(contentsOf: files.markdown, encoding: .utf8)
+        let provenance = try #require(files.provenance)
+        let named = "run `\(provenance.run.uid)` (data SHA-256 `\(provenance.run.contentSHA256)`)"
+        #expect(written.contains(named))
+        let markdown = written.replacingOccurrences(of: named, with: "run `UID` (data SHA-256 `HASH`)")
         if ProcessInfo.processInfo.environment["REPORTGEN_UPDATE_GOLDEN"] == "1" {
             try markdown.write(to: Self.golden, atomically: true, encoding: .utf8)
         }

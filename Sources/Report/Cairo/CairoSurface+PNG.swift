@@ -43,11 +43,14 @@ extension CairoSurface {
     /// The pixels as 8-bit RGB rows (RGBA when any pixel is not opaque), alpha undone.
     private func straightRows() throws -> (bytes: [UInt8], width: Int, height: Int, alpha: Bool) {
         cairo_surface_flush(pointer)
-        guard cairo_image_surface_get_format(pointer) == CAIRO_FORMAT_ARGB32,
+        // RGB24 (a PNG read back without alpha) is ARGB32 with the alpha byte unused.
+        let format = cairo_image_surface_get_format(pointer)
+        guard format == CAIRO_FORMAT_ARGB32 || format == CAIRO_FORMAT_RGB24,
             let pixels = cairo_image_surface_get_data(pointer)
         else {
-            throw ReportgenError(.io, "only an ARGB32 image surface can be written as PNG")
+            throw ReportgenError(.io, "only an ARGB32 or RGB24 image surface can be written as PNG")
         }
+        let unusedAlpha: UInt32 = format == CAIRO_FORMAT_RGB24 ? 0xFF00_0000 : 0
         let width = Int(cairo_image_surface_get_width(pointer))
         let height = Int(cairo_image_surface_get_height(pointer))
         let stride = Int(cairo_image_surface_get_stride(pointer))
@@ -55,7 +58,7 @@ extension CairoSurface {
         func row(_ y: Int) -> UnsafePointer<UInt32> {
             UnsafeRawPointer(pixels + y * stride).assumingMemoryBound(to: UInt32.self)
         }
-        let opaque = (0..<height).allSatisfy { y in (0..<width).allSatisfy { row(y)[$0] >> 24 == 0xFF } }
+        let opaque = unusedAlpha != 0 || (0..<height).allSatisfy { y in (0..<width).allSatisfy { row(y)[$0] >> 24 == 0xFF } }
         let channels = opaque ? 3 : 4
         var bytes = [UInt8](repeating: 0, count: width * height * channels)
         bytes.withUnsafeMutableBufferPointer { out in
@@ -63,7 +66,7 @@ extension CairoSurface {
             for y in 0..<height {
                 let argbs = row(y)
                 for x in 0..<width {
-                    let argb = argbs[x]
+                    let argb = argbs[x] | unusedAlpha
                     let a = argb >> 24
                     var r = (argb >> 16) & 0xFF, g = (argb >> 8) & 0xFF, b = argb & 0xFF
                     if a != 0xFF && a != 0 {

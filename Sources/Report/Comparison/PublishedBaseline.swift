@@ -51,6 +51,20 @@ public struct PublishedBaseline: Sendable {
         let display = DisplayPath.of(file)
         let text = try PublishedCSV.read(file)
         return PublishedBaseline(
-            label: PublishedCSV.label(for: file), file: display, rows: try PublishedCSV.parse(text, file: display))
+            label: PublishedCSV.label(for: file), file: shownName(of: file, in: experiment),
+            rows: try PublishedCSV.parse(text, file: display))
+    }
+
+    /// How a report names the table's file: from the experiments folder down
+    /// (`experiments/NAME/baseline/FILE.csv`), never where this checkout happens to be or
+    /// where the command ran, so the report is the same bytes wherever it is rendered.
+    static func shownName(of file: URL, in experiment: ExperimentDefinition) -> String {
+        let folder = experiment.directory.standardizedFileURL
+        let parent = folder.deletingLastPathComponent()
+        let top = parent.lastPathComponent == "experiments" ? "experiments/" : ""
+        let inside = file.standardizedFileURL.pathComponents
+        let base = folder.pathComponents
+        guard inside.count > base.count, Array(inside.prefix(base.count)) == base else { return file.lastPathComponent }
+        return top + ([folder.lastPathComponent] + inside.dropFirst(base.count)).joined(separator: "/")
     }
 }

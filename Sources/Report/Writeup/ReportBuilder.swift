@@ -14,6 +14,9 @@ public struct ReportFiles: Sendable {
     public var csv: URL
     public var json: URL
     public var charts: [ChartFiles]
+    /// provenance.json, and what it says.
+    public var provenanceFile: URL?
+    public var provenance: Provenance?
     /// Wall time of each step of the render, in order: what `render --timings` prints.
     public var timings: [(step: String, time: Duration)] = []
 }
@@ -38,6 +41,10 @@ public enum ReportBuilder {
                 .badArgument, "the store has no run of \(experiment.name) to render",
                 at: SourceLocation(file: store.path.path), hint: "measure one first: reportgen build \(experiment.name)")
         }
+        // The run's content digest names the data in the footer and in provenance.json; it
+        // reads the run on a connection of its own while the statistics are made.
+        let storePath = store.path.path(percentEncoded: false)
+        let digest = Background { try ResultStore.digest(ofRun: id, storeAt: storePath) }
         let clock = ContinuousClock()
         var timings: [(step: String, time: Duration)] = []
         var stepStart = clock.now
@@ -62,7 +69,9 @@ public enum ReportBuilder {
         // Claims may name any cell of the definition, measured in this run or not.
         let defined = context.definedCells
         let known = defined + (baseline?.cells.filter { !defined.contains($0) } ?? [])
+        let content = try digest.value()
         let markdown = try compose(template: template, context: context, charts: charts, baseline: baseline, knownCells: known)
+            + footer(run: data.run, content: content)
         lap("write-up (cells, inline values, chart models)")
 
         let folder = outputRoot.appendingPathComponent(experiment.name)
@@ -116,8 +125,32 @@ public enum ReportBuilder {
             try write(SitePage.text(markdown: markdown, frontMatter: frontMatter, format: format), to: index)
             lap("index.md")
         }
+        try writeProvenance(&files, data: data, content: content, experiment: experiment, format: format)
+        lap("provenance.json")
         files.timings = timings
         return files
+    }
+
+    /// The last lines of every report: the run and its data, as `verify` finds them.
+    static func footer(run: StoredRun, content: RunDigest) -> String {
+        "\n\n---\n\n*Rendered by reportgen from run \(MarkdownText.codeSpan(run.uid)) (data SHA-256 \(MarkdownText.codeSpan(content.hex))); "
+            + "`reportgen verify` checks this report against its data.*\n"
+    }
+
+    /// Hashes every file the render wrote and writes provenance.json beside them.
+    private static func writeProvenance(
+        _ files: inout ReportFiles, data: RunData, content: RunDigest, experiment: ExperimentDefinition, format: ReportFormat
+    ) throws {
+        let written = [files.markdown, files.pdf, files.html, files.csv, files.json].compactMap { $0 }
+            + files.charts.flatMap { [$0.png, $0.svg, $0.pdf] }
+        let provenance = Provenance(
+            tool: .current,
+            experiment: experiment.name, format: format.rawValue, definitionHash: data.run.definitionHash,
+            run: Provenance.Run(uid: data.run.uid, contentSHA256: content.hex, date: ISO8601DateFormatter().string(from: data.documentDate)),
+            files: try Provenance.hashes(of: written.map(\.lastPathComponent), in: files.folder))
+        let file = files.folder.appendingPathComponent(Provenance.fileName)
+        try AtomicFile.write(try provenance.text(), to: file)
+        (files.provenanceFile, files.provenance) = (file, provenance)
     }
 
     /// The documents a format writes into the report's folder.

@@ -102,6 +102,9 @@ struct RenderCommand: ParsableCommand {
         let documents = [files.markdown, files.html, files.pdf].compactMap { $0 }.map(DisplayPath.of)
         print("report: \(documents.joined(separator: ", "))")
         print("data:   \(DisplayPath.of(files.csv)), \(DisplayPath.of(files.json)); charts: \(files.charts.map { DisplayPath.of($0.png) }.joined(separator: ", ")) (+ .svg, .pdf)")
+        if let provenance = files.provenanceFile {
+            print("provenance: \(DisplayPath.of(provenance)) (check the report against its data: reportgen verify \(DisplayPath.of(files.folder)))")
+        }
     }
 }
 
