@@ -142,6 +142,8 @@ private struct RunDigestReader {
                 hasher.update(key[...])
                 var rows = SerialisedRows()
                 if canBePacked, let buckets = try packedLatency(packed, trialID: trialID) {
+                    // Decoded in canonical order (as they always are): streamed, not gathered.
+                    if SerialisedRows.feedInOrder(buckets, into: hasher) { continue }
                     for bucket in buckets { rows.append(bucket) }
                 } else {
                     try statement.reset()
@@ -213,6 +215,40 @@ private struct SerialisedRows {
             bytes.append(UInt8(ascii: "i"))
             withUnsafeBytes(of: UInt64(bitPattern: value).bigEndian) { bytes.append(contentsOf: $0) }
         }
+    }
+
+    /// Feeds latency rows already in the canonical order (ascending latency, then count, none
+    /// negative: bytewise order of their serialisations) as `feed(into:)` would, in chunks,
+    /// without gathering them; false, feeding nothing, when they are not in that order.
+    static func feedInOrder(_ buckets: [LatencyBucket], into hasher: SHA256.Hasher) -> Bool {
+        var previous = LatencyBucket(latencyUs: 0, count: 0)
+        for bucket in buckets {
+            guard bucket.latencyUs >= 0, bucket.count >= 0,
+                (previous.latencyUs, previous.count) <= (bucket.latencyUs, bucket.count)
+            else { return false }
+            previous = bucket
+        }
+        let rowBytes = 19
+        let rowsPerChunk = 4096
+        var chunk = [UInt8](repeating: 0, count: rowBytes * rowsPerChunk)
+        var start = 0
+        while start < buckets.count {
+            let end = min(start + rowsPerChunk, buckets.count)
+            chunk.withUnsafeMutableBytes { out in
+                var at = 0
+                for bucket in buckets[start..<end] {
+                    out[at] = UInt8(ascii: "R")
+                    out[at + 1] = UInt8(ascii: "i")
+                    out.storeBytes(of: UInt64(bitPattern: bucket.latencyUs).bigEndian, toByteOffset: at + 2, as: UInt64.self)
+                    out[at + 10] = UInt8(ascii: "i")
+                    out.storeBytes(of: UInt64(bitPattern: bucket.count).bigEndian, toByteOffset: at + 11, as: UInt64.self)
+                    at += rowBytes
+                }
+            }
+            chunk.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<((end - start) * rowBytes)])) }
+            start = end
+        }
+        return true
     }
 
     func feed(into hasher: SHA256.Hasher) {
