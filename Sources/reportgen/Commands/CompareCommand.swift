@@ -75,10 +75,10 @@ struct CompareCommand: ParsableCommand {
             let comparison = try RunComparison.compare(
                 baseline: baselineSide, against: againstSide, allowDefinitionChange: allowDefinitionChange,
                 definitionFile: DisplayPath.of(definition.file))
-            print(ComparisonReport.text(comparison))
+            printSafely(ComparisonReport.text(comparison))
             let folder = output.url.appendingPathComponent(definition.name)
             let files = try ComparisonReport.write(comparison, folder: folder)
-            print("comparison: \(DisplayPath.of(files.markdown)), \(DisplayPath.of(files.pdf)); charts: \(files.charts.map { DisplayPath.of($0.png) }.joined(separator: ", ")) (+ .svg, .pdf)")
+            printSafely("comparison: \(DisplayPath.of(files.markdown)), \(DisplayPath.of(files.pdf)); charts: \(files.charts.map { DisplayPath.of($0.png) }.joined(separator: ", ")) (+ .svg, .pdf)")
         }
     }
 }

@@ -28,13 +28,13 @@ struct ImportCommand: ParsableCommand {
                 return try store.open().importRuns(from: snapshot)
             }
             for run in outcome.imported {
-                print("imported run \(run.id): \(run.kind.rawValue) run of \(run.experiment), \(run.status.rawValue) (uid \(run.uid))")
+                printSafely("imported run \(run.id): \(run.kind.rawValue) run of \(run.experiment), \(run.status.rawValue) (uid \(run.uid))")
             }
             for run in outcome.alreadyPresent {
-                print("already present as run \(run.id): \(run.kind.rawValue) run of \(run.experiment) (uid \(run.uid)); left as it was")
+                printSafely("already present as run \(run.id): \(run.kind.rawValue) run of \(run.experiment) (uid \(run.uid)); left as it was")
             }
             let machines = outcome.machinesAdded == 1 ? "1 new machine" : "\(outcome.machinesAdded) new machines"
-            print("\(outcome.imported.count) imported, \(outcome.alreadyPresent.count) already present, \(machines) → \(store.db)")
+            printSafely("\(outcome.imported.count) imported, \(outcome.alreadyPresent.count) already present, \(machines) → \(store.db)")
         }
     }
 }

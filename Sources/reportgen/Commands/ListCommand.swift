@@ -14,17 +14,17 @@ struct ListCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            print("Experiments:")
+            printSafely("Experiments:")
             for name in DefinitionLoader.availableExperiments(projectRoot: ProjectFolder.root) {
-                print("  \(name)")
+                printSafely("  \(name)")
             }
             guard FileManager.default.fileExists(atPath: store.url.path) else {
-                print("\nNo runs yet (no store at \(store.db)).")
+                printSafely("\nNo runs yet (no store at \(store.db)).")
                 return
             }
             let results = try store.open()
             let runs = try results.listRuns()
-            print("\nRuns in \(store.db):")
+            printSafely("\nRuns in \(store.db):")
             let rows = try runs.map { listing -> [String] in
                 let run = listing.run
                 return [
@@ -33,22 +33,22 @@ struct ListCommand: ParsableCommand {
                     "\(listing.trialsOK)", "\(listing.trialsFailed)", try Self.machine(listing, origin: results.origin(ofRun: run.id)),
                 ]
             }
-            print(ResultsTable.grid(
+            printSafely(ResultsTable.grid(
                 header: ["run", "experiment", "status", "started (UTC)", "variants", "trials ok", "failed", "machine"],
                 rows: rows, rightAligned: [0, 4, 5, 6], format: .text), terminator: "")
             var machines: [Int64: MachineInfo] = [:]
             for listing in runs where machines[listing.run.machineID] == nil {
                 machines[listing.run.machineID] = try results.machine(id: listing.run.machineID)
             }
-            print("\nMachines:")
+            printSafely("\nMachines:")
             for (id, machine) in machines.sorted(by: { $0.key < $1.key }) {
                 // A published table's machine has no measured facts, only its description.
                 guard !machine.isPublished else {
-                    print("  \(id): \(machine.hostname): \(machine.cpuModel)")
+                    printSafely("  \(id): \(machine.hostname): \(machine.cpuModel)")
                     continue
                 }
                 let gib = Double(machine.memoryBytes) / Double(1 << 30)
-                print("  \(id): \(machine.hostname): \(machine.cpuModel), \(machine.cpuCores) cores, \(String(format: "%.1f", gib)) GiB, \(machine.kernel), \(machine.os)")
+                printSafely("  \(id): \(machine.hostname): \(machine.cpuModel), \(machine.cpuCores) cores, \(String(format: "%.1f", gib)) GiB, \(machine.kernel), \(machine.os)")
             }
         }
     }

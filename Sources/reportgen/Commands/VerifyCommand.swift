@@ -41,7 +41,7 @@ struct VerifyCommand: ParsableCommand {
                 let results = try store.openForReading(hint: "pass --db the store that holds the run, or --from the exported file")
                 outcome = try check(report, claimed: claimed, against: results, shown: store.db)
             }
-            for line in outcome.lines { print(line) }
+            for line in outcome.lines { printSafely(line) }
             guard outcome.matches else { throw exiting(.verificationFailed) }
         }
     }

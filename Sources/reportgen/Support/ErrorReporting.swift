@@ -9,7 +9,8 @@ func exiting(_ code: Core.ExitCode) -> ArgumentParser.ExitCode {
 
 /// Prints a ReportgenError for a person and turns it into its documented exit code.
 func exiting(with error: ReportgenError) -> ArgumentParser.ExitCode {
-    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    // A message can quote a stranger's file: it must not drive the terminal.
+    FileHandle.standardError.write(Data("error: \(TerminalText.safe("\(error)"))\n".utf8))
     return exiting(error.code)
 }
 
@@ -45,4 +46,9 @@ private func reported(_ error: any Error) -> any Error {
         return exiting(with: ReportgenError(
             .processFailed, "unexpected error: \(error)", hint: "this is a reportgen bug; please report it with the command you ran"))
     }
+}
+
+/// `print` for a line that can hold text from a store or a file (see `TerminalText`).
+func printSafely(_ text: String, terminator: String = "\n") {
+    print(TerminalText.safe(text), terminator: terminator)
 }
