@@ -8,7 +8,9 @@ import Hosts
 /// environment, the upstream and the load generators. Opened once per run; `close` stops
 /// what it started and removes the folders, on every path out.
 struct RunSession: Sendable {
-    let work: URL
+    /// This run's folder in `$TMPDIR/reportgen-UID` (private): removed by `close`, at exit,
+    /// or, after a kill that ran neither, by the next reportgen that makes one there.
+    let work: ScratchFolder
     /// The app host's Python environment; nil when no variant of this run needs Python.
     let python: PythonEnvironment?
     let upstream: NginxUpstream
@@ -32,15 +34,15 @@ struct RunSession: Sendable {
     static func open(
         definition: ExperimentDefinition, options: RunnerOptions, emit: @escaping @Sendable (RunEvent) -> Void
     ) async throws -> RunSession {
-        let work = FileManager.default.temporaryDirectory
-            .appendingPathComponent("reportgen-\(getpid())-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        let hosts = try await cleaningUpOnFailure({ try? FileManager.default.removeItem(at: work) }) {
-            try await HostSet.open(definition: definition, work: work, emit: emit)
+        let work = try ScratchFolder(
+            in: try PrivateFolder.temporary(purpose: "the runs' work folders"), removesEmptyParent: true,
+            purpose: "this run's work folder")
+        let hosts = try await cleaningUpOnFailure({ work.remove() }) {
+            try await HostSet.open(definition: definition, work: work.url, emit: emit)
         }
         return try await cleaningUpOnFailure({
             await hosts.close()
-            try? FileManager.default.removeItem(at: work)
+            work.remove()
         }) {
             let placement = definition.placement
             var python: PythonEnvironment?
@@ -78,6 +80,6 @@ struct RunSession: Sendable {
     func close() async {
         await upstream.stop()
         await hosts.close()
-        try? FileManager.default.removeItem(at: work)
+        work.remove()
     }
 }

@@ -692,3 +692,27 @@ struct CLITests {
     }
 }
 }
+
+extension RealServers.CLITests {
+    @Test("a run's work folder is private under $TMPDIR/reportgen-UID and gone after the run; one a killed run left there is swept")
+    func runWorkFolder() async throws {
+        let project = try TinyProject()
+        defer { project.remove() }
+        let temporary = project.url("tmp")
+        let parent = temporary.appendingPathComponent("reportgen-\(getuid())")
+        try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: parent.path)
+        // What a run killed with SIGKILL leaves: a work folder of a process that is gone.
+        var dead: pid_t = 4_000_000
+        while kill(dead, 0) == 0 || errno != ESRCH { dead -= 1 }
+        let left = parent.appendingPathComponent("work-\(dead)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: left.appendingPathComponent("nginx"), withIntermediateDirectories: true)
+        var cli = project.cli
+        cli.environment["TMPDIR"] = temporary.path
+        let result = try await cli.run(["run", "tiny", "--quick", "--db", "out/results.sqlite"], timeout: .seconds(120))
+        #expect(result.code == 0, "\(result)")
+        #expect(!FileManager.default.fileExists(atPath: left.path), "the dead run's folder is swept")
+        let remaining = (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []
+        #expect(remaining.filter { $0.hasPrefix("reportgen") }.isEmpty, "nothing of the run is left in TMPDIR: \(remaining)")
+    }
+}
