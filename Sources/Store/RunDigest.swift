@@ -111,7 +111,7 @@ private struct RunDigestReader {
             WHERE v.run_id = ? ORDER BY v.name, t.trial_index
             """)
         try trials.bind(runID, at: 1)
-        var queries: [(statement: SQLiteStatement, hasher: SHA256.Hasher, packed: Bool)] = []
+        var queries: [(statement: SQLiteStatement, bounds: TrialRows, hasher: SHA256.Hasher, packed: Bool)] = []
         // A trial's latency rows are read from its packed copy when it has one that decodes:
         // the same values in the same canonical order, serialised as the rows would be.
         let packed = try database.prepare("SELECT buckets, packed FROM \(schema).latency_histograms WHERE trial_id = ?")
@@ -125,10 +125,10 @@ private struct RunDigestReader {
                 try database.prepare(
                     """
                     SELECT \(columns.joined(separator: ", ")) FROM \(rows) x
-                    WHERE x.rowid BETWEEN (SELECT min(rowid) FROM \(rows) WHERE trial_id = ?1)
-                        AND (SELECT max(rowid) FROM \(rows) WHERE trial_id = ?1)
+                    WHERE x.rowid BETWEEN ?2 AND ?3
                         AND +x.trial_id = ?1 -- "+": filtered in the scan, not looked up in the index
                     """),
+                try TrialRows(database: database, table: rows, indexed: isIndexed(table)),
                 hasher, table == "latency_samples" && names == ["latency_us", "count"]))
         }
         var key: [UInt8] = []
@@ -138,7 +138,7 @@ private struct RunDigestReader {
             key.removeAll(keepingCapacity: true)
             key.append(UInt8(ascii: "T"))
             trials.appendValues(1..<3, to: &key)
-            for (statement, hasher, canBePacked) in queries {
+            for (statement, bounds, hasher, canBePacked) in queries {
                 hasher.update(key[...])
                 var rows = SerialisedRows()
                 if canBePacked, let buckets = try packedLatency(packed, trialID: trialID) {
@@ -147,13 +147,21 @@ private struct RunDigestReader {
                     for bucket in buckets { rows.append(bucket) }
                 } else {
                     try statement.reset()
-                    try statement.bind(trialID, at: 1)
+                    let (first, last) = try bounds.range(of: trialID)
+                    try statement.bind([trialID, first, last])
                     while try statement.step() { rows.append(statement) }
                 }
                 rows.feed(into: hasher)
             }
         }
         try trials.reset()
+    }
+
+    /// Whether `table` has its index by trial: an xz export read in place has none.
+    private func isIndexed(_ table: String) throws -> Bool {
+        try database.firstRow(
+            "SELECT count(*) FROM \(schema).sqlite_master WHERE type = 'index' AND name = ?", "\(table)_by_trial"
+        ) { $0.int64(at: 0) } == 1
     }
 
     /// Trial `trialID`'s packed latency (see `PackedLatency`), nil without one that decodes.
@@ -190,6 +198,38 @@ private struct RunDigestReader {
 
     private func columns(_ table: String) throws -> [String] {
         try database.rows("SELECT name FROM pragma_table_info(?, ?) ORDER BY cid", table, schema) { try $0.requiredString(at: 0) }
+    }
+}
+
+/// Where each trial's rows of a sample table lie: the first and last row id, from the index
+/// by trial (two steps down it per trial) or, without one, from one scan of the table for all
+/// trials at once (a lookup per trial would scan the whole table every time).
+private struct TrialRows {
+    private let statement: SQLiteStatement?
+    private let all: [Int64: (Int64, Int64)]
+
+    init(database: SQLiteDatabase, table: String, indexed: Bool) throws {
+        if indexed {
+            statement = try database.prepare(
+                "SELECT (SELECT min(rowid) FROM \(table) WHERE trial_id = ?1), (SELECT max(rowid) FROM \(table) WHERE trial_id = ?1)")
+            all = [:]
+        } else {
+            statement = nil
+            var all: [Int64: (Int64, Int64)] = [:]
+            let scan = try database.prepare("SELECT trial_id, min(rowid), max(rowid) FROM \(table) GROUP BY trial_id")
+            while try scan.step() { all[scan.int64(at: 0)] = (scan.int64(at: 1), scan.int64(at: 2)) }
+            try scan.reset()
+            self.all = all
+        }
+    }
+
+    /// The trial's first and last row id; an empty range when it has no rows.
+    func range(of trialID: Int64) throws -> (Int64, Int64) {
+        guard let statement else { return all[trialID] ?? (1, 0) }
+        try statement.reset()
+        try statement.bind(trialID, at: 1)
+        guard try statement.step(), !statement.isNull(at: 0) else { return (1, 0) }
+        return (statement.int64(at: 0), statement.int64(at: 1))
     }
 }
 

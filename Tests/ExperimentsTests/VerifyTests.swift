@@ -89,6 +89,12 @@ extension RealServers {
                 try FileManager.default.createDirectory(at: away, withIntermediateDirectories: true)
                 let elsewhere = try await bench.verify(committed, cwd: away)
                 #expect(elsewhere.code == 0, "\(elsewhere)")
+                // The export unpacked and read in place: no sample index, no packed latency, the
+                // rows read directly; the same data hash and the same files.
+                let unpacked = bench.folder.appendingPathComponent("reference.sqlite")
+                try Compression.unpackXZ(file, into: unpacked)
+                let inPlace = try await bench.cli().run(["verify", committed.path, "--db", unpacked.path], timeout: .seconds(180))
+                #expect(inPlace.code == 0 && inPlace.stdout.contains("\(count) of \(count) files match"), "\(inPlace)")
                 #expect(try Data(contentsOf: file) == before, "the shipped file is only read")
             }
         }
