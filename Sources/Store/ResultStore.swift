@@ -17,6 +17,11 @@ public final class ResultStore {
     /// refused file (`.refusedFile`), not a damaged store of this machine's (`.badStore`).
     var isFromElsewhere = false
 
+    /// The file this store's queries read: `path`, or the private copy read in its place (a
+    /// store of an older schema, an unpacked export). What another connection opens to read
+    /// the same data.
+    public var readPath: String { database.path }
+
     init(path: URL, database: SQLiteDatabase, retained: AnyObject?) {
         self.path = path
         shownAs = path.path(percentEncoded: false)
@@ -26,17 +31,26 @@ public final class ResultStore {
 
     /// Opens an existing store for reading only, as `render` does: nothing is written to
     /// it. A store of an older schema is read through a private migrated copy, so it is
-    /// neither migrated nor touched. Refuses what `init(path:)` refuses.
-    public static func openForReading(path: URL) throws -> ResultStore {
+    /// neither migrated nor touched. An unpacked export (latency rows, but none of the packed
+    /// latency every store writes beside them, and no index) is a file from elsewhere: with
+    /// `cache`, it is read as `render --from` reads it, through the checked copy kept there
+    /// under its SHA-256, which the second read of the same bytes opens at once. Refuses what
+    /// `init(path:)` refuses.
+    public static func openForReading(path: URL, cache: SnapshotCache? = nil) throws -> ResultStore {
         let file = path.path(percentEncoded: false)
         try inspect(file)
-        let version = try guarded(file, "read the results store") {
-            try SQLiteDatabase.withConnection(path: file, mode: .readOnly) { try $0.integerPragma("user_version") }
+        let (version, unpacked) = try guarded(file, "read the results store") {
+            try SQLiteDatabase.withConnection(path: file, mode: .readOnly) { database in
+                let version = try database.integerPragma("user_version")
+                return (version, try version >= Int64(StoreSchema.packedLatencyVersion) && isUnpackedExport(database))
+            }
         }
-        if version < Int64(StoreSchema.currentVersion) {
-            let snapshot = try snapshot(of: path, trusted: true)
+        if version < Int64(StoreSchema.currentVersion) || (unpacked && cache != nil) {
+            let snapshot = try snapshot(of: path, cache: unpacked ? cache : nil, trusted: !unpacked)
             // The copy's store keeps its folder, and this one keeps that store.
-            return ResultStore(path: path, database: snapshot.store.database, retained: snapshot.store)
+            let store = ResultStore(path: path, database: snapshot.store.database, retained: snapshot.store)
+            store.isFromElsewhere = unpacked
+            return store
         }
         let database = try guarded(file, "open the results store") {
             let database = try SQLiteDatabase(path: file, mode: .readOnly)
@@ -45,6 +59,14 @@ public final class ResultStore {
             return database
         }
         return ResultStore(path: path, database: database, retained: nil)
+    }
+
+    /// Whether `database` holds latency rows but no packed latency: what `export` writes to an
+    /// xz file, which a store never is (it packs every trial's rows as it stores them).
+    private static func isUnpackedExport(_ database: SQLiteDatabase) throws -> Bool {
+        try database.rows("""
+            SELECT NOT EXISTS (SELECT 1 FROM latency_histograms) AND EXISTS (SELECT 1 FROM latency_samples)
+            """, decode: { $0.int64(at: 0) }).first == 1
     }
 
     /// Opens the store at `path`, creating it and its folder or migrating an older store as

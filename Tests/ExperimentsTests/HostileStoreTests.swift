@@ -76,6 +76,13 @@ struct HostileStoreTests {
             let clean = try bench.olderCopy(named: "older.sqlite", version: 7)
             let rendered = try bench.reportgen(["render", "--from", clean.path, "--output", bench.folder.appending(path: "older-out").path])
             #expect(rendered.status == 0, "\(rendered)")
+            // As this machine's own older store, it is read through a migrated copy, the
+            // data hash in the footer included: the same report.
+            let own = try bench.reportgen(["render", "--db", clean.path, "--output", bench.folder.appending(path: "older-db-out").path])
+            #expect(own.status == 0, "\(own)")
+            let fromFile = try String(contentsOf: bench.folder.appending(path: "older-out/aiohttp-vs-flask/report.md"), encoding: .utf8)
+            let fromStore = try String(contentsOf: bench.folder.appending(path: "older-db-out/aiohttp-vs-flask/report.md"), encoding: .utf8)
+            #expect(fromStore == fromFile)
             let file = try bench.olderCopy(named: "older-trigger.sqlite", version: 7)
             try bench.sql(file, """
                 CREATE TRIGGER rewrite AFTER UPDATE ON variants BEGIN
@@ -138,6 +145,32 @@ struct HostileStoreTests {
             #expect(refused.status == 74, "\(refused)")
             #expect(refused.stderr.contains("is not a private folder of this user"), "\(refused)")
             try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: snapshots.path)
+        }
+    }
+
+    @Test("an unpacked export given as --db is read as --from reads it: checked, from the cache the second time, never written")
+    func unpackedExportAsStore() throws {
+        try HostileBench.with { bench in
+            let cache = SnapshotCache(cacheFolder: bench.folder.appending(path: "unit-cache"))
+            let before = try SHA256.hex(ofFile: bench.base)
+            let first = try ResultStore.openForReading(path: bench.base, cache: cache)
+            let firstRead = first.readPath
+            #expect(firstRead != bench.base.path(percentEncoded: false))
+            #expect(firstRead.hasPrefix(cache.folder.path(percentEncoded: false)))
+            #expect(try first.database.firstRow("SELECT count(*) FROM latency_histograms") { $0.int64(at: 0) } ?? 0 > 0)
+            let second = try ResultStore.openForReading(path: bench.base, cache: cache)
+            #expect(second.readPath == firstRead)
+            #expect(try SHA256.hex(ofFile: bench.base) == before)
+            // This machine's own store (packed latency beside its rows) is read in place.
+            let own = try ResultStore.openForReading(path: bench.storeFile, cache: cache)
+            #expect(own.readPath == bench.storeFile.path(percentEncoded: false))
+
+            // What the copy is checked for, --db is refused for too.
+            let planted = try bench.alteredCopy(
+                named: "planted.sqlite", sql: "CREATE TRIGGER planted AFTER INSERT ON runs BEGIN UPDATE machines SET hostname = 'pwned'; END")
+            let refused = try bench.reportgen(["render", "--db", planted.path, "--output", bench.folder.appending(path: "out").path])
+            #expect(refused.status == 65, "\(refused)")
+            #expect(refused.stderr.contains("holds the trigger 'planted'"), "\(refused)")
         }
     }
 

@@ -43,7 +43,7 @@ public enum ReportBuilder {
         }
         // The run's content digest names the data in the footer and in provenance.json; it
         // reads the run on a connection of its own while the statistics are made.
-        let storePath = store.path.path(percentEncoded: false)
+        let storePath = store.readPath
         let digest = Background { try ResultStore.digest(ofRun: id, storeAt: storePath) }
         let clock = ContinuousClock()
         var timings: [(step: String, time: Duration)] = []

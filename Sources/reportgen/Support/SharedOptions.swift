@@ -39,10 +39,11 @@ struct StoreOptions: ParsableArguments {
         return try ResultStore(path: url)
     }
 
-    /// The existing store, opened read-only: for commands that never write (render).
+    /// The existing store, opened read-only: for commands that never write (render). An
+    /// unpacked export is read through its checked copy in the cache, as `--from` reads it.
     func openForReading(hint: String) throws -> ResultStore {
         try requireExisting(hint: hint)
-        return try ResultStore.openForReading(path: url)
+        return try ResultStore.openForReading(path: url, cache: .standard)
     }
 
     private func requireExisting(hint: String) throws {
