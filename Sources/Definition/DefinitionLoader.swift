@@ -244,12 +244,28 @@ public enum DefinitionLoader {
             duration: try section.requiredDuration("duration", example: "\"20s\""),
             timeout: try section.requiredDuration("timeout", example: "\"10s\""),
             warmup: try section.duration("warmup") ?? .zero,
+            interval: try interval(in: section),
             rate: try rateSweep.map { $0.levels.map(\.value).max() ?? 1 } ?? section.number("rate", example: "5000"),
             maxErrorRate: try section.percentage("max_error_rate", example: "\"1%\"") ?? LoadSettings.defaultMaxErrorRate)
         for setting in Setting.allCases where setting.keyPath.hasPrefix("load.") {
             sources[setting] = section.source(String(setting.keyPath.dropFirst("load.".count)))
         }
         return load
+    }
+
+    /// `[load] interval`: the timeline's step, which must divide the window into whole
+    /// intervals (the warm-up need not be a whole number of them).
+    private static func interval(in section: DefinitionSection) throws -> Duration {
+        guard let interval = try section.duration("interval") else { return LoadSettings.defaultInterval }
+        guard interval >= .milliseconds(10) else {
+            throw section.failure("interval", "a timeline's interval must be at least 10ms, found \(interval)", hint: "e.g. interval = \"250ms\", or leave it out for 1s")
+        }
+        if let duration = try section.duration("duration"), duration.microseconds % interval.microseconds != 0 {
+            throw section.failure(
+                "interval", "the window (duration = \(duration)) is not a whole number of \(interval) intervals",
+                hint: "pick an interval that divides the window, e.g. interval = \"1s\" or \"500ms\"")
+        }
+        return interval
     }
 
     /// A variant's own workers would be overruled at every level of a workers sweep.

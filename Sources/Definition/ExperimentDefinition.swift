@@ -130,8 +130,10 @@ public struct LoadSettings: Sendable, Equatable {
     public var duration: Duration
     /// Per-request timeout.
     public var timeout: Duration
-    /// Discarded warm-up under load before the measured window; zero for none.
+    /// Load before the measured window, not counted; zero for none.
     public var warmup: Duration
+    /// The length of a timeline's intervals (`[load] interval`).
+    public var interval: Duration
     /// Requests per second over all connections for an open loop (built-in generator only);
     /// nil for a closed loop, where each connection sends its next request on each response.
     public var rate: Double?
@@ -139,14 +141,18 @@ public struct LoadSettings: Sendable, Equatable {
     /// errors; not timeouts) before the trial counts as failed.
     public var maxErrorRate: Double
 
+    /// A timeline's intervals unless the definition says.
+    public static let defaultInterval: Duration = .seconds(1)
+
     /// A trial may lose this share of its requests to errors unless the definition says.
     public static let defaultMaxErrorRate = 0.01
 
     public init(
         generator: LoadGeneratorKind, path: String, connections: Int, threads: Int,
-        duration: Duration, timeout: Duration, warmup: Duration, rate: Double? = nil,
-        maxErrorRate: Double = LoadSettings.defaultMaxErrorRate
+        duration: Duration, timeout: Duration, warmup: Duration, interval: Duration = LoadSettings.defaultInterval,
+        rate: Double? = nil, maxErrorRate: Double = LoadSettings.defaultMaxErrorRate
     ) {
+        self.interval = interval
         self.rate = rate
         self.maxErrorRate = maxErrorRate
         self.generator = generator

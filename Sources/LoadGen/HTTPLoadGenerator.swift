@@ -42,11 +42,12 @@ public final class HTTPLoadGenerator: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: plan.threads)
         defer { try? group.syncShutdownGracefully() }
 
-        // The window opens before the first connect, as wrk's does.
+        // The run (the warm-up, else the window) opens before the first connect, as wrk's does.
         let startNs = monotonicNanoseconds()
+        let windowStartNs = startNs + plan.warmup.nanoseconds
         let settings = RunSettings(
             request: request, requestBytes: UnsafeRawBufferPointer(requestBytes), address: address, startNs: startNs,
-            endNs: startNs + plan.duration.nanoseconds, timeoutNs: plan.timeout.nanoseconds,
+            windowStartNs: windowStartNs, endNs: windowStartNs + plan.duration.nanoseconds, timeoutNs: plan.timeout.nanoseconds,
             connections: plan.connections, intervalNs: plan.rate.map { 1e9 / $0 } ?? 0)
 
         let loops = Array(group.makeIterator())
@@ -76,9 +77,12 @@ public final class HTTPLoadGenerator: Sendable {
         samples.reserveCapacity(workers.reduce(0) { $0 + $1.store.count })
         for worker in workers { worker.store.drain(into: &samples) }
         RadixSort.sort(&samples, keyBits: 48) { $0.orderKey }
+        var connectFailures = ContiguousArray(workers.lazy.flatMap(\.connectFailuresUs))
+        connectFailures.sort()
         return LoadResult(
-            durationUs: Int64(plan.duration.nanoseconds / 1000),
-            connectErrors: workers.reduce(0) { $0 + $1.connectErrors },
+            durationUs: Int64(plan.duration.nanoseconds / 1000), warmupUs: Int64(plan.warmup.nanoseconds / 1000),
+            connectFailuresUs: connectFailures,
+            inFlightAtWindowStart: workers.reduce(0) { $0 + $1.inFlightAtWindowStart },
             inFlightAtEnd: workers.reduce(0) { $0 + $1.inFlightAtEnd },
             reconnects: workers.reduce(0) { $0 + $1.reconnects },
             samples: samples)

@@ -40,6 +40,7 @@ final class LoadConnection: ChannelInboundHandler, NIOScheduledCallbackHandler, 
     private var parser = ResponseParser()
     /// Whether a request is waiting for its response.
     private var busy = false
+    var isBusy: Bool { busy }
     /// Whether this side closed the channel (no failure to count when it goes inactive).
     private var closing = false
     /// Whether `context` is inside `writeAndFlush`: a close then is a write failure.
@@ -135,7 +136,7 @@ final class LoadConnection: ChannelInboundHandler, NIOScheduledCallbackHandler, 
 
     private func connectFailed() {
         guard !worker.stopped else { return }
-        worker.connectErrors += 1
+        worker.connectFailed(now: monotonicNanoseconds())
         // A refused connection fails at once; pause so a dead server is not spun on.
         worker.loop.scheduleTask(in: .milliseconds(10)) { [self] in connect() }
     }
@@ -271,7 +272,7 @@ final class LoadConnection: ChannelInboundHandler, NIOScheduledCallbackHandler, 
         }
     }
 
-    /// Keeps a finished request if it finished inside the window.
+    /// Keeps a finished request if it finished before the window closed (in the warm-up too).
     @inline(__always)
     private func record(origin: UInt64, now: UInt64, status: UInt16, bytes: Int) {
         guard now < settings.endNs else { return }

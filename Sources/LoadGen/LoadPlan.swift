@@ -11,7 +11,11 @@ public struct LoadPlan: Sendable, Equatable {
     public var connections: Int
     /// Event loops the connections are spread over (wrk's `-t`).
     public var threads: Int
-    /// The measured window: requests started and finished in [0, duration) count.
+    /// Load before the window, on the same connections (or the same arrival schedule, open
+    /// loop): requests completing in it warm the server and are kept apart; a request sent in
+    /// it that completes in the window counts there.
+    public var warmup: Duration
+    /// The measured window, after the warm-up: requests that complete in it count.
     public var duration: Duration
     /// A request with no complete response this long after it was written times out: it is
     /// kept as a sample with status `RequestSample.timedOut` (latency up to the moment it was
@@ -22,13 +26,14 @@ public struct LoadPlan: Sendable, Equatable {
 
     public init(
         host: String = "127.0.0.1", port: Int, path: String = "/", connections: Int,
-        threads: Int, duration: Duration, timeout: Duration = .seconds(10), rate: Double? = nil
+        threads: Int, warmup: Duration = .zero, duration: Duration, timeout: Duration = .seconds(10), rate: Double? = nil
     ) {
         self.host = host
         self.port = port
         self.path = path
         self.connections = connections
         self.threads = threads
+        self.warmup = warmup
         self.duration = duration
         self.timeout = timeout
         self.rate = rate
@@ -53,6 +58,9 @@ public struct LoadPlan: Sendable, Equatable {
         // Start times are stored as 32-bit microseconds: about 71 minutes.
         guard duration > .zero, duration <= .seconds(4_000) else {
             throw bad("duration", "\(duration) must be above zero and at most 4000 s")
+        }
+        guard warmup >= .zero, warmup + duration <= .seconds(4_000) else {
+            throw bad("warmup", "\(warmup) must be at least zero, and with the window at most 4000 s")
         }
         guard timeout > .zero else { throw bad("timeout", "\(timeout) must be above zero") }
         if let rate, !(rate > 0 && rate.isFinite) {

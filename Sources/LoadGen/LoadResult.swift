@@ -18,37 +18,77 @@ public struct LoadErrors: Sendable, Equatable {
 
 /// Everything a load run measured: every request, and wrk's summary derived from them.
 ///
-/// Invariants (by construction, all derived from `samples`):
+/// A run is a warm-up of `warmupUs` (possibly none) and then the window of `durationUs`, on
+/// the same connections. A request belongs to the part in which it completed: one sent in
+/// the warm-up that completes in the window counts in the window, with its whole latency.
+///
+/// Invariants (by construction, all derived from the samples):
 /// - `requests == samples.count` and the histogram's counts sum to it;
 /// - `bytes` is the sum of `samples[i].bytes`;
 /// - `errors.read`, `.write`, `.timeout` count samples with status `readFailed`,
-///   `writeFailed`, `timedOut`; `errors.status` counts responses outside 2xx;
-/// - every sample started and finished inside the window:
-///   `startUs + latencyUs <= durationUs`; samples are sorted by `startUs`, then connection.
+///   `writeFailed`, `timedOut`; `errors.status` counts responses outside 2xx; `errors.connect`
+///   counts the entries of `connectFailuresUs` in the window;
+/// - every sample completed in the window: `warmupUs <= startUs + latencyUs <
+///   warmupUs + durationUs` (times from the run's start); every warm-up sample completed
+///   before `warmupUs`; both are sorted by `startUs`, then connection.
 public struct LoadResult: Sendable {
     /// The measured window in µs (the plan's duration).
     public var durationUs: Int64
-    /// Samples: every request started and finished in the window, failures included.
+    /// The warm-up before it, on the same connections, in µs (the plan's warm-up).
+    public var warmupUs: Int64
+    /// Samples: every request that completed in the window, failures included.
     public var requests: Int64
     /// Requests that got a response (any status): wrk's `requests`.
     public var responses: Int64
     public var bytes: Int64
     public var errors: LoadErrors
-    /// Requests still waiting for their response when the window closed (not samples).
+    /// Requests waiting for their response when the window opened (sent in the warm-up;
+    /// counted in the window when they complete in it) and when it closed (not samples).
+    public var inFlightAtWindowStart: Int64
     public var inFlightAtEnd: Int64
     /// Connections opened after the first one of each slot: after a timeout, a failure or
     /// a `Connection: close`.
     public var reconnects: Int64
     public var samples: ContiguousArray<RequestSample>
+    /// Requests that completed in the warm-up: not counted, kept for the timeline.
+    public var warmupSamples: ContiguousArray<RequestSample>
+    /// When each failed connection attempt failed, µs from the run's start, ascending.
+    public var connectFailuresUs: ContiguousArray<UInt32>
 
-    init(durationUs: Int64, connectErrors: Int64, inFlightAtEnd: Int64, reconnects: Int64,
-         samples: ContiguousArray<RequestSample>) {
+    /// A result from every request the run kept, in (start, connection) order: split at the
+    /// window's start by when each completed.
+    init(durationUs: Int64, warmupUs: Int64 = 0, connectFailuresUs: ContiguousArray<UInt32>, inFlightAtWindowStart: Int64 = 0,
+         inFlightAtEnd: Int64, reconnects: Int64, samples all: ContiguousArray<RequestSample>) {
+        var window = ContiguousArray<RequestSample>()
+        var warmup = ContiguousArray<RequestSample>()
+        if warmupUs > 0 {
+            window.reserveCapacity(all.count)
+            for sample in all {
+                if Int64(sample.startUs) + Int64(sample.latencyUs) < warmupUs { warmup.append(sample) } else { window.append(sample) }
+            }
+        } else {
+            window = all
+        }
+        self.init(
+            durationUs: durationUs, warmupUs: warmupUs, connectFailuresUs: connectFailuresUs,
+            inFlightAtWindowStart: inFlightAtWindowStart, inFlightAtEnd: inFlightAtEnd, reconnects: reconnects,
+            window: window, warmup: warmup)
+    }
+
+    /// A result from samples already split into the window's and the warm-up's.
+    init(durationUs: Int64, warmupUs: Int64, connectFailuresUs: ContiguousArray<UInt32>, inFlightAtWindowStart: Int64,
+         inFlightAtEnd: Int64, reconnects: Int64, window samples: ContiguousArray<RequestSample>,
+         warmup: ContiguousArray<RequestSample>) {
         self.durationUs = durationUs
+        self.warmupUs = warmupUs
+        self.inFlightAtWindowStart = inFlightAtWindowStart
         self.inFlightAtEnd = inFlightAtEnd
         self.reconnects = reconnects
         self.samples = samples
+        self.warmupSamples = warmup
+        self.connectFailuresUs = connectFailuresUs
         var errors = LoadErrors()
-        errors.connect = connectErrors
+        errors.connect = Int64(connectFailuresUs.lazy.filter { Int64($0) >= warmupUs }.count)
         var bytes: Int64 = 0
         var responses: Int64 = 0
         for sample in samples {

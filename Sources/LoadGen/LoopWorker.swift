@@ -14,8 +14,12 @@ final class LoopWorker: @unchecked Sendable {
     var connections: [LoadConnection] = []
     /// Set once the window closed or the run was cancelled: nothing new starts.
     private(set) var stopped = false
-    var connectErrors: Int64 = 0
+    /// When each connection attempt failed, µs from the run's start.
+    var connectFailuresUs = ContiguousArray<UInt32>()
     var reconnects: Int64 = 0
+    /// Requests waiting for their response when the window opened (sent in the warm-up; they
+    /// count in the window if they complete in it) and when it closed (they do not count).
+    var inFlightAtWindowStart: Int64 = 0
     var inFlightAtEnd: Int64 = 0
     private var sweep: RepeatedTask?
     let done: EventLoopPromise<Void>
@@ -37,7 +41,17 @@ final class LoopWorker: @unchecked Sendable {
             let now = monotonicNanoseconds()
             for connection in connections { connection.checkTimeout(now: now) }
         }
+        if settings.windowStartNs > settings.startNs {
+            loop.scheduleTask(deadline: .uptimeNanoseconds(settings.windowStartNs)) { [self] in
+                inFlightAtWindowStart = Int64(connections.lazy.filter(\.isBusy).count)
+            }
+        }
         loop.scheduleTask(deadline: .uptimeNanoseconds(settings.endNs)) { [self] in stop() }
+    }
+
+    /// Counts a failed connection attempt, at the time it failed.
+    func connectFailed(now: UInt64) {
+        connectFailuresUs.append(UInt32(truncatingIfNeeded: (now &- settings.startNs) / 1000))
     }
 
     /// Ends the window on this loop: closes every connection, drops responses in flight.

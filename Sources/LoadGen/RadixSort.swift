@@ -1,10 +1,10 @@
 /// Stable least-significant-digit radix sort, 16 bits a pass: linear in the number of
 /// elements, where the samples of a long run (millions) would take a comparison sort a
 /// noticeable share of the generator's CPU time.
-enum RadixSort {
+public enum RadixSort {
     /// Sorts `items` by the low `keyBits` bits of `key`, keeping equal keys in their order.
     /// Uses one scratch copy of `items` while it runs.
-    static func sort<Element>(
+    public static func sort<Element>(
         _ items: inout ContiguousArray<Element>, keyBits: Int, key: (Element) -> UInt64
     ) {
         let count = items.count

@@ -8,8 +8,9 @@ struct RunSettings: @unchecked Sendable {
     let request: ByteBuffer
     let requestBytes: UnsafeRawBufferPointer
     let address: SocketAddress
-    /// Window start and end, CLOCK_MONOTONIC ns.
+    /// The run's start (the warm-up's), the window's start and its end, CLOCK_MONOTONIC ns.
     let startNs: UInt64
+    let windowStartNs: UInt64
     let endNs: UInt64
     let timeoutNs: UInt64
     let connections: Int

@@ -14,14 +14,18 @@ public struct LoadMeasurement: Sendable, Equatable {
     public var generatorPercentiles: [Double: Double]
     /// What those percentiles are (`LoadGeneratorKind.percentileNote`); nil without any.
     public var percentileNote: String?
-    /// Every request, when the generator keeps them.
+    /// Every request of the window, when the generator keeps them; times count from the
+    /// run's start, which is `timeline.warmupUs` before the window's.
     public var requestLog: ContiguousArray<RequestSample>?
+    /// What happened interval by interval, warm-up included, when the generator can say.
+    public var timeline: Timeline?
 
     public init(
         durationUs: Int64, requests: Int64, bytes: Int64, errors: ErrorCounts, latency: [LatencyBucket],
         generatorPercentiles: [Double: Double] = [:], percentileNote: String? = nil,
-        requestLog: ContiguousArray<RequestSample>? = nil
+        requestLog: ContiguousArray<RequestSample>? = nil, timeline: Timeline? = nil
     ) {
+        self.timeline = timeline
         self.durationUs = durationUs
         self.requests = requests
         self.bytes = bytes

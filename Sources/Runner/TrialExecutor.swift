@@ -38,8 +38,11 @@ struct TrialExecutor: Sendable {
                 directory: appHost.experimentFolder),
             directory: appHost.experimentFolder)
         let url = HostPort.url(appHost.address, port, path: load.path)
+        // One run holds the warm-up and the window when the generator can: nothing the
+        // warm-up sent is then abandoned in the server's queue ahead of the window's requests.
+        let inlineWarmup = loadgen.runsWarmupInline && !options.separateWarmup ? load.warmup : .zero
         let commands = TrialCommands(
-            load: loadgen.commandLine(url: url, duration: load.duration, label: label),
+            load: loadgen.commandLine(url: url, warmup: inlineWarmup, duration: load.duration, label: label),
             server: launch.commandLine(pinnedTo: definition.placement[.app].cpus))
 
         let sampler = ResourceSampler()
@@ -63,7 +66,7 @@ struct TrialExecutor: Sendable {
             }
             emit(.trialPhase(planned, .ready, length: nil))
 
-            if load.warmup > .zero {
+            if load.warmup > .zero && inlineWarmup == .zero {
                 emit(.trialPhase(planned, .warmUp, length: load.warmup))
                 let warm = try await loadgen.start(url: url, duration: load.warmup, label: "\(label)-warmup")
                 sampler.track(.loadgen, process: warm.process)
@@ -72,14 +75,27 @@ struct TrialExecutor: Sendable {
                 try await checkAlive(server)
             }
 
-            emit(.trialPhase(planned, .measuring, length: load.duration))
-            let measured = try await loadgen.start(url: url, duration: load.duration, label: label)
-            // reportgen's own CPU time while the generator measures: the sampler and the waits.
-            let cpuBefore = RunnerUsage.cpuMicroseconds()
+            if inlineWarmup > .zero { emit(.trialPhase(planned, .warmUp, length: inlineWarmup)) }
+            let measured = try await loadgen.start(url: url, warmup: inlineWarmup, duration: load.duration, label: label)
             sampler.track(.loadgen, process: measured.process)
-            sampler.markWindowStart()
+            // The window's edges on the runner's clock, for the resource samples: the
+            // generator's own edges decide what its window counts.
+            let timedWindow = loadgen.runsWarmupInline && !options.separateWarmup
+            let cpuBefore: Int64
+            do {
+                if inlineWarmup > .zero { try await clock.sleep(for: inlineWarmup) }
+                emit(.trialPhase(planned, .measuring, length: load.duration))
+                // reportgen's own CPU time while the generator measures: the sampler and the waits.
+                cpuBefore = RunnerUsage.cpuMicroseconds()
+                sampler.markWindowStart()
+                if timedWindow { try await clock.sleep(for: load.duration) }
+            } catch {
+                await measured.abandon()
+                throw error
+            }
+            if timedWindow { sampler.markWindowEnd() }
             try await measured.waitForExit(clock: clock)
-            sampler.markWindowEnd()
+            if !timedWindow { sampler.markWindowEnd() }
             conditions.runnerCPUUs = RunnerUsage.cpuMicroseconds() - cpuBefore
             try await checkAlive(server)
             // The window is over and nothing the app does any more is measured: reading the

@@ -282,6 +282,40 @@ enum StoreSchema {
                 DELETE FROM latency_histograms WHERE trial_id = OLD.trial_id;
             END;
             """, then: PackedLatency.rebuild),
+        // What happened within a trial: its load run's timeline. A trial with a row in
+        // trial_timelines had its warm-up on the same connections just before the window (one
+        // generator run); trials stored before, and wrk's, ran the warm-up apart and have
+        // none. trial_intervals holds what completed in each interval, warm-up included.
+        Migration(name: "a timeline per trial", sql: """
+            CREATE TABLE trial_timelines (
+                trial_id INTEGER PRIMARY KEY REFERENCES trials(id) ON DELETE CASCADE,
+                -- the warm-up just before the window in the same generator run (0: none)
+                warmup_us INTEGER NOT NULL,
+                -- the intervals' length (the warm-up's first and the window's last may be shorter)
+                interval_us INTEGER NOT NULL,
+                -- requests in flight when the window opened (counted in it when they completed in
+                -- it) and when it closed (not counted); NULL when the generator cannot say
+                in_flight_start INTEGER,
+                in_flight_end INTEGER
+            );
+            CREATE TABLE trial_intervals (
+                trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+                -- from the window's start, negative in the warm-up
+                start_us INTEGER NOT NULL,
+                length_us INTEGER NOT NULL,
+                -- requests that completed in it (answers, read/write failures, timeouts)
+                requests INTEGER NOT NULL,
+                errors_connect INTEGER NOT NULL,
+                errors_read INTEGER NOT NULL,
+                errors_write INTEGER NOT NULL,
+                errors_status INTEGER NOT NULL,
+                errors_timeout INTEGER NOT NULL,
+                -- nearest-rank latency percentiles of those requests; NULL without any
+                p50_us INTEGER,
+                p99_us INTEGER,
+                PRIMARY KEY (trial_id, start_us)
+            );
+            """),
     ]
 
     /// The version whose migration added `latency_histograms` (see `PackedLatency`).

@@ -159,7 +159,7 @@ extension ResultStore {
             try dump(
                 "trial", "trials", excluding: ["id", "variant_id"], extra: variantName,
                 from: "JOIN variants v ON v.id = x.variant_id WHERE v.run_id = ?", order: "v.position, v.name, x.trial_index")
-            for table in ["latency_samples", "generator_percentiles", "resource_samples", "requests"] {
+            for table in ["latency_samples", "generator_percentiles", "resource_samples", "requests", "trial_timelines", "trial_intervals"] {
                 let columns = try RowCopier.columns(database, schema: "main", table: table).filter { $0 != "trial_id" }
                 try dump(
                     table, table, excluding: ["trial_id"], extra: trialKey,
@@ -253,6 +253,8 @@ private struct RowCopier {
                 try copyRows("generator_percentiles", where: "trial_id", equals: trial, replacing: ["trial_id": newTrial])
                 try copyRows("resource_samples", where: "trial_id", equals: trial, replacing: ["trial_id": newTrial])
                 try copyRows("requests", where: "trial_id", equals: trial, replacing: ["trial_id": newTrial])
+                try copyRows("trial_timelines", where: "trial_id", equals: trial, replacing: ["trial_id": newTrial])
+                try copyRows("trial_intervals", where: "trial_id", equals: trial, replacing: ["trial_id": newTrial])
             }
             try copyRows("cell_levels", where: "variant_id", equals: variant, replacing: ["variant_id": newVariant])
             try copyRows(

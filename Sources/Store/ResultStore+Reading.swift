@@ -117,6 +117,7 @@ extension ResultStore {
                         rssBytes: try resources.int64("rss_bytes")))
                 }
             }
+            try readTimelines(runID: id, into: &trials, index: index)
             // Throughput over time is aggregated in SQL: a trial can hold millions of requests.
             let bins = try database.prepare(
                 """
@@ -142,6 +143,36 @@ extension ResultStore {
 }
 
 extension ResultStore {
+    /// The timelines of run `runID`'s trials (`index`: trial id to offset in `trials`).
+    private func readTimelines(runID: Int64, into trials: inout [StoredTrial], index: [Int64: Int]) throws {
+        let ofRun = "JOIN trials t ON t.id = x.trial_id JOIN variants v ON v.id = t.variant_id WHERE v.run_id = ?"
+        let timelines = try database.prepare(
+            "SELECT x.trial_id, x.warmup_us, x.interval_us, x.in_flight_start, x.in_flight_end FROM trial_timelines x \(ofRun)")
+        try timelines.bind(runID, at: 1)
+        while try timelines.step() {
+            guard let offset = index[try timelines.int64("trial_id")] else { continue }
+            trials[offset].record.measurement.timeline = Timeline(
+                warmupUs: try timelines.int64("warmup_us"), intervalUs: try timelines.int64("interval_us"),
+                inFlightAtStart: try timelines.optionalInt64("in_flight_start"),
+                inFlightAtEnd: try timelines.optionalInt64("in_flight_end"), intervals: [])
+        }
+        let intervals = try database.prepare(
+            """
+            SELECT x.trial_id, x.start_us, x.length_us, x.requests, x.errors_connect, x.errors_read, x.errors_write,
+                   x.errors_status, x.errors_timeout, x.p50_us, x.p99_us
+            FROM trial_intervals x \(ofRun) ORDER BY x.trial_id, x.start_us
+            """)
+        try intervals.bind(runID, at: 1)
+        while try intervals.step() {
+            guard let offset = index[try intervals.int64("trial_id")], trials[offset].record.measurement.timeline != nil else { continue }
+            trials[offset].record.measurement.timeline?.intervals.append(TrialInterval(
+                startUs: try intervals.int64("start_us"), lengthUs: try intervals.int64("length_us"),
+                requests: try intervals.int64("requests"),
+                errors: try ErrorCounts(row: intervals),
+                p50Us: try intervals.optionalInt64("p50_us"), p99Us: try intervals.optionalInt64("p99_us")))
+        }
+    }
+
     /// The JSON columns of a `runs` row (selected with `overrides_json` and `software_json`),
     /// as stored and as read.
     func storedJSON(_ row: SQLiteStatement, runID: Int64) throws -> (
@@ -169,6 +200,16 @@ extension ResultStore {
     }
 }
 
+extension ErrorCounts {
+    /// The `errors_connect` … `errors_timeout` columns of a `trials` or `trial_intervals` row.
+    init(row: SQLiteStatement) throws {
+        self.init(
+            connect: try row.int64("errors_connect"), read: try row.int64("errors_read"),
+            write: try row.int64("errors_write"), status: try row.int64("errors_status"),
+            timeout: try row.int64("errors_timeout"))
+    }
+}
+
 extension TrialRecord {
     /// A `trials` row (selected with `t.*` or by name), without its samples.
     init(row: SQLiteStatement) throws {
@@ -184,10 +225,7 @@ extension TrialRecord {
             measurement: LoadMeasurement(
                 durationUs: try row.int64("duration_us"), requests: try row.int64("requests"),
                 bytes: try row.int64("bytes"),
-                errors: ErrorCounts(
-                    connect: try row.int64("errors_connect"), read: try row.int64("errors_read"),
-                    write: try row.int64("errors_write"), status: try row.int64("errors_status"),
-                    timeout: try row.int64("errors_timeout")),
+                errors: try ErrorCounts(row: row),
                 latency: []),
             conditions: HostConditions(
                 loadAverage: try row.optionalDouble("load_average"),

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import LoadGen
+import Records
 
 extension ResultStore {
     /// Stores a finished trial with its latency distribution, generator percentiles and
@@ -63,7 +64,13 @@ extension ResultStore {
                     try resource.run()
                 }
 
+                if let timeline = measured.timeline {
+                    try recordTimeline(timeline, trialID: trialID)
+                }
+
                 if let log = measured.requestLog {
+                    // From the window's start: a request sent in the warm-up starts before it.
+                    let origin = measured.timeline?.warmupUs ?? 0
                     let request = try database.prepare(
                         """
                         INSERT INTO requests (trial_id, start_us, latency_us, status, bytes, connection)
@@ -71,7 +78,7 @@ extension ResultStore {
                         """)
                     try request.bind(trialID, at: 1)
                     for sample in log {
-                        try request.bind(Int64(sample.startUs), at: 2)
+                        try request.bind(Int64(sample.startUs) - origin, at: 2)
                         try request.bind(Int64(sample.latencyUs), at: 3)
                         try request.bind(Int64(sample.status), at: 4)
                         try request.bind(Int64(sample.bytes), at: 5)
@@ -81,6 +88,27 @@ extension ResultStore {
                 }
                 return trialID
             }
+        }
+    }
+
+    /// Writes a trial's timeline (inside `recordTrial`'s transaction).
+    private func recordTimeline(_ timeline: Timeline, trialID: Int64) throws {
+        try database.run(
+            "INSERT INTO trial_timelines (trial_id, warmup_us, interval_us, in_flight_start, in_flight_end) VALUES (?, ?, ?, ?, ?)",
+            trialID, timeline.warmupUs, timeline.intervalUs, timeline.inFlightAtStart, timeline.inFlightAtEnd)
+        let interval = try database.prepare(
+            """
+            INSERT INTO trial_intervals (trial_id, start_us, length_us, requests, errors_connect, errors_read,
+                errors_write, errors_status, errors_timeout, p50_us, p99_us)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for row in timeline.intervals {
+            let e = row.errors
+            try interval.bind([
+                trialID, row.startUs, row.lengthUs, row.requests, e.connect, e.read, e.write, e.status, e.timeout,
+                row.p50Us, row.p99Us,
+            ])
+            try interval.run()
         }
     }
 

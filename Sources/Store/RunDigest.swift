@@ -33,6 +33,8 @@ public struct RunDigest: Sendable, Equatable {
         case percentiles = "the generator's percentiles"
         case resources = "the resource samples"
         case requests = "the requests"
+        /// Only in runs that have one: a run stored before timelines keeps its digest.
+        case timeline = "the trials' timelines"
     }
 
     /// The lowercase hex SHA-256 of the whole run.
@@ -92,10 +94,12 @@ private struct RunDigestReader {
             .trials, table: "trials", excluding: ["id", "variant_id"], key: ["v.name"],
             from: "JOIN \(schema).variants v ON v.id = x.variant_id WHERE v.run_id = ?1")
         try feedSamples()
+        let timed = try feedTimelines()
 
-        let sections = hashers.mapValues { $0.finalHex() }
+        var sections = hashers.mapValues { $0.finalHex() }
+        if !timed { sections[.timeline] = nil }
         let whole = SHA256.Hasher()
-        for section in RunDigest.Section.allCases {
+        for section in RunDigest.Section.allCases where section != .timeline || timed {
             whole.update("\(section)=\(sections[section] ?? "")\n")
         }
         return RunDigest(hex: whole.finalHex(), sections: sections)
@@ -155,6 +159,19 @@ private struct RunDigestReader {
             }
         }
         try trials.reset()
+    }
+
+    /// The trials' timelines and their intervals, keyed by (variant name, trial index); false,
+    /// feeding nothing, when no trial of the run has one.
+    private func feedTimelines() throws -> Bool {
+        let trialsOfRun = "JOIN \(schema).trials t ON t.id = x.trial_id JOIN \(schema).variants v ON v.id = t.variant_id WHERE v.run_id = ?1"
+        let any = try database.firstRow(
+            "SELECT EXISTS (SELECT 1 FROM \(schema).trial_timelines x \(trialsOfRun))", runID, decode: { $0.int64(at: 0) })
+        guard any == 1 else { return false }
+        for table in ["trial_timelines", "trial_intervals"] {
+            try feed(.timeline, table: table, excluding: ["trial_id"], key: ["v.name", "t.trial_index"], from: trialsOfRun)
+        }
+        return true
     }
 
     /// Whether `table` has its index by trial: an xz export read in place has none.

@@ -287,7 +287,7 @@ struct CommandServerTests {
 }
 }
 
-private extension String {
+extension String {
     /// The text as a TOML basic string.
     var tomlQuoted: String { quoted }
 }

@@ -18,7 +18,7 @@ struct NearestRankTests {
         let samples = ContiguousArray((1...n).map {
             RequestSample(startUs: UInt32($0), latencyUs: UInt32($0), bytes: 1, status: 200, connection: 0)
         })
-        let result = LoadResult(durationUs: 1_000_000, connectErrors: 0, inFlightAtEnd: 0, reconnects: 0, samples: samples)
+        let result = LoadResult(durationUs: 1_000_000, connectFailuresUs: [], inFlightAtEnd: 0, reconnects: 0, samples: samples)
         return (result, (1...n).map { LatencyBucket(latencyUs: Int64($0), count: 1) })
     }
 

@@ -10,6 +10,7 @@ import Supervision
 /// from the stored command line. It writes every request to a sample file the runner reads.
 public struct BuiltinLoadGenerator: LoadGenerating {
     public var kind: LoadGeneratorKind { .builtin }
+    public var runsWarmupInline: Bool { true }
     /// Folder for the sample files and the generator's output.
     public var folder: URL
     public var settings: LoadSettings
@@ -28,13 +29,16 @@ public struct BuiltinLoadGenerator: LoadGenerating {
         self.executable = executable
     }
 
-    /// `reportgen load`'s arguments for a window of `duration`, keeping its requests in
-    /// `samples` when given.
-    public func arguments(url: String, duration: Duration, samples: URL?) -> [String] {
+    /// `reportgen load`'s arguments for a window of `duration` after `warmup` on the same
+    /// connections, keeping its requests in `samples` when given.
+    public func arguments(url: String, warmup: Duration = .zero, duration: Duration, samples: URL?) -> [String] {
         var arguments = [
             "load",
             "--connections", "\(settings.connections)",
             "--threads", "\(settings.threads)",
+        ]
+        if warmup > .zero { arguments += ["--warmup", Self.exact(warmup)] }
+        arguments += [
             "--duration", Self.exact(duration),
             "--timeout", Self.exact(settings.timeout),
         ]
@@ -43,37 +47,41 @@ public struct BuiltinLoadGenerator: LoadGenerating {
         return arguments + [url]
     }
 
-    public func commandLine(url: String, duration: Duration, label: String) -> String {
-        Command(executable: executable.path, arguments: arguments(url: url, duration: duration, samples: samplesFile(label)), environment: [:])
-            .pinned(to: cpus).commandLine
+    public func commandLine(url: String, warmup: Duration, duration: Duration, label: String) -> String {
+        Command(
+            executable: executable.path, arguments: arguments(url: url, warmup: warmup, duration: duration, samples: samplesFile(label)),
+            environment: [:]
+        ).pinned(to: cpus).commandLine
     }
 
-    public func start(url: String, duration: Duration, label: String) throws -> RunningLoad {
+    public func start(url: String, warmup: Duration, duration: Duration, label: String) throws -> RunningLoad {
         let samples = samplesFile(label)
         try? FileManager.default.removeItem(at: samples)
         let process = try LocalHost().start(
             Command(
-                executable: executable.path, arguments: arguments(url: url, duration: duration, samples: samples),
+                executable: executable.path, arguments: arguments(url: url, warmup: warmup, duration: duration, samples: samples),
                 environment: ProcessEnvironment.base(path: ProcessEnvironment.systemPath)),
             logFile: folder.appendingPathComponent("\(label).out"), cpus: cpus)
         let openLoop = settings.rate != nil
-        return RunningLoad(process: process, name: "reportgen load", duration: duration, outputs: [samples]) {
+        let intervalUs = settings.interval.microseconds
+        return RunningLoad(process: process, name: "reportgen load", duration: warmup + duration, outputs: [samples]) {
             guard FileManager.default.fileExists(atPath: samples.path) else {
                 throw ReportgenError(
                     .processFailed, "reportgen load \(process.exitStatus.map(\.description) ?? "") without writing its samples",
                     output: await process.recentOutput())
             }
             do {
-                return Self.measurement(try SampleFile.read(from: samples.path), openLoop: openLoop)
+                return Self.measurement(try SampleFile.read(from: samples.path), openLoop: openLoop, intervalUs: intervalUs)
             } catch let error as LoadGenError {
                 throw ReportgenError(.processFailed, error.message, hint: error.hint, underlying: error)
             }
         }
     }
 
-    /// A run's result as the runner stores it: every request, the distribution derived from
-    /// them (its counts sum to `requests`), and percentiles over every request.
-    public static func measurement(_ result: LoadResult, openLoop: Bool) -> LoadMeasurement {
+    /// A run's result as the runner stores it: every request of the window, the distribution
+    /// derived from them (its counts sum to `requests`), percentiles over every request, and
+    /// the run's timeline in intervals of `intervalUs`.
+    public static func measurement(_ result: LoadResult, openLoop: Bool, intervalUs: Int64 = LoadSettings.defaultInterval.microseconds) -> LoadMeasurement {
         LoadMeasurement(
             durationUs: result.durationUs, requests: result.requests, bytes: result.bytes,
             errors: ErrorCounts(
@@ -82,7 +90,8 @@ public struct BuiltinLoadGenerator: LoadGenerating {
             latency: result.histogram().map { LatencyBucket(latencyUs: $0.latencyUs, count: $0.count) },
             generatorPercentiles: result.latencyPercentiles(percentiles).mapValues(Double.init),
             percentileNote: LoadGeneratorKind.builtin.percentileNote(openLoop: openLoop),
-            requestLog: result.samples)
+            requestLog: result.samples,
+            timeline: Timeline.of(result, intervalUs: intervalUs))
     }
 
     func samplesFile(_ label: String) -> URL { folder.appendingPathComponent("\(label).samples") }

@@ -9,10 +9,27 @@ import Records
 /// person can rerun the exact command line.
 public protocol LoadGenerating: Sendable {
     var kind: LoadGeneratorKind { get }
-    /// The exact, shell-quoted command line of a window; stored with the trial.
-    func commandLine(url: String, duration: Duration, label: String) -> String
-    /// Starts the generator for one window; the caller waits with `RunningLoad.finish`.
-    func start(url: String, duration: Duration, label: String) async throws -> RunningLoad
+    /// Whether one run can hold the warm-up and the window on the same connections, the
+    /// window measured from the intervals after the warm-up (`start(url:warmup:…)` with a
+    /// warm-up); when not, a warm-up is a run of its own before the window's.
+    var runsWarmupInline: Bool { get }
+    /// The exact, shell-quoted command line of a run; stored with the trial.
+    func commandLine(url: String, warmup: Duration, duration: Duration, label: String) -> String
+    /// Starts the generator for one run, a warm-up (only when `runsWarmupInline`, else zero)
+    /// then the window; the caller waits with `RunningLoad.finish`.
+    func start(url: String, warmup: Duration, duration: Duration, label: String) async throws -> RunningLoad
+}
+
+extension LoadGenerating {
+    /// The command line of a window without a warm-up.
+    public func commandLine(url: String, duration: Duration, label: String) -> String {
+        commandLine(url: url, warmup: .zero, duration: duration, label: label)
+    }
+
+    /// Starts a window without a warm-up.
+    public func start(url: String, duration: Duration, label: String) async throws -> RunningLoad {
+        try await start(url: url, warmup: .zero, duration: duration, label: label)
+    }
 }
 
 extension LoadGeneratorKind {
@@ -39,6 +56,7 @@ extension LoadGeneratorKind {
 public struct RunningLoad: Sendable {
     public let process: any RoleProcess
     let name: String
+    /// The whole run: warm-up and window.
     let duration: Duration
     /// Files the generator writes for the runner; removed once read or discarded, since a
     /// built-in window can leave tens of MB and a run has dozens of windows.
@@ -62,7 +80,7 @@ public struct RunningLoad: Sendable {
     /// How long past its window a generator may take before it counts as hung.
     static let overrun: Duration = .seconds(30)
 
-    /// Waits for the generator to finish its window. Cancelled, it stops the generator and
+    /// Waits for the generator to finish its run. Cancelled, it stops the generator and
     /// throws `CancellationError`.
     public func waitForExit<C: Clock>(clock: C) async throws where C.Duration == Duration {
         let limit = duration + Self.overrun

@@ -13,6 +13,8 @@ public struct WrkLoadGenerator: LoadGenerating {
     public static let program = "wrk"
 
     public var kind: LoadGeneratorKind { .wrk }
+    /// wrk keeps one histogram for its whole run: a warm-up is a run of its own.
+    public var runsWarmupInline: Bool { false }
     /// Folder for the Lua script, wrk's output and its JSON report.
     public var folder: URL
     public var settings: LoadSettings
@@ -42,13 +44,15 @@ public struct WrkLoadGenerator: LoadGenerating {
         ]
     }
 
-    public func commandLine(url: String, duration: Duration, label: String) -> String {
-        Command(executable: Self.program, arguments: arguments(url: url, duration: duration), environment: [:])
+    public func commandLine(url: String, warmup: Duration, duration: Duration, label: String) -> String {
+        precondition(warmup == .zero, "wrk runs its warm-up apart")
+        return Command(executable: Self.program, arguments: arguments(url: url, duration: duration), environment: [:])
             .pinned(to: cpus).commandLine
     }
 
     /// Starts wrk for one window; the caller waits with `finish`.
-    public func start(url: String, duration: Duration, label: String) async throws -> RunningLoad {
+    public func start(url: String, warmup: Duration, duration: Duration, label: String) async throws -> RunningLoad {
+        precondition(warmup == .zero, "wrk runs its warm-up apart")
         let report = folder.appendingPathComponent("\(label).json")
         await host.remove([report])
         var environment = ProcessEnvironment.base(path: ProcessEnvironment.systemPath)

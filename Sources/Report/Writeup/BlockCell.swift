@@ -127,6 +127,32 @@ struct BlockCell {
         return folder.count > 1 ? folder : nil
     }
 
+    /// How the warm-up ran and how a window counts its requests: in the same generator run
+    /// as the window (the edges stated), or as a run of its own (wrk, and runs before).
+    static func warmupMethod(load: LoadSettings, trials: [StoredTrial]) -> String {
+        let measured = trials.filter { $0.status == .ok }
+        let continuous = measured.compactMap { trial in trial.measurement.timeline.flatMap { $0.warmupUs > 0 ? $0 : nil } }
+        let window = InlineValue.seconds(load.duration)
+        let separate = "Before each measured window of \(window) the app gets a discarded warm-up of \(InlineValue.seconds(load.warmup)) under the same load."
+        guard !continuous.isEmpty else {
+            return load.warmup > .zero ? separate : "Each measured window of \(window) starts with the load: there is no warm-up."
+        }
+        var text = "Each trial is one run of the load generator: \(InlineValue.seconds(.microseconds(continuous[0].warmupUs))) of warm-up on the same connections, then the measured window of \(window). A request counts where it completed: one sent in the warm-up and answered in the window counts in the window, with its whole latency; one still waiting when the window closes does not count."
+        let starts = continuous.compactMap(\.inFlightAtStart)
+        let ends = continuous.compactMap(\.inFlightAtEnd)
+        if !starts.isEmpty, !ends.isEmpty {
+            let mean = { (values: [Int64]) in Double(values.reduce(0, +)) / Double(values.count) }
+            let requests = continuous.count == measured.count
+                ? Double(measured.map(\.measurement.requests).reduce(0, +)) / Double(measured.count) : nil
+            let share = requests.map { max($0, 1) }.map { " (\(ReportNumber.decimal(abs(mean(starts) - mean(ends)) / $0 * 100, places: 2, grouped: false))% of a window's requests)" } ?? ""
+            text += " On average \(ReportNumber.decimal(mean(starts), places: 1, grouped: true)) requests per trial were in flight as the window opened and \(ReportNumber.decimal(mean(ends), places: 1, grouped: true)) as it closed: the edges move the count by their difference\(share)."
+        }
+        if continuous.count < measured.count {
+            text += " \(measured.count - continuous.count) of the \(measured.count) trials ran the warm-up as a generator run of its own (wrk, which keeps one histogram per run): requests it leaves queued in a server slower than its load are served at the start of their window."
+        }
+        return text
+    }
+
     /// Whether any variant of the run ran Python (gunicorn, or a command with `{python}`).
     private var usesPython: Bool {
         context.software.python != nil || !context.software.pipFreeze.isEmpty
@@ -141,7 +167,7 @@ struct BlockCell {
         let delays = definition.upstreamDelays.filter { $0 > .zero }.map { SweepLevel.delay($0).label }
         let upstreamDelay = delays.isEmpty ? "" : " It holds each response for \(delays.joined(separator: ", ")) on a timer (the echo module's `echo_sleep`, which uses no CPU while it waits) before sending the page; each delay has its own path, so nginx never restarts between cells."
         let plan = "\(definition.planSummary) × \(definition.trials) trial\(definition.trials == 1 ? "" : "s"), interleaved in rounds (every \(definition.isSweep ? "cell" : "variant")'s trial k before any trial k + 1), each round shuffled with seed \(context.data.run.shuffleSeed)."
-        lines.append("**Trial plan.** " + plan + " Before each measured window of \(InlineValue.seconds(load.duration)) the app gets a discarded warm-up of \(InlineValue.seconds(load.warmup)) under the same load. One nginx serves every variant's upstream request for the whole run." + upstreamDelay)
+        lines.append("**Trial plan.** " + plan + " " + Self.warmupMethod(load: load, trials: trials) + " One nginx serves every variant's upstream request for the whole run." + upstreamDelay)
         lines.append("")
         // Runs stored before command servers show their command lines as they ran; newer ones
         // write the run's temporary folder as {work}, so the section reads alike everywhere.
@@ -175,7 +201,10 @@ struct BlockCell {
         lines.append(MarkdownText.codeBlock(servers.joined(separator: "\n")))
         lines.append("")
         if let load = (trials.first(where: { $0.status == .ok }) ?? trials.first)?.commands.load {
-            lines.append("**Load** (the measured window; the warm-up runs the same command with a shorter duration):")
+            let continuous = trials.contains { ($0.measurement.timeline?.warmupUs ?? 0) > 0 }
+            lines.append(continuous
+                ? "**Load** (one run per trial: the warm-up, then the measured window):"
+                : "**Load** (the measured window; the warm-up runs the same command with a shorter duration):")
             lines.append("")
             // The URL's port is the trial's own app server's.
             // The built-in generator runs as this machine's reportgen binary: its path says

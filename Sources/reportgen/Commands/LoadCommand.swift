@@ -30,6 +30,11 @@ struct LoadCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "The measured window, e.g. 10s or 2500ms.")
     var duration = DurationArgument(.seconds(10))
 
+    @Option(help: ArgumentHelp(
+        "Load on the same connections before the window, e.g. 2s: answers in it are not counted, a request sent in it and answered in the window is.",
+        valueName: "duration"))
+    var warmup = DurationArgument(.zero)
+
     @Option(help: "A request with no response after this long is a timeout.")
     var timeout = DurationArgument(.seconds(10))
 
@@ -75,7 +80,7 @@ struct LoadCommand: ParsableCommand {
         let plan = LoadPlan(
             host: host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host, port: parts.port ?? 80,
             path: path, connections: connections, threads: threads,
-            duration: duration.duration, timeout: timeout.duration, rate: rate)
+            warmup: warmup.duration, duration: duration.duration, timeout: timeout.duration, rate: rate)
         do {
             try plan.validate()
         } catch let error as LoadGenError {
@@ -89,8 +94,9 @@ struct LoadCommand: ParsableCommand {
     static func summary(_ result: LoadResult, plan: LoadPlan) -> String {
         let seconds = Double(result.durationUs) / 1e6
         let model = plan.rate.map { "open loop at \(Int($0)) requests/s, latency from the scheduled time" } ?? "closed loop"
+        let warm = result.warmupUs > 0 ? " after a \(String(format: "%.1f", Double(result.warmupUs) / 1e6)) s warm-up" : ""
         var lines = [
-            "\(plan.connections) connections on \(plan.threads) threads, \(String(format: "%.1f", seconds)) s, \(model)",
+            "\(plan.connections) connections on \(plan.threads) threads, \(String(format: "%.1f", seconds)) s\(warm), \(model)",
             "  requests      \(result.requests) (\(String(format: "%.1f", result.requestsPerSecond))/s), \(result.responses) answered, \(result.bytes) bytes read",
         ]
         let percentiles = result.latencyPercentiles([50, 90, 99, 99.9, 100])
@@ -104,7 +110,10 @@ struct LoadCommand: ParsableCommand {
         lines.append("  errors        connect \(e.connect), read \(e.read), write \(e.write), status \(e.status), timeout \(e.timeout)")
         let held = result.samples.capacity * MemoryLayout<RequestSample>.stride
         lines.append("  kept          \(result.samples.count) requests in \(held) bytes (\(String(format: "%.2f", Double(held) / Double(max(result.samples.count, 1)))) bytes each)")
-        lines.append("  connections   \(result.reconnects) reopened, \(result.inFlightAtEnd) requests in flight at the end (not counted)")
+        let edges = result.warmupUs > 0
+            ? "\(result.inFlightAtWindowStart) in flight when the window opened (counted when answered in it), \(result.inFlightAtEnd) at its end (not counted)"
+            : "\(result.inFlightAtEnd) requests in flight at the end (not counted)"
+        lines.append("  connections   \(result.reconnects) reopened, \(edges)")
         return lines.joined(separator: "\n")
     }
 }
