@@ -9,10 +9,25 @@ import Supervision
 /// requests each drives, at what CPU cost per request, and what latency each sees. It tells
 /// whether a result says something about the app servers or about the generator.
 public enum Calibration {
+    /// What is calibrated: a generator, and for wrk whether its threads read a timeline.
+    public struct Subject: Hashable, Sendable {
+        public var generator: LoadGeneratorKind
+        public var timeline = true
+
+        public var name: String { generator == .wrk && !timeline ? "wrk, no timeline" : generator.rawValue }
+
+        /// wrk as every trial runs it, and the built-in generator; with `timelineCost`, plain
+        /// wrk too, to measure what reading its timeline costs.
+        public static func all(timelineCost: Bool) -> [Subject] {
+            generators.map { Subject(generator: $0) } + (timelineCost ? [Subject(generator: .wrk, timeline: false)] : [])
+        }
+    }
+
     /// One generator's window in one round.
     public struct Window: Sendable {
         public var round: Int
-        public var generator: LoadGeneratorKind
+        public var subject: Subject
+        public var generator: LoadGeneratorKind { subject.generator }
         public var commandLine: String
         public var measurement: LoadMeasurement
         /// The generator process's own CPU time over its whole life (start-up and teardown too).
@@ -42,7 +57,7 @@ public enum Calibration {
     /// definition's upstream page, with the definition's connections, threads and timeout.
     /// `executable` is the reportgen that runs the built-in generator.
     public static func run(
-        definition: ExperimentDefinition, rounds: Int, duration: Duration, executable: URL,
+        definition: ExperimentDefinition, rounds: Int, duration: Duration, executable: URL, timelineCost: Bool = false,
         clock: any Clock<Duration> = ContinuousClock(), progress: @Sendable (Window) -> Void
     ) async throws -> [Window] {
         try await ToolCheck.require(Requirement.needed(by: [.upstream, .loadgen], generators: generators))
@@ -50,18 +65,25 @@ public enum Calibration {
             .appendingPathComponent("reportgen-calibrate-\(getpid())-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
-        var makers: [LoadGeneratorKind: any LoadGenerating] = [:]
-        for kind in generators {
+        let subjects = Subject.all(timelineCost: timelineCost)
+        var makers: [Subject: any LoadGenerating] = [:]
+        for subject in subjects {
             var settings = definition.load
-            settings.generator = kind
+            settings.generator = subject.generator
             settings.rate = nil
-            makers[kind] = try await LoadGeneratorKind.make(settings, folder: work, executable: executable)
+            var maker = try await LoadGeneratorKind.make(settings, folder: work, executable: executable)
+            if var wrk = maker as? WrkLoadGenerator {
+                wrk.timeline = subject.timeline
+                maker = wrk
+            }
+            makers[subject] = maker
         }
         let upstream = try await NginxUpstream.start(
             settings: definition.upstream, folder: work.appendingPathComponent("nginx"), clock: clock)
         do {
             let windows = try await measure(
-                upstream: upstream, makers: makers, rounds: rounds, duration: duration, clock: clock, progress: progress)
+                upstream: upstream, subjects: subjects, makers: makers, rounds: rounds, duration: duration, clock: clock,
+                progress: progress)
             await upstream.stop()
             return windows
         } catch {
@@ -71,16 +93,16 @@ public enum Calibration {
     }
 
     private static func measure(
-        upstream: NginxUpstream, makers: [LoadGeneratorKind: any LoadGenerating], rounds: Int, duration: Duration,
+        upstream: NginxUpstream, subjects: [Subject], makers: [Subject: any LoadGenerating], rounds: Int, duration: Duration,
         clock: any Clock<Duration>, progress: @Sendable (Window) -> Void
     ) async throws -> [Window] {
         var windows: [Window] = []
         for round in 1...rounds {
-            let order = round % 2 == 1 ? generators : generators.reversed()
-            for kind in order {
+            let order = round % 2 == 1 ? subjects : subjects.reversed()
+            for (index, subject) in order.enumerated() {
                 try Task.checkCancellation()
-                guard let generator = makers[kind] else { continue }
-                let label = "round-\(round)-\(kind.rawValue)"
+                guard let generator = makers[subject] else { continue }
+                let label = "round-\(round)-\(index)-\(subject.generator.rawValue)"
                 let nginxBefore = upstream.process.sample()
                 let running = try await generator.start(url: upstream.url, duration: duration, label: label)
                 let measurement = try await running.finish(clock: clock)
@@ -96,7 +118,7 @@ public enum Calibration {
                     upstreamCPU = ((nginxAfter.userMs + nginxAfter.systemMs) - (nginxBefore.userMs + nginxBefore.systemMs)) * 1000
                 }
                 let window = Window(
-                    round: round, generator: kind,
+                    round: round, subject: subject,
                     commandLine: generator.commandLine(url: upstream.url, duration: duration, label: label),
                     measurement: measurement, cpuUserUs: usage.userUs, cpuSystemUs: usage.systemUs,
                     maxRSSBytes: usage.maxRSSBytes, upstreamCPUUs: upstreamCPU)
@@ -111,7 +133,8 @@ public enum Calibration {
 extension Calibration {
     /// One generator's medians over its rounds.
     public struct Row: Sendable {
-        public var generator: LoadGeneratorKind
+        public var subject: Subject
+        public var generator: LoadGeneratorKind { subject.generator }
         public var rounds: Int
         public var requestsPerSecond: Double
         public var cpuPerRequestUs: Double
@@ -128,10 +151,11 @@ extension Calibration {
     /// Medians per generator, and the median over rounds of builtin ÷ wrk for requests/s and
     /// for CPU per request (a ratio within a round cancels what the machine did that round).
     public static func summarize(_ windows: [Window], percentiles: [Double] = [50, 99, 99.9])
-        -> (rows: [Row], requestsRatio: Double?, cpuRatio: Double?)
+        -> (rows: [Row], requestsRatio: Double?, cpuRatio: Double?, timelineRatio: Double?)
     {
-        let rows = generators.compactMap { kind -> Row? in
-            let mine = windows.filter { $0.generator == kind }
+        let subjects = Subject.all(timelineCost: true).filter { subject in windows.contains { $0.subject == subject } }
+        let rows = subjects.compactMap { subject -> Row? in
+            let mine = windows.filter { $0.subject == subject }
             guard !mine.isEmpty else { return nil }
             let perRequest = { (value: (Window) -> Int64) in
                 median(mine.map { Double(value($0)) / Double(max($0.measurement.requests, 1)) })
@@ -142,7 +166,7 @@ extension Calibration {
                 if !values.isEmpty { latency[p] = median(values) }
             }
             return Row(
-                generator: kind, rounds: mine.count, requestsPerSecond: median(mine.map(\.requestsPerSecond)),
+                subject: subject, rounds: mine.count, requestsPerSecond: median(mine.map(\.requestsPerSecond)),
                 cpuPerRequestUs: median(mine.map(\.cpuPerRequestUs)), userPerRequestUs: perRequest(\.cpuUserUs),
                 systemPerRequestUs: perRequest(\.cpuSystemUs),
                 upstreamCores: median(mine.map { Double($0.upstreamCPUUs) / Double(max($0.measurement.durationUs, 1)) }),
@@ -152,15 +176,22 @@ extension Calibration {
         }
         var requestRatios: [Double] = []
         var cpuRatios: [Double] = []
+        var timelineRatios: [Double] = []
         for round in Set(windows.map(\.round)) {
-            guard let wrk = windows.first(where: { $0.round == round && $0.generator == .wrk }),
-                let builtin = windows.first(where: { $0.round == round && $0.generator == .builtin }),
-                wrk.requestsPerSecond > 0, wrk.cpuPerRequestUs > 0
-            else { continue }
-            requestRatios.append(builtin.requestsPerSecond / wrk.requestsPerSecond)
-            cpuRatios.append(builtin.cpuPerRequestUs / wrk.cpuPerRequestUs)
+            func window(_ subject: Subject) -> Window? {
+                windows.first { $0.round == round && $0.subject == subject && $0.requestsPerSecond > 0 && $0.cpuPerRequestUs > 0 }
+            }
+            guard let wrk = window(Subject(generator: .wrk)) else { continue }
+            if let builtin = window(Subject(generator: .builtin)) {
+                requestRatios.append(builtin.requestsPerSecond / wrk.requestsPerSecond)
+                cpuRatios.append(builtin.cpuPerRequestUs / wrk.cpuPerRequestUs)
+            }
+            if let plain = window(Subject(generator: .wrk, timeline: false)) {
+                timelineRatios.append(wrk.requestsPerSecond / plain.requestsPerSecond)
+            }
         }
-        return (rows, requestRatios.isEmpty ? nil : median(requestRatios), cpuRatios.isEmpty ? nil : median(cpuRatios))
+        func middle(_ values: [Double]) -> Double? { values.isEmpty ? nil : median(values) }
+        return (rows, middle(requestRatios), middle(cpuRatios), middle(timelineRatios))
     }
 
     static func median(_ values: [Double]) -> Double {

@@ -174,7 +174,10 @@ struct RunnerIntegrationTests {
             ($0.string(at: 0) ?? "", $0.string(at: 1) ?? "")
         }
         for (load, server) in commands {
-            #expect(load.hasPrefix("wrk --duration 2s --connections 50"))
+            // One run: 1 s of warm-up, the 2 s window and a second for the last edge to be read,
+            // with the timeline's edges.
+            #expect(load.hasPrefix("wrk --duration 4s --connections 50"), "\(load)")
+            #expect(load.hasSuffix(" timeline 10000000 1000000,2000000,3000000"), "\(load)")
             #expect(server.contains("gunicorn apps.") && server.contains("--workers 2"))
         }
 

@@ -148,7 +148,7 @@ struct BlockCell {
             text += " On average \(ReportNumber.decimal(mean(starts), places: 1, grouped: true)) requests per trial were in flight as the window opened and \(ReportNumber.decimal(mean(ends), places: 1, grouped: true)) as it closed: the edges move the count by their difference\(share)."
         }
         if continuous.count < measured.count {
-            text += " \(measured.count - continuous.count) of the \(measured.count) trials ran the warm-up as a generator run of its own (wrk, which keeps one histogram per run): requests it leaves queued in a server slower than its load are served at the start of their window."
+            text += " \(measured.count - continuous.count) of the \(measured.count) trials ran the warm-up as a generator run of its own (stored before reportgen ran both as one): requests it leaves queued in a server slower than its load are served at the start of their window."
         }
         return text
     }

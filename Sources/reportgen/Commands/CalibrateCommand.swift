@@ -33,6 +33,9 @@ struct CalibrateCommand: AsyncParsableCommand {
     @Option(help: "Load threads (default: the experiment's).")
     var threads: Int?
 
+    @Flag(help: "Also run plain wrk each round, without the timeline every trial reads, and give the timeline's cost.")
+    var timelineCost = false
+
     func validate() throws {
         guard (1...100).contains(rounds) else { throw ValidationError("--rounds must be between 1 and 100, got \(rounds)") }
     }
@@ -54,14 +57,14 @@ struct CalibrateCommand: AsyncParsableCommand {
             let load = definition.load
             FileHandle.standardError.write(Data(
                 "calibrate: nginx alone, \(load.connections) connections, \(load.threads) threads, \(rounds) rounds of \(DurationSyntax.format(duration.duration)) per generator\n".utf8))
-            let (rounds, window, shaped) = (rounds, duration.duration, definition)
+            let (rounds, window, shaped, cost) = (rounds, duration.duration, definition, timelineCost)
             let windows = try await Interrupt.shared.scope {
                 try await Calibration.run(
-                    definition: shaped, rounds: rounds, duration: window, executable: executable
+                    definition: shaped, rounds: rounds, duration: window, executable: executable, timelineCost: cost
                 ) { w in
                     let line = String(
-                        format: "  round %d %-8@ %9.0f req/s  %6.2f µs CPU/request  %@ errors\n",
-                        w.round, w.generator.rawValue, w.requestsPerSecond, w.cpuPerRequestUs,
+                        format: "  round %d %-16@ %9.0f req/s  %6.2f µs CPU/request  %@ errors\n",
+                        w.round, w.subject.name, w.requestsPerSecond, w.cpuPerRequestUs,
                         "\(w.measurement.errors.total)")
                     FileHandle.standardError.write(Data(line.utf8))
                 }
@@ -70,7 +73,7 @@ struct CalibrateCommand: AsyncParsableCommand {
         }
     }
 
-    static func table(_ summary: (rows: [Calibration.Row], requestsRatio: Double?, cpuRatio: Double?)) -> String {
+    static func table(_ summary: (rows: [Calibration.Row], requestsRatio: Double?, cpuRatio: Double?, timelineRatio: Double?)) -> String {
         func f(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
         var lines = [
             "| generator | rounds | requests/s | CPU µs/request (user + sys) | nginx cores | peak RSS MiB | p50 ms | p99 ms | p99.9 ms | errors |",
@@ -79,12 +82,15 @@ struct CalibrateCommand: AsyncParsableCommand {
         for row in summary.rows {
             let latency = [50.0, 99, 99.9].map { row.latencyUs[$0].map { f($0 / 1000, 2) } ?? "–" }
             lines.append(
-                "| \(row.generator.rawValue) | \(row.rounds) | \(f(row.requestsPerSecond, 0)) | \(f(row.cpuPerRequestUs, 2)) (\(f(row.userPerRequestUs, 2)) + \(f(row.systemPerRequestUs, 2))) | \(f(row.upstreamCores, 2)) | \(f(row.maxRSSBytes / 1_048_576, 1)) | "
+                "| \(row.subject.name) | \(row.rounds) | \(f(row.requestsPerSecond, 0)) | \(f(row.cpuPerRequestUs, 2)) (\(f(row.userPerRequestUs, 2)) + \(f(row.systemPerRequestUs, 2))) | \(f(row.upstreamCores, 2)) | \(f(row.maxRSSBytes / 1_048_576, 1)) | "
                     + latency.joined(separator: " | ") + " | \(row.errors) |")
         }
         if let requests = summary.requestsRatio, let cpu = summary.cpuRatio {
             lines.append("")
             lines.append("builtin ÷ wrk, median of per-round ratios: requests/s \(f(requests, 3))×, CPU per request \(f(cpu, 3))×")
+        }
+        if let timeline = summary.timelineRatio {
+            lines.append("wrk with its timeline ÷ without, median of per-round ratios: requests/s \(f(timeline, 3))×")
         }
         lines.append("medians over rounds; latency is raw (no coordinated-omission correction) for both; the built-in generator keeps every request at \(MemoryLayout<RequestSample>.stride) bytes each")
         return lines.joined(separator: "\n")
