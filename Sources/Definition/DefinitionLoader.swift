@@ -86,10 +86,11 @@ public enum DefinitionLoader {
                 hint: "add requirements = \"requirements.lock\" under [app], a lock of every package pinned")
         }
         let placement = try PlacementReader.read(top, generator: load.generator)
-        let definition = ExperimentDefinition(
+        var definition = ExperimentDefinition(
             name: name, directory: directory, file: file, text: text,
             title: title, trials: trials, precision: precision, upstream: upstream, app: app, load: load,
             variants: variants, sweeps: sweeps, sources: sources, placement: placement)
+        definition.includeUnsteady = try top.bool("include_unsteady") ?? false
         try DefinitionRules.check(definition)
         return definition
     }

@@ -3,7 +3,7 @@ import Core
 /// The keys `experiment.toml` accepts in each section, for rejecting unknown keys with a hint.
 enum DefinitionSchema {
     static let topLevel = [
-        "title", "trials", "precision", "max_trials", "time_budget", "upstream", "app", "load", "variants", "hosts",
+        "title", "trials", "precision", "max_trials", "time_budget", "include_unsteady", "upstream", "app", "load", "variants", "hosts",
     ]
     static let upstream = ["server", "root", "workers", "delay", "host", "cpus"]
     static let app = [

@@ -144,6 +144,15 @@ struct DefinitionSection {
         return T(rawValue: text) ?? fallback
     }
 
+    /// `true` or `false`; nil when the key is absent.
+    func bool(_ key: String) throws -> Bool? {
+        guard let value = value(key) else { return nil }
+        guard case .boolean(let flag) = value.kind else {
+            throw typeMismatch(key, expected: "true or false", found: value, hint: "write \(key) = true")
+        }
+        return flag
+    }
+
     /// A duration written as text, e.g. "20s"; whether it may be zero is for `DefinitionRules`.
     func duration(_ key: String) throws -> Duration? {
         guard let value = value(key) else { return nil }

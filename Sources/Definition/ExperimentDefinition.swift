@@ -19,6 +19,9 @@ public struct ExperimentDefinition: Sendable, Equatable {
     public var trials: Int
     /// Trials until the answer is clear (`trials = "auto"`); nil for a fixed number.
     public var precision: PrecisionTarget?
+    /// Whether trials whose window did not hold steady enter the statistics
+    /// (`include_unsteady = true`); by default they are shown, not counted.
+    public var includeUnsteady = false
     public var upstream: UpstreamSettings
     public var app: AppSettings
     public var load: LoadSettings

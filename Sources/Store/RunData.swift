@@ -57,6 +57,13 @@ public struct StoredTrial: Sendable {
     /// request log (wrk trials).
     public var throughput: [Int64]? = nil
 
+    /// Whether the measured window held steady, from its timeline; nil for a failed trial
+    /// or one without a timeline (stored before timelines).
+    public var steadiness: SteadyState? {
+        guard record.status == .ok else { return nil }
+        return record.measurement.timeline.map(SteadyState.judge)
+    }
+
     /// The width of a `throughput` bin: 100 ms.
     public static let throughputBinUs: Int64 = 100_000
 

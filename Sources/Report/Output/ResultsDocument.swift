@@ -66,11 +66,30 @@ struct ResultsDocument: Encodable {
         @OrNull var failure: String?
         @OrNull var appCPUS: Double?
         @OrNull var appPeakRSSBytes: Int64?
+        /// Null for a trial without a timeline (stored before timelines, or failed).
+        @OrNull var steady: Bool?
+        @OrNull var unsteadyReason: String?
+        @OrNull var timeline: [IntervalPart]?
 
         enum CodingKeys: String, CodingKey {
-            case trial, status, requests, errors, failure
+            case trial, status, requests, errors, failure, steady, timeline
             case runOrder = "run_order", startedAt = "started_at", durationS = "duration_s"
-            case appCPUS = "app_cpu_s", appPeakRSSBytes = "app_peak_rss_bytes"
+            case appCPUS = "app_cpu_s", appPeakRSSBytes = "app_peak_rss_bytes", unsteadyReason = "unsteady_reason"
+        }
+    }
+
+    /// One interval of a trial's timeline, warm-up included (`t_s` below 0).
+    struct IntervalPart: Encodable {
+        var tS: Double
+        var lengthS: Double
+        var requests: Int64
+        var errors: Int64
+        @OrNull var p50Ms: Double?
+        @OrNull var p99Ms: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case requests, errors
+            case tS = "t_s", lengthS = "length_s", p50Ms = "p50_ms", p99Ms = "p99_ms"
         }
     }
 

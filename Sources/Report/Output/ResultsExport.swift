@@ -1,6 +1,7 @@
 import Core
 import Definition
 import Foundation
+import Records
 import Store
 
 /// The machine-readable results beside the report: `results.csv` (one summary row per
@@ -75,7 +76,48 @@ public enum ResultsExport {
             trial: trial.key.trialIndex, runOrder: trial.key.runOrder, status: trial.status, startedAt: iso8601(trial.startedAt),
             durationS: Double(trial.measurement.durationUs) / 1e6, requests: trial.measurement.requests,
             errors: ErrorsPart(trial.measurement.errors), failure: trial.failure,
-            appCPUS: RunStatistics.cpu(of: .app, in: trial)?.seconds, appPeakRSSBytes: RunStatistics.peakRSS(of: .app, in: trial))
+            appCPUS: RunStatistics.cpu(of: .app, in: trial)?.seconds, appPeakRSSBytes: RunStatistics.peakRSS(of: .app, in: trial),
+            steady: trial.steadiness.map(\.isSteady), unsteadyReason: trial.steadiness?.summary,
+            timeline: trial.measurement.timeline.map { $0.intervals.map(intervalPart) })
+    }
+
+    private static func intervalPart(_ interval: TrialInterval) -> ResultsDocument.IntervalPart {
+        ResultsDocument.IntervalPart(
+            tS: Double(interval.startUs) / 1e6, lengthS: Double(interval.lengthUs) / 1e6, requests: interval.requests,
+            errors: interval.errors.total, p50Ms: interval.p50Us.map { Double($0) / 1000 }, p99Ms: interval.p99Us.map { Double($0) / 1000 })
+    }
+
+    /// `timeline.csv`: every interval of every trial with a timeline, warm-up included (`t_s`
+    /// below 0), in the order of the variants and their trials; nil when no trial has one.
+    public static func timelineCSV(run: RunData, stats: [VariantStatistics]) -> String? {
+        /// At most `places` decimals, without trailing zeros: "-2", "0.25", "12.345".
+        func number(_ value: Double, _ places: Int) -> String {
+            var text = ReportNumber.decimal(value, places: places, grouped: false)
+            if text.contains(".") {
+                while text.hasSuffix("0") { text.removeLast() }
+                if text.hasSuffix(".") { text.removeLast() }
+            }
+            return text == "-0" ? "0" : text
+        }
+        let byCell = Dictionary(run.variants.map { ($0.cell, $0) }, uniquingKeysWith: { first, _ in first })
+        let swept = Set(stats.flatMap { $0.cell.levels.map(\.setting) }).sorted()
+        var rows: [[String]] = []
+        for stat in stats {
+            guard let variant = byCell[stat.cell] else { continue }
+            let levels = swept.map { setting in stat.cell.levels.first { $0.setting == setting }.map { number($0.value, 6) } ?? "" }
+            for trial in run.trials(of: variant) {
+                for interval in trial.measurement.timeline?.intervals ?? [] {
+                    rows.append([
+                        stat.cell.variant, String(trial.key.trialIndex), number(Double(interval.startUs) / 1e6, 6),
+                        number(Double(interval.lengthUs) / 1e6, 6), String(interval.requests), String(interval.errors.total),
+                        interval.p50Us.map { number(Double($0) / 1000, 3) } ?? "", interval.p99Us.map { number(Double($0) / 1000, 3) } ?? "",
+                    ] + levels)
+                }
+            }
+        }
+        guard !rows.isEmpty else { return nil }
+        let header = ["variant", "trial", "t_s", "length_s", "requests", "errors", "p50_ms", "p99_ms"] + swept.map(levelColumn)
+        return ([header] + rows).map(CSV.line).joined()
     }
 
     /// JSON the store holds, as it is.

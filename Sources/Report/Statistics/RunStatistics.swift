@@ -12,20 +12,30 @@ public enum RunStatistics {
 
     /// Statistics of every variant of `run`, in definition order. Failed trials are listed in
     /// `failures` and left out of every number.
-    public static func compute(_ run: RunData) -> [VariantStatistics] {
+    /// Trials whose window did not hold steady are left out unless `includeUnsteady`, or
+    /// unless every ok trial of the variant was unsteady (then its numbers are what there is,
+    /// and the report says so).
+    public static func compute(_ run: RunData, includeUnsteady: Bool = false) -> [VariantStatistics] {
         let variants = run.variants.sorted { $0.position < $1.position }
         // Variants are independent and merging their samples is most of the work: both cores.
-        return variants.map { ($0, run.trials(of: $0)) }.concurrentMap { statistics(of: $0.0, trials: $0.1) }
+        return variants.map { ($0, run.trials(of: $0)) }.concurrentMap {
+            statistics(of: $0.0, trials: $0.1, includeUnsteady: includeUnsteady)
+        }
     }
 
-    static func statistics(of variant: StoredVariant, trials: [StoredTrial]) -> VariantStatistics {
+    static func statistics(of variant: StoredVariant, trials: [StoredTrial], includeUnsteady: Bool = false) -> VariantStatistics {
         let config = variant.config
         var stats = VariantStatistics(
             cell: variant.cell, position: variant.position, workerClass: config.workerClass, threads: config.threads)
         if config.workerClass == nil { stats.model = nil }
         stats.workers = config.workers
 
-        let ok = trials.filter { $0.status == .ok }
+        let measured = trials.filter { $0.status == .ok }
+        let unsteady = Set(measured.filter { $0.steadiness?.isSteady == false }.map(\.id))
+        let leaveOut = !includeUnsteady && unsteady.count < measured.count
+        let ok = leaveOut ? measured.filter { !unsteady.contains($0.id) } : measured
+        stats.trialsUnsteady = unsteady.count
+        stats.unsteadyLeftOut = leaveOut ? unsteady.count : 0
         let failed = trials.filter { $0.status != .ok }
         stats.trialsOK = ok.count
         stats.trialsFailed = failed.count

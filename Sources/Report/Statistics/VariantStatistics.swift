@@ -54,6 +54,10 @@ public struct VariantStatistics: Sendable {
 
     public var trialsOK: Int = 0
     public var trialsFailed: Int = 0
+    /// Ok trials whose window did not hold steady (`SteadyState`), and how many of them the
+    /// numbers leave out (none with `include_unsteady`, or when every trial was unsteady).
+    public var trialsUnsteady: Int = 0
+    public var unsteadyLeftOut: Int = 0
     /// "trial k: reason" for each failed trial, by trial index.
     public var failures: [String] = []
 

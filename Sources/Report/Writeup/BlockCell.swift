@@ -55,6 +55,9 @@ struct BlockCell {
         case .failures:
             try noArguments(kind, arguments, location)
             return failures()
+        case .unsteady:
+            try noArguments(kind, arguments, location)
+            return unsteadyTrials()
         case .published:
             try noArguments(kind, arguments, location)
             guard let baseline else {
@@ -219,6 +222,10 @@ struct BlockCell {
         }
         lines.append("**Latency.** Percentiles are nearest-rank over the raw distribution of all of a variant's trials merged: p is the smallest latency L such that at least ⌈p/100 · N⌉ of the N measured requests took L or less. " + latencySource(load))
         lines.append("")
+        if context.data.trials.contains(where: { $0.measurement.timeline != nil }) {
+            lines.append("**Steadiness.** Each trial's window is judged from its timeline (answers per \(InlineValue.seconds(.microseconds(context.data.trials.compactMap(\.measurement.timeline).first?.intervalUs ?? 1_000_000))) interval, whole intervals only): a *stall* is an interval without an answer; an *error burst* an interval in which more than 5% of requests failed, over 5 times the rest of the window's share; the *warm-up was too short* when the window's first 2 s ran more than 20% off the rest's median rate, and farther than 3 times the rest's own spread; a *trend* is a Mann–Kendall test (two-sided, p < 0.01, ties corrected) on the rest whose Theil–Sen slope moves the rate by more than 10% across the window. " + (context.definition.includeUnsteady ? "Unsteady trials are counted (`include_unsteady = true`) and listed." : "Unsteady trials are listed and left out of the numbers unless every trial of their variant was unsteady."))
+            lines.append("")
+        }
         lines.append("**Intervals.** Requests and requests/s come with a 95% interval across trials: a Student-t interval (exact critical values) on the logarithm of each trial's figure, taken back. A count is a ratio scale, so the interval is centred on the geometric mean, widens upwards, and cannot go below zero; with three trials it is wide, as it should be. A variant whose trials' requests/s differ by more than \(ReportNumber.decimal(RunStatistics.disagreement * 100, places: 0, grouped: false))% of their mean (the coefficient of variation, `requests_per_s_cv` in results.csv) is flagged at the top.")
         lines.append("")
         lines.append(Self.trialsParagraph(context))
@@ -305,6 +312,30 @@ struct BlockCell {
             rows.append([parts[0], parts[1], ours])
         }
         return "How this run differs from the original:\n\n" + ResultsTable.grid(header: ["setting", "original", "this run"], rows: rows, rightAligned: [], format: .markdown)
+    }
+
+    /// Every ok trial whose window did not hold steady, with each reason and when; whether
+    /// the numbers count them.
+    private func unsteadyTrials() -> String {
+        let judged = context.data.trials.compactMap { trial in trial.steadiness.map { (trial, $0) } }
+        guard !judged.isEmpty else {
+            return "*Steadiness is judged from each trial's timeline, which this run's trials do not have (stored before reportgen kept one).*"
+        }
+        let unsteady = judged.filter { !$0.1.isSteady }
+        guard !unsteady.isEmpty else { return "Every trial's window held steady (\(judged.count) trials judged)." }
+        let leftOut = context.statistics.reduce(0) { $0 + $1.unsteadyLeftOut }
+        var lines = ["\(unsteady.count) of the \(judged.count) trials judged did not hold steady. "
+            + (leftOut == unsteady.count
+                ? "They are left out of every number above (`include_unsteady = true` in the definition, or `render --include-unsteady`, counts them)."
+                : leftOut == 0
+                    ? "They are counted, as the definition asks (`include_unsteady = true`) or because every trial of their variant was unsteady."
+                    : "\(leftOut) of them are left out of the numbers; the rest are counted because every trial of their variant was unsteady."),
+            ""]
+        for (trial, verdict) in unsteady {
+            let name = context.data.variants.first { $0.id == trial.key.variantID }?.name ?? "?"
+            lines.append("- **\(MarkdownText.escaped(name))**, trial \(trial.key.trialIndex): \(MarkdownText.escaped(verdict.summary ?? "unsteady"))")
+        }
+        return lines.joined(separator: "\n")
     }
 
     private func failures() -> String {

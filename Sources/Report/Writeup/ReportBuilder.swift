@@ -13,6 +13,8 @@ public struct ReportFiles: Sendable {
     public var html: URL?
     public var csv: URL
     public var json: URL
+    /// timeline.csv, when a trial of the run has a timeline.
+    public var timeline: URL?
     public var charts: [ChartFiles]
     /// provenance.json, and what it says.
     public var provenanceFile: URL?
@@ -81,6 +83,14 @@ public enum ReportBuilder {
         var files = ReportFiles(
             folder: folder, markdown: documents.markdown, csv: folder.appendingPathComponent("results.csv"),
             json: folder.appendingPathComponent("results.json"), charts: [])
+        let timelineCSV = ResultsExport.timelineCSV(run: data, stats: context.statistics)
+        let timelineFile = folder.appendingPathComponent("timeline.csv")
+        if timelineCSV != nil {
+            files.timeline = timelineFile
+        } else {
+            // A report of a run without timelines keeps none from an earlier render.
+            try? FileManager.default.removeItem(at: timelineFile)
+        }
         var steps = charts.map(ParallelStep.chart) + [.data(csv: files.csv, json: files.json)]
         if case .standard(_, let pdf, let html) = documents {
             steps.append(.pdf(pdf))
@@ -96,6 +106,7 @@ public enum ReportBuilder {
                 return try ChartWriter.write(chart.chart, folder: folder, name: chart.fileName, created: data.documentDate)
             case .data(let csv, let json):
                 try write(ResultsExport.csv(context.statistics), to: csv)
+                if let timelineCSV { try write(timelineCSV, to: timelineFile) }
                 try AtomicFile.write(try ResultsExport.json(run: data, stats: context.statistics), to: json)
             case .pdf(let pdf):
                 try PDFRenderer().render(markdown: markdown, to: pdf, title: pageTitle, created: data.documentDate) { src in
@@ -141,7 +152,7 @@ public enum ReportBuilder {
     private static func writeProvenance(
         _ files: inout ReportFiles, data: RunData, content: RunDigest, experiment: ExperimentDefinition, format: ReportFormat
     ) throws {
-        let written = [files.markdown, files.pdf, files.html, files.csv, files.json].compactMap { $0 }
+        let written = [files.markdown, files.pdf, files.html, files.csv, files.json, files.timeline].compactMap { $0 }
             + files.charts.flatMap { [$0.png, $0.svg, $0.pdf] }
         let provenance = Provenance(
             tool: .current,
@@ -221,6 +232,9 @@ public enum ReportBuilder {
         if data.trials.contains(where: { $0.throughput != nil }) && !asks(.chart, ReportCharts.throughputName) {
             appended += "\n" + throughputSection
         }
+        if data.trials.contains(where: { $0.measurement.timeline != nil }) && !asks(.unsteady) {
+            appended += "\n" + unsteadySection
+        }
         if baseline != nil && !asks(.published) {
             appended += "\n" + publishedSection
         }
@@ -232,8 +246,12 @@ public enum ReportBuilder {
     static func makeContext(data: RunData, experiment: ExperimentDefinition) throws -> ReportContext {
         // The stored text, not today's file: the report describes what was measured.
         let full = try DefinitionLoader.stored(text: data.definitionText, file: experiment.file)
-        let definition = try full.applying(data.overrides)
-        var context = ReportContext(data: data, definition: definition, statistics: RunStatistics.compute(data))
+        var definition = try full.applying(data.overrides)
+        // `render --include-unsteady` counts them whatever the stored definition says.
+        definition.includeUnsteady = definition.includeUnsteady || experiment.includeUnsteady
+        var context = ReportContext(
+            data: data, definition: definition,
+            statistics: RunStatistics.compute(data, includeUnsteady: definition.includeUnsteady))
         context.definedCells = full.cells.map(\.cell)
         return context
     }
@@ -278,6 +296,16 @@ public enum ReportBuilder {
 
         ```chart throughput
         Answered requests per 100 ms through each trial's measured window, one line per trial: warm-up effects, stalls and collapses show here, where a per-window total hides them.
+        ```
+
+        """
+
+    /// Appended to a write-up without an `unsteady` cell when the run's trials have timelines.
+    static let unsteadySection = """
+
+        ## Trials that did not hold steady
+
+        ```unsteady
         ```
 
         """

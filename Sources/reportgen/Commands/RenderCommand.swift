@@ -29,6 +29,9 @@ struct RenderCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var format: FormatOptions
 
+    @Flag(help: "Count trials whose window did not hold steady in the statistics (they are listed either way); as include_unsteady = true in the definition.")
+    var includeUnsteady = false
+
     @Flag(help: "Print how long each step of the render took (wall time).")
     var timings = false
 
@@ -47,7 +50,8 @@ struct RenderCommand: ParsableCommand {
     }
 
     private func render(_ results: ResultStore, runID: Int64?) throws {
-        let definition = try Self.definition(for: experiment, runID: runID, in: results, shown: from ?? store.db)
+        var definition = try Self.definition(for: experiment, runID: runID, in: results, shown: from ?? store.db)
+        if includeUnsteady { definition.includeUnsteady = true }
         let files = try ReportBuilder.render(
             store: results, runID: runID, experiment: definition, outputRoot: output.url, format: format.format)
         Self.announce(files)
