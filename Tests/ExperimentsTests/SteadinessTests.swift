@@ -3,6 +3,7 @@ import TestFixtures
 import Testing
 @testable import Definition
 @testable import Records
+@testable import Report
 @testable import Runner
 @testable import Store
 @testable import Supervision
@@ -48,8 +49,17 @@ struct SteadinessTests {
         """
     }
 
-    /// One trial of each variant; the stored trials' timelines, by variant name.
-    func run(_ generator: String) async throws -> [String: Timeline] {
+    /// What a run gave: each variant's timeline, and the report's files rendered from it.
+    struct Outcome {
+        var timelines: [String: Timeline] = [:]
+        var markdown = ""
+        var timelineCSV = ""
+        var timelineSVG = ""
+        var json = ""
+    }
+
+    /// One trial of each variant, rendered.
+    func run(_ generator: String) async throws -> Outcome {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-steady-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let folder = root.appendingPathComponent("experiments/steadiness")
@@ -83,22 +93,29 @@ struct SteadinessTests {
         let runner = ExperimentRunner(
             definition: definition, overrides: RunOverrides(), store: store, projectRoot: root, interrupt: Interrupt(),
             options: try TestPaths.runnerOptions(), events: { _ in })
-        let outcome = try await runner.run()
-        #expect(outcome.failedVariants.isEmpty, "\(outcome.failedVariants)")
+        let measured = try await runner.run()
+        #expect(measured.failedVariants.isEmpty, "\(measured.failedVariants)")
         let data = try store.loadRun(id: try #require(try store.latestRun(experiment: "steadiness")).id)
-        var timelines: [String: Timeline] = [:]
+        var outcome = Outcome()
         for variant in data.variants {
             let trial = try #require(data.trials(of: variant).first)
-            timelines[variant.name] = try #require(trial.measurement.timeline)
+            outcome.timelines[variant.name] = try #require(trial.measurement.timeline)
             // The window's intervals sum to the trial's count.
             #expect(trial.measurement.timeline?.window.map(\.requests).reduce(0, +) == trial.measurement.requests)
         }
-        return timelines
+        let files = try ReportBuilder.render(store: store, runID: nil, experiment: definition, outputRoot: root.appendingPathComponent("out"))
+        let read = { (name: String) in try String(contentsOf: files.folder.appendingPathComponent(name), encoding: .utf8) }
+        outcome.markdown = try read("report.md")
+        outcome.timelineCSV = try read("timeline.csv")
+        outcome.timelineSVG = try read("timeline.svg")
+        outcome.json = try read("results.json")
+        return outcome
     }
 
     @Test("a 2.5 s hold in the window is a stall found at 2 s; without it the window is steady", arguments: ["builtin", "wrk"])
     func stall(generator: String) async throws {
-        let timelines = try await run(generator)
+        let outcome = try await run(generator)
+        let timelines = outcome.timelines
         let held = try #require(timelines["holds"])
         let answers = held.window.map(\.requests)
         #expect(answers[2] == 0 && answers[3] == 0, "seconds 2 and 3 of the window answer nothing: \(answers)")
@@ -107,6 +124,20 @@ struct SteadinessTests {
         #expect(verdict.findings.first?.atSeconds == 2, "\(verdict.findings)")
         let steady = SteadyState.judge(try #require(timelines["steady"]))
         #expect(steady.isSteady && steady.judged, "\(steady.findings)")
+
+        // The report: the unsteady trial listed and left out, the over-time charts with the
+        // stall marked (the one red stroke), timeline.csv and results.json.
+        #expect(outcome.markdown.contains("## Trials that did not hold steady"))
+        #expect(outcome.markdown.contains("- **holds**, trial 1: stall at 2 s: no answer for 2 s"), "\(outcome.markdown)")
+        #expect(outcome.markdown.contains("1 of the 2 trials judged did not hold steady"))
+        #expect(outcome.markdown.contains("![Answered requests per second, per 1 s interval"))
+        let stallStroke = "stroke:rgb(77.647059%,15.686275%,15.686275%)"
+        #expect(outcome.timelineSVG.components(separatedBy: stallStroke).count - 1 == 1, "one stall mark in timeline.svg")
+        let rows = outcome.timelineCSV.split(separator: "\n")
+        #expect(rows.first == "variant,trial,t_s,length_s,requests,errors,p50_ms,p99_ms")
+        #expect(rows.count == 1 + 2 * 8, "a warm-up and 7 window intervals per trial: \(rows.count - 1) rows")
+        #expect(rows.contains { $0.hasPrefix("holds,1,2,1,0,0,,") }, "the stalled interval: \(rows)")
+        #expect(outcome.json.contains("\"steady\" : false") && outcome.json.contains("\"unsteady_reason\" : \"stall at 2 s: no answer for 2 s\""))
     }
 }
 }

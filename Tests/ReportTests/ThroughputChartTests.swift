@@ -119,9 +119,11 @@ struct ThroughputChartTests {
 
     @Test func panelsShareOneNiceYScale() throws {
         var panels = seedPanels(trials: 1)
-        panels[0].trials = [[Int64](repeating: 100, count: 200) + [137], [Int64](repeating: 90, count: 200)]
+        panels[0] = ThroughputChart.Panel(
+            name: panels[0].name, model: panels[0].model,
+            trials: [[Int64](repeating: 100, count: 200) + [137], [Int64](repeating: 90, count: 200)])
         // Bins after the 20 s window are not drawn, so they must not stretch the axis either.
-        panels[1].trials[0] += [50] + [Int64](repeating: 10_000, count: 50)
+        panels[1].values[0] += [50] + [Double?](repeating: 10_000, count: 50)
         let chart = ThroughputChart(title: "Shared scale", panels: panels, binSeconds: 0.1, windowSeconds: 20.05)
         let layout = try pngLayout(chart)
         // The highest bin inside the window is 137 requests in 100 ms: 1,370 requests/s.
@@ -229,7 +231,7 @@ struct ThroughputChartTests {
             #expect(under.stroke.map { $0.opacity < 1 } == true && !under.dash.isEmpty, "the line under it is dashed and translucent")
 
             for (trial, line) in [(0, top), (1, under)] {
-                let counts = panel.trials[trial]
+                let counts = panel.values[trial].map { $0 ?? 0 }
                 let misdrawn = try stride(from: 0, to: counts.count, by: 7).filter { bin in
                     let y = try #require(try line.y(atX: binCentre(bin, bins: counts.count, in: plot)))
                     let rate = Double(counts[bin]) / chart.binSeconds

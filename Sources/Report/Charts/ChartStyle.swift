@@ -50,6 +50,10 @@ public enum ChartStyle {
     static let axisColor = Color(hex: 0x555555)
     static let gridColor = Color(hex: 0xE2E2E2)
     static let minorGridColor = Color(hex: 0xF0F0F0)
+    /// Behind a warm-up: load ran, nothing was counted.
+    static let warmupColor = Color(hex: 0xF3F3F3)
+    /// A stall's mark.
+    static let stallColor = Color(hex: 0xC62828)
     static let markColor = Color(hex: 0x1A1A1A)
 
     /// Concurrency models in the order legends list them.

@@ -1,33 +1,52 @@
 import Foundation
 
-/// Throughput over the measured window as small multiples: one panel per variant in a grid,
-/// each with a line per trial of requests per second in fixed bins. Every panel shares the
-/// same axes, so variants compare at a glance and a stall shows as a drop to the x axis.
-/// Lines take their model's colour and differ between trials by dash and opacity; only the
-/// outer panels carry tick labels, and the axis labels are shared.
+/// A trial's run over time as small multiples: one panel per variant in a grid, each with a
+/// line per trial of a value per bin (requests per second by default; the p99 of a timeline's
+/// intervals). Every panel shares the same axes, so variants compare at a glance and a stall
+/// shows as a drop to the x axis. A warm-up before the window (x below 0) is shaded, and
+/// stalls are marked on the x axis. Lines take their model's colour and differ between trials
+/// by dash and opacity; only the outer panels carry tick labels, and the axis labels are shared.
 public struct ThroughputChart: Chart, Sendable {
     /// One variant's panel.
     public struct Panel: Sendable, Equatable {
         public var name: String
         /// Concurrency model ("async", "greenlet", "threads", "process"); picks the colour.
         public var model: String
-        /// One array per trial: requests completed in each bin, bin i covering [i·binSeconds, (i+1)·binSeconds).
-        public var trials: [[Int64]]
+        /// One array per trial: the value of each bin, bin i covering
+        /// [start + i·binSeconds, start + (i+1)·binSeconds); nil where there is none (a p99
+        /// without requests), which breaks the line.
+        public var values: [[Double?]]
+        /// Where stalls start, s from the window's start.
+        public var stalls: [Double]
 
+        /// Requests completed in each bin, drawn as requests per second.
         public init(name: String, model: String, trials: [[Int64]]) {
+            self.init(name: name, model: model, values: trials.map { $0.map { Double($0) } }, stalls: [])
+            counts = true
+        }
+
+        public init(name: String, model: String, values: [[Double?]], stalls: [Double] = []) {
             self.name = name
             self.model = model
-            self.trials = trials
+            self.values = values
+            self.stalls = stalls
         }
+
+        /// Whether `values` are counts per bin, to be divided by its width.
+        var counts = false
     }
 
     public var title: String
     public var panels: [Panel]
     /// The width of a bin; a bin's count is drawn as `count / binSeconds` requests per second.
     public var binSeconds: Double
-    /// The length of the measured window: the x axis runs from 0 to it, and bins that start
-    /// after it are left out.
+    /// The length of the measured window: the x axis runs to it, and bins that start after
+    /// it are left out.
     public var windowSeconds: Double
+    /// Where the x axis starts: 0, or minus the warm-up shown before the window.
+    public var startSeconds = 0.0
+    /// The y axis label; nil for requests/s per bin.
+    public var valueLabel: String?
     public var width: Double
     public var height: Double
 
@@ -69,6 +88,7 @@ public struct ThroughputChart: Chart, Sendable {
 
     /// The y axis label names the bin, since the rate is per bin, not a moving average.
     var yLabel: String {
+        if let valueLabel { return valueLabel }
         let bin = binSeconds < 1
             ? "\(Axis.formatted(binSeconds * 1000, fractionDigits: 1)) ms"
             : "\(Axis.formatted(binSeconds, fractionDigits: 2)) s"
@@ -77,13 +97,24 @@ public struct ThroughputChart: Chart, Sendable {
 
     /// The window in seconds, or 1 when it is not a usable length.
     private var window: Double { windowSeconds.isFinite && windowSeconds > 0 ? windowSeconds : 1 }
+    /// The x axis's start: 0 or the warm-up's start, never more than the window before 0 × 10.
+    private var start: Double { startSeconds.isFinite && startSeconds < 0 ? max(startSeconds, -10 * window) : 0 }
+    /// The x axis's span.
+    private var span: Double { window - start }
 
-    /// Each trial's bins inside the window, as requests per second.
-    func rates(_ panel: Panel) -> [[Double]] {
-        guard binSeconds.isFinite, binSeconds > 0 else { return panel.trials.map { _ in [] } }
+    /// Each trial's bins inside the shown span, as drawn (requests per second for counts).
+    func rates(_ panel: Panel) -> [[Double?]] {
+        guard binSeconds.isFinite, binSeconds > 0 else { return panel.values.map { _ in [] } }
         // Bins that start before the window's end; the tolerance keeps 0.3 / 0.1 at 3 bins.
-        let bins = Int((window / binSeconds * (1 - 1e-9)).rounded(.up))
-        return panel.trials.map { counts in counts.prefix(bins).map { Double($0) / binSeconds } }
+        let bins = Int((span / binSeconds * (1 - 1e-9)).rounded(.up))
+        return panel.values.map { values in
+            values.prefix(bins).map { value in value.map { panel.counts ? $0 / binSeconds : $0 } }
+        }
+    }
+
+    /// Where on the plot second `t` of the window lies.
+    private func x(_ t: Double, in plot: ChartRect) -> Double {
+        plot.x + (t - start) / span * plot.width
     }
 
     /// Where everything goes, measured with the context's fonts.
@@ -98,7 +129,7 @@ public struct ThroughputChart: Chart, Sendable {
         /// Shared by every panel: 0 to the highest rate of any trial, rounded up to a nice step.
         let yAxis: Axis
         /// `rates(_:)` of each panel.
-        let rates: [[[Double]]]
+        let rates: [[[Double?]]]
         let hasData: Bool
         let axisLabelHeight: Double
         let tickHeight: Double
@@ -108,7 +139,7 @@ public struct ThroughputChart: Chart, Sendable {
     func layout(_ context: CairoContext) -> Layout {
         let margin = Self.margin
         let rates = panels.map { self.rates($0) }
-        let highest = rates.flatMap { $0.flatMap { $0 } }.filter(\.isFinite).max()
+        let highest = rates.flatMap { $0.flatMap { $0.compactMap { $0 } } }.filter(\.isFinite).max()
         let yAxis = Axis.linear(through: highest ?? 1, targetTicks: 4)
         let xAxis = Axis.linear(through: window, targetTicks: 4)
         let title = TextLayout(context, self.title, font: ChartStyle.titleFont, width: width - 2 * margin)
@@ -161,7 +192,7 @@ public struct ThroughputChart: Chart, Sendable {
         try context.check()
     }
 
-    private func drawPanel(_ context: CairoContext, _ panel: Panel, rates: [[Double]], plot: ChartRect, layout: Layout, showsYTicks: Bool, showsXTicks: Bool) {
+    private func drawPanel(_ context: CairoContext, _ panel: Panel, rates: [[Double?]], plot: ChartRect, layout: Layout, showsYTicks: Bool, showsXTicks: Bool) {
         let name = context.fitted(panel.name, font: Self.panelTitleFont, maxWidth: plot.width)
         context.label(name, at: plot.x, plot.y - 3 - layout.panelTitleHeight / 2, font: Self.panelTitleFont, color: ChartStyle.textColor)
         let y = { (rate: Double) in plot.maxY - min(max(layout.yAxis.fraction(rate) ?? 0, 0), 1) * plot.height }
@@ -171,8 +202,14 @@ public struct ThroughputChart: Chart, Sendable {
                 context.label(tick.label, at: plot.x - 6, y(tick.value), font: ChartStyle.tickFont, color: ChartStyle.textColor, alignment: .right)
             }
         }
+        if start < 0 {
+            // The warm-up, shaded: load ran, nothing in it is counted.
+            context.setColor(ChartStyle.warmupColor)
+            context.rectangle(plot.x, plot.y, x(0, in: plot) - plot.x, plot.height)
+            context.fill()
+        }
         for tick in layout.xAxis.ticks where tick.value <= window * (1 + 1e-9) {
-            let x = plot.x + tick.value / window * plot.width
+            let x = self.x(tick.value, in: plot)
             context.strokeLine(x, plot.y, x, plot.maxY, color: ChartStyle.minorGridColor, width: 0.8)
             if showsXTicks {
                 context.label(tick.label, at: x, plot.maxY + 4 + layout.tickHeight / 2, font: ChartStyle.tickFont, color: ChartStyle.textColor, alignment: .center)
@@ -181,7 +218,12 @@ public struct ThroughputChart: Chart, Sendable {
         context.strokeLine(plot.x, plot.maxY, plot.maxX, plot.maxY, color: ChartStyle.axisColor, width: 1)
         context.strokeLine(plot.x, plot.y, plot.x, plot.maxY, color: ChartStyle.axisColor, width: 1)
 
-        guard rates.contains(where: { !$0.isEmpty }) else {
+        for stall in panel.stalls where stall >= start && stall <= window {
+            // A stall: a red tick from the x axis up, where it starts.
+            let at = x(stall, in: plot)
+            context.strokeLine(at, plot.maxY, at, plot.maxY - min(10, plot.height / 3), color: ChartStyle.stallColor, width: 2)
+        }
+        guard rates.contains(where: { $0.contains { $0 != nil } }) else {
             let note = context.fitted(Self.emptyNote, font: ChartStyle.noteFont, maxWidth: plot.width - 4)
             context.label(note, at: plot.midX, plot.midY, font: ChartStyle.noteFont, color: ChartStyle.mutedTextColor, alignment: .center)
             return
@@ -192,9 +234,15 @@ public struct ThroughputChart: Chart, Sendable {
             // The first trial is drawn last, solid and opaque, on top of the others.
             for (trial, values) in rates.enumerated().reversed() where !values.isEmpty {
                 context.newPath()
+                var drawing = false
                 for (bin, rate) in values.enumerated() {
-                    let x = plot.x + (Double(bin) + 0.5) * binSeconds / window * plot.width
-                    if bin == 0 { context.move(to: x, y(rate)) } else { context.line(to: x, y(rate)) }
+                    guard let rate else {
+                        drawing = false
+                        continue
+                    }
+                    let x = self.x(start + (Double(bin) + 0.5) * binSeconds, in: plot)
+                    if drawing { context.line(to: x, y(rate)) } else { context.move(to: x, y(rate)) }
+                    drawing = true
                 }
                 context.setColor(Color(color.red, color.green, color.blue, alpha: trial == 0 ? 1 : 0.7))
                 context.setLineWidth(1.1)

@@ -232,8 +232,9 @@ public enum ReportBuilder {
         if data.trials.contains(where: { $0.throughput != nil }) && !asks(.chart, ReportCharts.throughputName) {
             appended += "\n" + throughputSection
         }
-        if data.trials.contains(where: { $0.measurement.timeline != nil }) && !asks(.unsteady) {
-            appended += "\n" + unsteadySection
+        if data.trials.contains(where: { $0.measurement.timeline != nil }) {
+            if !asks(.chart, ReportCharts.timelineName) { appended += "\n" + timelineSection }
+            if !asks(.unsteady) { appended += "\n" + unsteadySection }
         }
         if baseline != nil && !asks(.published) {
             appended += "\n" + publishedSection
@@ -296,6 +297,21 @@ public enum ReportBuilder {
 
         ```chart throughput
         Answered requests per 100 ms through each trial's measured window, one line per trial: warm-up effects, stalls and collapses show here, where a per-window total hides them.
+        ```
+
+        """
+
+    /// Appended to a write-up without a timeline chart when the run's trials have timelines.
+    static let timelineSection = """
+
+        ## Over time
+
+        ```chart timeline
+        Answered requests per second in each interval of each trial, one line per trial: the warm-up is shaded before 0, and a red mark on the axis is a stall.
+        ```
+
+        ```chart timeline-p99
+        The slowest 1% of each interval's requests, one line per trial: a queue that grows, or a pause, shows here first.
         ```
 
         """

@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import Records
 import Store
 
 /// A chart drawn for a report: the name a `chart NAME` cell uses, its file name and the chart.
@@ -73,12 +74,66 @@ enum ReportCharts {
         if let throughput = throughput(context) {
             charts.append(ReportChart(name: throughputName, fileName: throughputName, chart: throughput))
         }
+        charts += timelines(context)
         if let baseline {
             charts.append(ReportChart(
                 name: "published", fileName: "published-comparison",
                 chart: PublishedSection.chart(baseline, stats, window: context.definition.load.duration)))
         }
         return charts
+    }
+
+    static let timelineName = "timeline"
+    static let timelineP99Name = "timeline-p99"
+
+    /// From the trials' timelines, a panel per variant: answered requests per second and the
+    /// p99 in each interval of each trial, the warm-up shaded before 0 and stalls marked;
+    /// none when no trial has a timeline (stored before timelines).
+    static func timelines(_ context: ReportContext) -> [ReportChart] {
+        let data = context.data
+        let timed = data.trials.filter { $0.record.status == .ok }.compactMap(\.measurement.timeline)
+        guard let intervalUs = timed.first?.intervalUs, intervalUs > 0 else { return [] }
+        let interval = Double(intervalUs) / 1e6
+        let longestWarmup: Int64 = timed.map(\.warmupUs).max() ?? 0
+        let warmupIntervals = Double((longestWarmup + intervalUs - 1) / intervalUs)
+        let step = InlineValue.seconds(.microseconds(intervalUs))
+        let models = Dictionary(context.statistics.map { ($0.cell, model($0)) }, uniquingKeysWith: { first, _ in first })
+        func panels(_ value: @escaping (TrialInterval) -> Double?) -> [ThroughputChart.Panel] {
+            data.variants.sorted { $0.position < $1.position }.map { variant in
+                let trials = data.trials(of: variant).filter { $0.record.status == .ok }
+                let lines = trials.compactMap(\.measurement.timeline).map { (timeline: Timeline) -> [Double?] in
+                    // Aligned on the longest warm-up: a shorter one starts later.
+                    let own: Int64 = (timeline.warmupUs + intervalUs - 1) / intervalUs
+                    let missing = max(Int(warmupIntervals) - Int(own), 0)
+                    let values: [Double?] = timeline.intervals.map(value)
+                    return [Double?](repeating: nil, count: missing) + values
+                }
+                let stalls = trials.compactMap(\.steadiness).flatMap { $0.findings.filter { $0.reason == .stall }.map(\.atSeconds) }
+                return ThroughputChart.Panel(
+                    name: variant.name, model: models[variant.cell] ?? ConcurrencyModel.process.rawValue, values: lines,
+                    stalls: Array(Set(stalls)).sorted())
+            }
+        }
+        func chart(_ title: String, _ label: String, _ value: @escaping (TrialInterval) -> Double?) -> ThroughputChart {
+            var chart = ThroughputChart(
+                title: title, panels: panels(value), binSeconds: interval, windowSeconds: context.definition.load.duration.seconds)
+            chart.startSeconds = -warmupIntervals * interval
+            chart.valueLabel = label
+            return chart
+        }
+        let answered = { (row: TrialInterval) -> Double? in
+            Double(max(0, row.requests - row.errors.read - row.errors.write - row.errors.timeout)) / max(Double(row.lengthUs) / 1e6, 1e-6)
+        }
+        return [
+            ReportChart(
+                name: timelineName, fileName: timelineName,
+                chart: chart("Answered requests per second, per \(step) interval (each trial; warm-up shaded, stalls marked)", "requests/s", answered)),
+            ReportChart(
+                name: timelineP99Name, fileName: timelineP99Name,
+                chart: chart("p99 latency per \(step) interval (each trial; warm-up shaded)", "p99, ms") {
+                    $0.p99Us.map { Double($0) / 1000 }
+                }),
+        ]
     }
 
     /// Answered requests per 100 ms through each trial's window, a panel per variant; nil when
