@@ -88,6 +88,14 @@ struct SteadinessTests {
             name = "steady"
             command = ["python3", "-c", \(Self.server(holding: false).tomlQuoted), "{port}"]
             """.write(to: folder.appendingPathComponent("experiment.toml"), atomically: true, encoding: .utf8)
+        try """
+            # Steadiness
+
+            Unsteady trials: holds {{ unsteady holds }}, steady {{ unsteady steady }}.
+
+            ```table
+            ```
+            """.write(to: folder.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
         let definition = try DefinitionLoader.load(experiment: "steadiness", projectRoot: root)
         let store = try ResultStore(path: root.appendingPathComponent("results.sqlite"))
         let runner = ExperimentRunner(
@@ -127,6 +135,7 @@ struct SteadinessTests {
 
         // The report: the unsteady trial listed and left out, the over-time charts with the
         // stall marked (the one red stroke), timeline.csv and results.json.
+        #expect(outcome.markdown.contains("Unsteady trials: holds 1 trial, steady 0 trials."), "\(outcome.markdown)")
         #expect(outcome.markdown.contains("## Trials that did not hold steady"))
         #expect(outcome.markdown.contains("- **holds**, trial 1: stall at 2 s: no answer for 2 s"), "\(outcome.markdown)")
         #expect(outcome.markdown.contains("1 of the 2 trials judged did not hold steady"))

@@ -5,6 +5,8 @@ public enum Metric: String, CaseIterable, Sendable {
     case requests, rps, min, p50, p90, p99, p999 = "p99.9", p9999 = "p99.99", max, mean, errors, rss, cpu
     /// The app's CPU per answered request, in ms.
     case cpuPerRequest = "cpu/request"
+    /// Trials whose window did not hold steady (`SteadyState`).
+    case unsteady
 
     public var higherIsBetter: Bool {
         switch self {
@@ -30,6 +32,7 @@ public enum Metric: String, CaseIterable, Sendable {
         case .rss: return stats.resources.appPeakRSSBytes.map(Double.init)
         case .cpu: return stats.resources.appCPU?.seconds
         case .cpuPerRequest: return stats.resources.appCPUPerRequestMs
+        case .unsteady: return Double(stats.trialsUnsteady)
         }
     }
 
@@ -37,6 +40,7 @@ public enum Metric: String, CaseIterable, Sendable {
     public func format(_ value: Double?) -> String {
         switch self {
         case .requests, .errors: return ReportNumber.count(value)
+        case .unsteady: return ReportNumber.count(value) + (value == 1 ? " trial" : value == nil ? "" : " trials")
         case .rps: return ReportNumber.count(value) + (value == nil ? "" : " requests/s")
         case .rss: return ReportNumber.mebibytes(value)
         case .cpu: return ReportNumber.seconds(value) + (value == nil ? "" : " s")
