@@ -56,7 +56,7 @@ public struct SteadyState: Sendable, Equatable {
     public static func judge(_ timeline: Timeline) -> SteadyState {
         // Whole intervals of the window only: a short last one would read as a dip.
         let window = timeline.window.filter { $0.lengthUs == timeline.intervalUs }
-        guard window.count >= 4 else { return SteadyState(findings: [], judged: false) }
+        guard timeline.intervalUs > 0, window.count >= 4 else { return SteadyState(findings: [], judged: false) }
         let seconds = Double(timeline.intervalUs) / 1e6
         let start = { (interval: TrialInterval) in Double(interval.startUs) / 1e6 }
         let answered = window.map { Double(max(0, $0.requests - $0.errors.read - $0.errors.write - $0.errors.timeout)) / seconds }

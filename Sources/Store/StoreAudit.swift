@@ -189,7 +189,7 @@ struct ValueRange {
         "requests.latency_us": durations,
         "requests.status": ValueRange(lower: 0, upper: 999, words: "an HTTP status in 0…999"),
         "trial_timelines.warmup_us": durations,
-        "trial_timelines.interval_us": durations,
+        "trial_timelines.interval_us": ValueRange(lower: 1, upper: dayUs, words: "an interval of 1 µs to a day in µs"),
         "trial_timelines.in_flight_start": counts, "trial_timelines.in_flight_end": counts,
         "trial_intervals.start_us": signedOffsets,
         "trial_intervals.length_us": durations,

@@ -46,6 +46,14 @@ struct HostileStoreTests {
             name: "an infinite percentile",
             sql: "UPDATE generator_percentiles SET latency_us = 9e999 WHERE rowid = (SELECT min(rowid) FROM generator_percentiles)",
             says: "in latency_us"),
+        Hostile(
+            name: "a timeline of zero-length intervals",
+            // The export is at schema 12: brought to 13 by reportgen's own migration first.
+            sql: StoreSchema.migrations[12].sql + """
+                ; PRAGMA user_version = 13;
+                INSERT INTO trial_timelines (trial_id, warmup_us, interval_us) SELECT min(id), 0, 0 FROM trials
+                """,
+            says: "holds 0 in interval_us, where reportgen writes an interval of 1 µs to a day"),
         Hostile(name: "a foreign table", sql: "CREATE TABLE notes (body TEXT)", says: "holds the table 'notes' that reportgen does not write"),
         Hostile(name: "a view", sql: "CREATE VIEW everything AS SELECT * FROM runs", says: "holds the view 'everything' that reportgen does not write"),
         Hostile(

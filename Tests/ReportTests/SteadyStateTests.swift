@@ -31,6 +31,11 @@ struct SteadyStateTests {
         #expect(verdict.summary == nil)
         let short = SteadyState.judge(Self.timeline([1000, 0, 1000]))
         #expect(short.isSteady && !short.judged)
+        // Intervals of no length (a file from elsewhere): nothing to judge, and no crash.
+        var empty = Self.timeline(Self.steady)
+        empty.intervalUs = 0
+        empty.intervals = empty.intervals.map { var row = $0; row.lengthUs = 0; return row }
+        #expect(!SteadyState.judge(empty).judged)
     }
 
     @Test("a stall: two intervals without an answer, found at 8 s, 2 s long")
