@@ -239,7 +239,8 @@ public final class ExperimentRunner {
     private func addRounds(
         for target: PrecisionTarget, in session: RunSession, loop: inout TrialLoop
     ) async throws -> Continuation {
-        let planner = PrecisionPlan(target: target, cells: cells.map(\.cell), seed: loop.run.shuffleSeed)
+        let planner = PrecisionPlan(
+            target: target, cells: cells.map(\.cell), seed: loop.run.shuffleSeed, countsUnsteady: definition.includeUnsteady)
         while true {
             try interrupt.check()
             let results = try store.trialResults(runID: loop.run.id)

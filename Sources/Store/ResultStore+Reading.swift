@@ -145,13 +145,22 @@ extension ResultStore {
 extension ResultStore {
     /// The timelines of run `runID`'s trials (`index`: trial id to offset in `trials`).
     private func readTimelines(runID: Int64, into trials: inout [StoredTrial], index: [Int64: Int]) throws {
+        for (trialID, timeline) in try timelines(runID: runID) {
+            guard let offset = index[trialID] else { continue }
+            trials[offset].record.measurement.timeline = timeline
+        }
+    }
+
+    /// The timelines of run `runID`'s trials, by trial id; a trial stored before timelines
+    /// has none.
+    func timelines(runID: Int64) throws -> [Int64: Timeline] {
         let ofRun = "JOIN trials t ON t.id = x.trial_id JOIN variants v ON v.id = t.variant_id WHERE v.run_id = ?"
+        var found: [Int64: Timeline] = [:]
         let timelines = try database.prepare(
             "SELECT x.trial_id, x.warmup_us, x.interval_us, x.in_flight_start, x.in_flight_end FROM trial_timelines x \(ofRun)")
         try timelines.bind(runID, at: 1)
         while try timelines.step() {
-            guard let offset = index[try timelines.int64("trial_id")] else { continue }
-            trials[offset].record.measurement.timeline = Timeline(
+            found[try timelines.int64("trial_id")] = Timeline(
                 warmupUs: try timelines.int64("warmup_us"), intervalUs: try timelines.int64("interval_us"),
                 inFlightAtStart: try timelines.optionalInt64("in_flight_start"),
                 inFlightAtEnd: try timelines.optionalInt64("in_flight_end"), intervals: [])
@@ -164,13 +173,15 @@ extension ResultStore {
             """)
         try intervals.bind(runID, at: 1)
         while try intervals.step() {
-            guard let offset = index[try intervals.int64("trial_id")], trials[offset].record.measurement.timeline != nil else { continue }
-            trials[offset].record.measurement.timeline?.intervals.append(TrialInterval(
+            let trialID = try intervals.int64("trial_id")
+            guard found[trialID] != nil else { continue }
+            found[trialID]?.intervals.append(TrialInterval(
                 startUs: try intervals.int64("start_us"), lengthUs: try intervals.int64("length_us"),
                 requests: try intervals.int64("requests"),
                 errors: try ErrorCounts(row: intervals),
                 p50Us: try intervals.optionalInt64("p50_us"), p99Us: try intervals.optionalInt64("p99_us")))
         }
+        return found
     }
 
     /// The JSON columns of a `runs` row (selected with `overrides_json` and `software_json`),

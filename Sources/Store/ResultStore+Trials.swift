@@ -118,13 +118,15 @@ extension ResultStore {
     }
 
     /// Each stored trial of run `runID` with the numbers that decide whether its cell
-    /// needs more: its requests/s and how long it took, by cell position and trial index.
+    /// needs more: its requests/s, whether its window held steady, and how long it took, by
+    /// cell position and trial index.
     public func trialResults(runID: Int64) throws -> [StoredTrialResult] {
         let cells = Dictionary(uniqueKeysWithValues: try variants(runID: runID).map { ($0.id, $0.cell) })
         return try guarded("read the trials of run \(runID)") {
-            try database.rows(
+            let timelines = try timelines(runID: runID)
+            return try database.rows(
                 """
-                SELECT trials.variant_id, trials.trial_index, trials.run_order, trials.status, trials.requests,
+                SELECT trials.id, trials.variant_id, trials.trial_index, trials.run_order, trials.status, trials.requests,
                        trials.duration_us, trials.started_at, trials.ended_at
                 FROM trials JOIN variants ON variants.id = trials.variant_id
                 WHERE variants.run_id = ?
@@ -137,13 +139,14 @@ extension ResultStore {
                 guard let cell = cells[variantID] else {
                     throw ReportgenError(.badStore, "a trial of run \(runID) names variant \(variantID), which the run lacks")
                 }
+                let status = try row.decoded(TrialStatus.self, "status")
+                let verdict = status == .ok ? timelines[try row.int64("id")].map(SteadyState.judge) : nil
                 return StoredTrialResult(
-                    key: StoredTrialKey(
-                        cell: cell, trialIndex: try row.int("trial_index"),
-                        status: try row.decoded(TrialStatus.self, "status")),
+                    key: StoredTrialKey(cell: cell, trialIndex: try row.int("trial_index"), status: status),
                     runOrder: try row.int("run_order"),
                     requestsPerSecond: durationUs > 0 ? Double(requests) / (Double(durationUs) / 1e6) : nil,
-                    wallSeconds: try row.requiredDate("ended_at").timeIntervalSince(try row.requiredDate("started_at")))
+                    wallSeconds: try row.requiredDate("ended_at").timeIntervalSince(try row.requiredDate("started_at")),
+                    steady: verdict.flatMap { $0.judged ? $0.isSteady : nil })
             }
         }
     }

@@ -117,9 +117,12 @@ public struct StoredTrialResult: Sendable, Equatable {
     public var requestsPerSecond: Double?
     /// From the trial's start to its end: server start, warm-up, window and stop.
     public var wallSeconds: Double
+    /// Whether the window held steady (`SteadyState`); nil when it was not judged: a failed
+    /// trial, one stored before timelines, or a window too short to judge.
+    public var steady: Bool?
 
-    public init(key: StoredTrialKey, runOrder: Int, requestsPerSecond: Double?, wallSeconds: Double) {
+    public init(key: StoredTrialKey, runOrder: Int, requestsPerSecond: Double?, wallSeconds: Double, steady: Bool? = nil) {
         (self.key, self.runOrder) = (key, runOrder)
-        (self.requestsPerSecond, self.wallSeconds) = (requestsPerSecond, wallSeconds)
+        (self.requestsPerSecond, self.wallSeconds, self.steady) = (requestsPerSecond, wallSeconds, steady)
     }
 }

@@ -15,31 +15,12 @@ extension RealServers {
 struct ContinuousLoadTests {
     /// One slot: a request waits for the lock, holds it 100 ms, then answers. A request whose
     /// client went away is still served, as gunicorn's are: nothing reads the socket meanwhile.
-    static let oneSlot = """
-        import asyncio, sys
-        lock = asyncio.Lock()
-        async def handle(reader, writer):
-            try:
-                while True:
-                    line = await reader.readline()
-                    if not line:
-                        break
-                    while (await reader.readline()) not in (b"\\r\\n", b"\\n", b""):
-                        pass
-                    async with lock:
-                        await asyncio.sleep(0.1)
-                    writer.write(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok")
-                    await writer.drain()
-            except Exception:
-                pass
-            finally:
-                writer.close()
-        async def main():
-            server = await asyncio.start_server(handle, "127.0.0.1", int(sys.argv[1]), backlog=256)
-            async with server:
-                await server.serve_forever()
-        asyncio.run(main())
-        """
+    static let oneSlot = PythonServers.asyncio(
+        prelude: "lock = asyncio.Lock()",
+        beforeAnswer: """
+            async with lock:
+                await asyncio.sleep(0.1)
+            """)
 
     struct Measured {
         var requests: Int64

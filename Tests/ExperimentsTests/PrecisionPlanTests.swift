@@ -69,6 +69,40 @@ struct PrecisionPlanTests {
         #expect(plan.assess(half).first?.state == .failing)
     }
 
+    @Test("an unsteady trial does not count toward the target and gets a replacement, unless unsteady trials are included")
+    func unsteadyTrialsAreReplaced() throws {
+        let cell = CellID(variant: "drifts")
+        func trial(_ index: Int, _ rate: Double, steady: Bool?) -> StoredTrialResult {
+            StoredTrialResult(
+                key: StoredTrialKey(cell: cell, trialIndex: index, status: .ok), runOrder: index,
+                requestsPerSecond: rate, wallSeconds: 10, steady: steady)
+        }
+        // The stalled trial's 600 requests/s would widen the interval past 5%; the other two
+        // agree, but two trials are fewer than the three a variant gets: a replacement.
+        let results = [trial(1, 1000, steady: true), trial(2, 600, steady: false), trial(3, 1002, steady: true)]
+        let plan = PrecisionPlan(target: PrecisionTarget(target: 0.05, maxTrials: 10), cells: [cell], seed: 3)
+        let standing = plan.assess(results)[0]
+        #expect(standing.okTrials == 2 && standing.unsteadyTrials == 1 && standing.trials == 3)
+        #expect(try #require(standing.precision) < 0.05, "1000 and 1002 alone are within ±5%: \(standing)")
+        #expect(standing.state == .open, "\(standing)")
+        #expect(plan.nextRound(results) == [PlannedTrial(cell: cell, trialIndex: 4, runOrder: 4)], "a replacement")
+        let replaced = results + [trial(4, 1001, steady: true)]
+        #expect(plan.assess(replaced)[0].state == .met)
+        let noisy = [trial(1, 1000, steady: true), trial(2, 600, steady: false), trial(3, 1100, steady: true)]
+        #expect(plan.assess(noisy)[0].state == .open)
+        // Not judged (stored before timelines, or too short) counts as before.
+        let unjudged = [trial(1, 1000, steady: nil), trial(2, 1001, steady: nil), trial(3, 999, steady: nil)]
+        #expect(plan.assess(unjudged)[0].okTrials == 3)
+        // Counted when they enter the statistics: the 600 widens the interval.
+        let counting = PrecisionPlan(target: plan.target, cells: [cell], seed: 3, countsUnsteady: true)
+        let counted = counting.assess(results)[0]
+        #expect(counted.okTrials == 3 && counted.unsteadyTrials == 0 && counted.state == .open, "\(counted)")
+        // Three unsteady windows out of four: more trials would measure the drift.
+        let drifting = noisy + [trial(4, 700, steady: false), trial(5, 650, steady: false)]
+        #expect(plan.assess(drifting)[0].state == .unsteady)
+        #expect(plan.decide(drifting, perTrial: 10).round.isEmpty)
+    }
+
     @Test("a round that would end past the time budget does not start")
     func timeBudget() {
         // Nine stored trials of 10 s: 90 s spent; one more trial of 10 s fits 100 s, not 99 s.

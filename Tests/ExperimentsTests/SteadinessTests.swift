@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TestFixtures
 import Testing
 @testable import Definition
@@ -18,35 +19,12 @@ struct SteadinessTests {
     /// (the one after the readiness probe), when every answer waits for 5.3 s: with a 1 s
     /// warm-up, the window's seconds 2 and 3 get no answer.
     static func server(holding: Bool) -> String {
-        """
-        import asyncio, sys, time
-        seen = []
-        async def handle(reader, writer):
-            try:
-                while True:
-                    line = await reader.readline()
-                    if not line:
-                        break
-                    while (await reader.readline()) not in (b"\\r\\n", b"\\n", b""):
-                        pass
-                    now = time.monotonic()
-                    seen.append(now)
-                    if \(holding ? "True" : "False") and len(seen) > 1:
-                        start = seen[1]
-                        if start + 2.8 <= now < start + 5.3:
-                            await asyncio.sleep(start + 5.3 - now)
-                    writer.write(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok")
-                    await writer.drain()
-            except Exception:
-                pass
-            finally:
-                writer.close()
-        async def main():
-            server = await asyncio.start_server(handle, "127.0.0.1", int(sys.argv[1]), backlog=256)
-            async with server:
-                await server.serve_forever()
-        asyncio.run(main())
-        """
+        PythonServers.asyncio(beforeAnswer: """
+            if \(holding ? "True" : "False") and len(seen) > 1:
+                start = seen[1]
+                if start + 2.8 <= now < start + 5.3:
+                    await asyncio.sleep(start + 5.3 - now)
+            """)
     }
 
     /// What a run gave: each variant's timeline, and the report's files rendered from it.
@@ -147,6 +125,80 @@ struct SteadinessTests {
         #expect(rows.count == 1 + 2 * 8, "a warm-up and 7 window intervals per trial: \(rows.count - 1) rows")
         #expect(rows.contains { $0.hasPrefix("holds,1,2,1,0,0,,") }, "the stalled interval: \(rows)")
         #expect(outcome.json.contains("\"steady\" : false") && outcome.json.contains("\"unsteady_reason\" : \"stall at 2 s: no answer for 2 s\""))
+    }
+
+    /// Holds every answer from 1.5 s to 3 s after the load's first request, on its first start
+    /// only (the marker file tells later starts apart).
+    static let stallsOnce = PythonServers.asyncio(
+        prelude: """
+            first = not os.path.exists(sys.argv[2])
+            if first:
+                open(sys.argv[2], "w").close()
+            """,
+        beforeAnswer: """
+            if first and len(seen) > 1 and seen[1] + 1.5 <= now < seen[1] + 3.0:
+                await asyncio.sleep(seen[1] + 3.0 - now)
+            """)
+
+    @Test("trials = \"auto\": a trial that stalled does not count toward the precision target, and a replacement is measured")
+    func autoReplacesUnsteadyTrials() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-auto-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let folder = root.appendingPathComponent("experiments/auto")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("upstream"), withIntermediateDirectories: true)
+        try "ok".write(to: folder.appendingPathComponent("upstream/index.html"), atomically: true, encoding: .utf8)
+        let marker = root.appendingPathComponent("started-once").path
+        try """
+            title = "replaced"
+            trials = "auto"
+            precision = "25%"
+            max_trials = 6
+            [upstream]
+            root = "upstream"
+            [app]
+            server = "command"
+            ready_timeout = "20s"
+            [load]
+            generator = "builtin"
+            path = "/"
+            connections = 8
+            threads = 1
+            warmup = "500ms"
+            duration = "4s"
+            interval = "500ms"
+            timeout = "10s"
+            [[variants]]
+            name = "stalls-once"
+            command = ["python3", "-c", \(Self.stallsOnce.tomlQuoted), "{port}", "\(marker)"]
+            """.write(to: folder.appendingPathComponent("experiment.toml"), atomically: true, encoding: .utf8)
+        let definition = try DefinitionLoader.load(experiment: "auto", projectRoot: root)
+        let store = try ResultStore(path: root.appendingPathComponent("results.sqlite"))
+        let progress = Mutex<[PrecisionProgress]>([])
+        let runner = ExperimentRunner(
+            definition: definition, overrides: RunOverrides(), store: store, projectRoot: root, interrupt: Interrupt(),
+            options: try TestPaths.runnerOptions(),
+            events: { event in if case .precision(let step) = event { progress.withLock { $0.append(step) } } })
+        let outcome = try await runner.run()
+        #expect(outcome.failedVariants.isEmpty, "\(outcome.failedVariants)")
+
+        let results = try store.trialResults(runID: outcome.runID)
+        #expect(results.allSatisfy { $0.key.status == .ok }, "\(results)")
+        #expect(results.first?.steady == false, "the first start stalled: \(results)")
+        #expect(results.dropFirst().filter { $0.steady == true }.count >= 3, "three steady trials count: \(results)")
+        #expect(results.count >= 4, "the stalled trial was replaced: \(results.count) trials")
+        let data = try store.loadRun(id: outcome.runID)
+        let first = try #require(data.trials.first { $0.key.trialIndex == 1 })
+        #expect(first.steadiness?.findings.first?.reason == .stall, "\(String(describing: first.steadiness))")
+        let seen = progress.withLock { $0 }
+        let afterRounds = try #require(seen.first?.standings.first)
+        #expect(afterRounds.trials == 3 && afterRounds.unsteadyTrials == 1 && afterRounds.okTrials == 2, "\(afterRounds)")
+        #expect(afterRounds.state == .open)
+        #expect(seen.last?.stop == .met || seen.last?.stop == .exhausted, "\(String(describing: seen.last))")
+        // The report leaves the stalled trial out of the statistics it states.
+        let statistics = RunStatistics.compute(data)
+        let unsteady = results.filter { $0.steady == false }.count
+        #expect(statistics.first?.unsteadyLeftOut == unsteady && statistics.first?.trialsOK == results.count - unsteady,
+                "\(String(describing: statistics.first.map { ($0.unsteadyLeftOut, $0.trialsOK) }))")
     }
 }
 }

@@ -14,11 +14,19 @@ public struct VariantPrecision: Sendable, Equatable {
         case capped
         /// As many of its trials failed as succeeded: more trials measure a fault, not noise.
         case failing
+        /// At least three of its windows did not hold steady, more than held: more trials
+        /// would measure its drift, not noise.
+        case unsteady
     }
 
     public var cell: CellID
     public var trials: Int
+    /// Ok trials that count toward the target: with a steady window (or any, when unsteady
+    /// trials enter the statistics).
     public var okTrials: Int
+    /// Ok trials whose window did not hold steady, left out of `okTrials`; a replacement is
+    /// measured for each.
+    public var unsteadyTrials: Int = 0
     /// Half the 95% interval's width over the mean; nil with fewer than two ok trials.
     public var precision: Double?
     public var state: State
@@ -32,32 +40,44 @@ public struct PrecisionPlan: Sendable {
     /// The cells in definition order.
     public var cells: [CellID]
     public var seed: UInt64
+    /// Whether trials whose window did not hold steady count toward the target, as they
+    /// enter the statistics (`include_unsteady`); by default they do not, and each gets a
+    /// replacement.
+    public var countsUnsteady: Bool
 
-    public init(target: PrecisionTarget, cells: [CellID], seed: UInt64) {
+    public init(target: PrecisionTarget, cells: [CellID], seed: UInt64, countsUnsteady: Bool = false) {
         self.target = target
         self.cells = cells
         self.seed = seed
+        self.countsUnsteady = countsUnsteady
     }
 
     /// Every cell's standing, in definition order.
     public func assess(_ results: [StoredTrialResult]) -> [VariantPrecision] {
         cells.map { cell in
             let own = results.filter { $0.key.cell == cell }
-            let rates = own.filter { $0.key.status == .ok }.compactMap(\.requestsPerSecond)
-            let failed = own.count - rates.count
+            let ok = own.filter { $0.key.status == .ok }
+            let counted = countsUnsteady ? ok : ok.filter { $0.steady != false }
+            let rates = counted.compactMap(\.requestsPerSecond)
+            let failed = own.count - ok.count
+            let unsteady = ok.count - counted.count
             let precision = StudentT.relativePrecision(rates)
             let state: VariantPrecision.State
-            if let precision, precision <= target.target {
+            // An unsteady trial is replaced: the minimum is of trials that count.
+            if let precision, precision <= target.target, own.count - unsteady >= PrecisionTarget.minimumTrials {
                 state = .met
             } else if own.count >= target.maxTrials {
                 state = .capped
-            } else if failed > 0 && failed >= rates.count {
+            } else if failed > 0 && failed >= ok.count {
                 state = .failing
+            } else if unsteady >= 3 && unsteady > rates.count {
+                state = .unsteady
             } else {
                 state = .open
             }
             return VariantPrecision(
-                cell: cell, trials: own.count, okTrials: rates.count, precision: precision, state: state)
+                cell: cell, trials: own.count, okTrials: rates.count, unsteadyTrials: unsteady, precision: precision,
+                state: state)
         }
     }
 

@@ -76,10 +76,12 @@ final class ProgressPrinter: Sendable {
         }
     }
 
-    /// "flask:1000 ±23% (3 trials)".
+    /// "flask:1000 ±23% (3 trials)", "aiohttp ±4% (4 trials, 1 unsteady, not counted)".
     private static func describe(_ standing: VariantPrecision) -> String {
         let interval = standing.precision.map { "±" + PrecisionTarget.percent($0) } ?? "no interval"
-        return "\(standing.cell) \(interval) (\(standing.trials) trial\(standing.trials == 1 ? "" : "s"))"
+        var trials = "\(standing.trials) trial\(standing.trials == 1 ? "" : "s")"
+        if standing.unsteadyTrials > 0 { trials += ", \(standing.unsteadyTrials) unsteady, not counted" }
+        return "\(standing.cell) \(interval) (\(trials))"
     }
 
     /// One line on where the variants stand and what happens next.
