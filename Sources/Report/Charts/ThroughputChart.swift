@@ -126,6 +126,8 @@ public struct ThroughputChart: Chart, Sendable {
         let plots: [ChartRect]
         let columns: Int
         let xAxis: Axis
+        /// The x ticks drawn: the window's, and in a warm-up its steps below 0 (or its start).
+        let xTicks: [Axis.Tick]
         /// Shared by every panel: 0 to the highest rate of any trial, rounded up to a nice step.
         let yAxis: Axis
         /// `rates(_:)` of each panel.
@@ -142,6 +144,7 @@ public struct ThroughputChart: Chart, Sendable {
         let highest = rates.flatMap { $0.flatMap { $0.compactMap { $0 } } }.filter(\.isFinite).max()
         let yAxis = Axis.linear(through: highest ?? 1, targetTicks: 4)
         let xAxis = Axis.linear(through: window, targetTicks: 4)
+        let xTicks = Self.warmupTicks(xAxis, start: start) + xAxis.ticks.filter { $0.value <= window * (1 + 1e-9) }
         let title = TextLayout(context, self.title, font: ChartStyle.titleFont, width: width - 2 * margin)
         let axisLabelHeight = context.labelSize(yLabel, font: ChartStyle.axisLabelFont).height
         let tickHeight = context.labelSize("0", font: ChartStyle.tickFont).height
@@ -166,8 +169,25 @@ public struct ThroughputChart: Chart, Sendable {
                 width: max(cellWidth, 1), height: max(cellHeight - titleRoom, 1))
         }
         return Layout(
-            title: title, grid: grid, plots: plots, columns: columns, xAxis: xAxis, yAxis: yAxis, rates: rates,
+            title: title, grid: grid, plots: plots, columns: columns, xAxis: xAxis, xTicks: xTicks, yAxis: yAxis, rates: rates,
             hasData: highest != nil, axisLabelHeight: axisLabelHeight, tickHeight: tickHeight, panelTitleHeight: panelTitleHeight)
+    }
+
+    /// Ticks below 0 for a warm-up from `start`: the window's steps that fit in it, or, when
+    /// none does, one at the warm-up's start.
+    static func warmupTicks(_ axis: Axis, start: Double) -> [Axis.Tick] {
+        guard start < 0, axis.ticks.count >= 2 else { return [] }
+        let step = axis.ticks[1].value - axis.ticks[0].value
+        guard step > 0 else { return [] }
+        let steps = Int((-start / step + 1e-9).rounded(.down))
+        if steps == 0 {
+            let digits = start == start.rounded() ? 0 : start * 10 == (start * 10).rounded() ? 1 : 2
+            return [Axis.Tick(value: start, label: Axis.formatted(start, fractionDigits: digits))]
+        }
+        return (1...steps).reversed().map { k in
+            let value = -Double(k) * step
+            return Axis.Tick(value: value, label: Axis.formatted(value, fractionDigits: step.rounded() == step ? 0 : 1))
+        }
     }
 
     public func draw(_ context: CairoContext) throws {
@@ -208,7 +228,7 @@ public struct ThroughputChart: Chart, Sendable {
             context.rectangle(plot.x, plot.y, x(0, in: plot) - plot.x, plot.height)
             context.fill()
         }
-        for tick in layout.xAxis.ticks where tick.value <= window * (1 + 1e-9) {
+        for tick in layout.xTicks {
             let x = self.x(tick.value, in: plot)
             context.strokeLine(x, plot.y, x, plot.maxY, color: ChartStyle.minorGridColor, width: 0.8)
             if showsXTicks {

@@ -190,9 +190,7 @@ struct Claim: Sendable, Equatable {
 
     /// "a, b and c", as cells are shown.
     static func join(_ cells: [CellID]) -> String {
-        let names = cells.map(\.description)
-        guard names.count > 1, let last = names.last else { return names.first ?? "" }
-        return names.dropLast().joined(separator: ", ") + " and " + last
+        ReportNumber.list(cells.map(\.description))
     }
 }
 

@@ -20,7 +20,12 @@ public enum ResultsTable {
     }
 
     static func row(_ stats: VariantStatistics) -> [String] {
-        let trials = stats.trialsFailed == 0 ? "\(stats.trialsOK)" : "\(stats.trialsOK) of \(stats.trialsTotal)"
+        var trials = stats.trialsFailed == 0 ? "\(stats.trialsOK)" : "\(stats.trialsOK) of \(stats.trialsTotal)"
+        if stats.unsteadyLeftOut > 0 {
+            trials += " (+\(stats.unsteadyLeftOut) unsteady)"
+        } else if stats.trialsUnsteady > 0 {
+            trials += " (\(stats.trialsUnsteady) unsteady)"
+        }
         if stats.isFailed {
             return [stats.name] + Array(repeating: failedCell, count: header.count - 2) + [trials]
         }
@@ -46,6 +51,21 @@ public enum ResultsTable {
             stats.trialsOK > 0 ? ReportNumber.count(stats.errors.counts.total) : ReportNumber.missing,
             trials,
         ]
+    }
+
+    /// Under the table when a variant had trials whose window did not hold steady: what its
+    /// trials cell means. Nil when every trial held steady (or none was judged).
+    public static func unsteadyNote(_ stats: [VariantStatistics]) -> String? {
+        let marked = stats.filter { $0.trialsUnsteady > 0 }
+        guard !marked.isEmpty else { return nil }
+        let leftOut = marked.contains { $0.unsteadyLeftOut > 0 }
+        let counted = marked.contains { $0.unsteadyLeftOut == 0 }
+        var parts: [String] = []
+        if leftOut { parts.append("“+N unsteady”: trials whose window did not hold steady, left out of the row's numbers") }
+        if counted {
+            parts.append("“N unsteady”: trials whose window did not hold steady, counted in the row's numbers (every trial of the variant was unsteady, or unsteady trials were included)")
+        }
+        return parts.joined(separator: "; ") + ". The section “Trials that did not hold steady” says why."
     }
 
     /// Any table as padded columns: Markdown (GitHub-flavoured, alignment row, every cell

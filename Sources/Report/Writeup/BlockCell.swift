@@ -13,12 +13,44 @@ struct BlockCell {
     /// Every cell a claim may name: the experiment's, then the published table's.
     var knownCells: [CellID] = []
 
+    /// Whether the warm-up was long enough for every variant, and which it was not for: " The
+    /// 2 s warm-up was long enough for every variant." or " The 2 s warm-up was too short for
+    /// flask:10 (2 of 3 trials) and aiohttp (1 of 3)." Empty when no trial was judged.
+    func warmupVerdict() -> String {
+        let data = context.data
+        var short: [(name: String, count: Int, of: Int)] = []
+        var judged = 0
+        for variant in data.variants.sorted(by: { $0.position < $1.position }) {
+            let verdicts = data.trials(of: variant).compactMap(\.steadiness).filter(\.judged)
+            judged += verdicts.count
+            let count = verdicts.filter { $0.findings.contains { $0.reason == .shortWarmup } }.count
+            if count > 0 { short.append((variant.name, count, verdicts.count)) }
+        }
+        guard judged > 0 else { return "" }
+        let warmup = data.trials.compactMap(\.measurement.timeline).map(\.warmupUs).max().map { InlineValue.seconds(.microseconds($0)) }
+        let the = warmup.map { "The \($0) warm-up" } ?? "The warm-up"
+        guard !short.isEmpty else { return " \(the) was long enough for every variant." }
+        let named = short.enumerated().map { index, entry in
+            "\(MarkdownText.escaped(entry.name)) (\(entry.count) of \(entry.of)\(index == 0 ? " trial\(entry.of == 1 ? "" : "s")" : ""))"
+        }
+        return " \(the) was too short for \(ReportNumber.list(named)): a longer `warmup` would let them settle before the window."
+    }
+
+    /// A chart's image, with the cell's body as its caption.
+    private func image(_ chart: ReportChart, caption body: [String]) -> String {
+        var text = "![\(MarkdownText.escaped(chart.title))](\(chart.fileName).png)"
+        let caption = body.joined(separator: " ").trimmingCharacters(in: .whitespaces)
+        if !caption.isEmpty { text += "\n\n*\(caption)*" }
+        return text
+    }
+
     func render(kind: CellKind, arguments: [String], body: [String], at location: SourceLocation) throws -> String {
         switch kind {
         case .table:
             try noArguments(kind, arguments, location)
             let sweep = context.sweep.map { SweepSection.tables($0, format: .markdown) + "\n**Every cell:**\n\n" } ?? ""
-            return sweep + ResultsTable.render(context.statistics, format: .markdown) + "\n"
+            let note = ResultsTable.unsteadyNote(context.statistics).map { "\n*Trials: \($0)*\n" } ?? ""
+            return sweep + ResultsTable.render(context.statistics, format: .markdown) + note + "\n"
                 + ResourcesTable.render(context.statistics, format: .markdown)
         case .ceilings:
             try noArguments(kind, arguments, location)
@@ -29,23 +61,33 @@ struct BlockCell {
             }
             return SweepSection.ceilings(sweep, cores: context.data.machine.cpuCores)
         case .chart:
-            guard arguments.count == 1, let name = arguments.first else {
+            let named = arguments.count == 2 && ReportCharts.isTimeline(arguments[0])
+            guard arguments.count == 1 || named, let name = arguments.first else {
                 throw ReportgenError(
-                    .badDefinition, "a chart cell names one chart", at: location,
-                    hint: "write ```chart requests (charts: \(charts.keys.sorted().joined(separator: ", ")))")
+                    .badDefinition, "a chart cell names one chart (an over-time chart may add one variant)", at: location,
+                    hint: "write ```chart requests, or ```chart timeline aiohttp (charts: \(charts.keys.filter { !$0.contains(" ") }.sorted().joined(separator: ", ")))")
             }
             if name == ReportCharts.throughputName && charts[name] == nil {
                 return "*Throughput over time needs every request's time, which only the built-in generator keeps (`generator = \"builtin\"`); this run used \(context.generatorName).*"
+            }
+            if ReportCharts.isTimeline(name) && charts[name] == nil {
+                return "*Over-time charts need the trials' timelines; this run's trials were stored before reportgen kept them. Measure again to draw them.*"
+            }
+            if named {
+                let variants = context.data.variants.map(\.cell.variant).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+                guard let chart = charts[arguments.joined(separator: " ")] else {
+                    throw ReportgenError(
+                        .badDefinition, "no variant of this run is named '\(arguments[1])'", at: location,
+                        hint: "name one of: \(variants.joined(separator: ", "))")
+                }
+                return image(chart, caption: body)
             }
             guard let chart = charts[name] else {
                 throw ReportgenError(
                     .badDefinition, "unknown chart '\(name)'", at: location,
                     hint: "charts: \(Set(charts.keys + [ReportCharts.throughputName]).sorted().joined(separator: ", "))")
             }
-            var text = "![\(MarkdownText.escaped(chart.title))](\(chart.fileName).png)"
-            let caption = body.joined(separator: " ").trimmingCharacters(in: .whitespaces)
-            if !caption.isEmpty { text += "\n\n*\(caption)*" }
-            return text
+            return image(chart, caption: body)
         case .environment:
             try noArguments(kind, arguments, location)
             return environment()
@@ -223,7 +265,7 @@ struct BlockCell {
         lines.append("**Latency.** Percentiles are nearest-rank over the raw distribution of all of a variant's trials merged: p is the smallest latency L such that at least ⌈p/100 · N⌉ of the N measured requests took L or less. " + latencySource(load))
         lines.append("")
         if context.data.trials.contains(where: { $0.measurement.timeline != nil }) {
-            lines.append("**Steadiness.** Each trial's window is judged from its timeline (answers per \(InlineValue.seconds(.microseconds(context.data.trials.compactMap(\.measurement.timeline).first?.intervalUs ?? 1_000_000))) interval, whole intervals only): a *stall* is an interval without an answer; an *error burst* an interval in which more than 5% of requests failed, over 5 times the rest of the window's share; the *warm-up was too short* when the window's first 2 s ran more than 20% off the rest's median rate, and farther than 3 times the rest's own spread; a *trend* is a Mann–Kendall test (two-sided, p < 0.01, ties corrected) on the rest whose Theil–Sen slope moves the rate by more than 10% across the window. " + (context.definition.includeUnsteady ? "Unsteady trials are counted (`include_unsteady = true`) and listed." : "Unsteady trials are listed and left out of the numbers unless every trial of their variant was unsteady."))
+            lines.append("**Steadiness.** Each trial's window is judged from its timeline (answers per \(InlineValue.seconds(.microseconds(context.data.trials.compactMap(\.measurement.timeline).first?.intervalUs ?? 1_000_000))) interval, whole intervals only): a *stall* is an interval without an answer; an *error burst* an interval in which more than 5% of requests failed, over 5 times the rest of the window's share; the *warm-up was too short* when the window's first 2 s ran more than 20% off the rest's median rate, and farther than 3 times the rest's own spread; a *trend* is a Mann–Kendall test (two-sided, p < 0.01, ties corrected) on the rest whose Theil–Sen slope moves the rate by more than 10% across the window. " + (context.definition.includeUnsteady ? "Unsteady trials are counted (`include_unsteady = true`) and listed." : "Unsteady trials are listed and left out of the numbers unless every trial of their variant was unsteady.") + warmupVerdict())
             lines.append("")
         }
         lines.append("**Intervals.** Requests and requests/s come with a 95% interval across trials: a Student-t interval (exact critical values) on the logarithm of each trial's figure, taken back. A count is a ratio scale, so the interval is centred on the geometric mean, widens upwards, and cannot go below zero; with three trials it is wide, as it should be. A variant whose trials' requests/s differ by more than \(ReportNumber.decimal(RunStatistics.disagreement * 100, places: 0, grouped: false))% of their mean (the coefficient of variation, `requests_per_s_cv` in results.csv) is flagged at the top.")

@@ -95,8 +95,7 @@ enum PlacementSection {
     }
 
     private static func sentence(_ parts: [String]) -> String {
-        guard let last = parts.last else { return "" }
-        return parts.count == 1 ? last : parts.dropLast().joined(separator: ", ") + " and " + last
+        ReportNumber.list(parts)
     }
 
     static func milliseconds(_ us: Int64) -> String {

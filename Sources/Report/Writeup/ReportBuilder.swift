@@ -67,7 +67,12 @@ public enum ReportBuilder {
         // The experiment folder's table, or, rendering away from it, the one stored with the runs.
         let baseline = try PublishedBaseline.read(for: experiment) ?? PublishedBaseline.stored(in: store, experiment: experiment.name)
         let template = try template(for: experiment, data: data, baseline: baseline)
-        let charts = ReportCharts.make(context, baseline: baseline)
+        // `chart timeline VARIANT` cells draw that variant's over-time charts on their own.
+        let timelineVariants = template.parts.compactMap { part -> String? in
+            guard case .cell(.chart, let arguments, _, _) = part, arguments.count == 2, ReportCharts.isTimeline(arguments[0]) else { return nil }
+            return arguments[1]
+        }
+        let charts = ReportCharts.make(context, baseline: baseline, timelineVariants: timelineVariants)
         // Claims may name any cell of the definition, measured in this run or not.
         let defined = context.definedCells
         let known = defined + (baseline?.cells.filter { !defined.contains($0) } ?? [])

@@ -26,7 +26,9 @@ enum ReportCharts {
     /// The chart drawn only for runs that kept every request.
     static let throughputName = "throughput"
 
-    static func make(_ context: ReportContext, baseline: PublishedBaseline? = nil) -> [ReportChart] {
+    /// `timelineVariants`: the variants a write-up draws an over-time chart of on their own
+    /// (`chart timeline aiohttp`).
+    static func make(_ context: ReportContext, baseline: PublishedBaseline? = nil, timelineVariants: [String] = []) -> [ReportChart] {
         let stats = context.statistics
         let window = InlineValue.seconds(context.definition.load.duration)
         let requests = RequestsChart(
@@ -75,6 +77,20 @@ enum ReportCharts {
             charts.append(ReportChart(name: throughputName, fileName: throughputName, chart: throughput))
         }
         charts += timelines(context)
+        var files = Set(charts.map(\.fileName))
+        for variant in timelineVariants where !charts.contains(where: { $0.name == "\(timelineName) \(variant)" }) {
+            for chart in timelines(context, of: variant) {
+                // A file name of its own: "flask:10" and "flask-10" would both make flask-10.
+                var fileName = chart.fileName
+                var suffix = 2
+                while files.contains(fileName) {
+                    fileName = "\(chart.fileName)-\(suffix)"
+                    suffix += 1
+                }
+                files.insert(fileName)
+                charts.append(ReportChart(name: chart.name, fileName: fileName, chart: chart.chart))
+            }
+        }
         if let baseline {
             charts.append(ReportChart(
                 name: "published", fileName: "published-comparison",
@@ -86,11 +102,23 @@ enum ReportCharts {
     static let timelineName = "timeline"
     static let timelineP99Name = "timeline-p99"
 
-    /// From the trials' timelines, a panel per variant: answered requests per second and the
-    /// p99 in each interval of each trial, the warm-up shaded before 0 and stalls marked;
-    /// none when no trial has a timeline (stored before timelines).
-    static func timelines(_ context: ReportContext) -> [ReportChart] {
+    /// Whether `name` is an over-time chart a cell may draw for one variant.
+    static func isTimeline(_ name: String) -> Bool { name == timelineName || name == timelineP99Name }
+
+    /// The file name of a variant's own over-time chart: "timeline-flask-10" for flask:10.
+    static func fileName(_ chart: String, variant: String) -> String {
+        let slug = variant.lowercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? String($0) : "-" }.joined()
+        return chart + "-" + slug
+    }
+
+    /// From the trials' timelines, a panel per variant (per cell of `variant` alone, with its
+    /// own scale, when one is named): answered requests per second and the p99 in each
+    /// interval of each trial, the warm-up shaded before 0 and stalls marked; none when no
+    /// trial has a timeline (stored before timelines) or no variant is named `variant`.
+    static func timelines(_ context: ReportContext, of variant: String? = nil) -> [ReportChart] {
         let data = context.data
+        let shown = data.variants.filter { variant == nil || $0.cell.variant == variant || $0.name == variant }
+        guard !shown.isEmpty else { return [] }
         let timed = data.trials.filter { $0.record.status == .ok }.compactMap(\.measurement.timeline)
         guard let intervalUs = timed.first?.intervalUs, intervalUs > 0 else { return [] }
         let interval = Double(intervalUs) / 1e6
@@ -99,7 +127,7 @@ enum ReportCharts {
         let step = InlineValue.seconds(.microseconds(intervalUs))
         let models = Dictionary(context.statistics.map { ($0.cell, model($0)) }, uniquingKeysWith: { first, _ in first })
         func panels(_ value: @escaping (TrialInterval) -> Double?) -> [ThroughputChart.Panel] {
-            data.variants.sorted { $0.position < $1.position }.map { variant in
+            shown.sorted { $0.position < $1.position }.map { variant in
                 let trials = data.trials(of: variant).filter { $0.record.status == .ok }
                 let lines = trials.compactMap(\.measurement.timeline).map { (timeline: Timeline) -> [Double?] in
                     // Aligned on the longest warm-up: a shorter one starts later.
@@ -124,13 +152,16 @@ enum ReportCharts {
         let answered = { (row: TrialInterval) -> Double? in
             Double(max(0, row.requests - row.errors.read - row.errors.write - row.errors.timeout)) / max(Double(row.lengthUs) / 1e6, 1e-6)
         }
+        let of = variant.map { " of \($0)" } ?? ""
+        let name = { (chart: String) in variant.map { "\(chart) \($0)" } ?? chart }
+        let file = { (chart: String) in variant.map { fileName(chart, variant: $0) } ?? chart }
         return [
             ReportChart(
-                name: timelineName, fileName: timelineName,
-                chart: chart("Answered requests per second, per \(step) interval (each trial; warm-up shaded, stalls marked)", "requests/s", answered)),
+                name: name(timelineName), fileName: file(timelineName),
+                chart: chart("Answered requests per second\(of), per \(step) interval (each trial; warm-up shaded, stalls marked)", "requests/s", answered)),
             ReportChart(
-                name: timelineP99Name, fileName: timelineP99Name,
-                chart: chart("p99 latency per \(step) interval (each trial; warm-up shaded)", "p99, ms") {
+                name: name(timelineP99Name), fileName: file(timelineP99Name),
+                chart: chart("p99 latency\(of) per \(step) interval (each trial; warm-up shaded)", "p99, ms") {
                     $0.p99Us.map { Double($0) / 1000 }
                 }),
         ]

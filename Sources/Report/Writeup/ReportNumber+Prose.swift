@@ -1,4 +1,10 @@
 extension ReportNumber {
+    /// "a", "a and b", "a, b and c".
+    public static func list(_ parts: [String]) -> String {
+        guard parts.count > 1, let last = parts.last else { return parts.first ?? "" }
+        return parts.dropLast().joined(separator: ", ") + " and " + last
+    }
+
     /// A ratio such as "3.92×".
     public static func ratio(_ value: Double?) -> String {
         value.map { decimal($0, places: 2, grouped: true) + "×" } ?? missing
