@@ -165,10 +165,14 @@ extension RealServers {
                 DELETE FROM resource_samples; INSERT INTO resource_samples SELECT * FROM r;
                 CREATE TEMP TABLE g AS SELECT * FROM generator_percentiles ORDER BY trial_id DESC, percentile DESC;
                 DELETE FROM generator_percentiles; INSERT INTO generator_percentiles SELECT * FROM g;
+                CREATE TEMP TABLE ti AS SELECT * FROM trial_intervals ORDER BY trial_id DESC, start_us DESC;
+                DELETE FROM trial_intervals; INSERT INTO trial_intervals SELECT * FROM ti;
                 UPDATE trials SET id = 10000 - id;
                 UPDATE latency_samples SET trial_id = 10000 - trial_id;
                 UPDATE resource_samples SET trial_id = 10000 - trial_id;
                 UPDATE generator_percentiles SET trial_id = 10000 - trial_id;
+                UPDATE trial_timelines SET trial_id = 10000 - trial_id;
+                UPDATE trial_intervals SET trial_id = 10000 - trial_id;
                 UPDATE variants SET id = 500 - id;
                 UPDATE trials SET variant_id = 500 - variant_id;
                 UPDATE published_results SET variant_id = 500 - variant_id;
@@ -198,6 +202,7 @@ extension RealServers {
             // A schema-10 store: the shipped reference with migration 11 undone. Opening it
             // migrates it in place.
             let schema10 = try space.altered("schema-10.sqlite", """
+                \(SchemaUndo.timelines)
                 \(SchemaUndo.packedLatency)
                 DROP TABLE run_imports; DROP TABLE store_identity; ALTER TABLE runs DROP COLUMN store_uid;
                 PRAGMA user_version = 10;
@@ -236,6 +241,8 @@ extension RealServers {
             ("the write-up", "UPDATE runs SET writeup_text = coalesce(writeup_text, '') || 'x' WHERE kind = 'measured'"),
             ("the machine's hardware fingerprint", "UPDATE machines SET fingerprint = fingerprint || 'x' WHERE id = (SELECT machine_id FROM runs WHERE kind = 'measured')"),
             ("a variant's configuration", "UPDATE variants SET config_json = config_json || ' ' WHERE id = (SELECT max(id) FROM variants)"),
+            ("a timeline interval's requests", "UPDATE trial_intervals SET requests = requests + 1 WHERE trial_id = (SELECT min(trial_id) FROM trial_intervals) AND start_us = 0"),
+            ("a timeline's warm-up", "UPDATE trial_timelines SET warmup_us = warmup_us + 1 WHERE trial_id = (SELECT max(trial_id) FROM trial_timelines)"),
             ("a published number", "UPDATE published_results SET p99_ms = p99_ms + 0.01 WHERE rowid = (SELECT min(rowid) FROM published_results)"),
         ]
 

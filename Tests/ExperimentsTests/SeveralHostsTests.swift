@@ -63,6 +63,14 @@ struct SeveralHostsTests {
             #expect(trial.4.hasPrefix("wrk ") && trial.4.contains("http://\(hosts.addresses["server"] ?? "?"):"), "wrk targets the app host: \(trial.4)")
             #expect(trial.5.contains("taskset -c 1 ") && trial.5.contains("UPSTREAM_URL=http://\(hosts.addresses["backend"] ?? "?"):"), "the app is pinned and calls the upstream host: \(trial.5)")
         }
+        // wrk's timeline works on a remote host: every trial has one, its window's intervals
+        // summing to the trial's requests.
+        let timelines = try project.query(store, """
+            SELECT t.requests, (SELECT count(*) FROM trial_timelines x WHERE x.trial_id = t.id),
+                (SELECT coalesce(sum(i.requests), -1) FROM trial_intervals i WHERE i.trial_id = t.id AND i.start_us >= 0)
+            FROM trials t JOIN variants v ON v.id = t.variant_id JOIN runs r ON r.id = v.run_id WHERE r.kind = 'measured'
+            """) { [$0.int64(at: 0), $0.int64(at: 1), $0.int64(at: 2)] }
+        #expect(timelines.count == 11 && timelines.allSatisfy { $0[1] == 1 && $0[2] == $0[0] }, "requests, timelines, the window's intervals' sum: \(timelines)")
         let upstream = try project.query(store, "SELECT upstream_command_line FROM runs WHERE kind = 'measured'") { $0.string(at: 0) ?? "" }
         #expect(upstream.first?.hasPrefix("taskset -c 0 nginx ") == true, "\(upstream)")
 

@@ -127,6 +127,64 @@ struct SteadinessTests {
         #expect(outcome.json.contains("\"steady\" : false") && outcome.json.contains("\"unsteady_reason\" : \"stall at 2 s: no answer for 2 s\""))
     }
 
+    /// One slot whose service time grows with the time since the load's first request: 10 ms
+    /// at the window's start (1 s in), 40 ms at its end: answers per second fall by three
+    /// quarters, steadily.
+    static let slowsDown = PythonServers.asyncio(
+        prelude: "lock = asyncio.Lock()",
+        beforeAnswer: """
+            async with lock:
+                await asyncio.sleep(0.005 + 0.005 * (time.monotonic() - seen[min(1, len(seen) - 1)]))
+            """)
+
+    @Test("a server that slows down steadily through the window is flagged for its trend, its intervals summing to the trial's requests", arguments: ["builtin", "wrk"])
+    func trend(generator: String) async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-trend-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let folder = root.appendingPathComponent("experiments/trend")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("upstream"), withIntermediateDirectories: true)
+        try "ok".write(to: folder.appendingPathComponent("upstream/index.html"), atomically: true, encoding: .utf8)
+        try """
+            title = "slows down"
+            trials = 1
+            [upstream]
+            root = "upstream"
+            [app]
+            server = "command"
+            ready_timeout = "20s"
+            [load]
+            generator = "\(generator)"
+            path = "/"
+            connections = 4
+            threads = 1
+            warmup = "1s"
+            duration = "6s"
+            interval = "500ms"
+            timeout = "10s"
+            [[variants]]
+            name = "slows"
+            command = ["python3", "-c", \(Self.slowsDown.tomlQuoted), "{port}"]
+            """.write(to: folder.appendingPathComponent("experiment.toml"), atomically: true, encoding: .utf8)
+        let definition = try DefinitionLoader.load(experiment: "trend", projectRoot: root)
+        let store = try ResultStore(path: root.appendingPathComponent("results.sqlite"))
+        let runner = ExperimentRunner(
+            definition: definition, overrides: RunOverrides(), store: store, projectRoot: root, interrupt: Interrupt(),
+            options: try TestPaths.runnerOptions(), events: { _ in })
+        let outcome = try await runner.run()
+        #expect(outcome.failedVariants.isEmpty, "\(outcome.failedVariants)")
+        let data = try store.loadRun(id: outcome.runID)
+        let trial = try #require(data.trials.first)
+        let timeline = try #require(trial.measurement.timeline)
+        let window = timeline.window.map(\.requests)
+        #expect(window.count == 12, "\(window)")
+        #expect(window.reduce(0, +) == trial.measurement.requests, "the intervals sum to the trial: \(window)")
+        #expect(trial.measurement.errors.total == 0, "\(trial.measurement.errors)")
+        #expect(window.first ?? 0 > 2 * (window.last ?? 0), "answers fall through the window: \(window)")
+        let verdict = try #require(trial.steadiness)
+        let found = try #require(verdict.findings.first { $0.reason == .trend }, "\(verdict.findings)")
+        #expect(found.detail.hasPrefix("answers per second fall"), "\(found.detail)")
+    }
+
     /// Holds every answer from 1.5 s to 3 s after the load's first request, on its first start
     /// only (the marker file tells later starts apart).
     static let stallsOnce = PythonServers.asyncio(
@@ -188,7 +246,8 @@ struct SteadinessTests {
         #expect(results.count >= 4, "the stalled trial was replaced: \(results.count) trials")
         let data = try store.loadRun(id: outcome.runID)
         let first = try #require(data.trials.first { $0.key.trialIndex == 1 })
-        #expect(first.steadiness?.findings.first?.reason == .stall, "\(String(describing: first.steadiness))")
+        // The stall, and with it the window's first 2 s running slow: a short warm-up too.
+        #expect(first.steadiness?.findings.contains { $0.reason == .stall } == true, "\(String(describing: first.steadiness))")
         let seen = progress.withLock { $0 }
         let afterRounds = try #require(seen.first?.standings.first)
         #expect(afterRounds.trials == 3 && afterRounds.unsteadyTrials == 1 && afterRounds.okTrials == 2, "\(afterRounds)")

@@ -69,7 +69,7 @@ extension RealServers {
                 }
                 let provenance = try Provenance.read(in: first)
                 #expect(Set(provenance.files.keys) == Set(names).subtracting([Provenance.fileName]))
-                #expect(provenance.run.date == "2026-12-02T18:03:18Z", "the run's end, not the clock: \(provenance.run.date)")
+                #expect(provenance.run.date == "2026-12-04T19:00:04Z", "the run's end, not the clock: \(provenance.run.date)")
                 let footer = try String(contentsOf: first.appendingPathComponent("report.md"), encoding: .utf8)
                 #expect(footer.contains("run `\(provenance.run.uid)` (data SHA-256 `\(provenance.run.contentSHA256)`)"))
             }
@@ -96,6 +96,67 @@ extension RealServers {
                 let inPlace = try await bench.cli().run(["verify", committed.path, "--db", unpacked.path], timeout: .seconds(180))
                 #expect(inPlace.code == 0 && inPlace.stdout.contains("\(count) of \(count) files match"), "\(inPlace)")
                 #expect(try Data(contentsOf: file) == before, "the shipped file is only read")
+            }
+        }
+
+        @Test("every committed example carries provenance.json and verifies against the export shipped in its experiment's baseline/", arguments: [
+            "aiohttp-vs-flask", "aiohttp-vs-flask-open-loop", "any-server", "io-wait",
+        ])
+        func everyExample(name: String) async throws {
+            try await Self.with { bench in
+                let example = RealServers.projectRoot.appendingPathComponent("examples/\(name)")
+                let data = RealServers.projectRoot.appendingPathComponent("experiments/\(name)/baseline/reference.sqlite.xz")
+                try #require(FileManager.default.fileExists(atPath: data.path), "experiments/\(name)/baseline/reference.sqlite.xz is shipped")
+                let provenance = try Provenance.read(in: example)
+                #expect(provenance.experiment == name)
+                let count = try Self.files(in: example).filter { $0 != Provenance.fileName }.count
+                #expect(provenance.files.count == count, "provenance.json lists every file of examples/\(name)")
+                let result = try await bench.verify(example, from: data.path)
+                #expect(result.code == 0, "examples/\(name) does not match its data: render it again with 'reportgen render --from experiments/\(name)/baseline/reference.sqlite.xz --output examples'\n\(result)")
+                #expect(result.stdout.contains("\(count) of \(count) files match"), "\(result)")
+            }
+        }
+
+        @Test("a report rendered from another write-up than verify finds: report.md differs and verify says the write-up does, not the data")
+        func otherWriteup() async throws {
+            try await Self.with { bench in
+                // A project of its own whose write-up has one more sentence.
+                let project = bench.folder.appendingPathComponent("project")
+                let folder = project.appendingPathComponent("experiments/\(Self.experiment)")
+                try FileManager.default.createDirectory(at: folder.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try FileManager.default.copyItem(
+                    at: RealServers.projectRoot.appendingPathComponent("experiments/\(Self.experiment)"), to: folder)
+                let writeup = folder.appendingPathComponent("report.md")
+                try (try String(contentsOf: writeup, encoding: .utf8) + "\nOne more sentence.\n").write(to: writeup, atomically: true, encoding: .utf8)
+                let report = try await bench.render(into: "edited", cwd: project)
+                let edited = try Provenance.read(in: report)
+                let committed = try Provenance.read(in: ShippedExampleTests.committed)
+                #expect(edited.writeupSHA256 != nil && edited.writeupSHA256 != committed.writeupSHA256)
+                #expect(edited.run.contentSHA256 == committed.run.contentSHA256, "the same data")
+                let result = try await bench.verify(report)
+                #expect(result.code == 1, "\(result)")
+                #expect(result.stdout.contains("write-up differs: the report was rendered from a write-up with SHA-256 \(edited.writeupSHA256?.prefix(16) ?? "?")…"), "\(result)")
+                #expect(result.stdout.contains("differs: report.md") && !result.stdout.contains("data differs"), "\(result)")
+            }
+        }
+
+        @Test("a report rendered with --include-unsteady says so in provenance.json, and verify renders it again the same way")
+        func includeUnsteady() async throws {
+            try await Self.with { bench in
+                let output = bench.folder.appendingPathComponent("counted")
+                let result = try await bench.cli().run(
+                    ["render", "--from", bench.referencePath, "--include-unsteady", "--output", output.path], timeout: .seconds(180))
+                try #require(result.code == 0, "\(result)")
+                let counted = output.appendingPathComponent(Self.experiment)
+                let provenance = try Provenance.read(in: counted)
+                #expect(provenance.options == Provenance.Options(includeUnsteady: true))
+                #expect(try Provenance.read(in: ShippedExampleTests.committed).options == nil, "a plain render records no option")
+                // The reference holds unsteady trials: counting them changes the report.
+                let plain = try String(contentsOf: ShippedExampleTests.committed.appendingPathComponent("report.md"), encoding: .utf8)
+                let withThem = try String(contentsOf: counted.appendingPathComponent("report.md"), encoding: .utf8)
+                #expect(plain.contains("(+") && plain != withThem, "the reference's unsteady trials are left out of the plain render")
+                let checked = try await bench.verify(counted)
+                #expect(checked.code == 0, "\(checked)")
             }
         }
 

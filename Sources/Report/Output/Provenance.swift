@@ -49,6 +49,21 @@ public struct Provenance: Codable, Sendable, Equatable {
         }
     }
 
+    /// How the render was asked to count what the data holds, where that changes the files:
+    /// absent when it rendered as the run's own definition says.
+    public struct Options: Codable, Sendable, Equatable {
+        /// `render --include-unsteady`: trials that did not hold steady were counted.
+        public var includeUnsteady: Bool
+
+        public init(includeUnsteady: Bool) {
+            self.includeUnsteady = includeUnsteady
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case includeUnsteady = "include_unsteady"
+        }
+    }
+
     public var provenance = Provenance.layoutVersion
     public var tool: Tool
     public var experiment: String
@@ -59,10 +74,17 @@ public struct Provenance: Codable, Sendable, Equatable {
     public var run: Run
     /// Each file written, by its name in the report's folder, with its hex SHA-256.
     public var files: [String: String]
+    /// Nil (no key in the file) for a render as the run's definition says.
+    public var options: Options? = nil
+    /// The SHA-256 of the write-up the report was rendered from, as its author wrote it (the
+    /// experiment folder's report.md, the one stored with the run, or the default one), so
+    /// `verify` can tell a changed write-up from changed data. Nil in files written before.
+    public var writeupSHA256: String? = nil
 
     enum CodingKeys: String, CodingKey {
-        case provenance, tool, experiment, format, run, files
+        case provenance, tool, experiment, format, run, files, options
         case definitionHash = "definition_hash"
+        case writeupSHA256 = "writeup_sha256"
     }
 
     /// The JSON text: sorted keys, two-space indents, a final newline.
@@ -125,7 +147,9 @@ extension Provenance {
         guard provenance.provenance == layoutVersion else {
             throw refuse("layout \(provenance.provenance), where this reportgen reads layout \(layoutVersion)", key: "provenance")
         }
-        for (key, value) in [("run.content_sha256", provenance.run.contentSHA256), ("definition_hash", provenance.definitionHash)] {
+        var hashes = [("run.content_sha256", provenance.run.contentSHA256), ("definition_hash", provenance.definitionHash)]
+        if let writeup = provenance.writeupSHA256 { hashes.append(("writeup_sha256", writeup)) }
+        for (key, value) in hashes {
             guard isHex(value) else { throw refuse("'\(value.prefix(80))' is not a hex SHA-256", key: key) }
         }
         guard !provenance.files.isEmpty, provenance.files.count <= 1000 else {

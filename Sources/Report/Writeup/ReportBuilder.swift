@@ -66,7 +66,7 @@ public enum ReportBuilder {
         lap("statistics (merge samples, percentiles)")
         // The experiment folder's table, or, rendering away from it, the one stored with the runs.
         let baseline = try PublishedBaseline.read(for: experiment) ?? PublishedBaseline.stored(in: store, experiment: experiment.name)
-        let template = try template(for: experiment, data: data, baseline: baseline)
+        let (template, writeupSHA256) = try template(for: experiment, data: data, baseline: baseline)
         // `chart timeline VARIANT` cells draw that variant's over-time charts on their own.
         let timelineVariants = template.parts.compactMap { part -> String? in
             guard case .cell(.chart, let arguments, _, _) = part, arguments.count == 2, ReportCharts.isTimeline(arguments[0]) else { return nil }
@@ -141,7 +141,7 @@ public enum ReportBuilder {
             try write(SitePage.text(markdown: markdown, frontMatter: frontMatter, format: format), to: index)
             lap("index.md")
         }
-        try writeProvenance(&files, data: data, content: content, experiment: experiment, format: format)
+        try writeProvenance(&files, data: data, content: content, experiment: experiment, format: format, writeup: writeupSHA256)
         lap("provenance.json")
         files.timings = timings
         return files
@@ -155,7 +155,8 @@ public enum ReportBuilder {
 
     /// Hashes every file the render wrote and writes provenance.json beside them.
     private static func writeProvenance(
-        _ files: inout ReportFiles, data: RunData, content: RunDigest, experiment: ExperimentDefinition, format: ReportFormat
+        _ files: inout ReportFiles, data: RunData, content: RunDigest, experiment: ExperimentDefinition, format: ReportFormat,
+        writeup: String
     ) throws {
         let written = [files.markdown, files.pdf, files.html, files.csv, files.json, files.timeline].compactMap { $0 }
             + files.charts.flatMap { [$0.png, $0.svg, $0.pdf] }
@@ -163,7 +164,10 @@ public enum ReportBuilder {
             tool: .current,
             experiment: experiment.name, format: format.rawValue, definitionHash: data.run.definitionHash,
             run: Provenance.Run(uid: data.run.uid, contentSHA256: content.hex, date: ISO8601DateFormatter().string(from: data.documentDate)),
-            files: try Provenance.hashes(of: written.map(\.lastPathComponent), in: files.folder))
+            files: try Provenance.hashes(of: written.map(\.lastPathComponent), in: files.folder),
+            // `verify` renders again as this render was asked to.
+            options: experiment.includeUnsteady ? Provenance.Options(includeUnsteady: true) : nil,
+            writeupSHA256: writeup)
         let file = files.folder.appendingPathComponent(Provenance.fileName)
         try AtomicFile.write(try provenance.text(), to: file)
         (files.provenanceFile, files.provenance) = (file, provenance)
@@ -208,8 +212,11 @@ public enum ReportBuilder {
 
     /// The experiment's write-up (or the default one), with the sections every report of
     /// this run gets even when the write-up does not ask for them: throughput over time for a
-    /// run that kept every request, and the comparison with a published baseline.
-    static func template(for experiment: ExperimentDefinition, data: RunData, baseline: PublishedBaseline?) throws -> Template {
+    /// run that kept every request, and the comparison with a published baseline. With it, the
+    /// SHA-256 of the write-up as its author wrote it.
+    static func template(
+        for experiment: ExperimentDefinition, data: RunData, baseline: PublishedBaseline?
+    ) throws -> (template: Template, writeupSHA256: String) {
         let file = experiment.writeupFile
         let text: String
         if !FileManager.default.fileExists(atPath: file.path), let stored = data.writeupText {
@@ -230,7 +237,8 @@ public enum ReportBuilder {
         func asks(_ kind: CellKind, _ argument: String? = nil) -> Bool {
             written.parts.contains { part in
                 guard case .cell(let k, let arguments, _, _) = part else { return false }
-                return k == kind && (argument == nil || arguments.first == argument)
+                // `chart timeline aiohttp` draws one variant: it does not place the chart of all.
+                return k == kind && (argument == nil || arguments == [argument])
             }
         }
         var appended = ""
@@ -244,7 +252,7 @@ public enum ReportBuilder {
         if baseline != nil && !asks(.published) {
             appended += "\n" + publishedSection
         }
-        return appended.isEmpty ? written : try Template(text: text + appended, file: DisplayPath.of(file))
+        return (appended.isEmpty ? written : try Template(text: text + appended, file: DisplayPath.of(file)), SHA256.hex(text))
     }
 
     /// The run's own definition (as stored, with its command-line overrides, parsed once) and
@@ -350,7 +358,8 @@ public enum ReportBuilder {
         let data = context.data
         let machine = data.machine
         let date = ISO8601DateFormatter.string(from: data.run.startedAt, timeZone: TimeZone(identifier: "UTC") ?? .current, formatOptions: [.withFullDate])
-        let counts = context.statistics.map(\.trialsTotal)
+        // Every trial measured, those left out as unsteady included.
+        let counts = context.statistics.map { $0.trialsTotal + $0.unsteadyLeftOut }
         let (fewest, most) = (counts.min() ?? context.definition.trials, counts.max() ?? context.definition.trials)
         let trialCount = fewest == most ? "\(most) trials" : "\(fewest)–\(most) trials"
         let text = MarkdownText.escaped
@@ -366,7 +375,14 @@ public enum ReportBuilder {
         let failed = context.statistics.filter { $0.trialsFailed > 0 }
         if !failed.isEmpty {
             lines.append("")
-            lines.append("> **Failed trials:** " + failed.map { "\(text($0.name)) (\($0.trialsFailed) of \($0.trialsTotal))" }.joined(separator: ", ") + "; they are left out of every number and listed at the end.")
+            lines.append("> **Failed trials:** " + failed.map { "\(text($0.name)) (\($0.trialsFailed) of \($0.trialsTotal + $0.unsteadyLeftOut))" }.joined(separator: ", ") + "; they are left out of every number and listed at the end.")
+        }
+        let leftOut = context.statistics.map(\.unsteadyLeftOut).reduce(0, +)
+        if leftOut > 0 {
+            let variants = context.statistics.filter { $0.unsteadyLeftOut > 0 }.count
+            let unit = context.sweep == nil ? "variant" : "cell"
+            lines.append("")
+            lines.append("> **Unsteady trials:** \(leftOut) trial\(leftOut == 1 ? "" : "s") of \(variants) \(unit)\(variants == 1 ? "" : "s") did not hold steady through the window; they are left out of every number and listed under “Trials that did not hold steady”.")
         }
         let disagreeing = context.statistics.compactMap { s in
             s.precision.cv.flatMap { s.precision.disagrees ? "\(text(s.name)) (\(ReportNumber.decimal($0 * 100, places: 0, grouped: false))%)" : nil }

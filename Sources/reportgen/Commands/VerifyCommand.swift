@@ -53,7 +53,9 @@ struct VerifyCommand: ParsableCommand {
         }
         var experiment = ExperimentArgument()
         experiment.experiment = claimed.experiment
-        let definition = try RenderCommand.definition(for: experiment, runID: run.id, in: results, shown: shown)
+        var definition = try RenderCommand.definition(for: experiment, runID: run.id, in: results, shown: shown)
+        // Counted as the report was rendered (`render --include-unsteady`).
+        if claimed.options?.includeUnsteady == true { definition.includeUnsteady = true }
         let scratch = try ScratchFolder(
             in: try PrivateFolder.temporary(purpose: "reports rendered again to check them"), removesEmptyParent: true,
             purpose: "a report rendered again to check it")
@@ -91,6 +93,12 @@ struct ReportCheck {
         if claimed.run.contentSHA256 != rendered.run.contentSHA256 {
             check.matches = false
             check.lines.append("data differs: the report names data SHA-256 \(claimed.run.contentSHA256); run \(rendered.run.uid) here has \(rendered.run.contentSHA256)")
+        }
+        if let written = claimed.writeupSHA256, let found = rendered.writeupSHA256, written != found {
+            // Not a mismatch by itself: report.md says whether the files differ.
+            check.lines.append(
+                "write-up differs: the report was rendered from a write-up with SHA-256 \(written.prefix(16))…, this render found \(found.prefix(16))… "
+                    + "(experiments/\(claimed.experiment)/report.md where it exists, else the one stored with the run)")
         }
         let here = rendered.tool
         let sameBuild = claimed.tool == here
