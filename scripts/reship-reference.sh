@@ -1,23 +1,33 @@
 #!/usr/bin/env bash
-# Rewrites the shipped reference run at this build's schema, so that reading it (render,
-# compare --baseline reference, the example) never pays for a migration. The run goes through
-# reportgen itself: imported into an empty store (checked and migrated as any file from
-# elsewhere) and exported again, xz-compressed at one thread, so the same build gives the same
-# bytes. Run it after a migration is added, then check that examples/ is unchanged (make test).
+# Rewrites every shipped reference run (experiments/*/baseline/reference.sqlite.xz) at this
+# build's schema, so that reading one (render, compare --baseline reference, the examples)
+# never pays for a migration. Each run goes through reportgen itself: imported into an empty
+# store (checked and migrated as any file from elsewhere) and exported again, xz-compressed at
+# one thread, so the same build gives the same bytes. Run it after a migration is added, then
+# check that examples/ is unchanged (make test).
 #
-#   scripts/reship-reference.sh            (from anywhere; REPORTGEN_BIN picks the binary)
+#   scripts/reship-reference.sh [EXPERIMENT…]   (default: every experiment that ships one;
+#                                                REPORTGEN_BIN picks the binary)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bin=${REPORTGEN_BIN:-.build/release/reportgen}
 [ -x "$bin" ] || { echo "no $bin: build it first (swift build -c release --product reportgen)" >&2; exit 1; }
-file=experiments/aiohttp-vs-flask/baseline/reference.sqlite.xz
+if [ $# -gt 0 ]; then
+  files=(); for name in "$@"; do files+=("experiments/$name/baseline/reference.sqlite.xz"); done
+else
+  files=(experiments/*/baseline/reference.sqlite.xz)
+fi
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 export REPORTGEN_CACHE=$work/cache
-"$bin" import "$file" --db "$work/store.sqlite" >/dev/null
-run=$(sqlite3 "$work/store.sqlite" "SELECT id FROM runs WHERE kind = 'measured'")
-[ "$(printf '%s\n' "$run" | wc -l)" = 1 ] || { echo "the reference should hold one measured run, not: $run" >&2; exit 1; }
-"$bin" export "$run" --db "$work/store.sqlite" -o "$work/reference.sqlite.xz" >/dev/null
-before=$(sqlite3 "$work/store.sqlite" "PRAGMA user_version")
-mv "$work/reference.sqlite.xz" "$file"
-echo "$file: schema $before, $(stat -c %s "$file") bytes, sha256 $(sha256sum "$file" | cut -c1-16)"
+for file in "${files[@]}"; do
+  [ -f "$file" ] || { echo "no $file" >&2; exit 1; }
+  rm -f "$work/store.sqlite" "$work/store.sqlite-wal" "$work/store.sqlite-shm" "$work/reference.sqlite.xz"
+  "$bin" import "$file" --db "$work/store.sqlite" >/dev/null
+  run=$(sqlite3 "$work/store.sqlite" "SELECT id FROM runs WHERE kind = 'measured'")
+  [ "$(printf '%s\n' "$run" | wc -l)" = 1 ] || { echo "$file should hold one measured run, not: $run" >&2; exit 1; }
+  "$bin" export "$run" --db "$work/store.sqlite" -o "$work/reference.sqlite.xz" >/dev/null
+  before=$(sqlite3 "$work/store.sqlite" "PRAGMA user_version")
+  mv "$work/reference.sqlite.xz" "$file"
+  echo "$file: schema $before, $(stat -c %s "$file") bytes, sha256 $(sha256sum "$file" | cut -c1-16)"
+done
