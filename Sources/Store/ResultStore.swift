@@ -138,8 +138,10 @@ public final class ResultStore {
     func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String, column: String, row: String) throws -> T {
         do {
             return try StoreJSON.decode(type, from: text, column: column, row: row, store: shownAs)
-        } catch var error as ReportgenError where isFromElsewhere && error.code == .badStore {
-            error.code = .refusedFile
+        } catch var error as ReportgenError where error.code == .badStore {
+            // What a row says that the store contradicts names the file it is in.
+            if error.location == nil { error.location = SourceLocation(file: shownAs) }
+            if isFromElsewhere { error.code = .refusedFile }
             throw error
         }
     }
@@ -148,8 +150,10 @@ public final class ResultStore {
     func guarded<T>(_ action: @autoclosure () -> String, _ body: () throws -> T) throws -> T {
         do {
             return try Self.guarded(path.path(percentEncoded: false), action(), body)
-        } catch var error as ReportgenError where isFromElsewhere && error.code == .badStore {
-            error.code = .refusedFile
+        } catch var error as ReportgenError where error.code == .badStore {
+            // What a row says that the store contradicts names the file it is in.
+            if error.location == nil { error.location = SourceLocation(file: shownAs) }
+            if isFromElsewhere { error.code = .refusedFile }
             throw error
         }
     }

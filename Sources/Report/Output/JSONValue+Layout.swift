@@ -8,11 +8,27 @@ extension JSONValue {
     /// "p10", "a" before "B"), numbers as Swift prints them without a trailing ".0".
     public func layout() throws -> String {
         var text = ""
-        try write(to: &text, indent: 0)
+        var orders = KeyOrders()
+        try write(to: &text, indent: 0, orders: &orders)
         return text
     }
 
-    private func write(to text: inout String, indent: Int) throws {
+    /// Foundation's order of each set of keys met, computed once per set: results.json holds
+    /// thousands of objects with the same few keys (a timeline's intervals), and the locale's
+    /// comparison is what laying them out would otherwise spend its time on.
+    private struct KeyOrders {
+        var known: [[String]: [String]] = [:]
+
+        mutating func sorted(_ keys: Dictionary<String, JSONValue>.Keys) -> [String] {
+            let set = keys.sorted()
+            if let order = known[set] { return order }
+            let order = set.sorted(by: JSONValue.foundationOrder)
+            known[set] = order
+            return order
+        }
+    }
+
+    private func write(to text: inout String, indent: Int, orders: inout KeyOrders) throws {
         switch self {
         case .null:
             text += "null"
@@ -31,17 +47,17 @@ extension JSONValue {
             text += "[\n"
             for (offset, value) in values.enumerated() {
                 text += (offset == 0 ? "" : ",\n") + inner
-                try value.write(to: &text, indent: indent + 2)
+                try value.write(to: &text, indent: indent + 2, orders: &orders)
             }
             text += "\n" + String(repeating: " ", count: indent) + "]"
         case .object(let members):
             let inner = String(repeating: " ", count: indent + 2)
             text += "{\n"
-            for (offset, key) in members.keys.sorted(by: Self.foundationOrder).enumerated() {
+            for (offset, key) in orders.sorted(members.keys).enumerated() {
                 text += (offset == 0 ? "" : ",\n") + inner
                 try Self.quote(key, to: &text)
                 text += " : "
-                try members[key]?.write(to: &text, indent: indent + 2)
+                try members[key]?.write(to: &text, indent: indent + 2, orders: &orders)
             }
             text += "\n" + String(repeating: " ", count: indent) + "}"
         }

@@ -18,6 +18,18 @@ struct ResultsDocument: Encodable {
         case run, machine, software, variants, formatVersion = "format_version"
     }
 
+    /// The document as a value: its small parts through their encoders, the variants (built
+    /// as values already) as they are, so nothing large is encoded twice.
+    func value() throws -> JSONValue {
+        .object([
+            CodingKeys.formatVersion.rawValue: .integer(Int64(formatVersion)),
+            CodingKeys.run.rawValue: try JSONValue(encoding: run),
+            CodingKeys.machine.rawValue: try JSONValue(encoding: machine),
+            CodingKeys.software.rawValue: software,
+            CodingKeys.variants.rawValue: .array(variants),
+        ])
+    }
+
     struct RunPart: Encodable {
         var id: Int64
         var experiment: String
@@ -69,27 +81,13 @@ struct ResultsDocument: Encodable {
         /// Null for a trial without a timeline (stored before timelines, or failed).
         @OrNull var steady: Bool?
         @OrNull var unsteadyReason: String?
-        @OrNull var timeline: [IntervalPart]?
+        /// Set on the encoded value: `ResultsExport` builds a timeline's intervals directly.
+        @OrNull var timeline: [Int]? = nil
 
         enum CodingKeys: String, CodingKey {
             case trial, status, requests, errors, failure, steady, timeline
             case runOrder = "run_order", startedAt = "started_at", durationS = "duration_s"
             case appCPUS = "app_cpu_s", appPeakRSSBytes = "app_peak_rss_bytes", unsteadyReason = "unsteady_reason"
-        }
-    }
-
-    /// One interval of a trial's timeline, warm-up included (`t_s` below 0).
-    struct IntervalPart: Encodable {
-        var tS: Double
-        var lengthS: Double
-        var requests: Int64
-        var errors: Int64
-        @OrNull var p50Ms: Double?
-        @OrNull var p99Ms: Double?
-
-        enum CodingKeys: String, CodingKey {
-            case requests, errors
-            case tS = "t_s", lengthS = "length_s", p50Ms = "p50_ms", p99Ms = "p99_ms"
         }
     }
 

@@ -35,7 +35,7 @@ public enum ResultsExport {
             software: try stored(run.softwareJSON, column: "runs.software_json", row: "run \(run.run.id)"),
             variants: try stats.map { try variantObject($0, stored: byCell[$0.cell], run: run) })
         do {
-            return Data(try JSONValue(encoding: document).layout().utf8)
+            return Data(try document.value().layout().utf8)
         } catch {
             throw ReportgenError(.io, "could not encode the results as JSON", underlying: error)
         }
@@ -52,7 +52,16 @@ public enum ResultsExport {
         object.set(try JSONValue(encoding: ErrorsPart(stats.errors.counts)), at: ["errors"])
         let config = try stored.map { try self.stored($0.configJSON, column: "variants.config_json", row: "run \(run.run.id), variant '\($0.name)'") }
         object.set(config ?? .null, at: ["config"])
-        object.set(try JSONValue(encoding: stored.map(run.trials(of:))?.map(trialPart) ?? []), at: ["trials"])
+        // The timelines are built as values: thousands of intervals through JSONEncoder and
+        // back were most of the time results.json took.
+        let trials = stored.map(run.trials(of:)) ?? []
+        guard case .array(var values) = try JSONValue(encoding: trials.map(trialPart)) else {
+            throw ReportgenError(.io, "the trials did not encode as a JSON array")
+        }
+        for (index, trial) in trials.enumerated() {
+            values[index].set(trial.measurement.timeline.map { .array($0.intervals.map(intervalValue)) } ?? .null, at: ["timeline"])
+        }
+        object.set(.array(values), at: ["trials"])
         if !stats.cell.levels.isEmpty {
             object.set(.string(stats.cell.variant), at: ["cell_variant"])
             let levels = stats.cell.levels.map { (levelColumn($0.setting), JSONValue($0.value)) }
@@ -77,14 +86,16 @@ public enum ResultsExport {
             durationS: Double(trial.measurement.durationUs) / 1e6, requests: trial.measurement.requests,
             errors: ErrorsPart(trial.measurement.errors), failure: trial.failure,
             appCPUS: RunStatistics.cpu(of: .app, in: trial)?.seconds, appPeakRSSBytes: RunStatistics.peakRSS(of: .app, in: trial),
-            steady: trial.steadiness.map(\.isSteady), unsteadyReason: trial.steadiness?.summary,
-            timeline: trial.measurement.timeline.map { $0.intervals.map(intervalPart) })
+            steady: trial.steadiness.map(\.isSteady), unsteadyReason: trial.steadiness?.summary)
     }
 
-    private static func intervalPart(_ interval: TrialInterval) -> ResultsDocument.IntervalPart {
-        ResultsDocument.IntervalPart(
-            tS: Double(interval.startUs) / 1e6, lengthS: Double(interval.lengthUs) / 1e6, requests: interval.requests,
-            errors: interval.errors.total, p50Ms: interval.p50Us.map { Double($0) / 1000 }, p99Ms: interval.p99Us.map { Double($0) / 1000 })
+    /// One interval of a trial's timeline, warm-up included (`t_s` below 0).
+    private static func intervalValue(_ interval: TrialInterval) -> JSONValue {
+        .object([
+            "t_s": JSONValue(Double(interval.startUs) / 1e6), "length_s": JSONValue(Double(interval.lengthUs) / 1e6),
+            "requests": .integer(interval.requests), "errors": .integer(interval.errors.total),
+            "p50_ms": JSONValue(interval.p50Us.map { Double($0) / 1000 }), "p99_ms": JSONValue(interval.p99Us.map { Double($0) / 1000 }),
+        ])
     }
 
     /// `timeline.csv`: every interval of every trial with a timeline, warm-up included (`t_s`

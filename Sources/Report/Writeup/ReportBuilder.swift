@@ -98,7 +98,7 @@ public enum ReportBuilder {
         }
         var steps = charts.map(ParallelStep.chart) + [.data(csv: files.csv, json: files.json)]
         if case .standard(_, let pdf, let html) = documents {
-            steps.append(.pdf(pdf))
+            steps.insert(.pdf(pdf), at: 0)
             (files.pdf, files.html) = (pdf, html)
         }
         // The charts' files, the PDF and the data files do not depend on each other: they are
