@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "TOML", dependencies: ["Core"]),
         .target(name: "Definition", dependencies: ["Core", "TOML", "Supervision"]),
         .target(name: "Records", dependencies: ["Core", "Definition", "LoadGen"]),
-        .target(name: "Store", dependencies: ["Core", "Definition", "Records", "Supervision", "CSQLite"]),
+        .target(name: "Store", dependencies: ["Core", "Definition", "Records", "Supervision", "LoadGen", "CSQLite"]),
         .target(name: "Hosts", dependencies: ["Core", "Definition", "Records", "Supervision", "LoadGen"]),
         .target(name: "Runner", dependencies: ["Core", "Definition", "Records", "Store", "Supervision", "Hosts", "LoadGen"]),
         .target(name: "Report", dependencies: ["Core", "Definition", "Records", "Store", "LoadGen", "CCairo", "CCMark", "CPNG"]),

@@ -9,6 +9,8 @@ public final class ResultStore {
     public let path: URL
     /// How messages name the store: its path, or for a private copy the file it was taken from.
     var shownAs: String
+    /// How messages name this store: its path, or the file a private copy was taken from.
+    public var shown: String { shownAs }
     let database: SQLiteDatabase
     /// What must live as long as this store: the temporary folder a private copy lives in, or
     /// the copy's store that a read-only store of an older schema reads through.
@@ -158,7 +160,7 @@ public final class ResultStore {
         }
     }
 
-    private static func guarded<T>(
+    static func guarded<T>(
         _ file: String, _ action: @autoclosure () -> String, _ body: () throws -> T
     ) throws -> T {
         do {

@@ -17,7 +17,7 @@ struct Reportgen: AsyncParsableCommand {
         subcommands: [
             BuildCommand.self, RunCommand.self, RenderCommand.self, CompareCommand.self, ExportCommand.self,
             ImportCommand.self, ValidateCommand.self, ListCommand.self, DoctorCommand.self, LoadCommand.self,
-            CalibrateCommand.self, VerifyCommand.self,
+            CalibrateCommand.self, VerifyCommand.self, QueryCommand.self,
         ]
     )
 }

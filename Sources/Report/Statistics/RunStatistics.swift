@@ -30,10 +30,7 @@ public enum RunStatistics {
         if config.workerClass == nil { stats.model = nil }
         stats.workers = config.workers
 
-        let measured = trials.filter { $0.status == .ok }
-        let unsteady = Set(measured.filter { $0.steadiness?.isSteady == false }.map(\.id))
-        let leaveOut = !includeUnsteady && unsteady.count < measured.count
-        let ok = leaveOut ? measured.filter { !unsteady.contains($0.id) } : measured
+        let (ok, unsteady, leaveOut) = counted(trials, includeUnsteady: includeUnsteady)
         stats.trialsUnsteady = unsteady.count
         stats.unsteadyLeftOut = leaveOut ? unsteady.count : 0
         let failed = trials.filter { $0.status != .ok }
@@ -49,6 +46,32 @@ public enum RunStatistics {
             : ErrorStatistics(counts: ok.map(\.measurement.errors).reduce(ErrorCounts(), +), requests: stats.throughput.totalRequests)
         stats.resources = resources(of: ok)
         return stats
+    }
+
+    /// The trials of one variant that its numbers come from (`ok`): those that were measured,
+    /// less the unsteady ones (`unsteady`, by id) when they are left out (`leaveOut`), which
+    /// is unless `includeUnsteady` or every measured trial was unsteady.
+    static func counted(
+        _ trials: [StoredTrial], includeUnsteady: Bool
+    ) -> (ok: [StoredTrial], unsteady: Set<Int64>, leaveOut: Bool) {
+        let measured = trials.filter { $0.status == .ok }
+        let unsteady = Set(measured.filter { $0.steadiness?.isSteady == false }.map(\.id))
+        let leaveOut = !includeUnsteady && unsteady.count < measured.count
+        return (leaveOut ? measured.filter { !unsteady.contains($0.id) } : measured, unsteady, leaveOut)
+    }
+
+    /// Every trial of `run` with the report's verdict on it, for the views a write-up's SQL
+    /// reads (`run_trials.counted`): the same trials the statistics count.
+    public static func verdicts(_ run: RunData, includeUnsteady: Bool) -> [TrialVerdict] {
+        run.variants.flatMap { variant in
+            let trials = run.trials(of: variant)
+            let ok = Set(counted(trials, includeUnsteady: includeUnsteady).ok.map(\.id))
+            return trials.map { trial in
+                TrialVerdict(
+                    trialID: trial.id, steady: trial.steadiness.map(\.isSteady), unsteadyReason: trial.steadiness?.summary,
+                    counted: ok.contains(trial.id))
+            }
+        }
     }
 
     /// The ok trials' samples merged, and each trial's own median and p99.

@@ -12,6 +12,8 @@ struct BlockCell {
     var baseline: PublishedBaseline? = nil
     /// Every cell a claim may name: the experiment's, then the published table's.
     var knownCells: [CellID] = []
+    /// The run's views, for `sql` cells; nil where there is no store to ask.
+    var queries: WriteupQueries? = nil
 
     /// Whether the warm-up was long enough for every variant, and which it was not for: " The
     /// 2 s warm-up was long enough for every variant." or " The 2 s warm-up was too short for
@@ -117,6 +119,16 @@ struct BlockCell {
             var sources = baseline.map { [ClaimSource.published($0)] } ?? []
             sources.append(.run(context.statistics, name: "this run", maxErrorRate: context.data.maxErrorRate))
             return ClaimCheck.markdown(claims, sources: sources)
+        case .sql:
+            let cell = try SQLCell(arguments: arguments, body: body, at: location)
+            guard let queries else {
+                throw ReportgenError(.badDefinition, "sql cells need the run's store, and this render has none", at: location, hint: SQLCell.viewsHint)
+            }
+            guard cell.chart != nil else { return try cell.table(queries) }
+            guard let chart = charts[SQLCell.chartKey(location)] else {
+                throw ReportgenError(.badDefinition, "the sql cell's chart was not drawn", at: location, hint: SQLCell.viewsHint)
+            }
+            return image(chart, caption: cell.title.map { [MarkdownText.escaped($0)] } ?? [])
         }
     }
 

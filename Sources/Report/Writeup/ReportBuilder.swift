@@ -72,12 +72,18 @@ public enum ReportBuilder {
             guard case .cell(.chart, let arguments, _, _) = part, arguments.count == 2, ReportCharts.isTimeline(arguments[0]) else { return nil }
             return arguments[1]
         }
+        // The write-up's own questions, on a read-only connection of their own; its charts
+        // are drawn with the others.
+        let queries = WriteupQueries(
+            path: storePath, shown: store.shown, runID: id,
+            verdicts: RunStatistics.verdicts(data, includeUnsteady: context.definition.includeUnsteady))
         let charts = ReportCharts.make(context, baseline: baseline, timelineVariants: timelineVariants)
+            + (try SQLCell.charts(in: template, queries: queries, context: context))
         // Claims may name any cell of the definition, measured in this run or not.
         let defined = context.definedCells
         let known = defined + (baseline?.cells.filter { !defined.contains($0) } ?? [])
         let content = try digest.value()
-        let markdown = try compose(template: template, context: context, charts: charts, baseline: baseline, knownCells: known)
+        let markdown = try compose(template: template, context: context, charts: charts, baseline: baseline, knownCells: known, queries: queries)
             + footer(run: data.run, content: content)
         lap("write-up (cells, inline values, chart models)")
 
@@ -274,17 +280,18 @@ public enum ReportBuilder {
     /// safe to publish (`SafeMarkdown`).
     static func compose(
         template: Template, context: ReportContext, charts: [ReportChart], baseline: PublishedBaseline? = nil,
-        knownCells: [CellID]? = nil
+        knownCells: [CellID]? = nil, queries: WriteupQueries? = nil
     ) throws -> String {
         var cells = BlockCell(context: context, charts: Dictionary(uniqueKeysWithValues: charts.map { ($0.name, $0) }))
         cells.baseline = baseline
+        cells.queries = queries
         cells.knownCells = knownCells ?? context.statistics.map(\.cell)
         var output: [String] = []
         var labelled = false
         for part in template.parts {
             switch part {
             case .markdown(let text, let line):
-                var filled = try fillInline(text, line: line, template: template, context: context)
+                var filled = try fillInline(text, line: line, template: template, context: context, queries: queries)
                 if !labelled, let range = firstHeadingEnd(in: filled) {
                     filled.insert(contentsOf: "\n\n" + banner(context), at: range)
                     labelled = true
@@ -399,11 +406,21 @@ public enum ReportBuilder {
         return lines.joined(separator: "\n")
     }
 
-    private static func fillInline(_ text: String, line: Int, template: Template, context: ReportContext) throws -> String {
+    private static func fillInline(
+        _ text: String, line: Int, template: Template, context: ReportContext, queries: WriteupQueries?
+    ) throws -> String {
         var result = text
         for value in Template.inlineValues(in: text).reversed() {
             let location = SourceLocation(file: template.file, line: line + value.lineOffset)
-            let filled = try InlineValue.evaluate(value.expression, context: context, at: location)
+            let filled: String
+            if let sql = SQLCell.inlineQuery(value.expression) {
+                guard let queries else {
+                    throw ReportgenError(.badDefinition, "{{ sql: … }} needs the run's store, and this render has none", at: location, hint: SQLCell.viewsHint)
+                }
+                filled = try queries.value(sql, at: location)
+            } else {
+                filled = try InlineValue.evaluate(value.expression, context: context, at: location)
+            }
             // A value comes from the store: it is shown as text, never read as Markdown.
             result.replaceSubrange(value.range, with: MarkdownText.escaped(filled))
         }

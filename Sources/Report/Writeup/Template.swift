@@ -3,7 +3,7 @@ import Foundation
 
 /// The block cells a write-up can hold: a fenced block whose info string starts with one.
 public enum CellKind: String, Sendable, CaseIterable {
-    case table, chart, environment, method, failures, published, claims, ceilings, unsteady
+    case table, chart, environment, method, failures, published, claims, ceilings, unsteady, sql
 }
 
 /// A write-up template (`experiments/NAME/report.md`): Markdown written by a person, with

@@ -41,7 +41,7 @@ struct RenderCommand: ParsableCommand {
                 // An exported file is read from a checked private copy, kept for the next render.
                 try ResultStore.withSnapshot(of: ProjectFolder.resolve(from), cache: .standard) { snapshot in
                     let results = snapshot.store
-                    try render(results, runID: runID ?? results.baselineRun(experiment: experimentName(in: results), file: from))
+                    try render(results, runID: runID ?? results.baselineRun(experiment: Self.experimentName(experiment, in: results, shown: from), file: from))
                 }
             } else {
                 try render(store.openForReading(hint: "measure first with 'reportgen build', or pass --db"), runID: runID)
@@ -64,12 +64,12 @@ struct RenderCommand: ParsableCommand {
     }
 
     /// The experiment whose run an exported file is rendered for: the one named, or the only
-    /// one the file holds a measured run of.
-    private func experimentName(in results: ResultStore) throws -> String {
+    /// one the file holds a measured run of. `shown` names the file in messages.
+    static func experimentName(_ experiment: ExperimentArgument, in results: ResultStore, shown: String) throws -> String {
         if experiment.experiment != nil { return try experiment.name }
         let measured = Set(try results.listRuns().map(\.run).filter { $0.kind == .measured }.map(\.experiment))
         if measured.count == 1, let only = measured.first {
-            return try ExperimentName.checked(only, from: SourceLocation(file: from ?? store.db, keyPath: "runs.experiment"))
+            return try ExperimentName.checked(only, from: SourceLocation(file: shown, keyPath: "runs.experiment"))
         }
         return DefinitionLoader.defaultExperiment
     }

@@ -1,0 +1,115 @@
+import Foundation
+
+/// Numbers against numbers, one series per group: lines through the points in x order, or
+/// points alone (a scatter). What a write-up's `sql chart=line|scatter` cell draws, in the
+/// frame, palette and marks of the built-in line charts. x and y are linear (y from zero when
+/// every value is positive), or y is logarithmic.
+public struct XYChart: Chart, Sendable {
+    public struct Point: Sendable, Equatable {
+        public var x: Double
+        public var y: Double
+
+        public init(x: Double, y: Double) {
+            (self.x, self.y) = (x, y)
+        }
+    }
+
+    public struct Series: Sendable, Equatable {
+        public var name: String
+        public var points: [Point]
+        public var style: SeriesStyle
+
+        public init(name: String, points: [Point], style: SeriesStyle) {
+            (self.name, self.points, self.style) = (name, points, style)
+        }
+    }
+
+    public enum Mark: Sendable, Equatable { case line, scatter }
+
+    public var title: String
+    public var xLabel: String
+    public var yLabel: String
+    public var series: [Series]
+    public var mark: Mark
+    public var logY: Bool
+    public var width: Double
+    public var height: Double
+
+    static let margin = 12.0
+    static let legendLabelWidth = 130.0
+
+    public init(
+        title: String, xLabel: String, yLabel: String, series: [Series], mark: Mark, logY: Bool = false,
+        width: Double = 640, height: Double = 380
+    ) {
+        (self.title, self.xLabel, self.yLabel, self.series, self.mark) = (title, xLabel, yLabel, series, mark)
+        (self.logY, self.width, self.height) = (logY, width, height)
+    }
+
+    public func draw(_ context: CairoContext) throws {
+        context.save()
+        defer { context.restore() }
+        // A log axis has no place for zero or less: such points are left out of it.
+        let plotted = series.map { line in
+            line.points.filter { $0.x.isFinite && $0.y.isFinite && (!logY || $0.y > 0) }.sorted { $0.x < $1.x }
+        }
+        let xs = plotted.flatMap { $0.map(\.x) }
+        let ys = plotted.flatMap { $0.map(\.y) }
+        let xAxis = Axis.linear(through: xs.max() ?? 1, from: xs.min() ?? 0, targetTicks: 6)
+        let yAxis = logY
+            ? Axis.latency(minimum: ys.min() ?? 1, maximum: ys.max() ?? 10)
+            : Axis.linear(through: ys.max() ?? 1, from: min(0, ys.min() ?? 0))
+        let legend = Legend(items: series.map { line in
+            Legend.Item(label: context.fitted(line.name, font: Legend.font, maxWidth: Self.legendLabelWidth), swatch: .line(line.style))
+        })
+        let frame = LineChartFrame(
+            context, title: title, yLabel: yLabel, yAxis: yAxis, legend: legend, hasSeries: series.count > 1,
+            lastXLabel: xAxis.ticks.last?.label ?? "", width: width, height: height, margin: Self.margin)
+        let plot = frame.plot
+        frame.drawBackground(context, yAxis: yAxis)
+        for tick in xAxis.ticks {
+            guard let fraction = xAxis.fraction(tick.value) else { continue }
+            frame.drawXTick(context, x: plot.x + fraction * plot.width, label: tick.label)
+        }
+        frame.drawAxes(context)
+        frame.drawTitles(context, yLabel: yLabel, xLabel: xLabel)
+        let positions = plotted.map { points in
+            points.compactMap { point -> (x: Double, y: Double)? in
+                guard let fx = xAxis.fraction(point.x), let fy = yAxis.fraction(point.y) else { return nil }
+                return (plot.x + fx * plot.width, plot.maxY - fy * plot.height)
+            }
+        }
+        context.clipped(to: ChartRect(x: plot.x - 6, y: plot.y - 6, width: plot.width + 12, height: plot.height + 12)) {
+            if mark == .line {
+                for (points, line) in zip(positions, series) {
+                    context.strokePolyline(points, color: line.style.color, width: 1.6, dash: line.style.dash)
+                }
+            }
+            // A line of many points shows its shape, not its markers.
+            for (points, line) in zip(positions, series) where mark == .scatter || points.count <= 40 {
+                for point in points {
+                    context.drawMarker(line.style.marker, at: point.x, point.y, size: mark == .scatter ? 5 : 6, color: line.style.color, filled: line.style.filled)
+                }
+            }
+        }
+        if series.count > 1 { frame.drawLegend(context) }
+        if ys.isEmpty { frame.drawEmpty(context, "no data") }
+        try context.check()
+    }
+}
+
+extension ChartStyle {
+    /// Line colours for series that are not concurrency models (a query's groups), dark
+    /// enough on white and apart in luma.
+    static let lineColors = [Color(hex: 0x17365F), Color(hex: 0xC8500A), Color(hex: 0x4FA37A), Color(hex: 0x6B6B6B), Color(hex: 0xD98C2B)]
+
+    /// One style per such series: colour in turn, then marker, fill and dash.
+    static func paletteStyles(count: Int) -> [SeriesStyle] {
+        (0..<count).map { index in
+            let shapes = MarkerShape.allCases
+            return SeriesStyle(
+                color: lineColors[index % lineColors.count], marker: shapes[index % shapes.count], filled: index % 2 == 0,
+                dash: dashPatterns[(index / lineColors.count) % dashPatterns.count])
+        }
+    }
+}
