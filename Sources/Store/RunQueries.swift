@@ -143,17 +143,18 @@ public final class RunQueries {
         try Self.checkText(sql)
         let handle = database.handle
         var statement: OpaquePointer?
-        var tail: UnsafePointer<CChar>?
         clock.start(timeLimit)
         defer { clock.stop() }
-        let utf8 = Array(sql.utf8CString)
-        let prepared = utf8.withUnsafeBufferPointer { buffer in
-            sqlite3_prepare_v3(handle, buffer.baseAddress, Int32(buffer.count), 0, &statement, &tail)
+        // What follows the first statement is read while the SQL's bytes are alive.
+        let (prepared, rest) = Array(sql.utf8CString).withUnsafeBufferPointer { buffer in
+            var tail: UnsafePointer<CChar>?
+            let status = sqlite3_prepare_v3(handle, buffer.baseAddress, Int32(buffer.count), 0, &statement, &tail)
+            return (status, tail.map { String(cString: $0) } ?? "")
         }
         defer { sqlite3_finalize(statement) }
         guard prepared == SQLITE_OK else { throw refusal(prepared) }
         guard let statement else { throw QueryRefusal(message: "the cell holds no query") }
-        if let tail, !Self.onlyCommentsAndSpace(String(cString: tail)) {
+        if !Self.onlyCommentsAndSpace(rest) {
             throw QueryRefusal(message: "a cell holds one query; this one has more after its first ';'")
         }
         guard sqlite3_stmt_readonly(statement) != 0 else {

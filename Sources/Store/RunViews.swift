@@ -22,7 +22,7 @@ public enum RunViews {
         let run = String(runID)
         // variant: the definition's variant; cell: the shown cell ("aiohttp @ delay=50ms"),
         // the variant's name outside a sweep.
-        let trialKey = "COALESCE(v.variant, v.name) AS variant, v.name AS cell, t.trial_index AS trial"
+        let trialKey = "COALESCE(v.variant, v.name) AS variant, v.name AS cell, v.position AS position, t.trial_index AS trial"
         let runTrials = "main.trials t JOIN main.variants v ON v.id = t.variant_id"
         func joined(_ alias: String) -> String {
             "JOIN main.trials t ON t.id = \(alias).trial_id JOIN main.variants v ON v.id = t.variant_id"
@@ -41,7 +41,7 @@ public enum RunViews {
             // first, as a rate in cores, over the whole window.
             """
             CREATE TEMP VIEW run_trials AS
-            SELECT \(trialKey), v.position AS position, t.run_order AS run_order, t.status AS status,
+            SELECT \(trialKey), t.run_order AS run_order, t.status AS status,
                    t.requests AS requests,
                    t.errors_connect + t.errors_read + t.errors_write + t.errors_status + t.errors_timeout AS errors,
                    t.errors_connect AS errors_connect, t.errors_read AS errors_read, t.errors_write AS errors_write,
