@@ -15,15 +15,18 @@ if [ $# -gt 0 ]; then
 else
   names=(); for file in experiments/*/baseline/reference.sqlite.xz; do names+=("$(basename "$(dirname "$(dirname "$file")")")"); done
 fi
+# Every example is rendered before any is swapped in, so that each render's provenance names
+# the checkout as it was (a swapped-in example would make the next one's commit "-dirty").
+fresh=$(mktemp -d); trap 'rm -rf "$fresh"' EXIT
 for name in "${names[@]}"; do
   data=experiments/$name/baseline/reference.sqlite.xz
   [ -f "$data" ] || { echo "no $data: export the run its example shows there (reportgen export RUN -o $data)" >&2; exit 1; }
   # Rendered beside, then swapped in: the folder holds only what this render writes, and a
-  # render that fails leaves the committed one as it was.
-  fresh=$(mktemp -d)
-  "$bin" render --from "$data" --output "$fresh" >/dev/null || { rm -rf "$fresh"; exit 1; }
+  # render that fails leaves the committed ones as they were.
+  "$bin" render --from "$data" --output "$fresh" >/dev/null
+done
+for name in "${names[@]}"; do
   rm -rf "examples/$name"
   mv "$fresh/$name" "examples/$name"
-  rm -rf "$fresh"
-  "$bin" verify "examples/$name" --from "$data"
+  "$bin" verify "examples/$name" --from "experiments/$name/baseline/reference.sqlite.xz"
 done
