@@ -3,7 +3,7 @@
 SWIFT ?= swift
 BIN := .build/release/reportgen
 
-.PHONY: report test deps deps-test release bench-runner bench-render bench-loadgen bench-remote bench-pinning clean
+.PHONY: report test deps deps-test release bench-runner bench-render bench-sql bench-loadgen bench-remote bench-pinning clean
 
 report: release
 	$(BIN) build
@@ -28,6 +28,11 @@ bench-runner: release
 # Rendering speed: the full default run, and a store with 10x the samples.
 bench-render: release
 	benchmarks/render.sh
+
+# A write-up's SQL over the reference run's 2.4 M latency rows: one pass, the p90 with
+# weighted_percentile and with window functions.
+bench-sql: release
+	benchmarks/sql.sh
 
 # Load generators: the built-in one against wrk on nginx alone (reportgen calibrate),
 # 400 connections, 2 threads, 7 interleaved rounds of 10 s.

@@ -89,7 +89,15 @@ private final class WeightedValues {
             return
         }
         values.sort { $0.value < $1.value }
-        let total = values.reduce(Int64(0)) { $0 &+ $1.weight }
+        var total: Int64 = 0
+        for entry in values {
+            let (sum, overflow) = total.addingReportingOverflow(entry.weight)
+            guard !overflow else {
+                sqlite3_result_error(context, "weighted_percentile's weights add up to more than 2^63", -1)
+                return
+            }
+            total = sum
+        }
         guard let p, let rank = NearestRank.rank(p, of: total) else {
             sqlite3_result_null(context)
             return

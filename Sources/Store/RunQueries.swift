@@ -70,8 +70,16 @@ public final class RunQueries {
     public static let defaultTimeLimit: Duration = .seconds(10)
     /// The longest a cell may ask for.
     public static let longestTimeLimit: Duration = .seconds(600)
-    /// The largest string or blob a query may make: a runaway concatenation stops here.
-    public static let longestValue: Int32 = 16 << 20
+    /// The largest string or blob a query may make: a runaway concatenation stops here, and
+    /// so does a function whose time grows with its arguments' length faster than linearly
+    /// (instr, replace): it runs within one step of SQLite's machine, where the time limit
+    /// cannot stop it, so its arguments are kept short enough that one call ends in a moment.
+    public static let longestValue: Int32 = 256 << 10
+    /// The longest LIKE or GLOB pattern, for the same reason.
+    public static let longestPattern: Int32 = 200
+    /// The most a result may hold in text and blobs: a query's rows are copied out of SQLite,
+    /// whose heap limit does not cover them.
+    public static let largestResult = 32 << 20
     /// SQLite's heap, for every connection of the process: far above what a render uses.
     public static let heapLimit: Int64 = 1 << 30
 
@@ -94,6 +102,7 @@ public final class RunQueries {
         self.database = database
         let handle = database.handle
         sqlite3_limit(handle, SQLITE_LIMIT_LENGTH, Self.longestValue)
+        sqlite3_limit(handle, SQLITE_LIMIT_LIKE_PATTERN_LENGTH, Self.longestPattern)
         sqlite3_limit(handle, SQLITE_LIMIT_ATTACHED, 0)
         let current = sqlite3_hard_heap_limit64(-1)
         if current == 0 || current > Self.heapLimit { sqlite3_hard_heap_limit64(Self.heapLimit) }
@@ -116,11 +125,11 @@ public final class RunQueries {
             try database.rows("SELECT name FROM main.sqlite_schema UNION SELECT name FROM temp.sqlite_schema") { try $0.requiredString(at: 0) }
         }
         policy = ReadPolicy(tables: tables)
-        sqlite3_set_authorizer(handle, { context, action, first, second, _, inner in
+        sqlite3_set_authorizer(handle, { context, action, first, second, schema, inner in
             guard let context else { return SQLITE_DENY }
             return Unmanaged<ReadPolicy>.fromOpaque(context).takeUnretainedValue().authorize(
                 action, first: first.map { String(cString: $0) }, second: second.map { String(cString: $0) },
-                inner: inner.map { String(cString: $0) })
+                schema: schema.map { String(cString: $0) }, inner: inner.map { String(cString: $0) })
         }, Unmanaged.passUnretained(policy).toOpaque())
         try ResultStore.guarded(shown, "add the write-up's SQL functions") {
             try database.check(QueryFunctions.register(on: handle))
@@ -163,11 +172,16 @@ public final class RunQueries {
         let count = sqlite3_column_count(statement)
         let columns = (0..<count).map { index in sqlite3_column_name(statement, index).map { String(cString: $0) } ?? "column \(index + 1)" }
         var rows: [[QueryValue]] = []
+        var bytes = 0
         while true {
             let status = sqlite3_step(statement)
             if status == SQLITE_DONE { return QueryResult(columns: columns, rows: rows) }
             guard status == SQLITE_ROW else { throw refusal(status) }
             if rows.count == maxRows { return QueryResult(columns: columns, rows: rows, truncated: true) }
+            for index in 0..<count { bytes += Int(sqlite3_column_bytes(statement, index)) }
+            guard bytes <= Self.largestResult else {
+                throw QueryRefusal(message: "the result holds more than \(Self.largestResult >> 20) MB of text: a report shows less")
+            }
             rows.append((0..<count).map { Self.value(statement, $0) })
         }
     }
@@ -231,15 +245,17 @@ private final class ReadPolicy {
     }
 
     /// `first` and `second` are the action's arguments: the table and column read, or (for a
-    /// function) nothing and the function's name.
-    func authorize(_ action: Int32, first table: String?, second: String?, inner: String?) -> Int32 {
+    /// function) nothing and the function's name; `schema` the database read.
+    func authorize(_ action: Int32, first table: String?, second: String?, schema: String?, inner: String?) -> Int32 {
         switch action {
         case SQLITE_SELECT, SQLITE_RECURSIVE:
             return SQLITE_OK
         case SQLITE_FUNCTION:
             return second?.lowercased() == "load_extension" ? SQLITE_DENY : SQLITE_OK
         case SQLITE_READ:
-            if let table, RunViews.names.contains(table) { return SQLITE_OK }
+            // A view itself, which lives in temp: the store has a table named like one
+            // (run_hosts), which `main.run_hosts` would otherwise read.
+            if let table, schema == "temp", RunViews.names.contains(table) { return SQLITE_OK }
             if let inner, RunViews.names.contains(inner) { return SQLITE_OK }
             // A view's LEFT JOIN of the verdicts that the query reads no column of is dropped
             // by the planner and authorized as a read of no column outside the view.

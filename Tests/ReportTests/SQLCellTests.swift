@@ -100,6 +100,12 @@ struct SQLCellTests {
             ("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r", "timeout=1s", "ran longer than its 1 s limit"),
             ("WITH RECURSIVE r(s) AS (SELECT 'x' UNION ALL SELECT s || s FROM r) SELECT length(s) FROM r", "", "string or blob too big"),
             ("SELECT nosuch FROM run_trials", "", "no such column: nosuch"),
+            // The store's own run_hosts table, named like the view.
+            ("SELECT * FROM main.run_hosts", "", "prohibited"),
+            // A function whose time grows with the square of its arguments gets short ones.
+            ("SELECT instr(hex(zeroblob(200000)), 'b')", "", "string or blob too big"),
+            ("SELECT weighted_percentile(column1, column2, 100) FROM (VALUES (1, 500000000000000000), (2, 8900000000000000000), (3, 8900000000000000000))", "", "weights add up to more than 2^63"),
+            ("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 200) SELECT printf('%.*c', 200000, 'x') FROM r", "", "more than 32 MB"),
         ]
         for (query, info, message) in cases {
             try "# Refused\n\nSome prose.\n\n```sql \(info)\n\(query)\n```\n".write(to: experiment.writeupFile, atomically: true, encoding: .utf8)
@@ -182,6 +188,30 @@ struct SQLCellTests {
                 #expect(abs(seconds - (stats.resources.appCPU?.seconds ?? .nan)) < 1e-9, "\(stats.name)")
             }
         }
+    }
+
+    @Test("charts of values a double cannot step through draw and end; categories are told apart by their values, not their shown text")
+    func awkwardCharts() throws {
+        let (folder, experiment, store) = try UnsteadyReportTests.fixture()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try """
+            # Awkward
+
+            ```sql chart=scatter x=x y=y title="Far  away"
+            SELECT 1e300 AS x, 1 AS y UNION ALL SELECT 1e300, 2 UNION ALL SELECT -1e308, 1e308
+            ```
+
+            ```sql chart=bar x=x y=y
+            SELECT 1.231 AS x, 1 AS y UNION ALL SELECT 1.234, 2
+            ```
+            """.write(to: experiment.writeupFile, atomically: true, encoding: .utf8)
+        let files = try ReportBuilder.render(store: store, runID: nil, experiment: experiment, outputRoot: folder.appendingPathComponent("out"))
+        let markdown = try String(contentsOf: files.markdown, encoding: .utf8)
+        #expect(markdown.contains("![Far  away](query-1.png)"), "the title as written, two spaces and all: \(markdown)")
+        let svg = try SVGDrawing(contentsOf: files.folder.appendingPathComponent("query-2.svg"))
+        let bars = svg.filled(ChartStyle.sourceStyle(0).color).compactMap(\.rectangle)
+        let baseline = try #require(bars.map(\.maxY).max())
+        #expect(bars.filter { abs($0.maxY - baseline) < 0.5 }.count == 2, "1.231 and 1.234 are two bars: \(bars)")
     }
 
     @Test("the tokenizer sees names in quotes and skips comments; options take quoted values; numbers read like the report's")

@@ -48,6 +48,11 @@ public struct Axis: Sendable, Equatable {
         let step = niceStep((high - low) / Double(max(targetTicks, 1)))
         let first = (low / step).rounded(.down) * step
         let last = (high / step).rounded(.up) * step
+        // Values beyond what a double's precision can step through (1e300 and 1e300 + 1) or
+        // span (±1e308) get the empty axis: never a loop that does not advance.
+        guard first.isFinite, last.isFinite, last > first, (last - first) / step <= 1_000 else {
+            return minimum == 0 && maximum == 1 ? Axis(kind: .linear, ticks: [], minorTicks: [], lower: 0, upper: 1) : linear(through: 1, from: 0, targetTicks: targetTicks)
+        }
         let digits = max(0, Int(-log10(step).rounded(.down)))
         var ticks: [Tick] = []
         var index = 0.0

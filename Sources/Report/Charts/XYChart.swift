@@ -75,7 +75,8 @@ public struct XYChart: Chart, Sendable {
         frame.drawTitles(context, yLabel: yLabel, xLabel: xLabel)
         let positions = plotted.map { points in
             points.compactMap { point -> (x: Double, y: Double)? in
-                guard let fx = xAxis.fraction(point.x), let fy = yAxis.fraction(point.y) else { return nil }
+                // A point far off the axes (values the axes could not span) is not drawn.
+                guard let fx = xAxis.fraction(point.x), let fy = yAxis.fraction(point.y), (-1...2).contains(fx), (-1...2).contains(fy) else { return nil }
                 return (plot.x + fx * plot.width, plot.maxY - fy * plot.height)
             }
         }

@@ -182,44 +182,50 @@ struct SQLCell {
             }
             return number
         }
-        // Groups in the order the query returned them.
-        var groups: [String] = []
-        var rows: [(group: Int, x: QueryValue, y: Double)] = []
+        // Groups in the order the query returned them, told apart by their values as SQLite
+        // returned them (1.231 and 1.234 are two groups, though both show as 1.23).
+        var groups: [QueryValue] = []
+        var rows: [(group: Int, x: QueryValue, y: Double, row: Int)] = []
         for (index, row) in result.rows.enumerated() {
             guard let value = try number(row[yi], "y", row: index) else { continue }
-            let group = si.map { Self.text(row[$0]) } ?? y
+            let group = si.map { row[$0] } ?? .text(y)
             if !groups.contains(group) { groups.append(group) }
-            rows.append((groups.firstIndex(of: group)!, row[xi], value))
+            rows.append((groups.firstIndex(of: group)!, row[xi], value, index))
         }
+        let groupNames = groups.map(Self.text)
         let title = self.title ?? (series.map { "\(y) by \(x) and \($0)" } ?? "\(y) by \(x)")
         let drawn: any Chart & Sendable
         switch kind {
         case .bar:
-            var categories: [String] = []
-            var values: [String: [Double?]] = [:]
+            var categories: [QueryValue] = []
+            var values: [[Double?]] = []
             for row in rows {
-                let category = Self.text(row.x)
-                if values[category] == nil {
-                    categories.append(category)
-                    values[category] = Array(repeating: nil, count: groups.count)
+                let category: Int
+                if let known = categories.firstIndex(of: row.x) {
+                    category = known
+                } else {
+                    categories.append(row.x)
+                    values.append(Array(repeating: nil, count: groups.count))
+                    category = categories.count - 1
                 }
-                guard values[category]![row.group] == nil else {
+                guard values[category][row.group] == nil else {
                     throw ReportgenError(
-                        .badDefinition, "the sql bar chart has two values for '\(category)'\(si == nil ? "" : " in '\(groups[row.group])'")", at: location,
+                        .badDefinition, "the sql bar chart has two values for '\(Self.text(row.x))'\(si == nil ? "" : " in '\(groupNames[row.group])'") (row \(row.row + 1))", at: location,
                         hint: si == nil ? "GROUP BY the x column, or add series=COLUMN" : "GROUP BY the x and series columns")
                 }
-                values[category]![row.group] = row.y
+                values[category][row.group] = row.y
             }
             drawn = GroupedBarChart(
-                title: title, yLabel: y, groups: categories.map { GroupedBarChart.Group(name: $0, values: values[$0]!) }, sources: groups)
+                title: title, yLabel: y,
+                groups: zip(categories, values).map { GroupedBarChart.Group(name: Self.text($0), values: $1) }, sources: groupNames)
         case .line, .scatter:
-            let points = try rows.enumerated().map { index, row in
-                (row.group, try number(row.x, "x", row: index).map { XYChart.Point(x: $0, y: row.y) })
+            let points = try rows.map { row in
+                (row.group, try number(row.x, "x", row: row.row).map { XYChart.Point(x: $0, y: row.y) })
             }
-            let styles = Self.styles(for: groups, context: context)
+            let styles = Self.styles(for: groupNames, context: context)
             drawn = XYChart(
                 title: title, xLabel: x, yLabel: logY ? "\(y) (log scale)" : y,
-                series: groups.enumerated().map { index, name in
+                series: groupNames.enumerated().map { index, name in
                     XYChart.Series(name: name, points: points.filter { $0.0 == index }.compactMap(\.1), style: styles[index])
                 },
                 mark: kind == .line ? .line : .scatter, logY: logY)

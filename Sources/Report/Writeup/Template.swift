@@ -50,7 +50,11 @@ public struct Template: Sendable, Equatable {
             if let name = words.first, let kind = CellKind(rawValue: name) {
                 var body = block.code.components(separatedBy: "\n")
                 if body.last == "" { body.removeLast() }
-                parts.append(.cell(kind: kind, arguments: Array(words.dropFirst()), body: body, line: first))
+                // A sql cell's options may quote text with spaces: they are given as written.
+                let arguments = kind == .sql
+                    ? [String(block.info.drop { $0 == " " }.dropFirst(name.count))].filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+                    : Array(words.dropFirst())
+                parts.append(.cell(kind: kind, arguments: arguments, body: body, line: first))
             } else {
                 parts.append(.verbatim(lines[(first - 1)..<last].joined(separator: "\n")))
             }
