@@ -33,12 +33,12 @@ echo "rows: $("$bin" query --csv --from "$reference" "SELECT count(*) FROM run_l
 for round in $(seq "$rounds"); do
   for i in "${!queries[@]}"; do
     start=$(date +%s%N)
-    "$bin" query --timeout 60s --from "$reference" "${queries[$i]}" > "$work/out-$i"
+    "$bin" query --csv --timeout 60s --from "$reference" "${queries[$i]}" > "$work/out-$i"
     echo "$i $(( ($(date +%s%N) - start) / 1000000 ))"
   done
 done > "$work/times"
 # The two p90s must agree, row for row.
-diff <(sort "$work/out-2" | tail -n +3) <(sort "$work/out-3" | tail -n +3) >/dev/null || { echo "the two p90s differ" >&2; exit 1; }
+diff <(tail -n +2 "$work/out-2" | sort) <(tail -n +2 "$work/out-3" | sort) >/dev/null || { echo "the two p90s differ" >&2; exit 1; }
 for i in "${!queries[@]}"; do
   median=$(awk -v i="$i" '$1 == i {print $2}' "$work/times" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}')
   printf '%-28s median %6s ms\n' "${names[$i]}" "$median"
