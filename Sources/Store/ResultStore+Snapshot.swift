@@ -49,7 +49,7 @@ extension ResultStore {
                 .badArgument, "there is no results file here", at: SourceLocation(file: DisplayPath.of(file)),
                 hint: "pass a file written by 'reportgen export RUN -o FILE.sqlite'")
         }
-        let key = try cache.map { _ in try SHA256.hex(ofFile: file) }
+        let key = try cache.map { try $0.key(of: file) }
         if let cache, let key, let entry = try cache.lookup(key) {
             return StoreSnapshot(store: try openCopy(entry, of: file, retaining: nil), source: file, fromCache: true, folder: nil)
         }
