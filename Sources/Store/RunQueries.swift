@@ -131,7 +131,7 @@ public final class RunQueries {
                 action, first: first.map { String(cString: $0) }, second: second.map { String(cString: $0) },
                 schema: schema.map { String(cString: $0) }, inner: inner.map { String(cString: $0) })
         }, Unmanaged.passUnretained(policy).toOpaque())
-        try ResultStore.guarded(shown, "add the write-up's SQL functions") {
+        _ = try ResultStore.guarded(shown, "add the write-up's SQL functions") {
             try database.check(QueryFunctions.register(on: handle))
         }
         sqlite3_progress_handler(handle, 10_000, { context in
