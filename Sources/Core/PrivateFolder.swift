@@ -24,8 +24,15 @@ public struct PrivateFolder: Sendable {
         } catch {
             throw ReportgenError(.io, "cannot create the folder for \(purpose)", at: location, underlying: error)
         }
-        if mkdir(path, 0o700) != 0 && errno != EEXIST {
-            throw ReportgenError(.io, "cannot create the private folder for \(purpose): \(String(cString: strerror(errno)))", at: location)
+        // Another process's last scratch folder may take an emptied folder away between the
+        // mkdir and the check (`ScratchFolder.remove`): then it is made again.
+        for attempt in 1...5 {
+            if mkdir(path, 0o700) != 0 && errno != EEXIST {
+                throw ReportgenError(.io, "cannot create the private folder for \(purpose): \(String(cString: strerror(errno)))", at: location)
+            }
+            var info = stat()
+            if attempt < 5, lstat(path, &info) != 0, errno == ENOENT { continue }
+            break
         }
         try Self.verify(url, purpose: purpose)
     }

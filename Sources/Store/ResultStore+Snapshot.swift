@@ -51,7 +51,12 @@ extension ResultStore {
         }
         let key = try cache.map { try $0.key(of: file) }
         if let cache, let key, let entry = try cache.lookup(key) {
-            return StoreSnapshot(store: try openCopy(entry, of: file, retaining: nil), source: file, fromCache: true, folder: nil)
+            do {
+                return StoreSnapshot(store: try openCopy(entry, of: file, retaining: nil), source: file, fromCache: true, folder: nil)
+            } catch where !FileManager.default.fileExists(atPath: entry.path(percentEncoded: false)) {
+                // Another reportgen sharing the cache pruned the entry between the lookup and
+                // the open (once open, it stays readable): the copy is made again below.
+            }
         }
         let parent = try cache?.privateFolder() ?? PrivateFolder.temporary(purpose: "private copies of results files")
         let folder = try ScratchFolder(in: parent, removesEmptyParent: cache == nil, purpose: "a copy of \(DisplayPath.of(file))")

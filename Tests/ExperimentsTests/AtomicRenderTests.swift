@@ -107,7 +107,7 @@ struct AtomicRenderTests {
             #expect(Self.timeless(try Data(contentsOf: report.appendingPathComponent("report.pdf"))) == Self.timeless(pdf), "report.pdf after killing at \(target)")
             #expect(try Data(contentsOf: report.appendingPathComponent("report.html")) == html, "report.html after killing at \(target)")
             let left = try Self.temporaries(in: report)
-            #expect(left.allSatisfy { $0.contains(".\(started.process.pid)-") }, "only the killed render's temporaries are left: \(left)")
+            #expect(left.allSatisfy { $0.contains(".\(started.process.pid)-") }, "only the killed render's temporaries are left: \(left); the render at \(target): \(result)")
         }
         print("render killed while writing: \(landed) of 4 attempts")
         #expect(landed.contains("report.pdf"), "at least one kill landed while report.pdf was being written: \(landed)")
