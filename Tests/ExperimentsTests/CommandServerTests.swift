@@ -50,15 +50,7 @@ struct CommandServerTests {
         try #"{"page": 1}"#.write(to: folder.appendingPathComponent("upstream/data.json"), atomically: true, encoding: .utf8)
         let serve = "exec python3 -m http.server \"$0\" --bind 127.0.0.1 --directory \"$1\""
         let text = """
-            title = "command servers"
-            trials = 1
-            [upstream]
-            root = "upstream"
-            [app]
-            server = "command"
-            ready_timeout = "20s"
-            [load]
-            path = "/"
+            \(CommandExperiment.head(title: "command servers"))
             connections = 4
             threads = 1
             duration = "1s"

@@ -30,20 +30,9 @@ struct ContinuousLoadTests {
 
     /// Runs the one-slot server's single trial and returns the store and what the window counted.
     func measure(_ generator: String, separateWarmup: Bool, in root: URL) async throws -> (ResultStore, Measured) {
-        let folder = root.appendingPathComponent("experiments/one-slot")
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("upstream"), withIntermediateDirectories: true)
-        try "ok".write(to: folder.appendingPathComponent("upstream/index.html"), atomically: true, encoding: .utf8)
+        let folder = try CommandExperiment.folder("one-slot", in: root)
         try """
-            title = "one slot, 100 ms"
-            trials = 1
-            [upstream]
-            root = "upstream"
-            [app]
-            server = "command"
-            ready_timeout = "20s"
-            [load]
-            generator = "\(generator)"
-            path = "/"
+            \(CommandExperiment.head(title: "one slot, 100 ms", generator: generator))
             connections = 16
             threads = 1
             warmup = "1s"

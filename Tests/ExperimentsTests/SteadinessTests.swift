@@ -40,20 +40,9 @@ struct SteadinessTests {
     func run(_ generator: String) async throws -> Outcome {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-steady-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
-        let folder = root.appendingPathComponent("experiments/steadiness")
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("upstream"), withIntermediateDirectories: true)
-        try "ok".write(to: folder.appendingPathComponent("upstream/index.html"), atomically: true, encoding: .utf8)
+        let folder = try CommandExperiment.folder("steadiness", in: root)
         try """
-            title = "steadiness"
-            trials = 1
-            [upstream]
-            root = "upstream"
-            [app]
-            server = "command"
-            ready_timeout = "20s"
-            [load]
-            generator = "\(generator)"
-            path = "/"
+            \(CommandExperiment.head(title: "steadiness", generator: generator))
             connections = 8
             threads = 1
             warmup = "1s"
@@ -141,20 +130,9 @@ struct SteadinessTests {
     func trend(generator: String) async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("reportgen-trend-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
-        let folder = root.appendingPathComponent("experiments/trend")
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("upstream"), withIntermediateDirectories: true)
-        try "ok".write(to: folder.appendingPathComponent("upstream/index.html"), atomically: true, encoding: .utf8)
+        let folder = try CommandExperiment.folder("trend", in: root)
         try """
-            title = "slows down"
-            trials = 1
-            [upstream]
-            root = "upstream"
-            [app]
-            server = "command"
-            ready_timeout = "20s"
-            [load]
-            generator = "\(generator)"
-            path = "/"
+            \(CommandExperiment.head(title: "slows down", generator: generator))
             connections = 4
             threads = 1
             warmup = "1s"
