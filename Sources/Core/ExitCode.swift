@@ -8,6 +8,11 @@ public enum ExitCode: Int32, Sendable, CaseIterable {
     case verificationFailed = 1
     /// The run finished, but at least one variant failed.
     case variantFailed = 3
+    /// `compare --fail-on-regression`: a variant is significantly worse than the baseline by
+    /// more than the threshold.
+    case regression = 4
+    /// `build --check-claims`: a claim in the write-up does not hold on the run.
+    case claimDoesNotHold = 5
     /// A command-line value is wrong.
     case badArgument = 64
     /// The definition, a file it names, the lock or the write-up is wrong; or a results file

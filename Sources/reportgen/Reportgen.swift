@@ -7,7 +7,9 @@ struct Reportgen: AsyncParsableCommand {
         commandName: "reportgen",
         abstract: "Run a web benchmark experiment with real servers and keep every sample.",
         discussion: """
-            Exit codes: 0 success; 3 the run finished but a variant failed; 64 bad \
+            Exit codes: 0 success; 1 verify: the report does not match its data; 3 the run \
+            finished but a variant failed; 4 compare --fail-on-regression found a regression; \
+            5 build --check-claims: a claim does not hold; 64 bad \
             command-line value; 65 bad experiment definition or lock; 66 unusable results \
             store; 69 a required tool is missing (see 'reportgen doctor'); 70 a server or the \
             load generator misbehaved; 74 a file could not be read or written; 130 interrupted \

@@ -636,16 +636,16 @@ struct CLITests {
         for (variant, publishedRate, rank) in [("a", 1000.0, "1 → "), ("b", 500.0, "2 → ")] {
             let stored = try #require(rates.first { $0.0 == variant }?.1)
             let row = try #require(Self.cells(published.stdout, variant: variant, measure: "requests/s"), "\(published)")
-            // variant, measure, published, run, ratio, interval, verdict, rank
-            #expect(row.count == 8, "\(row)")
-            guard row.count == 8 else { continue }
+            // variant, measure, published, run, ratio, interval, verdict, relative, its interval, its verdict, rank
+            #expect(row.count == 11, "\(row)")
+            guard row.count == 11 else { continue }
             #expect(Self.number(row[2]) == publishedRate, "\(row)")
             let shown = try #require(Self.number(row[3]))
             #expect(abs(shown - stored) <= 1, "the table shows the stored requests/s: \(row) vs \(stored)")
             let ratio = try #require(Self.number(row[4]))
             #expect(abs(ratio - shown / publishedRate) <= 0.006, "ratio is against ÷ baseline: \(row)")
             #expect(row[6] == "single published value: no interval", "\(row)")
-            #expect(row[7].hasPrefix(rank), "the published table ranks a above b: \(row)")
+            #expect(row[10].hasPrefix(rank), "the published table ranks a above b: \(row)")
         }
         let markdown = try String(contentsOf: project.url("out/tiny/comparison.md"), encoding: .utf8)
         #expect(markdown.hasPrefix("# Comparison: run \(full) against published\n"), "\(markdown)")
@@ -653,10 +653,10 @@ struct CLITests {
         #expect(markdown.contains("![Requests per second: run \(full) vs published](comparison-requests.png)"))
         let markdownRow = markdown.split(separator: "\n").first { $0.hasPrefix("| a ") && $0.contains("| requests/s |") }
         #expect(markdownRow?.contains("1,000") == true, "\(markdown)")
-        for file in ["comparison.pdf", "comparison-requests.png", "comparison-p50.svg"] {
+        for file in ["comparison.pdf", "comparison.html", "comparison.json", "comparison-requests.png", "comparison-p50.svg"] {
             #expect(FileManager.default.fileExists(atPath: project.url("out/tiny/\(file)").path), "\(file) is written")
         }
-        #expect(published.stdout.contains("comparison: out/tiny/comparison.md, out/tiny/comparison.pdf"), "\(published)")
+        #expect(published.stdout.contains("comparison: out/tiny/comparison.md, out/tiny/comparison.html, out/tiny/comparison.pdf, out/tiny/comparison.json"), "\(published)")
 
         // A run id: the default against is the newest run, whose definition (not quick) differs.
         let refused = try await project.cli.run(["compare", "tiny", "--baseline", "\(quick)"] + db, timeout: .seconds(120))
@@ -676,8 +676,13 @@ struct CLITests {
         #expect(sameDefinition.stdout.contains("Machines and software: all "), "\(sameDefinition)")
         for variant in ["a", "b"] {
             let row = Self.cells(sameDefinition.stdout, variant: variant, measure: "requests/s")
-            #expect(row?.count == 8 && row?[6] == "fewer than 2 trials on a side: no interval", "\(sameDefinition)")
+            #expect(row?.count == 11 && row?[6] == "fewer than 2 trials on a side: too few to tell", "\(sameDefinition)")
         }
+        // A gate that can judge nothing does not pass: one trial a side is refused.
+        let blind = try await project.cli.run(
+            ["compare", "tiny", "--baseline", "\(quick)", "--against", "\(quickAgain)", "--fail-on-regression", "5%"] + db, timeout: .seconds(120))
+        #expect(blind.code == 64, "\(blind)")
+        #expect(blind.stderr.contains("error: --fail-on-regression cannot judge 2 variants of run \(quickAgain): a (fewer than 2 trials on a side: too few to tell)"), "\(blind)")
 
         // A file: an exported run is the baseline, read from a copy and never imported.
         let export = try await project.cli.run(["export", "\(quick)", "-o", "mine.sqlite", "--db", "out/results.sqlite"], timeout: .seconds(60))
@@ -694,6 +699,29 @@ struct CLITests {
 }
 
 extension RealServers.CLITests {
+    @Test("build --check-claims exits 5 naming the claim that does not hold and its line; --summary lists every claim; without the flag the build passes")
+    func checkClaims() async throws {
+        let project = try TinyProject()
+        defer { project.remove() }
+        // a and b cannot both serve the most requests: exactly one of the two claims fails.
+        try "# Tiny\n\n```claims\nmost requests: a\nmost requests: b\n```\n".write(
+            to: project.url("experiments/tiny/report.md"), atomically: true, encoding: .utf8)
+        let flags = ["build", "tiny", "--quick", "--db", "out/results.sqlite", "--output", "out"]
+        let checked = try await project.cli.run(flags + ["--check-claims", "--summary", "summary.md"], timeout: .seconds(120))
+        #expect(checked.code == 5, "\(checked)")
+        #expect(checked.stdout.contains("claims: 1 of 2 hold on this run"), "\(checked)")
+        #expect(checked.stderr.contains("error: 1 claim of the write-up does not hold on run 1: experiments/tiny/report.md:"), "\(checked)")
+        #expect(checked.stderr.range(of: #"report\.md:(4|5): [ab] serves the most requests \("#, options: .regularExpression) != nil, "\(checked)")
+        #expect(!checked.crashed, "\(checked)")
+        #expect(FileManager.default.fileExists(atPath: project.url("out/tiny/report.md").path), "the report is written first")
+        let summary = try String(contentsOf: project.url("summary.md"), encoding: .utf8)
+        #expect(summary.hasPrefix("### reportgen build: tiny, run 1\n"), "\(summary)")
+        #expect(summary.contains("- ✅ ") && summary.contains("- ❌ "), "\(summary)")
+
+        let unchecked = try await project.cli.run(flags, timeout: .seconds(120))
+        #expect(unchecked.code == 0, "the claims table reports; only --check-claims fails the build: \(unchecked)")
+    }
+
     @Test("a run's work folder is private under $TMPDIR/reportgen-UID and gone after the run; one a killed run left there is swept")
     func runWorkFolder() async throws {
         let project = try TinyProject()

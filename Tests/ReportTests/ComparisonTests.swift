@@ -10,34 +10,53 @@ import Testing
 
 @Suite("Comparison and claims")
 struct ComparisonTests {
-    // MARK: Welch's t-test
+    // MARK: Welch's contrast, Holm, Kendall
 
     @Test("Welch's t matches the hand computation for a clear difference")
     func welchSignificant() throws {
         // Means 150 and 100, variances 1 and 1, n = 3: se = √(1/3 + 1/3) = 0.8165,
         // t = 50 / 0.8165 = 61.237; df = (2/3)² / ((1/3)²/2 + (1/3)²/2) = 4.
-        let test = try #require(WelchTest(baseline: [100, 101, 99], against: [150, 151, 149]))
+        let test = try #require(LogContrast.difference(baseline: [100, 101, 99], against: [150, 151, 149]))
         #expect(abs(test.t - 61.237_243_569_579) < 1e-9)
         #expect(abs(test.degreesOfFreedom - 4) < 1e-12)
         // scipy.stats.ttest_ind(..., equal_var=False): p = 4.25909e-07.
         #expect(abs(test.p - 4.259_092_087e-7) < 1e-12)
-        #expect(test.isSignificant)
+        // t(0.975, 4) = 2.776445: 50 ± 2.776445 · 0.816497.
+        #expect(abs(test.interval95.lowerBound - (50 - 2.266_957_9)) < 1e-6)
     }
 
     @Test("Welch's t matches the hand computation for overlapping samples and unequal sizes")
     func welchNotSignificant() throws {
         // Means 102 and 100, variances 100 and 100: t = 2 / √(200/3) = 0.24495, df = 4.
-        let test = try #require(WelchTest(baseline: [100, 110, 90], against: [102, 112, 92]))
+        let test = try #require(LogContrast.difference(baseline: [100, 110, 90], against: [102, 112, 92]))
         #expect(abs(test.t - 0.244_948_974_278) < 1e-9)
         #expect(abs(test.p - 0.818_549_069_775) < 1e-9)
-        #expect(!test.isSignificant)
         // Means 8 and 2, variances 20/3 and 1: t = 6 / √(5/3 + 1/3) = 4.2426;
         // df = 4 / ((5/3)²/3 + (1/3)²/2) = 4.07547; scipy p = 0.0127176.
-        let unequal = try #require(WelchTest(baseline: [1, 2, 3], against: [5, 7, 9, 11]))
+        let unequal = try #require(LogContrast.difference(baseline: [1, 2, 3], against: [5, 7, 9, 11]))
         #expect(abs(unequal.t - 4.242_640_687) < 1e-9)
         #expect(abs(unequal.degreesOfFreedom - 4.075_471_698) < 1e-9)
         #expect(abs(unequal.p - 0.012_717_594_465) < 1e-9)
-        #expect(WelchTest(baseline: [1], against: [2, 3]) == nil)
+        #expect(LogContrast.difference(baseline: [1], against: [2, 3]) == nil)
+        // A sum of contrasts keeps every term: half of one less half of the other has a
+        // quarter of each variance, and Welch–Satterthwaite's df over all four terms.
+        let sum = LogContrast.combination([(0.5, test), (-0.5, unequal)])
+        #expect(abs(sum.estimate - (0.5 * 2 - 0.5 * 6)) < 1e-12)
+        #expect(abs(sum.variance - 0.25 * (test.variance + unequal.variance)) < 1e-12)
+    }
+
+    @Test("Holm adjusts the smallest p by m, the next by m − 1, keeping the order; Kendall's τ-b counts pairs")
+    func holmAndKendall() throws {
+        // p = 0.01, 0.04, 0.03 (m = 3): sorted 0.01·3 = 0.03, 0.03·2 = 0.06, 0.04·1 → max(0.06, 0.04) = 0.06.
+        let adjusted = Holm.adjusted([0.01, 0.04, nil, 0.03])
+        #expect(adjusted[0].map { abs($0 - 0.03) < 1e-12 } == true)
+        #expect(adjusted[3].map { abs($0 - 0.06) < 1e-12 } == true)
+        #expect(adjusted[1].map { abs($0 - 0.06) < 1e-12 } == true)
+        #expect(adjusted[2] == nil)
+        #expect(KendallTau.tauB([(1, 10), (2, 20), (3, 30)]) == 1)
+        #expect(KendallTau.tauB([(1, 30), (2, 20), (3, 10)]) == -1)
+        // One swapped pair of three: (2 − 1) / 3.
+        #expect(abs((KendallTau.tauB([(1, 10), (2, 30), (3, 20)]) ?? 0) - 1.0 / 3) < 1e-12)
     }
 
     // MARK: Run comparison
@@ -54,13 +73,13 @@ struct ComparisonTests {
         let interval = try #require(rps.interval)
         #expect(!interval.contains(1))
         #expect(interval.contains(1.5))
-        #expect(rps.welch?.isSignificant == true)
+        #expect((rps.adjustedP ?? 1) < 0.001)
         #expect(rps.verdict == .better)
         // Latency got worse in the fixture (the faster run's requests took longer).
         let p50 = try #require(comparison.variants.first?.result(.p50))
         #expect(p50.verdict == .worse)
         #expect(try #require(p50.interval).contains(try #require(p50.ratio)))
-        #expect(ComparisonReport.text(comparison).contains("better (Welch p < 0.001)"))
+        #expect(ComparisonReport.text(comparison).contains("better (p < 0.001)"))
     }
 
     @Test("two sweep runs pair their cells by variant and level, not by position")
@@ -88,7 +107,7 @@ struct ComparisonTests {
         let interval = try #require(rps.interval)
         #expect(interval.contains(1))
         #expect(interval.contains(try #require(rps.ratio)))
-        #expect(rps.welch?.isSignificant == false)
+        #expect((rps.adjustedP ?? 0) > 0.5)
         #expect(rps.verdict == .noSignificantDifference)
         #expect(comparison.variants.first?.result(.p99)?.verdict == .noSignificantDifference)
     }
@@ -111,10 +130,10 @@ struct ComparisonTests {
         func mean(_ values: [Double]) -> ([Int]) -> Double? {
             { weights in zip(values, weights).reduce(0) { $0 + $1.0 * Double($1.1) } / Double(weights.reduce(0, +)) }
         }
-        let interval = Bootstrap.standard.ratioInterval(
-            baselineTrials: 3, againstTrials: 3, baseline: mean([100, 110, 90]), against: mean([102, 112, 92]))
-        #expect(interval == Bootstrap.standard.ratioInterval(
-            baselineTrials: 3, againstTrials: 3, baseline: mean([100, 110, 90]), against: mean([102, 112, 92])))
+        let pair: Bootstrap.Pair = (3, 3, mean([100, 110, 90]), mean([102, 112, 92]))
+        let interval = try #require(Bootstrap.standard.meanRatioInterval([pair]))
+        #expect(interval == Bootstrap.standard.meanRatioInterval([pair]))
+        #expect(interval.contains(1.02))
         #expect(Bootstrap.standard.resamples >= 10_000)
     }
 
@@ -141,7 +160,7 @@ struct ComparisonTests {
         let rps = try #require(comparison.variants.first { $0.name == "aiohttp" }?.result(.requestsPerSecond))
         #expect(abs((rps.ratio ?? 0) - 0.1) < 1e-12)
         #expect(rps.interval == nil)
-        #expect(rps.welch == nil)
+        #expect(rps.adjustedP == nil)
         #expect(rps.verdict == .singlePublishedValue)
         #expect(comparison.variants.first { $0.name == "aiohttp" }?.result(.p50)?.verdict == .singlePublishedValue)
         #expect(comparison.variants.first { $0.name == "flask:10" }?.result(.p50)?.verdict == .unavailable("not in published 2017"))
@@ -151,17 +170,26 @@ struct ComparisonTests {
         #expect(comparison.machines.differing.contains { $0.fact == "cores" && $0.baseline == "not described" })
     }
 
-    @Test("the one-line summary gives each variant's requests/s ratio with its interval and marks significant changes")
+    @Test("the closing line gives the machine factor first, then only what changed relative to it")
     func summaryLine() throws {
-        let baseline = side(fixtureRun(id: 1, rates: ["aiohttp": [100, 101, 99], "flask:10": [50, 52, 48]]))
-        let against = side(fixtureRun(id: 2, rates: ["aiohttp": [150, 151, 149], "flask:10": [49, 53, 50]]))
-        let comparison = try RunComparison.compare(baseline: baseline, against: against, allowDefinitionChange: false, definitionFile: "e.toml")
+        // Latency that does not follow the rate, so only requests/s changes.
+        let baseline = side(fixtureRun(id: 1, rates: ["aiohttp": [100, 101, 99], "flask:10": [50, 52, 48]], latencyShift: 0))
+        // Both variants 1.5× faster: the machine, not the variants.
+        let faster = side(fixtureRun(id: 2, rates: ["aiohttp": [150, 151, 149], "flask:10": [75, 78, 72]], latencyShift: 0))
+        let comparison = try RunComparison.compare(baseline: baseline, against: faster, allowDefinitionChange: false, definitionFile: "e.toml")
         let line = ComparisonReport.summaryLine(comparison)
         #expect(!line.contains("\n"))
-        #expect(line.hasPrefix("requests/s vs run 1 (ratio, 95% interval; ↑↓ significant): "), "\(line)")
-        let aiohttp = try #require(line.range(of: #"aiohttp 1\.50× \[1\.4\d–1\.5\d\] ↑"#, options: .regularExpression), "\(line)")
-        #expect(!aiohttp.isEmpty)
-        #expect(line.range(of: #"flask:10 1\.0\d× \[0\.\d\d–1\.\d\d\](,|$)"#, options: .regularExpression) != nil, "no mark without a significant change: \(line)")
+        #expect(line.range(of: #"^this machine: 1\.50× \[1\.4\d–1\.5\d\] run 1 in requests/s; relative to that, no variant changed$"#, options: .regularExpression) != nil, "\(line)")
+        let factor = try #require(comparison.factor(.requestsPerSecond))
+        #expect(abs(factor.ratio - 1.5) < 0.01)
+        #expect(factor.kendallTau == 1)
+        // aiohttp alone 1.5× faster: relative to the factor √1.5, it gained and flask:10 lost.
+        let one = side(fixtureRun(id: 3, rates: ["aiohttp": [150, 151, 149], "flask:10": [50, 52, 48]], latencyShift: 0))
+        let alone = try RunComparison.compare(baseline: baseline, against: one, allowDefinitionChange: false, definitionFile: "e.toml")
+        let changed = ComparisonReport.summaryLine(alone)
+        #expect(changed.hasPrefix("this machine: 1.22× ["), "\(changed)")
+        #expect(changed.contains("relative to that, aiohttp rps 1.22× ["), "\(changed)")
+        #expect(changed.contains("] better"), "\(changed)")
     }
 
     @Test("runs that differ only in how many trials they took compare as the same definition")
@@ -276,7 +304,7 @@ struct ComparisonTests {
         let rps = try #require(comparison.variants.first?.result(.requestsPerSecond))
         #expect(abs((rps.ratio ?? 0) - 2) < 1e-9)
         #expect(rps.verdict == .better)
-        #expect(ComparisonReport.summaryLine(comparison).contains("flask:10 @ connections=100, workers=2 2.00×"))
+        #expect(ComparisonReport.summaryLine(comparison).hasPrefix("this machine: 2.00× "), "\(ComparisonReport.summaryLine(comparison))")
     }
 
     @Test("a package pip installed from a URL ('name @ url') is compared by where it came from")

@@ -1,9 +1,10 @@
 import Core
 import Foundation
 
-/// The percentile bootstrap for the ratio of a statistic between two runs: whole trials are
-/// resampled with replacement on each side, the statistic recomputed on each resample, and
-/// the 2.5th and 97.5th percentiles of the ratios taken as the 95% interval. The generator is
+/// The percentile bootstrap for a machine factor, the geometric mean of a statistic's ratios
+/// between two runs over several variants: whole trials are resampled with replacement within
+/// each variant on each side, the statistics recomputed on each resample, and the 2.5th and
+/// 97.5th percentiles of the factors taken as the 95% interval. The generator is
 /// seeded, so the same data always gives the same interval.
 public struct Bootstrap: Sendable {
     /// Resamples per interval.
@@ -18,31 +19,41 @@ public struct Bootstrap: Sendable {
         self.seed = seed
     }
 
-    /// The 95% interval of statistic(against) / statistic(baseline). A statistic takes
-    /// per-trial weights (how often each trial was drawn; all 1 for the data as measured).
-    /// nil when either side has fewer than two trials or no resample gives a ratio.
-    public func ratioInterval(
-        baselineTrials: Int, againstTrials: Int,
-        baseline: ([Int]) -> Double?, against: ([Int]) -> Double?
-    ) -> ClosedRange<Double>? {
-        guard baselineTrials >= 2, againstTrials >= 2, resamples > 0 else { return nil }
-        var generator = SplitMix64(seed: seed)
-        // A resample is determined by its draw counts; with a few trials there are few
-        // distinct ones, so each statistic is computed once per distinct resample.
-        var baselineCache: [[Int]: Double?] = [:]
-        var againstCache: [[Int]: Double?] = [:]
-        var ratios: [Double] = []
-        ratios.reserveCapacity(resamples)
-        for _ in 0..<resamples {
-            let b = Self.draw(baselineTrials, &generator)
-            let a = Self.draw(againstTrials, &generator)
-            let bottom = Self.cached(b, in: &baselineCache, baseline)
-            let top = Self.cached(a, in: &againstCache, against)
-            if let bottom, let top, bottom != 0, (top / bottom).isFinite { ratios.append(top / bottom) }
+    /// One variant's two sides for `meanRatioInterval`: how many trials each side has, and the
+    /// statistic of each side given per-trial weights (how often each trial was drawn; all 1
+    /// for the data as measured).
+    public typealias Pair = (
+        baselineTrials: Int, againstTrials: Int, baseline: ([Int]) -> Double?, against: ([Int]) -> Double?
+    )
+
+    /// The 95% interval of the geometric mean of several variants' ratios (a machine
+    /// factor): each resample draws whole trials again within every variant on both sides.
+    /// nil when a variant has fewer than two trials on a side or no resample gives every ratio.
+    public func meanRatioInterval(_ pairs: [Pair]) -> ClosedRange<Double>? {
+        guard !pairs.isEmpty, resamples > 0, pairs.allSatisfy({ $0.baselineTrials >= 2 && $0.againstTrials >= 2 }) else {
+            return nil
         }
-        guard !ratios.isEmpty else { return nil }
-        ratios.sort()
-        return Self.quantile(ratios, 0.025)...Self.quantile(ratios, 0.975)
+        var generator = SplitMix64(seed: seed)
+        var baselineCaches = [[[Int]: Double?]](repeating: [:], count: pairs.count)
+        var againstCaches = [[[Int]: Double?]](repeating: [:], count: pairs.count)
+        var factors: [Double] = []
+        factors.reserveCapacity(resamples)
+        resampling: for _ in 0..<resamples {
+            var sum = 0.0
+            for (index, pair) in pairs.enumerated() {
+                let b = Self.draw(pair.baselineTrials, &generator)
+                let a = Self.draw(pair.againstTrials, &generator)
+                guard let bottom = Self.cached(b, in: &baselineCaches[index], pair.baseline),
+                    let top = Self.cached(a, in: &againstCaches[index], pair.against),
+                    bottom > 0, top > 0, (top / bottom).isFinite
+                else { continue resampling }
+                sum += log(top / bottom)
+            }
+            factors.append(exp(sum / Double(pairs.count)))
+        }
+        guard !factors.isEmpty else { return nil }
+        factors.sort()
+        return Self.quantile(factors, 0.025)...Self.quantile(factors, 0.975)
     }
 
     private static func cached(_ weights: [Int], in cache: inout [[Int]: Double?], _ statistic: ([Int]) -> Double?) -> Double? {

@@ -82,6 +82,8 @@ struct ClaimSource: Sendable {
             let interval: ClosedRange<Double>? = switch metric {
             case .requests: stats.throughput.requestsCI95
             case .rps: stats.throughput.requestsPerSecondCI95
+            case .p50: StudentT.ratioInterval95(stats.latency.p50PerTrialMs)
+            case .p99: StudentT.ratioInterval95(stats.latency.p99PerTrialMs)
             default: nil
             }
             return Value(value: value, interval: interval, trials: stats.trialsOK)
@@ -90,16 +92,20 @@ struct ClaimSource: Sendable {
 }
 
 /// A claim's outcome against one source.
-struct ClaimResult: Sendable, Equatable {
-    enum Verdict: String, Sendable {
+public struct ClaimResult: Sendable, Equatable {
+    public enum Verdict: String, Sendable {
         case holds = "holds"
         case doesNotHold = "does not hold"
         case cannotCheck = "cannot be checked"
     }
 
-    var verdict: Verdict
+    public var verdict: Verdict
     /// The numbers behind the verdict.
-    var detail: String
+    public var detail: String
+    /// Whether the 95% intervals across trials separate the values the verdict rests on;
+    /// true where a value has no interval (a published table, one trial), since nothing
+    /// then says the order could be noise.
+    public var firm = true
 }
 
 /// Checks claims against the numbers and writes the `claims` cell.
@@ -127,7 +133,10 @@ enum ClaimCheck {
                 verdict: holds ? .holds : .doesNotHold,
                 detail: holds
                     ? "\(show(subject, mine)); next \(show(rival.cell, rival.value)) (\(scope))" + cautionNote(subject, source)
-                    : "\(show(rival.cell, rival.value)) against \(show(subject, mine)) (\(scope))")
+                    : "\(show(rival.cell, rival.value)) against \(show(subject, mine)) (\(scope))",
+                firm: holds
+                    ? others.allSatisfy { separated(mine, $0.value, firstHigher: highest) ?? true }
+                    : separated(rival.value, mine, firstHigher: highest) ?? true)
 
         case .more(let subject, let list):
             guard let mine = source.value(subject, metric) else { return cannot("\(subject) is \(source.absence)") }
@@ -140,7 +149,11 @@ enum ClaimCheck {
                 ? "\(show(subject, mine)); highest of the others \(show(strongest.cell, strongest.value))" + cautionNote(subject, source)
                 : "\(show(strongest.cell, strongest.value)) against \(show(subject, mine))"
             detail += absentNote(list, present.map(\.cell), source)
-            return ClaimResult(verdict: holds ? .holds : .doesNotHold, detail: detail)
+            return ClaimResult(
+                verdict: holds ? .holds : .doesNotHold, detail: detail,
+                firm: holds
+                    ? present.allSatisfy { separated(mine, $0.value, firstHigher: true) ?? true }
+                    : separated(strongest.value, mine, firstHigher: true) ?? true)
 
         case .noGain(let base, let list):
             guard let reference = source.value(base, metric) else { return cannot("\(base) is \(source.absence)") }
@@ -174,6 +187,13 @@ enum ClaimCheck {
             detail += " (\(method))" + absentNote(list, present.map(\.cell), source)
             return ClaimResult(verdict: gains.isEmpty ? .holds : .doesNotHold, detail: detail)
         }
+    }
+
+    /// Whether `first` lies clearly beyond `second` (above when `firstHigher`, below
+    /// otherwise): their 95% intervals do not overlap. nil when either lacks an interval.
+    static func separated(_ first: ClaimSource.Value, _ second: ClaimSource.Value, firstHigher: Bool) -> Bool? {
+        guard let a = first.interval, let b = second.interval, first.trials >= 2, second.trials >= 2 else { return nil }
+        return firstHigher ? a.lowerBound > b.upperBound : a.upperBound < b.lowerBound
     }
 
     /// The `claims` cell: one row per claim, one column per source.

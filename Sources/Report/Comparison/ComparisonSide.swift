@@ -53,6 +53,8 @@ public struct ComparisonSide: Sendable {
     public var label: String
     public var data: RunData
     public var variants: [Variant]
+    /// Unsteady trials are counted, as `include_unsteady` in the definition.
+    public var includeUnsteady = false
 
     /// A published table: one value per variant, no interval possible.
     public var isPublished: Bool { data.kind == .published }
@@ -64,7 +66,9 @@ public struct ComparisonSide: Sendable {
 
     /// Loads run `runID` of `store` (measured or published) as a side called `label`
     /// ("run ID", or the published table's name, when nil).
-    public static func load(store: ResultStore, runID: Int64, label: String? = nil) throws -> ComparisonSide {
+    /// Trials are counted as the report counts them: failed ones never, unsteady ones only
+    /// with `includeUnsteady`.
+    public static func load(store: ResultStore, runID: Int64, label: String? = nil, includeUnsteady: Bool = false) throws -> ComparisonSide {
         let data = try store.loadRun(id: runID)
         if data.kind == .published {
             let rows = try store.publishedRows(runID: runID)
@@ -76,13 +80,15 @@ public struct ComparisonSide: Sendable {
                         published: row, failed: false)
                 })
         }
-        return ComparisonSide(label: label ?? "run \(runID)", data: data, variants: measuredVariants(data))
+        return ComparisonSide(
+            label: label ?? "run \(runID)", data: data, variants: measuredVariants(data, includeUnsteady: includeUnsteady),
+            includeUnsteady: includeUnsteady)
     }
 
-    static func measuredVariants(_ data: RunData) -> [Variant] {
+    static func measuredVariants(_ data: RunData, includeUnsteady: Bool = false) -> [Variant] {
         data.variants.sorted { $0.position < $1.position }.map { variant in
             let trials = data.trials(of: variant)
-            let ok = trials.filter { $0.status == .ok }
+            let ok = RunStatistics.counted(trials, includeUnsteady: includeUnsteady).ok
             let timed = ok.filter { $0.measurement.durationUs > 0 }
             return Variant(
                 cell: variant.cell,

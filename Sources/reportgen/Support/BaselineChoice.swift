@@ -30,7 +30,9 @@ enum BaselineChoice {
                 uid: try results.uid(ofRun: published.id))
         }
         if let id = Int64(choice) {
-            return LoadedBaseline(side: try ComparisonSide.load(store: results, runID: id), uid: try results.uid(ofRun: id))
+            return LoadedBaseline(
+                side: try ComparisonSide.load(store: results, runID: id, includeUnsteady: definition.includeUnsteady),
+                uid: try results.uid(ofRun: id))
         }
         if choice == reference {
             guard let file = try definition.referenceRunFile() else {
@@ -54,7 +56,7 @@ enum BaselineChoice {
         // A side holds what it read: the private copy of the file is done with when it is loaded.
         try ResultStore.withSnapshot(of: file, cache: .standard) { copy in
             let id = try copy.store.baselineRun(experiment: definition.name, file: shown)
-            var side = try ComparisonSide.load(store: copy.store, runID: id)
+            var side = try ComparisonSide.load(store: copy.store, runID: id, includeUnsteady: definition.includeUnsteady)
             side.label = label(id, side)
             return LoadedBaseline(side: side, uid: try copy.store.uid(ofRun: id))
         }
