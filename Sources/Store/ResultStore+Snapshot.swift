@@ -2,6 +2,10 @@ import CSQLite
 import Core
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A private, checked, migrated copy of a results file that must not change: an export to
 /// import, render or compare with. `ResultStore.withSnapshot` ends it when its scope ends.
 public struct StoreSnapshot {
@@ -50,13 +54,10 @@ extension ResultStore {
                 hint: "pass a file written by 'reportgen export RUN -o FILE.sqlite'")
         }
         let key = try cache.map { try $0.key(of: file) }
-        if let cache, let key, let entry = try cache.lookup(key) {
-            do {
-                return StoreSnapshot(store: try openCopy(entry, of: file, retaining: nil), source: file, fromCache: true, folder: nil)
-            } catch where !FileManager.default.fileExists(atPath: entry.path(percentEncoded: false)) {
-                // Another reportgen sharing the cache pruned the entry between the lookup and
-                // the open (once open, it stays readable): the copy is made again below.
-            }
+        // Another reportgen sharing the cache may prune the entry between the lookup and the
+        // open: then the copy is made again below.
+        if let cache, let key, let entry = try cache.lookup(key), let snapshot = try pinned(entry, in: cache, of: file, fromCache: true) {
+            return snapshot
         }
         let parent = try cache?.privateFolder() ?? PrivateFolder.temporary(purpose: "private copies of results files")
         let folder = try ScratchFolder(in: parent, removesEmptyParent: cache == nil, purpose: "a copy of \(DisplayPath.of(file))")
@@ -65,7 +66,10 @@ extension ResultStore {
             if let cache, let key {
                 let entry = try cache.admit(copy, key: key)
                 folder.remove()
-                return StoreSnapshot(store: try openCopy(entry, of: file, retaining: nil), source: file, fromCache: false, folder: nil)
+                if let snapshot = try pinned(entry, in: cache, of: file, fromCache: false) { return snapshot }
+                throw ReportgenError(
+                    .io, "the checked copy was removed from the cache as it was made", at: SourceLocation(file: DisplayPath.of(entry)),
+                    hint: "run the command again; several reportgen sharing a cache of fewer entries than files they read prune each other's")
             }
             return StoreSnapshot(store: try openCopy(copy, of: file, retaining: folder), source: file, fromCache: false, folder: folder)
         } catch {
@@ -138,15 +142,41 @@ extension ResultStore {
         return copy
     }
 
-    /// Opens a checked, migrated copy read-only; `retaining` lives as long as its store.
-    private static func openCopy(_ copy: URL, of file: URL, retaining folder: ScratchFolder?) throws -> ResultStore {
+    /// The cache entry `entry` as this snapshot's own: a hard link to it in a scratch folder of
+    /// this process, opened. Another reportgen pruning the cache then removes the entry's name,
+    /// not the file this snapshot reads, which its other connections (the digest, a write-up's
+    /// queries) open again by path. nil when the entry is gone already.
+    private static func pinned(_ entry: URL, in cache: SnapshotCache, of file: URL, fromCache: Bool) throws -> StoreSnapshot? {
+        let folder = try ScratchFolder(in: try cache.privateFolder(), purpose: "a snapshot of \(DisplayPath.of(file))")
+        let link = folder.url.appendingPathComponent("snapshot.sqlite")
+        guard Glibc.link(entry.path(percentEncoded: false), link.path(percentEncoded: false)) == 0 else {
+            folder.remove()
+            guard errno == ENOENT else {
+                throw ReportgenError(
+                    .io, "cannot link the cached copy of the results file: \(String(cString: strerror(errno)))",
+                    at: SourceLocation(file: DisplayPath.of(entry)))
+            }
+            return nil
+        }
+        do {
+            return StoreSnapshot(
+                store: try openCopy(link, of: file, retaining: folder, named: entry), source: file, fromCache: fromCache, folder: folder)
+        } catch {
+            folder.remove()
+            throw error
+        }
+    }
+
+    /// Opens a checked, migrated copy read-only; `retaining` lives as long as its store, whose
+    /// `path` is `named` (the cache entry a pinned link stands for) or the copy.
+    private static func openCopy(_ copy: URL, of file: URL, retaining folder: ScratchFolder?, named: URL? = nil) throws -> ResultStore {
         let database: SQLiteDatabase
         do {
             database = try SQLiteDatabase(path: copy.path(percentEncoded: false), mode: .readOnly)
         } catch let error as SQLiteError {
             throw ReportgenError(.io, "cannot open the private copy of the results file", at: SourceLocation(file: DisplayPath.of(file)), underlying: error)
         }
-        let store = ResultStore(path: copy, database: database, retained: folder)
+        let store = ResultStore(path: named ?? copy, database: database, retained: folder)
         store.shownAs = DisplayPath.of(file)
         store.isFromElsewhere = true
         return store

@@ -164,7 +164,14 @@ struct HostileStoreTests {
             #expect(firstRead.hasPrefix(cache.folder.path(percentEncoded: false)))
             #expect(try first.database.firstRow("SELECT count(*) FROM latency_histograms") { $0.int64(at: 0) } ?? 0 > 0)
             let second = try ResultStore.openForReading(path: bench.base, cache: cache)
-            #expect(second.readPath == firstRead)
+            // The same checked copy, each reader through a link of its own (pruning removes a
+            // cache entry's name, not the file a reader opens again by path).
+            func inode(_ path: String) -> ino_t? {
+                var info = stat()
+                return stat(path, &info) == 0 ? info.st_ino : nil
+            }
+            #expect(second.readPath != firstRead && second.readPath.hasPrefix(cache.folder.path(percentEncoded: false)))
+            #expect(inode(second.readPath) != nil && inode(second.readPath) == inode(firstRead))
             #expect(try SHA256.hex(ofFile: bench.base) == before)
             // This machine's own store (packed latency beside its rows) is read in place.
             let own = try ResultStore.openForReading(path: bench.storeFile, cache: cache)
@@ -176,6 +183,24 @@ struct HostileStoreTests {
             let refused = try bench.reportgen(["render", "--db", planted.path, "--output", bench.folder.appending(path: "out").path])
             #expect(refused.status == 65, "\(refused)")
             #expect(refused.stderr.contains("holds the trigger 'planted'"), "\(refused)")
+        }
+    }
+
+    @Test("a cache entry another reportgen prunes while a render reads it stays readable to the render's other connections, which open it again by path")
+    func prunedWhileRead() throws {
+        try HostileBench.with { bench in
+            let cache = SnapshotCache(cacheFolder: bench.folder.appending(path: "unit-cache"))
+            #expect(try ResultStore.withSnapshot(of: bench.base, cache: cache) { $0.fromCache } == false)
+            try ResultStore.withSnapshot(of: bench.base, cache: cache) { snapshot in
+                #expect(snapshot.fromCache)
+                // What another reportgen's prune does: the entry's name goes.
+                try FileManager.default.removeItem(at: snapshot.store.path)
+                // As the digest and a write-up's queries do: a connection of their own.
+                let runs = try SQLiteDatabase.withConnection(path: snapshot.store.readPath, mode: .readOnly) { database in
+                    try database.firstRow("SELECT count(*) FROM runs WHERE kind = 'measured'") { $0.int64(at: 0) }
+                }
+                #expect(runs == 1)
+            }
         }
     }
 
