@@ -284,17 +284,24 @@ public struct RunComparison: Sendable {
             guard let old = baseline.variant(results[row].cell), let new = against.variant(results[row].cell) else { return nil }
             return (old, new)
         }
-        let interval: ClosedRange<Double>? = baseline.isPublished || pairs.contains(where: { $0.0.trials < 2 || $0.1.trials < 2 })
-            ? nil
-            : bootstrap.meanRatioInterval(pairs.map { pair in
+        let contrasts = rows.map { results[$0].measures[index].contrast }
+        let complete = contrasts.allSatisfy { $0 != nil }
+        var interval: ClosedRange<Double>?
+        if baseline.isPublished || pairs.contains(where: { $0.0.trials < 2 || $0.1.trials < 2 }) {
+            interval = nil
+        } else if measure == .requestsPerSecond {
+            interval = bootstrap.meanRatioInterval(pairs.map { pair in
                 (baselineTrials: pair.0.trials, againstTrials: pair.1.trials,
                  baseline: { measure.value(pair.0, weights: $0) }, against: { measure.value(pair.1, weights: $0) })
             })
+        } else if complete {
+            // A latency factor's interval from the same Welch terms as its relative changes:
+            // resampling merged percentiles 10,000 times costs seconds and says no more.
+            interval = LogContrast.combination(contrasts.compactMap { $0.map { (coefficient: 1 / k, contrast: $0) } }).ratioInterval95
+        }
         // Relative changes: log ratio less the mean of all the logs, a combination of every
         // variant's contrast; without a contrast for each there is no interval for any.
         if rows.count >= 2 {
-            let contrasts = rows.map { results[$0].measures[index].contrast }
-            let complete = contrasts.allSatisfy { $0 != nil }
             var relatives: [Estimate] = []
             for position in rows.indices {
                 let value = exp(logs[position] - log(ratio))
@@ -351,7 +358,8 @@ public struct RunComparison: Sendable {
             + "The 95% interval of a ratio and its p come from the trials: Welch's t on the logarithms of each trial's own value, on both sides, "
             + "so three trials a side give a wide interval, as they should. "
             + "A ratio is significant when its p, corrected with Holm's method for testing every variant at once, is below 0.05. "
-            + "The machine factor is the geometric mean of the variants' ratios; its interval is \(resampling). "
+            + "The machine factor is the geometric mean of the variants' ratios; for requests/s its interval is \(resampling); "
+            + "for p50 and p99 it comes from the same per-trial Welch terms as the ratios. "
             + "A relative change is a variant's ratio ÷ the machine factor: what changed beyond the machine, "
             + "with an interval from the same per-trial spread of every variant, and the same correction. "
             + "Kendall's τ compares the two runs' orders of the variants (1: the same order). "
