@@ -44,9 +44,8 @@ struct BuildCommand: AsyncParsableCommand {
                 printSafely("claims: \(claims.count - broken.count) of \(claims.count) hold on this run")
             }
             if let summary {
-                let file = ProjectFolder.resolve(summary)
-                try AtomicFile.write(CheckedClaim.summary(experiment: experiment.name, runID: outcome.runID, reference: line, claims: claims), to: file)
-                printSafely("summary: \(DisplayPath.of(file))")
+                try writeSummary(
+                    CheckedClaim.summary(experiment: experiment.name, runID: outcome.runID, reference: line, claims: claims), to: summary)
             }
             if !outcome.failedVariants.isEmpty { throw exiting(.variantFailed) }
             if checkClaims, !broken.isEmpty {

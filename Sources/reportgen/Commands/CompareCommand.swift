@@ -157,11 +157,7 @@ struct CompareCommand: ParsableCommand {
             }
             summaries.append(ComparisonSummary.markdown(comparison, gate: gate, failures: failures))
         }
-        if let summary {
-            let file = ProjectFolder.resolve(summary)
-            try AtomicFile.write(summaries.joined(separator: "\n"), to: file)
-            printSafely("summary: \(DisplayPath.of(file))")
-        }
+        if let summary { try writeSummary(summaries.joined(separator: "\n"), to: summary) }
         if let gate, !failed.isEmpty {
             throw ReportgenError(
                 .regression, "\(gate.description): \(failed.joined(separator: "; "))",

@@ -61,6 +61,13 @@ struct OutputOptions: ParsableArguments {
     var url: URL { ProjectFolder.resolve(output) }
 }
 
+/// `--summary FILE` of build and compare: writes the Markdown whole and says where.
+func writeSummary(_ markdown: String, to path: String) throws {
+    let file = ProjectFolder.resolve(path)
+    try AtomicFile.write(markdown, to: file)
+    printSafely("summary: \(DisplayPath.of(file))")
+}
+
 /// The working directory, where experiments/ and output/ are looked for.
 enum ProjectFolder {
     static var root: URL { URL(fileURLWithPath: FileManager.default.currentDirectoryPath) }
