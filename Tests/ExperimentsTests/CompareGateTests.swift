@@ -96,6 +96,9 @@ struct CompareGateTests {
         #expect((aiohttp["relative"] as? [String: Any])?["significant"] as? Bool == false, "\(aiohttp)")
         #expect(aiohttp["rank_baseline"] as? Int == 1 && aiohttp["rank_current"] as? Int == 1)
         #expect((json["claims"] as? [Any])?.count == 4)
+        let markdown = try String(contentsOf: folder.url("out/aiohttp-vs-flask/comparison.md"), encoding: .utf8)
+        #expect(markdown.range(of: #"\n\| aiohttp serves the most requests +\| replicates +\| both +\|"#, options: .regularExpression) != nil,
+                "the verdict stands next to its claim: \(markdown)")
         let html = try String(contentsOf: folder.url("out/aiohttp-vs-flask/comparison.html"), encoding: .utf8)
         #expect(html.contains("<svg") && !html.contains("<script"), "the page inlines its charts and runs nothing")
 

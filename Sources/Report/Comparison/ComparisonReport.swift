@@ -291,11 +291,12 @@ public enum ComparisonReport {
             let firm = result.verdict == .cannotCheck || result.firm ? "" : ", within the noise"
             return "\(result.verdict.rawValue)\(firm): \(result.detail)"
         }
+        // The verdict next to the claim: on a narrow page the numbers behind it scroll, it does not.
         let rows = comparison.claims.map { claim in
-            [claim.claim, claim.from, side(claim.baseline), side(claim.against), claim.verdict.rawValue]
+            [claim.claim, claim.verdict.rawValue, claim.from, side(claim.baseline), side(claim.against)]
         }
         return ResultsTable.grid(
-            header: ["claim", "written in", comparison.baseline.label, comparison.against.label, "verdict"],
+            header: ["claim", "verdict", "written in", comparison.baseline.label, comparison.against.label],
             rows: rows, rightAligned: [], format: format)
     }
 
