@@ -236,7 +236,7 @@ public enum DefinitionLoader {
         let connectionSweep = try SweepReader.read("connections", .connections, in: section)
         let rateSweep = try SweepReader.read("rate", .rate, in: section)
         sweeps += [connectionSweep, rateSweep].compactMap { $0 }
-        let load = LoadSettings(
+        var load = LoadSettings(
             generator: try section.choice("generator", default: LoadGeneratorKind.wrk),
             path: path,
             connections: try connectionSweep.map { Int($0.levels.map(\.value).max() ?? 1) }
@@ -248,10 +248,23 @@ public enum DefinitionLoader {
             interval: try interval(in: section),
             rate: try rateSweep.map { $0.levels.map(\.value).max() ?? 1 } ?? section.number("rate", example: "5000"),
             maxErrorRate: try section.percentage("max_error_rate", example: "\"1%\"") ?? LoadSettings.defaultMaxErrorRate)
+        load.capacity = try capacity(in: section)
+        load.probe = try section.duration("probe") ?? LoadSettings.defaultProbe
+        load.resolution = try section.percentage("resolution", example: "\"5%\"") ?? LoadSettings.defaultResolution
         for setting in Setting.allCases where setting.keyPath.hasPrefix("load.") {
             sources[setting] = section.source(String(setting.keyPath.dropFirst("load.".count)))
         }
         return load
+    }
+
+    /// `[load] capacity`: the target of a capacity search, located when it cannot be read.
+    private static func capacity(in section: DefinitionSection) throws -> CapacityTarget? {
+        guard let text = try section.string("capacity") else { return nil }
+        switch CapacityTarget.parse(text) {
+        case .success(let target): return target
+        case .failure(let error):
+            throw section.failure("capacity", "cannot read the capacity target \(text.quoted): \(error.message)", hint: CapacityTarget.grammar)
+        }
     }
 
     /// `[load] interval`: the timeline's step, which must divide the window into whole

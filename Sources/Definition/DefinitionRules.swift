@@ -55,6 +55,20 @@ enum DefinitionRules {
             }
             if !load.generator.runsOpenLoop { try rules.openLoopNeedsItsGenerator(load.generator) }
         }
+        if load.capacity != nil {
+            if !load.generator.runsOpenLoop {
+                throw rules.failure(
+                    .capacity, { "\($0) searches for the highest rate a server sustains, which needs the built-in generator's open loop; \(load.generator.rawValue) only runs a closed loop" },
+                    fileHint: "add generator = \"builtin\" to [load]", flagHint: { _ in "add --generator builtin" })
+            }
+            if load.probe <= .zero {
+                throw rules.failure(.probe, { "\($0) must be longer than zero" }, fileHint: "e.g. probe = \"5s\"", flagHint: { _ in nil })
+            }
+            if !(load.resolution >= 0.005 && load.resolution <= 0.5) {
+                throw rules.failure(
+                    .resolution, { "\($0) must be from 0.5% to 50%" }, fileHint: "e.g. resolution = \"5%\"", flagHint: { _ in nil })
+            }
+        }
         if let problem = load.generator.problem(with: load) {
             throw rules.failure(
                 problem.setting, problem.message, fileHint: problem.fileHint, flagHint: problem.flagHint)

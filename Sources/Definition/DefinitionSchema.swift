@@ -11,7 +11,7 @@ enum DefinitionSchema {
         "ready_timeout", "host", "cpus",
     ]
     static let load = [
-        "generator", "path", "connections", "threads", "duration", "timeout", "warmup", "interval", "rate", "max_error_rate", "host", "cpus",
+        "generator", "path", "connections", "threads", "duration", "timeout", "warmup", "interval", "rate", "max_error_rate", "capacity", "probe", "resolution", "host", "cpus",
     ]
     static let variant = [
         "name", "server", "module", "worker_class", "workers", "threads", "env", "command", "ready_path", "ready_timeout",

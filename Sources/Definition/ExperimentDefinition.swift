@@ -143,6 +143,20 @@ public struct LoadSettings: Sendable, Equatable {
     /// The share of a trial's requests that may fail (non-2xx answers, connect, read and write
     /// errors; not timeouts) before the trial counts as failed.
     public var maxErrorRate: Double
+    /// The target a capacity search finds each variant's highest rate for (`[load] capacity`);
+    /// nil for no search.
+    public var capacity: CapacityTarget?
+    /// Each probe's measured window in a capacity search (`[load] probe`).
+    public var probe: Duration = LoadSettings.defaultProbe
+    /// How close the search brackets the capacity before it confirms it (`[load] resolution`):
+    /// 0.05 stops when the highest rate that holds is within 5% of the lowest that does not.
+    public var resolution: Double = LoadSettings.defaultResolution
+
+    /// A capacity probe's window unless the definition says.
+    public static let defaultProbe: Duration = .seconds(5)
+
+    /// A capacity search's resolution unless the definition says.
+    public static let defaultResolution = 0.05
 
     /// A timeline's intervals unless the definition says.
     public static let defaultInterval: Duration = .seconds(1)

@@ -15,6 +15,9 @@ public enum Setting: String, Sendable, CaseIterable {
     case timeout = "load.timeout"
     case warmup = "load.warmup"
     case rate = "load.rate"
+    case capacity = "load.capacity"
+    case probe = "load.probe"
+    case resolution = "load.resolution"
 
     public var keyPath: String { rawValue }
 
@@ -31,7 +34,8 @@ public enum Setting: String, Sendable, CaseIterable {
         case .duration: return "--duration"
         case .warmup: return "--warmup"
         case .rate: return "--rate"
-        case .path, .timeout: return nil
+        case .capacity: return "--capacity"
+        case .path, .timeout, .probe, .resolution: return nil
         }
     }
 }

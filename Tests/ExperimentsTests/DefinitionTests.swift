@@ -396,6 +396,56 @@ extension DefinitionTests {
             #expect(builtin.load.generator == .builtin)
         }
 
+        @Test("a capacity target reads its percentile, comparison, limit and error share; what it cannot read it says why")
+        func capacityTargets() throws {
+            let target = try CapacityTarget.parse("p99 <= 100ms").get()
+            #expect(target == CapacityTarget(percentile: 99, strict: false, limitUs: 100_000))
+            #expect(target.description == "p99 ≤ 100ms")
+            #expect(target.holds(latencyUs: 100_000, errorShare: 0.5) && !target.holds(latencyUs: 100_001, errorShare: 0))
+            let strict = try CapacityTarget.parse("P99.9<0.25s and errors <= 0.1%").get()
+            #expect(strict == CapacityTarget(percentile: 99.9, strict: true, limitUs: 250_000, maxErrorShare: 0.001))
+            #expect(!strict.holds(latencyUs: 250_000, errorShare: 0) && strict.holds(latencyUs: 249_999, errorShare: 0.001))
+            #expect(!strict.holds(latencyUs: 1, errorShare: 0.0011))
+            #expect(strict.description == "p99.9 < 250ms and errors ≤ 0.1%")
+            for (bad, message) in [
+                ("p99 = 100ms", "is not PERCENTILE <= LIMIT"), ("q99 <= 100ms", "is not a percentile"),
+                ("p49 <= 100ms", "from p50 to p99.9"), ("p99.99 <= 1s", "from p50 to p99.9"),
+                ("p99 <= 100", "in ms or s"), ("p99 <= 0ms", "above zero"), ("p99 <= 2m", "in ms or s"),
+                ("p99 <= 100ms and errors < 1%", "errors <= SHARE"), ("p99 <= 100ms and errors <= 100%", "below 100%"),
+                ("p99 <= 100ms and p50 <= 10ms", "errors <= SHARE"), ("p99 <= 1s and errors <= 1% and x", "at most one"),
+            ] {
+                guard case .failure(let error) = CapacityTarget.parse(bad) else {
+                    Issue.record("\(bad) was read")
+                    continue
+                }
+                #expect(error.message.contains(message), "\(bad): \(error.message)")
+            }
+        }
+
+        @Test("capacity needs the built-in generator and is located when it cannot be read; probe and resolution have defaults and ranges")
+        func capacityInTheDefinition() throws {
+            let wrk = example(replacing: "generator = \"wrk\"", with: "generator = \"wrk\"\ncapacity = \"p99 <= 100ms\"")
+            let refused = try #require(try loadError(wrk))
+            #expect(refused.code == .badDefinition)
+            #expect(refused.location?.keyPath == "load.capacity")
+            #expect(refused.location?.line == line(of: "capacity =", in: wrk))
+            #expect(refused.hint == "add generator = \"builtin\" to [load]", "\(refused)")
+            let builtin = try load(example(replacing: "generator = \"wrk\"", with: "generator = \"builtin\"\ncapacity = \"p99 <= 250ms\""))
+            #expect(builtin.load.capacity?.limitUs == 250_000)
+            #expect(builtin.load.probe == .seconds(5) && builtin.load.resolution == 0.05)
+            #expect(try load(DefinitionFixture.designExample).load.capacity == nil)
+            let unreadable = example(replacing: "generator = \"wrk\"", with: "generator = \"builtin\"\ncapacity = \"p99 under 100ms\"")
+            let error = try #require(try loadError(unreadable))
+            #expect(error.location?.keyPath == "load.capacity" && error.location?.line == line(of: "capacity =", in: unreadable))
+            #expect(error.message.contains("cannot read the capacity target \"p99 under 100ms\""), "\(error)")
+            #expect(error.hint == CapacityTarget.grammar)
+            for (key, bad) in [("probe", "\"0s\""), ("resolution", "\"60%\"")] {
+                let text = example(replacing: "generator = \"wrk\"", with: "generator = \"builtin\"\ncapacity = \"p99 <= 1s\"\n\(key) = \(bad)")
+                let located = try #require(try loadError(text), "\(key) = \(bad)")
+                #expect(located.location?.keyPath == "load.\(key)" && located.location?.line == line(of: "\(key) =", in: text), "\(located)")
+            }
+        }
+
         @Test func errorLimitIsAPercentage() throws {
             let definition = try load(example(replacing: "warmup = \"5s\"", with: "warmup = \"5s\"\nmax_error_rate = \"2.5%\""))
             #expect(definition.load.maxErrorRate == 0.025)
