@@ -13,3 +13,15 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 }
+
+extension Array {
+    /// Fisher–Yates with our own generator: an order reproducible from a seed on any
+    /// platform, which the standard library's generator does not promise.
+    public mutating func shuffle(with generator: inout SplitMix64) {
+        guard count > 1 else { return }
+        for i in stride(from: count - 1, to: 0, by: -1) {
+            let j = Int(generator.next() % UInt64(i + 1))
+            swapAt(i, j)
+        }
+    }
+}

@@ -79,6 +79,11 @@ public struct CapacityTarget: Sendable, Equatable, CustomStringConvertible {
         return latency && errorShare <= maxErrorShare
     }
 
+    /// The target as a definition writes it ("p99 <= 100ms"), which `parse` reads back.
+    public var written: String {
+        description.replacingOccurrences(of: "≤", with: "<=")
+    }
+
     /// "p99 ≤ 100 ms", "p99.9 < 250 ms and errors ≤ 0.1%".
     public var description: String {
         let p = percentile == percentile.rounded() ? String(Int(percentile)) : String(percentile)

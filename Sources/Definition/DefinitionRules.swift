@@ -61,6 +61,11 @@ enum DefinitionRules {
                     .capacity, { "\($0) searches for the highest rate a server sustains, which needs the built-in generator's open loop; \(load.generator.rawValue) only runs a closed loop" },
                     fileHint: "add generator = \"builtin\" to [load]", flagHint: { _ in "add --generator builtin" })
             }
+            if definition.sweeps.contains(where: { $0.setting == .rate }) {
+                throw rules.failure(
+                    .capacity, { "\($0) searches each variant's rate itself, so it cannot run with a sweep of load.rate" },
+                    fileHint: "sweep connections, delay or workers instead, or drop capacity", flagHint: { _ in "give --rate one value, or leave out --capacity" })
+            }
             if load.probe <= .zero {
                 throw rules.failure(.probe, { "\($0) must be longer than zero" }, fileHint: "e.g. probe = \"5s\"", flagHint: { _ in nil })
             }

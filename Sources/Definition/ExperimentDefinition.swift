@@ -19,6 +19,11 @@ public struct ExperimentDefinition: Sendable, Equatable {
     public var trials: Int
     /// Trials until the answer is clear (`trials = "auto"`); nil for a fixed number.
     public var precision: PrecisionTarget?
+    /// The time budget of a capacity search run without trials added for precision
+    /// (`--time-budget` with `--capacity`).
+    public var searchBudget: Duration?
+    /// No new round of added trials or capacity probes starts past this much of the run.
+    public var timeBudget: Duration? { precision?.timeBudget ?? searchBudget }
     /// Whether trials whose window did not hold steady enter the statistics
     /// (`include_unsteady = true`); by default they are shown, not counted.
     public var includeUnsteady = false

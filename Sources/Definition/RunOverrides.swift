@@ -27,14 +27,17 @@ public struct RunOverrides: Sendable, Equatable, Codable {
     public var maxTrials: Int?
     /// No new round starts after this much of the run.
     public var timeBudget: Duration?
+    /// The target of a capacity search for this run (`--capacity`).
+    public var capacity: CapacityTarget?
 
     /// Overrides with every value given; the defaults change nothing.
     public init(
         quick: Bool = false, trials: Int? = nil, duration: Duration? = nil, warmup: Duration? = nil,
         connections: Int? = nil, threads: Int? = nil, variants: [String]? = nil,
         generator: LoadGeneratorKind? = nil, rate: Double? = nil, precision: Double? = nil, maxTrials: Int? = nil,
-        timeBudget: Duration? = nil
+        timeBudget: Duration? = nil, capacity: CapacityTarget? = nil
     ) {
+        self.capacity = capacity
         self.precision = precision
         self.maxTrials = maxTrials
         self.timeBudget = timeBudget
@@ -50,7 +53,7 @@ public struct RunOverrides: Sendable, Equatable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case quick, trials, connections, threads, variants, generator, rate, precision
+        case quick, trials, connections, threads, variants, generator, rate, precision, capacity
         case maxTrials = "max_trials"
         case timeBudgetMicroseconds = "time_budget_us"
         case durationMicroseconds = "duration_us"
@@ -67,6 +70,13 @@ public struct RunOverrides: Sendable, Equatable, Codable {
         generator = try container.decodeIfPresent(LoadGeneratorKind.self, forKey: .generator)
         rate = try container.decodeIfPresent(Double.self, forKey: .rate)
         precision = try container.decodeIfPresent(Double.self, forKey: .precision)
+        if let text = try container.decodeIfPresent(String.self, forKey: .capacity) {
+            switch CapacityTarget.parse(text) {
+            case .success(let target): capacity = target
+            case .failure(let error):
+                throw DecodingError.dataCorruptedError(forKey: .capacity, in: container, debugDescription: error.message)
+            }
+        }
         maxTrials = try container.decodeIfPresent(Int.self, forKey: .maxTrials)
         timeBudget = try container.decodeIfPresent(Int64.self, forKey: .timeBudgetMicroseconds).map { .microseconds($0) }
         duration = try container.decodeIfPresent(Int64.self, forKey: .durationMicroseconds)
@@ -87,6 +97,7 @@ public struct RunOverrides: Sendable, Equatable, Codable {
         try container.encodeIfPresent(generator, forKey: .generator)
         try container.encodeIfPresent(rate, forKey: .rate)
         try container.encodeIfPresent(precision, forKey: .precision)
+        try container.encodeIfPresent(capacity?.written, forKey: .capacity)
         try container.encodeIfPresent(maxTrials, forKey: .maxTrials)
         try container.encodeIfPresent(timeBudget?.microseconds, forKey: .timeBudgetMicroseconds)
         try container.encodeIfPresent(duration?.microseconds, forKey: .durationMicroseconds)
@@ -116,6 +127,7 @@ public struct RunOverrides: Sendable, Equatable, Codable {
         members[CodingKeys.generator.rawValue] = generator?.rawValue
         members[CodingKeys.rate.rawValue] = rate.map { String($0) }
         members[CodingKeys.precision.rawValue] = precision.map { String($0) }
+        members[CodingKeys.capacity.rawValue] = capacity?.written
         members[CodingKeys.maxTrials.rawValue] = maxTrials.map { String($0) }
         members[CodingKeys.timeBudgetMicroseconds.rawValue] = timeBudget.map { String($0.microseconds) }
         members[CodingKeys.durationMicroseconds.rawValue] = duration.map { String($0.microseconds) }
@@ -154,7 +166,19 @@ extension ExperimentDefinition {
         set(.threads, \.load.threads, o.threads)
         set(.generator, \.load.generator, o.generator)
         set(.rate, \.load.rate, o.rate.map { Optional($0) })
-        let precisionFlags = o.precision != nil || o.maxTrials != nil || o.timeBudget != nil
+        if let target = o.capacity {
+            result.load.capacity = target
+            result.sources[.capacity] = .flag("--capacity")
+        }
+        // A capacity search alone takes a time budget too; with trials added for precision,
+        // the one budget bounds both.
+        let searchBudgetOnly = o.timeBudget != nil && o.precision == nil && o.maxTrials == nil
+            && result.precision == nil && result.load.capacity != nil
+        if searchBudgetOnly {
+            result.searchBudget = o.timeBudget
+            result.sources[.timeBudget] = .flag("--time-budget")
+        }
+        let precisionFlags = !searchBudgetOnly && (o.precision != nil || o.maxTrials != nil || o.timeBudget != nil)
         if (o.quick || o.trials != nil) && !precisionFlags {
             // A smoke run measures once; --trials alone asks for a fixed number.
             result.precision = nil

@@ -20,9 +20,9 @@ public final class ExperimentRunner {
     public let projectRoot: URL
     public let interrupt: Interrupt
     public var options: RunnerOptions
-    private let emit: @Sendable (RunEvent) -> Void
+    let emit: @Sendable (RunEvent) -> Void
     /// What the run measures, expanded once: the variants, or every variant at every level.
-    private lazy var cells = definition.cells
+    lazy var cells = definition.cells
 
     /// `definition` is the effective one: `overrides` already applied.
     public init(
@@ -152,8 +152,14 @@ public final class ExperimentRunner {
                 emit(.trialStarted(planned, position: offset + 1, total: remaining.count, estimatedEnd: estimate))
                 if try await runTrial(planned, in: session, loop: &trials) == .stop { return trials.outcome }
             }
-            if let precision = definition.precision {
+            // Once a capacity search has begun, the measured trials are final: a probe holds the
+            // next trial index of its cell.
+            let searching = try !store.capacityProbes(runID: run.id).isEmpty
+            if let precision = definition.precision, !searching {
                 if try await addRounds(for: precision, in: session, loop: &trials) == .stop { return trials.outcome }
+            }
+            if let target = definition.load.capacity {
+                if try await searchCapacity(target, in: session, loop: &trials) == .stop { return trials.outcome }
             }
         } catch {
             try? store.setRunStatus(run.id, interrupt.isRequested ? .interrupted : .failed, finishedAt: nil)
@@ -175,7 +181,7 @@ public final class ExperimentRunner {
     }
 
     /// What the trial loop carries from one trial to the next.
-    private struct TrialLoop {
+    struct TrialLoop {
         var run: StoredRun
         var variants: [StoredVariant]
         var executor: TrialExecutor
@@ -188,11 +194,11 @@ public final class ExperimentRunner {
         }
     }
 
-    private enum Continuation { case next, stop }
+    enum Continuation { case next, stop }
 
-    /// Runs one trial, stores it, and says whether the run goes on.
-    private func runTrial(
-        _ planned: PlannedTrial, in session: RunSession, loop: inout TrialLoop
+    /// Runs one trial (or capacity probe), stores it, and says whether the run goes on.
+    func runTrial(
+        _ planned: PlannedTrial, in session: RunSession, loop: inout TrialLoop, probe: CapacityProbeLoad? = nil
     ) async throws -> Continuation {
         try interrupt.check()
         // The plan is made from the definition's cells, and a run of that definition stored
@@ -209,13 +215,14 @@ public final class ExperimentRunner {
         let key = TrialKey(variantID: stored.id, trialIndex: planned.trialIndex, runOrder: planned.runOrder)
         let executor = loop.executor
         let record = try await interrupt.scope {
-            try await executor.run(planned, variant: variant, key: key)
+            try await executor.run(planned, variant: variant, key: key, probe: probe)
         }
         try store.recordTrial(record)
         loop.trialSeconds.append((ContinuousClock.now - began).seconds)
         loop.outcome.trialsRun += 1
         emit(.trialFinished(planned, TrialSummary(record)))
-        if record.status == .failed {
+        // A probe that fails measured a rate past the server, which the search goes on from.
+        if record.status == .failed && probe == nil {
             loop.outcome.trialsFailed += 1
             if !loop.outcome.failedVariants.contains(variant.cell) { loop.outcome.failedVariants.append(variant.cell) }
             if options.failFast {

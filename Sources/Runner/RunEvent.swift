@@ -19,6 +19,9 @@ public enum RunEvent: Sendable {
     case note(String)
     /// A trial is about to start: `position` of `total` trials left in this invocation.
     case trialStarted(PlannedTrial, position: Int, total: Int, estimatedEnd: Date?)
+    /// A capacity probe is about to start: `position` of `total` probes in this round; a
+    /// nil rate is the closed-loop start.
+    case probeStarted(PlannedTrial, stage: ProbeRole.Stage, rate: Double?, position: Int, total: Int)
     /// A phase inside the trial, with its length when it is timed.
     case trialPhase(PlannedTrial, TrialPhase, length: Duration?)
     /// A trial was stored.
@@ -63,8 +66,11 @@ public struct TrialSummary: Sendable {
     public var p50Ms: Double?
     public var errors: Int64
     public var failure: String?
+    /// A capacity probe's role, with whether it kept the target.
+    public var probe: ProbeRole?
 
     init(_ record: TrialRecord) {
+        probe = record.probe
         let measured = record.measurement
         status = record.status
         requests = measured.requests

@@ -28,6 +28,14 @@ struct RunSession: Sendable {
         loadgens.first { $0.load == load }?.generator ?? loadgens[0].generator
     }
 
+    /// A generator for a load no cell asks for: a capacity probe's rate, or the closed loop
+    /// against the upstream alone that measures the generator's own limit.
+    func makeLoadgen(_ load: LoadSettings, options: RunnerOptions, cpus: CPUSet?) async throws -> any LoadGenerating {
+        let host = hosts.host(of: .loadgen)
+        return try await LoadGeneratorKind.make(
+            load, folder: host.workFolder, executable: options.loadExecutable, host: host, cpus: cpus)
+    }
+
     /// Connects the remote hosts and checks them (nothing is started before every host
     /// passes), prepares the Python environment where the app runs (once per lock, cached),
     /// then starts the upstream.

@@ -18,10 +18,33 @@ struct TrialExecutor: Sendable {
     let options: RunnerOptions
     let emit: @Sendable (RunEvent) -> Void
 
-    func run(_ planned: PlannedTrial, variant: VariantDefinition, key: TrialKey) async throws -> TrialRecord {
+    /// Runs one trial of `variant`, or with `probe` one probe of its capacity search: the
+    /// window is the probe's, after a warm-up of at most as long, at the probe's rate (closed
+    /// loop for the start), and the record says whether it kept the target.
+    func run(_ planned: PlannedTrial, variant: VariantDefinition, key: TrialKey, probe: CapacityProbeLoad? = nil) async throws -> TrialRecord {
+        var record = try await measure(planned, variant: variant, key: key, probe: probe)
+        if let probe {
+            var held: Bool?
+            if record.status == .ok, let target = definition.load.capacity,
+                let latency = record.measurement.latency.percentile(target.percentile)
+            {
+                held = target.holds(latencyUs: latency, errorShare: record.measurement.errorShare)
+            }
+            record.probe = ProbeRole(stage: probe.stage, offeredRPS: probe.rate, held: held)
+        }
+        return record
+    }
+
+    private func measure(_ planned: PlannedTrial, variant: VariantDefinition, key: TrialKey, probe: CapacityProbeLoad?) async throws -> TrialRecord {
         let clock = options.clock
-        let load = definition.load(for: variant)
-        let loadgen = session.loadgen(for: load)
+        var load = definition.load(for: variant)
+        var loadgen = session.loadgen(for: load)
+        if let probe {
+            load.rate = probe.rate
+            load.duration = load.probe
+            load.warmup = min(load.warmup, load.probe)
+            loadgen = try await session.makeLoadgen(load, options: options, cpus: definition.placement[.loadgen].cpus)
+        }
         let upstream = session.upstream
         let upstreamURL = upstream.url(delay: definition.upstreamDelay(for: variant))
         let startedAt = Date()
@@ -137,6 +160,12 @@ struct TrialExecutor: Sendable {
                 .processFailed, "the upstream nginx died during the trial", output: await session.upstream.process.recentOutput())
         }
     }
+}
+
+/// What a capacity probe asks of the generator: its stage, and its rate (nil: closed loop).
+struct CapacityProbeLoad: Sendable {
+    var stage: ProbeRole.Stage
+    var rate: Double?
 }
 
 /// reportgen's own CPU time, to show the runner stays out of the measurement's way.

@@ -316,6 +316,29 @@ enum StoreSchema {
                 PRIMARY KEY (trial_id, start_us)
             );
             """),
+        // A capacity search's probes are trials of their cell, kept apart from the measured
+        // trials by a row here: where in the search each ran, the rate it offered (none for
+        // the closed-loop start) and whether it kept the target. capacity_searches holds the
+        // run's target and what the generator alone could offer.
+        Migration(name: "capacity searches", sql: """
+            CREATE TABLE capacity_searches (
+                run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+                -- as written: "p99 <= 100ms and errors <= 0.1%"
+                target TEXT NOT NULL,
+                -- requests/s the generator drove against the upstream alone, closed loop; NULL
+                -- when it was not measured
+                generator_limit_rps REAL
+            );
+            CREATE TABLE capacity_probes (
+                trial_id INTEGER PRIMARY KEY REFERENCES trials(id) ON DELETE CASCADE,
+                -- 'start' (closed loop), 'search' (bracketing) or 'confirm' (repeated around it)
+                stage TEXT NOT NULL,
+                -- requests/s asked of the open loop; NULL for the closed-loop start
+                offered_rps REAL,
+                -- 1 when the window kept the target, 0 when not; NULL for the start or a failed trial
+                held INTEGER
+            );
+            """),
     ]
 
     /// The version whose migration added `latency_histograms` (see `PackedLatency`).

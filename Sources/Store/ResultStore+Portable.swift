@@ -159,13 +159,14 @@ extension ResultStore {
             try dump(
                 "trial", "trials", excluding: ["id", "variant_id"], extra: variantName,
                 from: "JOIN variants v ON v.id = x.variant_id WHERE v.run_id = ?", order: "v.position, v.name, x.trial_index")
-            for table in ["latency_samples", "generator_percentiles", "resource_samples", "requests", "trial_timelines", "trial_intervals"] {
+            for table in ["latency_samples", "generator_percentiles", "resource_samples", "requests", "trial_timelines", "trial_intervals", "capacity_probes"] {
                 let columns = try RowCopier.columns(database, schema: "main", table: table).filter { $0 != "trial_id" }
                 try dump(
                     table, table, excluding: ["trial_id"], extra: trialKey,
                     from: "JOIN trials t ON t.id = x.trial_id JOIN variants v ON v.id = t.variant_id WHERE v.run_id = ?",
                     order: "v.position, v.name, t.trial_index, " + columns.map { "x.\(RowCopier.quoted($0))" }.joined(separator: ", "))
             }
+            try dump("capacity", "capacity_searches", excluding: ["run_id"], from: "WHERE x.run_id = ?", order: "x.target")
             try dump(
                 "level", "cell_levels", excluding: ["variant_id"], extra: variantName,
                 from: "JOIN variants v ON v.id = x.variant_id WHERE v.run_id = ?", order: "v.position, v.name, x.setting")
@@ -240,6 +241,7 @@ private struct RowCopier {
     func copyRun(_ runID: Int64, machineID: Int64) throws -> CopiedRun {
         var copied = CopiedRun(runID: try copyRow("runs", id: runID, replacing: ["machine_id": machineID]))
         try copyHosts(ofRun: runID, to: copied.runID)
+        try copyRows("capacity_searches", where: "run_id", equals: runID, replacing: ["run_id": copied.runID])
         let variants = try database.rows("SELECT id FROM \(from).variants WHERE run_id = ? ORDER BY id", runID) { $0.int64(at: 0) }
         for variant in variants {
             let newVariant = try copyRow("variants", id: variant, replacing: ["run_id": copied.runID])
@@ -255,6 +257,7 @@ private struct RowCopier {
                 try copyRows("requests", where: "trial_id", equals: trial, replacing: ["trial_id": newTrial])
                 try copyRows("trial_timelines", where: "trial_id", equals: trial, replacing: ["trial_id": newTrial])
                 try copyRows("trial_intervals", where: "trial_id", equals: trial, replacing: ["trial_id": newTrial])
+                try copyRows("capacity_probes", where: "trial_id", equals: trial, replacing: ["trial_id": newTrial])
             }
             try copyRows("cell_levels", where: "variant_id", equals: variant, replacing: ["variant_id": newVariant])
             try copyRows(

@@ -136,6 +136,13 @@ extension ResultStore {
                 if bin >= 0 && bin < series.count { series[bin] += try bins.int64("answered") }
                 trials[offset].throughput = series
             }
+            // A capacity search's probes are kept apart: the statistics are of measured trials.
+            let roles = try probeRoles(runID: id)
+            if !roles.isEmpty {
+                data.probes = trials.compactMap { trial in roles[trial.id].map { CapacityProbe(trial: trial, role: $0) } }
+                trials.removeAll { roles[$0.id] != nil }
+                data.capacitySearch = try capacitySearch(runID: id)
+            }
             data.trials = trials
             return data
         }

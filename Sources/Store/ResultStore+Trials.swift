@@ -67,6 +67,11 @@ extension ResultStore {
                 if let timeline = measured.timeline {
                     try recordTimeline(timeline, trialID: trialID)
                 }
+                if let probe = trial.probe {
+                    try database.run(
+                        "INSERT INTO capacity_probes (trial_id, stage, offered_rps, held) VALUES (?, ?, ?, ?)",
+                        trialID, probe.stage.rawValue, probe.offeredRPS, probe.held)
+                }
 
                 if let log = measured.requestLog {
                     // From the window's start: a request sent in the warm-up starts before it.
@@ -112,12 +117,13 @@ extension ResultStore {
         }
     }
 
-    /// Which (cell, trial index) pairs of run `runID` are stored, to resume a run.
+    /// Which (cell, trial index) pairs of run `runID` are stored, to resume a run; capacity
+    /// probes are not among them (see `capacityProbes`).
     public func storedTrials(runID: Int64) throws -> [StoredTrialKey] {
         try trialResults(runID: runID).map(\.key)
     }
 
-    /// Each stored trial of run `runID` with the numbers that decide whether its cell
+    /// Each stored trial of run `runID` but its capacity probes, with the numbers that decide whether its cell
     /// needs more: its requests/s, whether its window held steady, and how long it took, by
     /// cell position and trial index.
     public func trialResults(runID: Int64) throws -> [StoredTrialResult] {
@@ -129,7 +135,7 @@ extension ResultStore {
                 SELECT trials.id, trials.variant_id, trials.trial_index, trials.run_order, trials.status, trials.requests,
                        trials.duration_us, trials.started_at, trials.ended_at
                 FROM trials JOIN variants ON variants.id = trials.variant_id
-                WHERE variants.run_id = ?
+                WHERE variants.run_id = ? AND trials.id NOT IN (SELECT trial_id FROM capacity_probes)
                 ORDER BY variants.position, trials.trial_index
                 """, runID
             ) { row in

@@ -35,6 +35,10 @@ public struct RunData: Sendable {
     public var documentDate: Date { run.finishedAt ?? run.startedAt }
     public var variants: [StoredVariant]
     public var trials: [StoredTrial]
+    /// A capacity search's probes, in the order they ran (not among `trials`).
+    public var probes: [CapacityProbe] = []
+    /// The run's capacity target and the generator's limit; nil without a search.
+    public var capacitySearch: StoredCapacitySearch? = nil
 
     public var kind: RunKind { run.kind }
 
@@ -42,6 +46,12 @@ public struct RunData: Sendable {
     public func trials(of variant: StoredVariant) -> [StoredTrial] {
         trials.filter { $0.key.variantID == variant.id }.sorted { $0.key.trialIndex < $1.key.trialIndex }
     }
+}
+
+/// A stored capacity probe: the trial it ran as, and its role in the search.
+public struct CapacityProbe: Sendable {
+    public var trial: StoredTrial
+    public var role: ProbeRole
 }
 
 /// A stored trial: the record written when it finished, with its row id, and what the store

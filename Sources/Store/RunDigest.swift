@@ -35,6 +35,8 @@ public struct RunDigest: Sendable, Equatable {
         case requests = "the requests"
         /// Only in runs that have one: a run stored before timelines keeps its digest.
         case timeline = "the trials' timelines"
+        /// Only in runs that searched for capacity: other runs keep their digest.
+        case capacity = "the capacity search"
     }
 
     /// The lowercase hex SHA-256 of the whole run.
@@ -94,12 +96,14 @@ private struct RunDigestReader {
             .trials, table: "trials", excluding: ["id", "variant_id"], key: ["v.name"],
             from: "JOIN \(schema).variants v ON v.id = x.variant_id WHERE v.run_id = ?1")
         try feedSamples()
-        let timed = try feedTimelines()
+        var absent: Set<RunDigest.Section> = []
+        if try !feedTimelines() { absent.insert(.timeline) }
+        if try !feedCapacity() { absent.insert(.capacity) }
 
         var sections = hashers.mapValues { $0.finalHex() }
-        if !timed { sections[.timeline] = nil }
+        for section in absent { sections[section] = nil }
         let whole = SHA256.Hasher()
-        for section in RunDigest.Section.allCases where section != .timeline || timed {
+        for section in RunDigest.Section.allCases where !absent.contains(section) {
             whole.update("\(section)=\(sections[section] ?? "")\n")
         }
         return RunDigest(hex: whole.finalHex(), sections: sections)
@@ -171,6 +175,19 @@ private struct RunDigestReader {
         for table in ["trial_timelines", "trial_intervals"] {
             try feed(.timeline, table: table, excluding: ["trial_id"], key: ["v.name", "t.trial_index"], from: trialsOfRun)
         }
+        return true
+    }
+
+    /// The run's capacity target and its probes' roles, keyed by (variant name, trial
+    /// index); false, feeding nothing, when the run searched for no capacity.
+    private func feedCapacity() throws -> Bool {
+        let any = try database.firstRow(
+            "SELECT EXISTS (SELECT 1 FROM \(schema).capacity_searches WHERE run_id = ?1)", runID, decode: { $0.int64(at: 0) })
+        guard any == 1 else { return false }
+        try feed(.capacity, table: "capacity_searches", excluding: ["run_id"], from: "WHERE x.run_id = ?1")
+        try feed(
+            .capacity, table: "capacity_probes", excluding: ["trial_id"], key: ["v.name", "t.trial_index"],
+            from: "JOIN \(schema).trials t ON t.id = x.trial_id JOIN \(schema).variants v ON v.id = t.variant_id WHERE v.run_id = ?1")
         return true
     }
 

@@ -88,6 +88,8 @@ public struct TrialRecord: Sendable {
     public var conditions: HostConditions
     public var commands: TrialCommands
     public var resources: [ResourceSample] = []
+    /// Where the trial ran in a capacity search; nil for a measured trial.
+    public var probe: ProbeRole? = nil
 
     public var status: TrialStatus { outcome.status }
     public var failure: String? { outcome.failure }
@@ -99,6 +101,23 @@ public struct TrialRecord: Sendable {
         (self.key, self.startedAt, self.endedAt, self.outcome) = (key, startedAt, endedAt, outcome)
         (self.measurement, self.conditions) = (measurement, conditions)
         (self.commands, self.resources) = (commands, resources)
+    }
+}
+
+/// What a capacity probe was: its stage in the search, the rate it offered and whether it
+/// kept the target (`capacity_probes`).
+public struct ProbeRole: Sendable, Equatable {
+    /// The closed-loop start, a bracketing probe, or a confirmation.
+    public typealias Stage = CapacityPlan.Probe.Stage
+
+    public var stage: Stage
+    /// Requests/s offered; nil for the closed-loop start.
+    public var offeredRPS: Double?
+    /// Whether the window kept the target; nil for the start and for a failed trial.
+    public var held: Bool?
+
+    public init(stage: Stage, offeredRPS: Double?, held: Bool?) {
+        (self.stage, self.offeredRPS, self.held) = (stage, offeredRPS, held)
     }
 }
 

@@ -1,23 +1,23 @@
 import Foundation
 import Testing
 
-@testable import Runner
+import Definition
 
 /// The bracketing half of a capacity search, against servers whose capacity is known: a
 /// probe holds exactly when its rate is at or below it.
 @Suite("capacity search: bracketing")
 struct CapacitySearchTests {
-    /// Runs the search to its end against `holds`, `generatorLimit` the highest rate the
-    /// generator keeps to; returns the probes and the outcome.
+    /// Runs the search to its end against `holds`; returns the probes and the outcome.
     private func search(
-        _ plan: CapacitySearch, generatorLimit: Double = .infinity, holds: (Double) -> Bool
+        _ plan: CapacitySearch, holds: (Double) -> Bool
     ) throws -> (probes: [CapacitySearch.Probe], outcome: CapacitySearch.Outcome) {
         var probes: [CapacitySearch.Probe] = []
         for _ in 0..<64 {
             switch plan.next(after: probes) {
             case .probe(let rate):
                 #expect(!probes.contains { $0.offered == rate }, "no rate is probed twice: \(rate) in \(probes)")
-                probes.append(CapacitySearch.Probe(offered: rate, held: holds(rate), generatorKeptUp: rate <= generatorLimit))
+                                #expect(rate <= plan.ceiling, "no rate above the generator's limit is probed")
+                probes.append(CapacitySearch.Probe(offered: rate, held: holds(rate)))
             case .done(let outcome):
                 return (probes, outcome)
             }
@@ -50,7 +50,7 @@ struct CapacitySearchTests {
         }
     }
 
-    @Test("a server that fails even at the floor has no capacity; one the generator cannot saturate is the generator's limit")
+    @Test("a server that fails even at the floor has no capacity; one that holds at the generator's limit is reported at that limit")
     func noneAndGeneratorLimit() throws {
         let plan = CapacitySearch(start: 1_000, resolution: 0.05, floor: 10)
         let (_, none) = try search(plan) { _ in false }
@@ -59,8 +59,10 @@ struct CapacitySearchTests {
             return
         }
         #expect(lowest >= 10 && lowest < 20, "\(lowest)")
-        let (_, limited) = try search(plan, generatorLimit: 6_000) { _ in true }
-        #expect(limited == .generatorLimited(offered: 4_000), "the highest rate that held while the generator kept up")
+        let limited = CapacitySearch(start: 1_000, resolution: 0.05, floor: 10, ceiling: 6_000)
+        let (probes, outcome) = try search(limited) { _ in true }
+        #expect(outcome == .generatorLimited(offered: 6_000), "it held at the most the generator offers")
+        #expect(probes.map(\.offered) == [1_000, 2_000, 4_000, 6_000])
     }
 
     @Test("a failure below a rate that held is noise for the confirmation trials, not a bound")

@@ -51,6 +51,14 @@ final class ProgressPrinter: Sendable {
                 startTicker()
                 redraw()
             }
+        case .probeStarted(let trial, let stage, let rate, let position, let total):
+            let offered = rate.map { String(format: "%.0f req/s offered", $0) } ?? "closed loop"
+            let prefix = "[capacity \(position)/\(total)] \(trial.cell) \(stage.rawValue) probe, \(offered)"
+            line.withLock { $0 = Line(prefix: prefix, active: true) }
+            if live {
+                startTicker()
+                redraw()
+            }
         case .trialPhase(_, let phase, let length):
             line.withLock {
                 $0.phase = phase.rawValue
@@ -66,7 +74,8 @@ final class ProgressPrinter: Sendable {
             if summary.status == .ok {
                 let rate = String(format: "%.0f", summary.requestsPerSecond)
                 let p50 = summary.p50Ms.map { String(format: ", p50 %.1f ms", $0) } ?? ""
-                print(prefix + ": \(summary.requests) requests, \(rate) req/s\(p50), \(summary.errors) errors")
+                let kept = summary.probe?.held.map { $0 ? ", target kept" : ", target missed" } ?? ""
+                print(prefix + ": \(summary.requests) requests, \(rate) req/s\(p50), \(summary.errors) errors\(kept)")
             } else {
                 print(prefix + ": FAILED: \(summary.failure ?? "unknown cause")")
             }

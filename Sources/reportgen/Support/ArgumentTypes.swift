@@ -29,3 +29,22 @@ struct PercentArgument: ExpressibleByArgument, Sendable {
         self.share = share
     }
 }
+
+/// A capacity target, "p99<=100ms" (see `CapacityTarget`). A bad one is refused with what
+/// is wrong and how it is written.
+struct CapacityArgument: ExpressibleByArgument, Sendable {
+    var target: CapacityTarget
+
+    init?(argument: String) {
+        guard case .success(let target) = CapacityTarget.parse(argument) else { return nil }
+        self.target = target
+    }
+
+    static var defaultValueDescription: String { "p99<=100ms" }
+
+    /// What is wrong with `argument`, for the error ArgumentParser prints.
+    static func problem(_ argument: String) -> String? {
+        guard case .failure(let error) = CapacityTarget.parse(argument) else { return nil }
+        return "\(error.message); \(CapacityTarget.grammar)"
+    }
+}

@@ -35,6 +35,11 @@ struct RunOptions: ParsableArguments {
     var rate: Double?
 
     @Option(help: ArgumentHelp(
+        "Find each variant's highest rate that keeps this target, e.g. \"p99<=100ms\" or \"p99<=100ms and errors<=0.1%\" (builtin only).",
+        discussion: "After the measured trials, each variant's search probes open-loop rates, then confirms around the highest that holds."))
+    var capacity: String?
+
+    @Option(help: ArgumentHelp(
         "Add trials until each variant's 95% interval of requests/s is within this share of its mean, e.g. 5%.",
         discussion: "After 3 interleaved rounds, each variant still wider than the target gets another trial per round."))
     var precision: PercentArgument?
@@ -42,7 +47,7 @@ struct RunOptions: ParsableArguments {
     @Option(help: "With --precision or trials = \"auto\": the most trials a variant gets (default 10).")
     var maxTrials: Int?
 
-    @Option(help: "With --precision or trials = \"auto\": start no round that would end after this much trial time, e.g. 30m.")
+    @Option(help: "With --precision, trials = \"auto\" or --capacity: start no round that would end after this much trial time, e.g. 30m.")
     var timeBudget: DurationArgument?
 
     @Flag(help: "Start a new run even if one with the same definition exists.")
@@ -61,13 +66,26 @@ struct RunOptions: ParsableArguments {
                 $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             },
             generator: generator, rate: rate, precision: precision?.share, maxTrials: maxTrials,
-            timeBudget: timeBudget?.duration)
+            timeBudget: timeBudget?.duration, capacity: capacityTarget)
+    }
+
+    /// `--capacity` read; nil when not given or unreadable (`validate` refuses the latter).
+    var capacityTarget: CapacityTarget? {
+        capacity.flatMap { CapacityArgument(argument: $0)?.target }
+    }
+
+    /// Refuses an unreadable `--capacity` with what is wrong and how a target is written.
+    func validateCapacity() throws {
+        if let capacity, let problem = CapacityArgument.problem(capacity) {
+            throw ReportgenError(.badArgument, "--capacity \(capacity.quoted): \(problem)")
+        }
     }
 
     /// Loads and shapes the definition, opens the store, and runs what is missing, showing
     /// progress; returns the outcome, the definition as written, and the store.
     func measure() async throws -> (RunOutcome, ExperimentDefinition, ResultStore) {
         let loaded = try experiment.load()
+        try validateCapacity()
         let overrides = overrides
         let definition = try loaded.applying(overrides)
         let results = try store.open()

@@ -1,5 +1,4 @@
 import Core
-import Definition
 import Foundation
 
 /// The bracketing half of a capacity search for one cell: which offered rate to probe next,
@@ -9,9 +8,10 @@ import Foundation
 ///
 /// It starts from a rate the caller measured (half a short closed-loop probe's throughput),
 /// grows the rate geometrically while the target holds, shrinks it while it does not, then
-/// bisects on the geometric mean. A server that fails even at `floor` has no capacity; a
-/// generator that could not offer a rate (it fell behind its own schedule) ends the search
-/// at what it could offer, reported as the generator's limit and never as the server's.
+/// bisects on the geometric mean. A server that fails even at `floor` has no capacity. No
+/// rate above `ceiling`, what the generator could drive against the upstream alone, is
+/// probed: a server that holds there ends the search at the generator's limit, reported as
+/// such and never as the server's.
 public struct CapacitySearch: Sendable, Equatable {
     /// One stored probe.
     public struct Probe: Sendable, Equatable {
@@ -19,11 +19,9 @@ public struct CapacitySearch: Sendable, Equatable {
         public var offered: Double
         /// Whether the probe kept the target.
         public var held: Bool
-        /// Whether the generator kept to its schedule (offered what it was asked to).
-        public var generatorKeptUp: Bool = true
 
-        public init(offered: Double, held: Bool, generatorKeptUp: Bool = true) {
-            (self.offered, self.held, self.generatorKeptUp) = (offered, held, generatorKeptUp)
+        public init(offered: Double, held: Bool) {
+            (self.offered, self.held) = (offered, held)
         }
     }
 
@@ -33,7 +31,7 @@ public struct CapacitySearch: Sendable, Equatable {
         case bracketed(held: Double, failed: Double)
         /// The target fails at every rate down to `floor`.
         case none(lowestTried: Double)
-        /// The generator could not offer more than `offered`, where the target still held.
+        /// The target held at `offered`, the most the generator can offer.
         case generatorLimited(offered: Double)
     }
 
@@ -50,18 +48,16 @@ public struct CapacitySearch: Sendable, Equatable {
     public var resolution: Double
     /// The lowest rate worth probing; below it the server has no capacity at the target.
     public var floor: Double
+    /// The highest rate the generator can offer; none above it is probed.
+    public var ceiling: Double
 
-    public init(start: Double, resolution: Double, floor: Double, growth: Double = 2) {
-        (self.start, self.resolution, self.floor, self.growth) = (start, resolution, floor, growth)
+    public init(start: Double, resolution: Double, floor: Double, ceiling: Double = .infinity, growth: Double = 2) {
+        (self.start, self.resolution, self.floor, self.growth) = (min(max(start, floor), ceiling), resolution, floor, growth)
+        self.ceiling = ceiling
     }
 
     /// What to do after `probes` (in the order they were measured).
     public func next(after probes: [Probe]) -> Step {
-        if let behind = probes.first(where: { !$0.generatorKeptUp }) {
-            // The generator's limit ends the search: what held below it is all that can be said.
-            let held = probes.filter { $0.held && $0.generatorKeptUp && $0.offered < behind.offered }.map(\.offered).max()
-            return .done(.generatorLimited(offered: held ?? behind.offered))
-        }
         guard !probes.isEmpty else { return .probe(rate: start) }
         let held = probes.filter(\.held).map(\.offered).max()
         guard let held else {
@@ -73,7 +69,8 @@ public struct CapacitySearch: Sendable, Equatable {
         // The lowest failure above the highest success; a failure below it is noise the
         // confirmation trials weigh, not a bound.
         guard let failed = probes.filter({ !$0.held && $0.offered > held }).map(\.offered).min() else {
-            return .probe(rate: held * growth)
+            if held >= ceiling { return .done(.generatorLimited(offered: held)) }
+            return .probe(rate: min(held * growth, ceiling))
         }
         if failed / held - 1 <= resolution { return .done(.bracketed(held: held, failed: failed)) }
         return .probe(rate: (held * failed).squareRoot())
