@@ -58,6 +58,15 @@ public struct CapacityPlan: Sendable, Equatable {
     /// The run's seed and the cell's position, for the confirmation order.
     public var seed: UInt64
 
+    /// Above this share of what the generator drove flat out against the upstream alone, no
+    /// rate is probed: past it the generator's own schedule would be measured.
+    public static let generatorHeadroom = 0.8
+
+    /// The seed of the confirmation order of the cell at `position` in a run seeded `runSeed`.
+    public static func seed(runSeed: UInt64, position: Int) -> UInt64 {
+        runSeed &+ UInt64(position + 1) &* 0x9E37_79B9_7F4A_7C15
+    }
+
     /// The number of confirmation rates, spaced a bracket's width apart around its middle.
     public static let confirmationRates = 5
 

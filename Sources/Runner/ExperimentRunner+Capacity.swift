@@ -8,7 +8,7 @@ import Store
 extension ExperimentRunner {
     /// Above this share of what the generator drove flat out against the upstream alone,
     /// no rate is probed: past it the generator's own schedule would be measured.
-    static let generatorHeadroom = 0.8
+    static var generatorHeadroom: Double { CapacityPlan.generatorHeadroom }
 
     /// After the measured trials, each cell's capacity at `target`: rounds in which every
     /// cell whose search is not done gets its next probe, in an order shuffled by the run's
@@ -23,7 +23,7 @@ extension ExperimentRunner {
             CapacityPlan(
                 target: target, probe: load.probe, resolution: load.resolution, repetitions: definition.trials,
                 ceiling: ceiling.map { $0 * Self.generatorHeadroom },
-                seed: loop.run.shuffleSeed &+ UInt64(position + 1) &* 0x9E37_79B9_7F4A_7C15)
+                seed: CapacityPlan.seed(runSeed: loop.run.shuffleSeed, position: position))
         }
         var announced = false
         while true {

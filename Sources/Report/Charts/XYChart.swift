@@ -18,9 +18,32 @@ public struct XYChart: Chart, Sendable {
         public var name: String
         public var points: [Point]
         public var style: SeriesStyle
+        /// A companion line: thin, dotted, without markers and left out of the legend (the
+        /// knee chart's p50 beside each variant's target percentile).
+        public var quiet = false
 
-        public init(name: String, points: [Point], style: SeriesStyle) {
-            (self.name, self.points, self.style) = (name, points, style)
+        public init(name: String, points: [Point], style: SeriesStyle, quiet: Bool = false) {
+            (self.name, self.points, self.style, self.quiet) = (name, points, style, quiet)
+        }
+    }
+
+    /// A horizontal line across the plot at `y`, labelled at its right end (a target).
+    public struct Rule: Sendable, Equatable {
+        public var y: Double
+        public var label: String
+
+        public init(y: Double, label: String) {
+            (self.y, self.label) = (y, label)
+        }
+    }
+
+    /// A large marker at a point, outlined in its series' colour (a capacity on the target).
+    public struct Highlight: Sendable, Equatable {
+        public var point: Point
+        public var style: SeriesStyle
+
+        public init(point: Point, style: SeriesStyle) {
+            (self.point, self.style) = (point, style)
         }
     }
 
@@ -32,6 +55,8 @@ public struct XYChart: Chart, Sendable {
     public var series: [Series]
     public var mark: Mark
     public var logY: Bool
+    public var rule: Rule?
+    public var highlights: [Highlight] = []
     public var width: Double
     public var height: Double
 
@@ -40,10 +65,10 @@ public struct XYChart: Chart, Sendable {
 
     public init(
         title: String, xLabel: String, yLabel: String, series: [Series], mark: Mark, logY: Bool = false,
-        width: Double = 640, height: Double = 380
+        rule: Rule? = nil, highlights: [Highlight] = [], width: Double = 640, height: Double = 380
     ) {
         (self.title, self.xLabel, self.yLabel, self.series, self.mark) = (title, xLabel, yLabel, series, mark)
-        (self.logY, self.width, self.height) = (logY, width, height)
+        (self.logY, self.rule, self.highlights, self.width, self.height) = (logY, rule, highlights, width, height)
     }
 
     public func draw(_ context: CairoContext) throws {
@@ -53,17 +78,17 @@ public struct XYChart: Chart, Sendable {
         let plotted = series.map { line in
             line.points.filter { $0.x.isFinite && $0.y.isFinite && (!logY || $0.y > 0) }.sorted { $0.x < $1.x }
         }
-        let xs = plotted.flatMap { $0.map(\.x) }
-        let ys = plotted.flatMap { $0.map(\.y) }
+        let xs = plotted.flatMap { $0.map(\.x) } + highlights.map(\.point.x).filter(\.isFinite)
+        let ys = plotted.flatMap { $0.map(\.y) } + (rule.map { [$0.y] } ?? []).filter { $0.isFinite && (!logY || $0 > 0) }
         let xAxis = Axis.linear(through: xs.max() ?? 1, from: xs.min() ?? 0, targetTicks: 6)
         let yAxis = logY
             ? Axis.latency(minimum: ys.min() ?? 1, maximum: ys.max() ?? 10)
             : Axis.linear(through: ys.max() ?? 1, from: min(0, ys.min() ?? 0))
-        let legend = Legend(items: series.map { line in
+        let legend = Legend(items: series.filter { !$0.quiet }.map { line in
             Legend.Item(label: context.fitted(line.name, font: Legend.font, maxWidth: Self.legendLabelWidth), swatch: .line(line.style))
         })
         let frame = LineChartFrame(
-            context, title: title, yLabel: yLabel, yAxis: yAxis, legend: legend, hasSeries: series.count > 1,
+            context, title: title, yLabel: yLabel, yAxis: yAxis, legend: legend, hasSeries: series.filter({ !$0.quiet }).count > 1,
             lastXLabel: xAxis.ticks.last?.label ?? "", width: width, height: height, margin: Self.margin)
         let plot = frame.plot
         frame.drawBackground(context, yAxis: yAxis)
@@ -73,27 +98,39 @@ public struct XYChart: Chart, Sendable {
         }
         frame.drawAxes(context)
         frame.drawTitles(context, yLabel: yLabel, xLabel: xLabel)
-        let positions = plotted.map { points in
-            points.compactMap { point -> (x: Double, y: Double)? in
-                // A point far off the axes (values the axes could not span) is not drawn.
-                guard let fx = xAxis.fraction(point.x), let fy = yAxis.fraction(point.y), (-1...2).contains(fx), (-1...2).contains(fy) else { return nil }
-                return (plot.x + fx * plot.width, plot.maxY - fy * plot.height)
-            }
+        // A point far off the axes (values the axes could not span) is not drawn.
+        func position(_ point: Point) -> (x: Double, y: Double)? {
+            guard let fx = xAxis.fraction(point.x), let fy = yAxis.fraction(point.y), (-1...2).contains(fx), (-1...2).contains(fy) else { return nil }
+            return (plot.x + fx * plot.width, plot.maxY - fy * plot.height)
         }
+        let positions = plotted.map { $0.compactMap(position) }
         context.clipped(to: ChartRect(x: plot.x - 6, y: plot.y - 6, width: plot.width + 12, height: plot.height + 12)) {
+            if let rule, let at = position(Point(x: xs.min() ?? 0, y: rule.y)) {
+                context.strokeLine(plot.x, at.y, plot.maxX, at.y, color: ChartStyle.textColor, width: 1, dash: [5, 3])
+                context.label(rule.label, at: plot.maxX - 4, at.y - 7, font: ChartStyle.tickFont, alignment: .right)
+            }
             if mark == .line {
                 for (points, line) in zip(positions, series) {
-                    context.strokePolyline(points, color: line.style.color, width: 1.6, dash: line.style.dash)
+                    if line.quiet {
+                        context.strokePolyline(points, color: line.style.color, width: 0.9, dash: [1.5, 2.5])
+                    } else {
+                        context.strokePolyline(points, color: line.style.color, width: 1.6, dash: line.style.dash)
+                    }
                 }
             }
             // A line of many points shows its shape, not its markers.
-            for (points, line) in zip(positions, series) where mark == .scatter || points.count <= 40 {
+            for (points, line) in zip(positions, series) where !line.quiet && (mark == .scatter || points.count <= 40) {
                 for point in points {
                     context.drawMarker(line.style.marker, at: point.x, point.y, size: mark == .scatter ? 5 : 6, color: line.style.color, filled: line.style.filled)
                 }
             }
+            for highlight in highlights {
+                guard let at = position(highlight.point) else { continue }
+                context.drawMarker(.diamond, at: at.x, at.y, size: 11, color: highlight.style.color, filled: true)
+                context.drawMarker(.diamond, at: at.x, at.y, size: 11, color: ChartStyle.textColor, filled: false)
+            }
         }
-        if series.count > 1 { frame.drawLegend(context) }
+        if series.filter({ !$0.quiet }).count > 1 { frame.drawLegend(context) }
         if ys.isEmpty { frame.drawEmpty(context, "no data") }
         try context.check()
     }

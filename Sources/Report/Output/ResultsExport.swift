@@ -14,11 +14,50 @@ public enum ResultsExport {
     /// One row per variant; "." decimals, no grouping, empty cells for missing values
     /// (a failed variant has only its name, model and trial counts). A swept run's cells also
     /// say which variant they belong to and at which levels.
-    public static func csv(_ stats: [VariantStatistics]) -> String {
+    public static func csv(_ stats: [VariantStatistics], capacity: CapacityView? = nil) -> String {
         let swept = Set(stats.flatMap { $0.cell.levels.map(\.setting) }).sorted()
         let columns = ResultsColumn.all.filter { $0.csv != nil } + (swept.isEmpty ? [] : ResultsColumn.cell(swept: swept))
-        let rows = stats.map { stats in columns.map { $0.cell(stats) } }
-        return ([columns.compactMap(\.csv)] + rows).map(CSV.line).joined()
+        // A run that searched for capacity adds each cell's, with its interval (empty where
+        // the search found none).
+        let capacityHeader = capacity == nil ? [] : capacityColumns
+        let rows = stats.map { stats in
+            columns.map { $0.cell(stats) } + (capacity.map { capacityCells($0.rows.first { $0.cell == stats.cell }) } ?? [])
+        }
+        return ([columns.compactMap(\.csv) + capacityHeader] + rows).map(CSV.line).joined()
+    }
+
+    static let capacityColumns = ["capacity_rps", "capacity_rps_low", "capacity_rps_high"]
+
+    private static func capacityCells(_ row: CapacityView.Row?) -> [String] {
+        guard let estimate = row?.estimate, estimate.kind == .found else { return ["", "", ""] }
+        return [estimate.rps, estimate.low, estimate.high].map { $0.map { ReportNumber.decimal($0, places: 1, grouped: false) } ?? "" }
+    }
+
+    /// A cell's `capacity` object in results.json: its rate and interval (null unless found),
+    /// the target, what the search ended in, and the probes behind it.
+    static func capacityObject(_ row: CapacityView.Row?, target: CapacityTarget) -> JSONValue {
+        guard let row else { return .null }
+        let estimate = row.estimate
+        let found = estimate.kind == .found
+        func number(_ value: Double?) -> JSONValue { value.map { JSONValue.number(($0 * 10).rounded() / 10) } ?? .null }
+        return .object([
+            "rps": found ? number(estimate.rps) : .null,
+            "low": found ? number(estimate.low) : .null,
+            "high": found ? number(estimate.high) : .null,
+            "target": .string(target.written),
+            "outcome": .string(estimate.kind.rawValue),
+            "at_least_rps": estimate.kind == .found ? .null : number(estimate.rps),
+            "method": estimate.method.map { .string($0.rawValue) } ?? .null,
+            "reason": estimate.reason.map(JSONValue.string) ?? .null,
+            "probes": .integer(Int64(row.probeCount)),
+            "knee": .array(row.knee.map { point in
+                .object([
+                    "offered_rps": number(point.offered), "served_rps": number(point.servedRPS),
+                    "p50_ms": number(point.p50Ms), "target_percentile_ms": number(point.targetMs),
+                    "probes": .integer(Int64(point.probes)), "held": .integer(Int64(point.held)),
+                ])
+            }),
+        ])
     }
 
     /// "upstream_delay_s", "load_connections": a swept setting's column, with its unit.
@@ -28,12 +67,18 @@ public enum ResultsExport {
 
     /// Sorted keys, two spaces a level: run provenance, machine, software versions, and each
     /// variant's statistics with its trials. Missing values are null.
-    public static func json(run: RunData, stats: [VariantStatistics]) throws -> Data {
+    public static func json(run: RunData, stats: [VariantStatistics], capacity: CapacityView? = nil) throws -> Data {
         let byCell = Dictionary(run.variants.map { ($0.cell, $0) }, uniquingKeysWith: { first, _ in first })
         let document = ResultsDocument(
             run: try runPart(run), machine: ResultsDocument.MachinePart(machine: run.machine),
             software: try stored(run.softwareJSON, column: "runs.software_json", row: "run \(run.run.id)"),
-            variants: try stats.map { try variantObject($0, stored: byCell[$0.cell], run: run) })
+            variants: try stats.map { stats in
+                var object = try variantObject(stats, stored: byCell[stats.cell], run: run)
+                if let capacity {
+                    object.set(capacityObject(capacity.rows.first { $0.cell == stats.cell }, target: capacity.target), at: ["capacity"])
+                }
+                return object
+            })
         do {
             return Data(try document.value().layout().utf8)
         } catch {

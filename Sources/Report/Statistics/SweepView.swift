@@ -57,15 +57,23 @@ public struct SweepView: Sendable {
     /// server holds one request per thread (workers × threads, gunicorn's gthread; workers
     /// for sync); an event loop or green threads take every connection the load opens.
     public func slots(of cell: VariantStatistics) -> (count: Int, bySlots: Bool)? {
-        switch cell.model {
+        Self.slots(
+            model: cell.model, workers: cell.workers, threads: cell.threads,
+            connections: cell.cell.level(.connections).map { Int($0.value) } ?? connections)
+    }
+
+    /// The slots of a server of concurrency `model` with `workers` and `threads`, under a
+    /// load of `connections`.
+    public static func slots(model: ConcurrencyModel?, workers: Int?, threads: Int?, connections: Int) -> (count: Int, bySlots: Bool)? {
+        switch model {
         case .threads?:
-            guard let workers = cell.workers else { return nil }
-            return (workers * max(cell.threads ?? 1, 1), true)
+            guard let workers else { return nil }
+            return (workers * max(threads ?? 1, 1), true)
         case .process?:
-            guard let workers = cell.workers else { return nil }
+            guard let workers else { return nil }
             return (workers, true)
         case .async?, .greenlet?:
-            return (cell.cell.level(.connections).map { Int($0.value) } ?? connections, false)
+            return (connections, false)
         case nil:
             return nil
         }

@@ -48,8 +48,17 @@ struct BlockCell {
 
     func render(kind: CellKind, arguments: [String], body: [String], at location: SourceLocation) throws -> String {
         switch kind {
+        case .table where arguments == ["capacity"]:
+            guard let capacity = context.capacity else {
+                return "*This run searched for no capacity: add `capacity = \"p99 <= 100ms\"` and `generator = \"builtin\"` to [load], or run with --capacity, to find each variant's.*"
+            }
+            return CapacitySection.table(capacity, format: .markdown)
         case .table:
-            try noArguments(kind, arguments, location)
+            guard arguments.isEmpty else {
+                throw ReportgenError(
+                    .badDefinition, "a table cell is the results table, or `table capacity`; found `table \(arguments.joined(separator: " "))`",
+                    at: location, hint: "write ```table or ```table capacity")
+            }
             let sweep = context.sweep.map { SweepSection.tables($0, format: .markdown) + "\n**Every cell:**\n\n" } ?? ""
             let note = ResultsTable.unsteadyNote(context.statistics).map { "\n*Trials: \($0)*\n" } ?? ""
             return sweep + ResultsTable.render(context.statistics, format: .markdown) + note + "\n"
@@ -68,6 +77,9 @@ struct BlockCell {
                 throw ReportgenError(
                     .badDefinition, "a chart cell names one chart (an over-time chart may add one variant)", at: location,
                     hint: "write ```chart requests, or ```chart timeline aiohttp (charts: \(charts.keys.filter { !$0.contains(" ") }.sorted().joined(separator: ", ")))")
+            }
+            if name == CapacitySection.chartName && charts[name] == nil {
+                return "*The knee chart draws a capacity search's probes; this run searched for no capacity (`capacity` under [load], or --capacity).*"
             }
             if name == ReportCharts.throughputName && charts[name] == nil {
                 return "*Throughput over time needs every request's time, which only the built-in generator keeps (`generator = \"builtin\"`); this run used \(context.generatorName).*"
@@ -226,6 +238,10 @@ struct BlockCell {
         let plan = "\(definition.planSummary) × \(definition.trials) trial\(definition.trials == 1 ? "" : "s"), interleaved in rounds (every \(definition.isSweep ? "cell" : "variant")'s trial k before any trial k + 1), each round shuffled with seed \(context.data.run.shuffleSeed)."
         lines.append("**Trial plan.** " + plan + " " + Self.warmupMethod(load: load, trials: trials) + " One nginx serves every variant's upstream request for the whole run." + upstreamDelay)
         lines.append("")
+        if let capacity = context.capacity {
+            lines.append(CapacitySection.method(capacity, definition: definition))
+            lines.append("")
+        }
         // Runs stored before command servers show their command lines as they ran; newer ones
         // write the run's temporary folder as {work}, so the section reads alike everywhere.
         let placeholders = !context.data.variants.allSatisfy { $0.config.server == nil }

@@ -116,9 +116,9 @@ public enum ReportBuilder {
             case .chart(let chart):
                 return try ChartWriter.write(chart.chart, folder: folder, name: chart.fileName, created: data.documentDate)
             case .data(let csv, let json):
-                try write(ResultsExport.csv(context.statistics), to: csv)
+                try write(ResultsExport.csv(context.statistics, capacity: context.capacity), to: csv)
                 if let timelineCSV { try write(timelineCSV, to: timelineFile) }
-                try AtomicFile.write(try ResultsExport.json(run: data, stats: context.statistics), to: json)
+                try AtomicFile.write(try ResultsExport.json(run: data, stats: context.statistics, capacity: context.capacity), to: json)
             case .pdf(let pdf):
                 try PDFRenderer().render(markdown: markdown, to: pdf, title: pageTitle, created: data.documentDate) { src in
                     guard let chart = byFile[src] else { return nil }
@@ -248,6 +248,9 @@ public enum ReportBuilder {
             }
         }
         var appended = ""
+        if data.capacitySearch != nil && !asks(.table, "capacity") {
+            appended += "\n" + capacitySection
+        }
         if data.trials.contains(where: { $0.throughput != nil }) && !asks(.chart, ReportCharts.throughputName) {
             appended += "\n" + throughputSection
         }
@@ -311,6 +314,20 @@ public enum ReportBuilder {
     }
 
     /// Appended to a write-up without a throughput chart when the run kept every request.
+    /// Appended to a write-up without a capacity table when the run searched for capacity.
+    static let capacitySection = """
+
+        ## Capacity at the target
+
+        ```table capacity
+        ```
+
+        ```chart knee
+        Each variant's latency at the target's percentile (solid) and at p50 (dotted) against the rate offered, the median of its probes at each rate; the dashed line is the target, and a diamond marks each capacity. Left of its knee a server answers in its own time; right of it, requests queue and the latency climbs by orders of magnitude.
+        ```
+
+        """
+
     static let throughputSection = """
 
         ## Throughput over time

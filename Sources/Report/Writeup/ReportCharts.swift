@@ -73,6 +73,11 @@ enum ReportCharts {
         if let sweep = context.sweep {
             charts += SweepSection.charts(sweep, statistics: stats)
         }
+        if let capacity = context.capacity {
+            charts.append(ReportChart(
+                name: CapacitySection.chartName, fileName: CapacitySection.chartName,
+                chart: CapacitySection.chart(capacity, statistics: stats)))
+        }
         if let throughput = throughput(context) {
             charts.append(ReportChart(name: throughputName, fileName: throughputName, chart: throughput))
         }

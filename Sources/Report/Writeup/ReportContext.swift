@@ -19,7 +19,11 @@ public struct ReportContext: Sendable {
         self.definition = definition
         self.statistics = statistics
         sweep = SweepView(statistics, connections: definition.load.connections)
+        capacity = CapacityView(data: data, definition: definition, statistics: statistics, cores: data.machine.cpuCores)
     }
+
+    /// The run's capacity search; nil when it has none.
+    public let capacity: CapacityView?
 
     public var software: SoftwareVersions { data.software }
 
