@@ -152,6 +152,7 @@ struct Claim: Sendable, Equatable {
     /// The sentence the report prints for this claim.
     var sentence: String {
         let measure = Claim.measure(metric)
+        if metric == .capacity { return capacitySentence }
         switch form {
         case .most(let cell):
             return metric.higherIsBetter ? "\(cell) serves the most \(measure)" : "\(cell) has the highest \(measure)"
@@ -173,6 +174,18 @@ struct Claim: Sendable, Equatable {
         }
     }
 
+    /// A capacity is had, not served: "aiohttp has the highest capacity".
+    private var capacitySentence: String {
+        switch form {
+        case .most(let cell): return "\(cell) has the highest capacity"
+        case .fewest(let cell): return "\(cell) has the lowest capacity"
+        case .more(let cell, let others): return "\(cell) has a higher capacity than \(Claim.join(others))"
+        case .noGain(let base, let others):
+            if others.count == 1, let only = others.first { return "\(only) has no higher capacity than \(base)" }
+            return "none of \(Claim.join(others)) has a higher capacity than \(base)"
+        }
+    }
+
     /// The metric as words in a sentence.
     static func measure(_ metric: Metric) -> String {
         switch metric {
@@ -184,6 +197,7 @@ struct Claim: Sendable, Equatable {
         case .errors: return "errors"
         case .rss: return "peak memory"
         case .cpu: return "app CPU time"
+        case .capacity: return "capacity"
         default: return "\(metric.rawValue) latency"
         }
     }

@@ -84,6 +84,7 @@ struct ClaimSource: Sendable {
             case .rps: stats.throughput.requestsPerSecondCI95
             case .p50: StudentT.ratioInterval95(stats.latency.p50PerTrialMs)
             case .p99: StudentT.ratioInterval95(stats.latency.p99PerTrialMs)
+            case .capacity: stats.capacity.flatMap { c in c.kind == .found ? c.low.flatMap { low in c.high.map { low...max(low, $0) } } : nil }
             default: nil
             }
             return Value(value: value, interval: interval, trials: stats.trialsOK)

@@ -1,6 +1,7 @@
 import Core
 import Definition
 import Foundation
+import Store
 
 /// A cell's capacity at its target, estimated from its stored probes (the bracketing search
 /// and the confirmations, never the closed-loop start): the highest rate at which the target
@@ -44,6 +45,27 @@ public struct CapacityEstimate: Sendable, Equatable {
     public var held: Int
     /// What "none", "generator-limited" or "unfinished" means here, in words.
     public var reason: String?
+
+    /// Every cell's estimate in `run`, by variant id, with the run's target; nil when the run
+    /// searched for no capacity (or its stored target does not read).
+    public static func of(_ run: RunData) -> (target: CapacityTarget, byVariant: [Int64: CapacityEstimate])? {
+        guard let search = run.capacitySearch, case .success(let target) = CapacityTarget.parse(search.target) else { return nil }
+        // The probes' windows say how long a probe was, hence the least rate worth one.
+        let windows = run.probes.map { Double($0.trial.measurement.durationUs) / 1e6 }.filter { $0 > 0 }.sorted()
+        let window = windows.isEmpty ? LoadSettings.defaultProbe.seconds : windows[windows.count / 2]
+        let floor = CapacityPlan(
+            target: target, probe: .milliseconds(Int64(window * 1000)), resolution: LoadSettings.defaultResolution,
+            repetitions: 1, ceiling: nil, seed: 0).floor
+        let ceiling = search.generatorLimitRPS.map { $0 * CapacityPlan.generatorHeadroom }
+        var byVariant: [Int64: CapacityEstimate] = [:]
+        for (variant, probes) in Dictionary(grouping: run.probes, by: { $0.trial.key.variantID }) {
+            let rated = probes.filter { $0.role.stage != .start }.compactMap { probe in
+                probe.role.offeredRPS.map { (offered: $0, held: probe.role.held ?? false) }
+            }
+            byVariant[variant] = estimate(rated, ceiling: ceiling, floor: floor)
+        }
+        return (target, byVariant)
+    }
 
     /// The share of probes that keep the target at the capacity the logistic fit states.
     public static let reliability = 0.9

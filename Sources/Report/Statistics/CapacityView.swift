@@ -50,17 +50,14 @@ public struct CapacityView: Sendable {
         guard let search = data.capacitySearch, case .success(let target) = CapacityTarget.parse(search.target) else { return nil }
         self.target = target
         generatorLimitRPS = search.generatorLimitRPS
-        let plan = CapacityPlan(
-            target: target, probe: definition.load.probe, resolution: definition.load.resolution, repetitions: 1,
-            ceiling: nil, seed: 0)
-        let ceiling = search.generatorLimitRPS.map { $0 * CapacityPlan.generatorHeadroom }
+        let estimates = CapacityEstimate.of(data)?.byVariant ?? [:]
         let byVariant = Dictionary(grouping: data.probes) { $0.trial.key.variantID }
         rows = data.variants.compactMap { variant -> Row? in
             guard let probes = byVariant[variant.id], !probes.isEmpty else { return nil }
             let rated = probes.filter { $0.role.stage != .start }.compactMap { probe in
                 probe.role.offeredRPS.map { (offered: $0, held: probe.role.held ?? false, probe: probe) }
             }
-            let estimate = CapacityEstimate.estimate(rated.map { ($0.offered, $0.held) }, ceiling: ceiling, floor: plan.floor)
+            let estimate = estimates[variant.id] ?? CapacityEstimate(kind: .unfinished, probes: 0, held: 0)
             var row = Row(
                 cell: variant.cell, estimate: estimate, knee: Self.knee(rated, target: target), probeCount: probes.count,
                 wallSeconds: probes.map { $0.trial.endedAt.timeIntervalSince($0.trial.startedAt) }.reduce(0, +))

@@ -17,9 +17,12 @@ public enum RunStatistics {
     /// and the report says so).
     public static func compute(_ run: RunData, includeUnsteady: Bool = false) -> [VariantStatistics] {
         let variants = run.variants.sorted { $0.position < $1.position }
+        let capacity = CapacityEstimate.of(run)?.byVariant
         // Variants are independent and merging their samples is most of the work: both cores.
         return variants.map { ($0, run.trials(of: $0)) }.concurrentMap {
-            statistics(of: $0.0, trials: $0.1, includeUnsteady: includeUnsteady)
+            var stats = statistics(of: $0.0, trials: $0.1, includeUnsteady: includeUnsteady)
+            stats.capacity = capacity?[$0.0.id]
+            return stats
         }
     }
 

@@ -52,6 +52,8 @@ public struct VariantStatistics: Sendable {
     /// App worker processes, when stored.
     public var workers: Int?
 
+    /// Its capacity at the run's target, when the run searched for one.
+    public var capacity: CapacityEstimate?
     public var trialsOK: Int = 0
     public var trialsFailed: Int = 0
     /// Ok trials whose window did not hold steady (`SteadyState`), and how many of them the

@@ -70,7 +70,24 @@ enum InlineValue {
         }
         let m = try metric(head)
         guard let stats = try context.cell(words[1], at: location) else { return "n/a (not in this run)" }
+        if m == .capacity { return capacity(stats, context: context) }
         return m.format(m.value(stats))
+    }
+
+    /// "198 requests/s (95% interval 198–203)", "none: …", "≥ 26,000 requests/s (the generator's limit)".
+    private static func capacity(_ stats: VariantStatistics, context: ReportContext) -> String {
+        guard context.capacity != nil else { return "n/a (this run searched for no capacity)" }
+        guard let estimate = stats.capacity else { return "n/a (no probes)" }
+        switch estimate.kind {
+        case .found:
+            return Metric.capacity.format(estimate.rps) + " (95% interval " + CapacitySection.range(estimate) + ")"
+        case .generatorLimited:
+            return "≥ " + Metric.capacity.format(estimate.rps) + " (the generator's limit)"
+        case .none:
+            return "none (" + (estimate.reason ?? "the target failed at every rate") + ")"
+        case .unfinished:
+            return "not found (" + (estimate.reason ?? "the search stopped") + ")"
+        }
     }
 
     static func seconds(_ duration: Duration) -> String {

@@ -7,10 +7,13 @@ public enum Metric: String, CaseIterable, Sendable {
     case cpuPerRequest = "cpu/request"
     /// Trials whose window did not hold steady (`SteadyState`).
     case unsteady
+    /// The highest rate that keeps the run's capacity target, requests/s (a capacity at the
+    /// generator's limit counts as that limit).
+    case capacity
 
     public var higherIsBetter: Bool {
         switch self {
-        case .requests, .rps: return true
+        case .requests, .rps, .capacity: return true
         default: return false
         }
     }
@@ -33,6 +36,9 @@ public enum Metric: String, CaseIterable, Sendable {
         case .cpu: return stats.resources.appCPU?.seconds
         case .cpuPerRequest: return stats.resources.appCPUPerRequestMs
         case .unsteady: return Double(stats.trialsUnsteady)
+        case .capacity:
+            guard let capacity = stats.capacity, capacity.kind == .found || capacity.kind == .generatorLimited else { return nil }
+            return capacity.rps
         }
     }
 
@@ -41,7 +47,7 @@ public enum Metric: String, CaseIterable, Sendable {
         switch self {
         case .requests, .errors: return ReportNumber.count(value)
         case .unsteady: return ReportNumber.count(value) + (value == 1 ? " trial" : value == nil ? "" : " trials")
-        case .rps: return ReportNumber.count(value) + (value == nil ? "" : " requests/s")
+        case .rps, .capacity: return ReportNumber.count(value) + (value == nil ? "" : " requests/s")
         case .rss: return ReportNumber.mebibytes(value)
         case .cpu: return ReportNumber.seconds(value) + (value == nil ? "" : " s")
         case .cpuPerRequest: return value.map { ReportNumber.decimal($0, places: 3, grouped: true) + " ms" } ?? ReportNumber.missing

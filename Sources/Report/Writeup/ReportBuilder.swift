@@ -250,6 +250,7 @@ public enum ReportBuilder {
         var appended = ""
         if data.capacitySearch != nil && !asks(.table, "capacity") {
             appended += "\n" + capacitySection
+            if experiment.isSweep && !asks(.chart, SweepSection.capacityChartName) { appended += Self.sweepCapacitySection }
         }
         if data.trials.contains(where: { $0.throughput != nil }) && !asks(.chart, ReportCharts.throughputName) {
             appended += "\n" + throughputSection
@@ -324,6 +325,14 @@ public enum ReportBuilder {
 
         ```chart knee
         Each variant's latency at the target's percentile (solid) and at p50 (dotted) against the rate offered, the median of its probes at each rate; the dashed line is the target, and a diamond marks each capacity. Left of its knee a server answers in its own time; right of it, requests queue and the latency climbs by orders of magnitude.
+        ```
+
+        """
+
+    /// After the capacity section of a swept run: capacity against the swept setting.
+    static let sweepCapacitySection = """
+        ```chart sweep-capacity
+        Each cell's capacity at the target against the swept setting, with its 95% interval; the thin line is the Little's-law ceiling of its slots.
         ```
 
         """

@@ -34,15 +34,28 @@ enum SweepSection {
             }),
     ]
 
+    /// Drawn when the run searched for capacity: each cell's, under its Little's-law ceiling.
+    private static let capacity = Metric(
+        name: capacityChartName, title: "Capacity at the target", yLabel: "requests/s at the target (95% interval)",
+        scale: .linear, ceiling: true,
+        value: { stats in
+            guard let estimate = stats.capacity, estimate.kind == .found else { return (nil, nil) }
+            let interval = estimate.low.flatMap { low in estimate.high.map { low...max(low, $0) } }
+            return (estimate.rps, interval)
+        })
+
+    static let capacityChartName = "sweep-capacity"
+
     /// The chart names a swept report offers.
-    static var chartNames: [String] { metrics.map(\.name) }
+    static var chartNames: [String] { metrics.map(\.name) + [capacityChartName] }
 
     static func charts(_ view: SweepView, statistics: [VariantStatistics]) -> [ReportChart] {
         let models = Dictionary(
             statistics.map { ($0.cell.variant, $0.model?.rawValue ?? ConcurrencyModel.process.rawValue) },
             uniquingKeysWith: { first, _ in first })
         let levels = view.levels.map { CurveChart.Level(value: $0.value, label: $0.label) }
-        return metrics.map { metric in
+        let drawn = metrics + (statistics.contains { $0.capacity != nil } ? [capacity] : [])
+        return drawn.map { metric in
             var series: [CurveChart.Series] = []
             for slice in view.slices {
                 for variant in view.variants {

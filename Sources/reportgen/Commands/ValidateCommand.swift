@@ -38,6 +38,10 @@ struct ValidateCommand: ParsableCommand {
             } else if definition.upstream.delay > .zero {
                 print("  upstream delay: \(SweepLevel.delay(definition.upstream.delay).label) per response")
             }
+            if let target = definition.load.capacity {
+                let load = definition.load
+                print("  capacity at \(target): probes of \(DurationSyntax.format(load.probe)) after \(DurationSyntax.format(min(load.warmup, load.probe))) warm-up, bracketed to \(String(format: "%g", load.resolution * 100))%, \(CapacityPlan.confirmationRates) rates confirmed \(definition.trials)×")
+            }
             // An estimate from this machine's earlier trials of this experiment, else of any;
             // never creates a store.
             var overhead: Double?
