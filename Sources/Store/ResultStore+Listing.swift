@@ -1,7 +1,8 @@
 import Core
 
 extension ResultStore {
-    /// Every run, newest first, with its machine's hostname and trial counts: `reportgen list`.
+    /// Every run, newest first, with its machine's hostname and trial counts (capacity probes
+    /// are not trials the statistics count, and are left out): `reportgen list`.
     public func listRuns() throws -> [RunListing] {
         try guarded("list the runs") {
             try database.rows(
@@ -9,9 +10,11 @@ extension ResultStore {
                 SELECT \(StoredRun.columns), machines.hostname AS hostname,
                     (SELECT count(*) FROM variants WHERE variants.run_id = runs.id) AS variant_count,
                     (SELECT count(*) FROM trials JOIN variants ON variants.id = trials.variant_id
-                        WHERE variants.run_id = runs.id AND trials.status = '\(TrialStatus.ok.rawValue)') AS trials_ok,
+                        WHERE variants.run_id = runs.id AND trials.status = '\(TrialStatus.ok.rawValue)'
+                            AND trials.id NOT IN (SELECT trial_id FROM capacity_probes)) AS trials_ok,
                     (SELECT count(*) FROM trials JOIN variants ON variants.id = trials.variant_id
-                        WHERE variants.run_id = runs.id AND trials.status = '\(TrialStatus.failed.rawValue)') AS trials_failed
+                        WHERE variants.run_id = runs.id AND trials.status = '\(TrialStatus.failed.rawValue)'
+                            AND trials.id NOT IN (SELECT trial_id FROM capacity_probes)) AS trials_failed
                 FROM runs JOIN machines ON machines.id = runs.machine_id
                 ORDER BY runs.id DESC
                 """

@@ -18,6 +18,8 @@ struct HostileStoreTests {
         var sql: String
         /// What the refusal must say.
         var says: String
+        /// Whether the copy is migrated to this schema first (for tables the export predates).
+        var migrated = false
         var testDescription: String { name }
     }
 
@@ -51,6 +53,20 @@ struct HostileStoreTests {
             // The reference carries a timeline for every trial.
             sql: "UPDATE trial_timelines SET interval_us = 0 WHERE trial_id = (SELECT min(trial_id) FROM trial_timelines)",
             says: "holds 0 in interval_us, where reportgen writes an interval of 1 µs to a day"),
+        Hostile(
+            name: "a capacity probe that held 7 times",
+            sql: """
+                INSERT INTO capacity_searches VALUES ((SELECT min(id) FROM runs), 'p99 <= 100ms', NULL);
+                INSERT INTO capacity_probes VALUES ((SELECT min(id) FROM trials), 'search', 100, 7)
+                """,
+            says: "holds 7 in held, where reportgen writes 0 or 1", migrated: true),
+        Hostile(
+            name: "a capacity probe offered a negative rate",
+            sql: """
+                INSERT INTO capacity_searches VALUES ((SELECT min(id) FROM runs), 'p99 <= 100ms', NULL);
+                INSERT INTO capacity_probes VALUES ((SELECT min(id) FROM trials), 'search', -5, 1)
+                """,
+            says: "in offered_rps, where reportgen writes a rate above 0", migrated: true),
         Hostile(name: "a foreign table", sql: "CREATE TABLE notes (body TEXT)", says: "holds the table 'notes' that reportgen does not write"),
         Hostile(name: "a view", sql: "CREATE VIEW everything AS SELECT * FROM runs", says: "holds the view 'everything' that reportgen does not write"),
         Hostile(
@@ -69,7 +85,7 @@ struct HostileStoreTests {
     @Test("a hostile file is refused by render --from, compare --baseline and import with exit 65 naming the problem", arguments: cases)
     func refused(hostile: Hostile) throws {
         try HostileBench.with { bench in
-            let file = try bench.alteredCopy(named: "hostile.sqlite", sql: hostile.sql)
+            let file = try bench.alteredCopy(named: "hostile.sqlite", sql: hostile.sql, migrated: hostile.migrated)
             try bench.expectRefusedEverywhere(file, says: hostile.says)
         }
     }
@@ -274,10 +290,11 @@ struct HostileBench {
         #expect(work.isEmpty, "left in the cache: \(work)")
     }
 
-    func alteredCopy(named name: String, sql statements: String) throws -> URL {
+    func alteredCopy(named name: String, sql statements: String, migrated: Bool = false) throws -> URL {
         let file = folder.appending(path: name)
         try? FileManager.default.removeItem(at: file)
         try FileManager.default.copyItem(at: base, to: file)
+        if migrated { try SQLiteDatabase.withConnection(path: file.path) { try StoreSchema.migrate($0) } }
         try sql(file, statements)
         return file
     }

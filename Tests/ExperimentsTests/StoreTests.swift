@@ -398,7 +398,7 @@ extension StoreTests {
             let url = folder.appending(path: "results.sqlite")
             let (run, latency) = try storeWithTrials(try ResultStore(path: url))
             let database = try SQLiteDatabase(path: url.path)
-            try database.execute(SchemaUndo.timelines + SchemaUndo.packedLatency + "PRAGMA user_version = 11")
+            try database.execute(SchemaUndo.capacity + SchemaUndo.timelines + SchemaUndo.packedLatency + "PRAGMA user_version = 11")
             #expect(try scalar(url, "SELECT count(*) FROM sqlite_master WHERE name = 'latency_histograms'") == 0)
 
             let reopened = try ResultStore(path: url)
