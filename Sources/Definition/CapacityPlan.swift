@@ -89,9 +89,14 @@ public struct CapacityPlan: Sendable, Equatable {
         return closedLoop / 2
     }
 
+    /// The highest rate a store holds as a probe's (`capacity_probes.offered_rps`).
+    public static let highestRate = 1e9
+
     /// The bracketing search after the start probe.
     public func search(startingFrom closedLoop: Double?) -> CapacitySearch {
-        CapacitySearch(start: start(after: closedLoop), resolution: resolution, floor: floor, ceiling: ceiling ?? .infinity)
+        CapacitySearch(
+            start: start(after: closedLoop), resolution: resolution, floor: floor,
+            ceiling: min(ceiling ?? Self.highestRate, Self.highestRate))
     }
 
     /// The five confirmation rates around a bracket: its middle (geometric) and two steps

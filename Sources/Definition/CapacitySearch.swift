@@ -63,8 +63,8 @@ public struct CapacitySearch: Sendable, Equatable {
         guard let held else {
             // Nothing held yet: shrink below the lowest failure.
             let lowest = probes.map(\.offered).min() ?? start
-            let down = lowest / growth
-            return down < floor ? .done(.none(lowestTried: lowest)) : .probe(rate: down)
+            // The floor itself is the last rate tried: "none" means it failed there too.
+            return lowest <= floor * (1 + 1e-9) ? .done(.none(lowestTried: lowest)) : .probe(rate: max(lowest / growth, floor))
         }
         // The lowest failure above the highest success; a failure below it is noise the
         // confirmation trials weigh, not a bound.

@@ -46,7 +46,7 @@ extension ExperimentRunner {
                 let spent = results.map(\.wallSeconds).reduce(0, +) + stored.map(\.wallSeconds).reduce(0, +)
                 let perProbe = stored.isEmpty ? nil : stored.map(\.wallSeconds).reduce(0, +) / Double(stored.count)
                 if let perProbe, spent + perProbe * Double(open.count) > budget.seconds {
-                    emit(.note("capacity: the next round of \(open.count) probes would end past the time budget of \(DurationSyntax.format(budget)); \(open.count) searches stop unfinished"))
+                    emit(.note("capacity: the next round of \(open.count) probes would end past the time budget of \(DurationSyntax.format(budget)); \(open.count) searches stop unfinished (the report says so; a larger --time-budget with --rerun searches again)"))
                     return .next
                 }
             }
@@ -54,7 +54,12 @@ extension ExperimentRunner {
             open.shuffle(with: &generator)
             for (offset, entry) in open.enumerated() {
                 let cell = cells[entry.cell]
-                guard let variant = loop.variants.first(where: { $0.cell == cell.cell }) else { continue }
+                guard let variant = loop.variants.first(where: { $0.cell == cell.cell }) else {
+                    throw ReportgenError(
+                        .badStore, "run \(runID) has no variants row for \(cell.cell), a cell of its definition",
+                        at: SourceLocation(file: store.path.path(percentEncoded: false)),
+                        hint: "start a new run of the experiment with --rerun")
+                }
                 let slot = try store.nextTrialSlot(runID: runID, variantID: variant.id)
                 let planned = PlannedTrial(cell: cell.cell, trialIndex: slot.trialIndex, runOrder: slot.runOrder)
                 let probe: CapacityProbeLoad
@@ -93,7 +98,13 @@ extension ExperimentRunner {
                 throw error
             }
             let measured = try await running.measurement()
-            if measured.errorShare < 0.01, measured.requestsPerSecond > 0 { limit = measured.requestsPerSecond }
+            if measured.errorShare < 0.01, measured.requestsPerSecond > 0 {
+                limit = measured.requestsPerSecond
+            } else {
+                emit(.note(String(
+                    format: "capacity: the generator's own limit could not be measured (%.1f%% of its requests against the upstream failed); no rate is capped",
+                    measured.errorShare * 100)))
+            }
         } catch let error as ReportgenError where error.code == .processFailed && !interrupt.isRequested {
             emit(.note("capacity: the generator's own limit could not be measured (\(error.message)); no rate is capped"))
         }

@@ -219,7 +219,7 @@ public final class ExperimentRunner {
         }
         try store.recordTrial(record)
         loop.trialSeconds.append((ContinuousClock.now - began).seconds)
-        loop.outcome.trialsRun += 1
+        if probe == nil { loop.outcome.trialsRun += 1 } else { loop.outcome.probesRun += 1 }
         emit(.trialFinished(planned, TrialSummary(record)))
         // A probe that fails measured a rate past the server, which the search goes on from.
         if record.status == .failed && probe == nil {

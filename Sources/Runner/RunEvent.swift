@@ -89,6 +89,8 @@ public struct RunOutcome: Sendable {
     public var resumed: Bool
     /// Trials measured by this invocation, and how many of them failed.
     public var trialsRun: Int
+    /// Capacity probes measured by this invocation.
+    public var probesRun = 0
     public var trialsFailed: Int
     /// Cells with a failed trial in the run as stored once it is complete, an earlier
     /// invocation's included; during the run, this invocation's.

@@ -25,7 +25,8 @@ struct TrialExecutor: Sendable {
         var record = try await measure(planned, variant: variant, key: key, probe: probe)
         if let probe {
             var held: Bool?
-            if record.status == .ok, let target = definition.load.capacity,
+            // The closed-loop start only gives a starting rate: it is not judged.
+            if record.status == .ok, probe.stage != .start, let target = definition.load.capacity,
                 let latency = record.measurement.latency.percentile(target.percentile)
             {
                 held = target.holds(latencyUs: latency, errorShare: record.measurement.errorShare)

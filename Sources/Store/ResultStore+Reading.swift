@@ -142,6 +142,12 @@ extension ResultStore {
                 data.probes = trials.compactMap { trial in roles[trial.id].map { CapacityProbe(trial: trial, role: $0) } }
                 trials.removeAll { roles[$0.id] != nil }
                 data.capacitySearch = try capacitySearch(runID: id)
+                guard data.capacitySearch != nil else {
+                    throw ReportgenError(
+                        .badStore, "run \(id) has capacity probes but no capacity search (capacity_searches has no row for it)",
+                        at: location,
+                        hint: "the store was changed outside reportgen; export the run again from the store it came from")
+                }
             }
             data.trials = trials
             return data

@@ -169,6 +169,7 @@ extension ResultStore {
                 SELECT trials.started_at, trials.ended_at, trials.duration_us
                 FROM trials JOIN variants ON variants.id = trials.variant_id JOIN runs ON runs.id = variants.run_id
                 WHERE (runs.experiment = ?1 OR ?1 IS NULL) AND runs.quick = 0 AND runs.kind = 'measured' AND trials.status = 'ok'
+                    AND trials.id NOT IN (SELECT trial_id FROM capacity_probes)
                 ORDER BY trials.id DESC LIMIT 200
                 """, experiment
             ) { row in

@@ -181,8 +181,13 @@ private struct RunDigestReader {
     /// The run's capacity target and its probes' roles, keyed by (variant name, trial
     /// index); false, feeding nothing, when the run searched for no capacity.
     private func feedCapacity() throws -> Bool {
+        // Probes without their search row count too: hiding trials that way shows here.
         let any = try database.firstRow(
-            "SELECT EXISTS (SELECT 1 FROM \(schema).capacity_searches WHERE run_id = ?1)", runID, decode: { $0.int64(at: 0) })
+            """
+            SELECT EXISTS (SELECT 1 FROM \(schema).capacity_searches WHERE run_id = ?1)
+                OR EXISTS (SELECT 1 FROM \(schema).capacity_probes x JOIN \(schema).trials t ON t.id = x.trial_id
+                           JOIN \(schema).variants v ON v.id = t.variant_id WHERE v.run_id = ?1)
+            """, runID, decode: { $0.int64(at: 0) })
         guard any == 1 else { return false }
         try feed(.capacity, table: "capacity_searches", excluding: ["run_id"], from: "WHERE x.run_id = ?1")
         try feed(

@@ -1,5 +1,5 @@
-/// The views a write-up's SQL reads: one run's trials, latency, timeline, resources, cells
-/// and machines, with names and units that stay when the tables behind them change by
+/// The views a write-up's SQL reads: one run's trials, latency, timeline, resources, cells,
+/// machines and capacity probes, with names and units that stay when the tables behind them change by
 /// migration. They are the stable API for authors (README, "Asking your own questions"); a
 /// query reads them and nothing else (`RunQueries`).
 ///
@@ -14,7 +14,9 @@ public enum RunViews {
     static let verdictTable = "trial_verdicts"
 
     /// The views, in the order the README documents them.
-    public static let names = ["run_trials", "run_latency", "run_timeline", "run_resources", "run_cells", "run_machine", "run_hosts"]
+    public static let names = [
+        "run_trials", "run_latency", "run_timeline", "run_resources", "run_cells", "run_machine", "run_hosts", "run_probes",
+    ]
 
     /// The statements that make the views of run `runID` (an integer, written as a literal:
     /// a view cannot hold a parameter).
@@ -59,14 +61,14 @@ public enum RunViews {
                    t.busy AS busy, d.steady AS steady, d.unsteady_reason AS unsteady_reason, d.counted AS counted,
                    t.failure AS failure, t.started_at AS started_at, t.ended_at AS ended_at
             FROM \(runTrials) LEFT JOIN temp.\(verdictTable) d ON d.trial_id = t.id
-            WHERE v.run_id = \(run)
+            WHERE v.run_id = \(run) AND t.id NOT IN (SELECT trial_id FROM main.capacity_probes)
             """,
             """
             CREATE TEMP VIEW run_latency AS
             SELECT \(trialKey), l.latency_us / 1000.0 AS latency_ms, l.count AS count, d.counted AS counted
             FROM main.latency_samples l \(joined("l"))
                  LEFT JOIN temp.\(verdictTable) d ON d.trial_id = t.id
-            WHERE v.run_id = \(run)
+            WHERE v.run_id = \(run) AND t.id NOT IN (SELECT trial_id FROM main.capacity_probes)
             """,
             """
             CREATE TEMP VIEW run_timeline AS
@@ -77,14 +79,14 @@ public enum RunViews {
                    i.p50_us / 1000.0 AS p50_ms, i.p99_us / 1000.0 AS p99_ms, d.counted AS counted
             FROM main.trial_intervals i \(joined("i"))
                  LEFT JOIN temp.\(verdictTable) d ON d.trial_id = t.id
-            WHERE v.run_id = \(run)
+            WHERE v.run_id = \(run) AND t.id NOT IN (SELECT trial_id FROM main.capacity_probes)
             """,
             """
             CREATE TEMP VIEW run_resources AS
             SELECT \(trialKey), r.role AS role, r.phase AS phase, r.t_ms / 1000.0 AS t_s,
                    r.cpu_user_ms / 1000.0 AS cpu_user_s, r.cpu_system_ms / 1000.0 AS cpu_system_s, r.rss_bytes AS rss_bytes
             FROM main.resource_samples r \(joined("r"))
-            WHERE v.run_id = \(run)
+            WHERE v.run_id = \(run) AND t.id NOT IN (SELECT trial_id FROM main.capacity_probes)
             """,
             """
             CREATE TEMP VIEW run_cells AS
@@ -107,6 +109,17 @@ public enum RunViews {
                    h.load_rtt_avg_us / 1000.0 AS load_rtt_ms
             FROM main.run_hosts h JOIN main.machines m ON m.id = h.machine_id
             WHERE h.run_id = \(run)
+            """,
+            // A capacity search's probes (left out of the views above): where each ran in the
+            // search, what it offered and served, and whether it kept the target.
+            """
+            CREATE TEMP VIEW run_probes AS
+            SELECT \(trialKey), t.run_order AS run_order, p.stage AS stage, p.offered_rps AS offered_rps,
+                   CASE WHEN t.duration_us > 0 THEN t.requests * 1e6 / t.duration_us END AS rps,
+                   p.held AS held, t.status AS status, t.requests AS requests,
+                   t.errors_connect + t.errors_read + t.errors_write + t.errors_status + t.errors_timeout AS errors
+            FROM main.capacity_probes p \(joined("p"))
+            WHERE v.run_id = \(run)
             """,
         ]
     }

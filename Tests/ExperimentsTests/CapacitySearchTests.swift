@@ -26,7 +26,7 @@ struct CapacitySearchTests {
         throw CancellationError()
     }
 
-    @Test("the bracket holds the known capacity within the resolution, from a start far below or far above it", arguments: [40.0, 950, 1_000, 5_000, 80_000])
+    @Test("the bracket holds the known capacity within the resolution, from a start far below or far above it, down to just above the floor", arguments: [15.0, 40, 950, 1_000, 5_000, 80_000])
     func bracketsTheCapacity(capacity: Double) throws {
         let plan = CapacitySearch(start: 1_000, resolution: 0.05, floor: 10)
         let (probes, outcome) = try search(plan) { $0 <= capacity }

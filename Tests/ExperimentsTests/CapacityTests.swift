@@ -161,7 +161,7 @@ struct CapacityTests {
         let svg = try String(contentsOf: project.url("out/capacity/knee.svg"), encoding: .utf8)
         #expect(svg.contains("<title>Latency against offered rate: p99 solid, p50 dotted, ◆ capacity</title>"))
         #expect(svg.components(separatedBy: "stroke-dasharray:5,3").count - 1 == 1, "one target line")
-        #expect(svg.components(separatedBy: "stroke-dasharray:1.5,2.5").count - 1 == 3, "a p50 line per server")
+        #expect(svg.components(separatedBy: "stroke-dasharray:1,3").count - 1 == 3, "a dotted p50 line per server")
         #expect(project.processesLeft().isEmpty, "\(project.processesLeft())")
     }
 }

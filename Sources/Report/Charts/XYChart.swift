@@ -112,7 +112,7 @@ public struct XYChart: Chart, Sendable {
             if mark == .line {
                 for (points, line) in zip(positions, series) {
                     if line.quiet {
-                        context.strokePolyline(points, color: line.style.color, width: 0.9, dash: [1.5, 2.5])
+                        context.strokePolyline(points, color: line.style.color, width: 0.9, dash: [1, 3])
                     } else {
                         context.strokePolyline(points, color: line.style.color, width: 1.6, dash: line.style.dash)
                     }

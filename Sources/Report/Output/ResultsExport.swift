@@ -39,7 +39,10 @@ public enum ResultsExport {
         guard let row else { return .null }
         let estimate = row.estimate
         let found = estimate.kind == .found
-        func number(_ value: Double?) -> JSONValue { value.map { JSONValue.number(($0 * 10).rounded() / 10) } ?? .null }
+        func number(_ value: Double?) -> JSONValue {
+            guard let value, value.isFinite else { return .null }
+            return .number((value * 10).rounded() / 10)
+        }
         return .object([
             "rps": found ? number(estimate.rps) : .null,
             "low": found ? number(estimate.low) : .null,

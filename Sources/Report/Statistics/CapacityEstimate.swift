@@ -67,6 +67,19 @@ public struct CapacityEstimate: Sendable, Equatable {
         return (target, byVariant)
     }
 
+    /// Probes that overlap without a fit: the highest rate that held below every failure
+    /// (else the highest that held) as the capacity, and the interval from the lowest
+    /// failure (or that rate) to the lowest failure above every rate that held.
+    private static func overlapBracket(
+        _ partial: CapacityEstimate, heldRates: [Double], lowestFailed: Double, above: Double
+    ) -> CapacityEstimate {
+        var result = partial
+        result.method = .bracket
+        let capacity = heldRates.filter { $0 < lowestFailed }.max() ?? heldRates.max() ?? lowestFailed
+        (result.rps, result.low, result.high) = (capacity, min(capacity, lowestFailed), above)
+        return result
+    }
+
     /// The share of probes that keep the target at the capacity the logistic fit states.
     public static let reliability = 0.9
 
@@ -79,11 +92,14 @@ public struct CapacityEstimate: Sendable, Equatable {
         let failedRates = usable.filter { !$0.held }.map(\.offered)
         var result = CapacityEstimate(kind: .unfinished, probes: usable.count, held: heldRates.count)
         guard let highestHeld = heldRates.max() else {
-            if let lowest = failedRates.min(), lowest / 2 < floor {
+            // The search tries the floor last; a window a little longer than planned moves the
+            // floor computed here a little, hence the margin.
+            if let lowest = failedRates.min(), lowest <= floor * 1.05 {
                 result.kind = .none
                 result.reason = String(format: "the target failed at every rate down to %.0f requests/s", lowest)
             } else {
-                result.reason = usable.isEmpty ? "no probe was stored" : "the search stopped before any rate kept the target"
+                result.reason = usable.isEmpty
+                    ? "the search stopped before it offered any rate" : "the search stopped before any rate kept the target"
             }
             return result
         }
@@ -113,16 +129,16 @@ public struct CapacityEstimate: Sendable, Equatable {
         let highestRate = usable.map(\.offered).max() ?? lowestFailedAbove
         guard let fit = LogisticFit.fit(usable.map { (log($0.offered), $0.held) }), fit.slope < 0 else {
             // No fit (or one in which higher rates hold more): the probes' own bracket.
-            result.method = .bracket
-            let heldBelow = heldRates.filter { $0 < lowestFailed }.max() ?? lowestRate
-            (result.rps, result.low, result.high) = (heldBelow, heldBelow, highestHeld)
-            return result
+            return overlapBracket(result, heldRates: heldRates, lowestFailed: lowestFailed, above: lowestFailedAbove)
         }
         let logit = log(reliability / (1 - reliability))
         let x = (logit - fit.intercept) / fit.slope
         // d x / d(a, b) = (−1/b, −x/b).
         let (ga, gb) = (-1 / fit.slope, -x / fit.slope)
         let variance = ga * ga * fit.covariance[0][0] + 2 * ga * gb * fit.covariance[0][1] + gb * gb * fit.covariance[1][1]
+        guard variance >= 0, variance.isFinite, x.isFinite else {
+            return overlapBracket(result, heldRates: heldRates, lowestFailed: lowestFailed, above: lowestFailedAbove)
+        }
         let half = 1.959964 * variance.squareRoot()
         let clamp = { (value: Double) in min(max(value, lowestRate), highestRate) }
         result.method = .logistic
@@ -149,6 +165,7 @@ struct LogisticFit: Equatable {
         let centre = points.map(\.x).reduce(0, +) / Double(points.count)
         var (a, b) = (0.0, 0.0)
         var information = [[0.0, 0.0], [0.0, 0.0]]
+        var converged = false
         for _ in 0..<100 {
             var (ga, gb, iaa, iab, ibb) = (0.0, 0.0, 0.0, 0.0, 0.0)
             for point in points {
@@ -170,8 +187,12 @@ struct LogisticFit: Equatable {
             b += db
             information = [[iaa, iab], [iab, ibb]]
             guard a.isFinite, b.isFinite, abs(b) < 1e4 else { return nil }
-            if abs(da) < 1e-9 && abs(db) < 1e-9 { break }
+            if abs(da) < 1e-9 && abs(db) < 1e-9 {
+                converged = true
+                break
+            }
         }
+        guard converged else { return nil }
         let det = information[0][0] * information[1][1] - information[0][1] * information[0][1]
         guard det > 1e-12 else { return nil }
         let centred = [

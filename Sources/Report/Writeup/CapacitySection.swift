@@ -16,8 +16,14 @@ enum CapacitySection {
         ]
     }
 
+    /// The table, then a line for each variant without a found capacity saying why.
     static func table(_ view: CapacityView, format: TableFormat) -> String {
-        ResultsTable.grid(header: header(view), rows: view.rows.map(row), rightAligned: [1, 3, 4, 5, 7], format: format)
+        let grid = ResultsTable.grid(header: header(view), rows: view.rows.map(row), rightAligned: [1, 3, 4, 5, 7], format: format)
+        let notes = view.rows.compactMap { row -> String? in
+            guard row.estimate.kind != .found, let reason = row.estimate.reason else { return nil }
+            return "- **\(MarkdownText.escaped(row.name))**: \(reason)."
+        }
+        return notes.isEmpty ? grid : grid + "\n" + notes.joined(separator: "\n") + "\n"
     }
 
     static func row(_ row: CapacityView.Row) -> [String] {
@@ -34,10 +40,10 @@ enum CapacitySection {
             interval = "the generator's limit"
         case .none:
             capacity = "none"
-            interval = estimate.reason ?? ReportNumber.missing
+            interval = ReportNumber.missing
         case .unfinished:
             capacity = estimate.rps.map { "≥ " + ReportNumber.count($0) } ?? ReportNumber.missing
-            interval = "search unfinished"
+            interval = "unfinished"
         }
         var heldBy = row.heldBy ?? ReportNumber.missing
         if heldBy == "slots", let slots = row.slots { heldBy = "slots (\(slots.count))" }

@@ -248,7 +248,7 @@ public enum ReportBuilder {
             }
         }
         var appended = ""
-        if data.capacitySearch != nil && !asks(.table, "capacity") {
+        if let search = data.capacitySearch, case .success = CapacityTarget.parse(search.target), !asks(.table, "capacity") {
             appended += "\n" + capacitySection
             if experiment.isSweep && !asks(.chart, SweepSection.capacityChartName) { appended += Self.sweepCapacitySection }
         }

@@ -119,7 +119,8 @@ final class ProgressPrinter: Sendable {
         line.withLock { $0.active = false }
         stopTicker()
         if outcome.alreadyComplete { return }
-        var text = "run \(outcome.runID): \(outcome.trialsRun) trials measured, stored in \(store)"
+        let probes = outcome.probesRun > 0 ? " and \(outcome.probesRun) capacity probes" : ""
+        var text = "run \(outcome.runID): \(outcome.trialsRun) trials\(probes) measured, stored in \(store)"
         if outcome.trialsFailed > 0 {
             text += "; \(outcome.trialsFailed) failed (\(outcome.failedVariants.map(\.description).joined(separator: ", ")))"
         } else if !outcome.failedVariants.isEmpty {
