@@ -55,6 +55,8 @@ public struct XYChart: Chart, Sendable {
     public var series: [Series]
     public var mark: Mark
     public var logY: Bool
+    /// A logarithmic x axis (the knee chart's offered rates span decades).
+    public var logX = false
     public var rule: Rule?
     public var highlights: [Highlight] = []
     public var width: Double
@@ -65,8 +67,9 @@ public struct XYChart: Chart, Sendable {
 
     public init(
         title: String, xLabel: String, yLabel: String, series: [Series], mark: Mark, logY: Bool = false,
-        rule: Rule? = nil, highlights: [Highlight] = [], width: Double = 640, height: Double = 380
+        logX: Bool = false, rule: Rule? = nil, highlights: [Highlight] = [], width: Double = 640, height: Double = 380
     ) {
+        self.logX = logX
         (self.title, self.xLabel, self.yLabel, self.series, self.mark) = (title, xLabel, yLabel, series, mark)
         (self.logY, self.rule, self.highlights, self.width, self.height) = (logY, rule, highlights, width, height)
     }
@@ -76,11 +79,13 @@ public struct XYChart: Chart, Sendable {
         defer { context.restore() }
         // A log axis has no place for zero or less: such points are left out of it.
         let plotted = series.map { line in
-            line.points.filter { $0.x.isFinite && $0.y.isFinite && (!logY || $0.y > 0) }.sorted { $0.x < $1.x }
+            line.points.filter { $0.x.isFinite && $0.y.isFinite && (!logY || $0.y > 0) && (!logX || $0.x > 0) }.sorted { $0.x < $1.x }
         }
-        let xs = plotted.flatMap { $0.map(\.x) } + highlights.map(\.point.x).filter(\.isFinite)
+        let xs = plotted.flatMap { $0.map(\.x) } + highlights.map(\.point.x).filter { $0.isFinite && (!logX || $0 > 0) }
         let ys = plotted.flatMap { $0.map(\.y) } + (rule.map { [$0.y] } ?? []).filter { $0.isFinite && (!logY || $0 > 0) }
-        let xAxis = Axis.linear(through: xs.max() ?? 1, from: xs.min() ?? 0, targetTicks: 6)
+        let xAxis = logX
+            ? Axis.latency(minimum: xs.filter { $0 > 0 }.min() ?? 1, maximum: xs.max() ?? 10)
+            : Axis.linear(through: xs.max() ?? 1, from: xs.min() ?? 0, targetTicks: 6)
         let yAxis = logY
             ? Axis.latency(minimum: ys.min() ?? 1, maximum: ys.max() ?? 10)
             : Axis.linear(through: ys.max() ?? 1, from: min(0, ys.min() ?? 0))
@@ -107,7 +112,8 @@ public struct XYChart: Chart, Sendable {
         context.clipped(to: ChartRect(x: plot.x - 6, y: plot.y - 6, width: plot.width + 12, height: plot.height + 12)) {
             if let rule, let at = position(Point(x: xs.min() ?? 0, y: rule.y)) {
                 context.strokeLine(plot.x, at.y, plot.maxX, at.y, color: ChartStyle.textColor, width: 1, dash: [5, 3])
-                context.label(rule.label, at: plot.maxX - 4, at.y - 7, font: ChartStyle.tickFont, alignment: .right)
+                // At the left end: lines start low on the left and rise to the right.
+                context.label(rule.label, at: plot.x + 4, at.y - 7, font: ChartStyle.tickFont, alignment: .left)
             }
             if mark == .line {
                 for (points, line) in zip(positions, series) {

@@ -75,7 +75,8 @@ enum CapacitySection {
         var series: [XYChart.Series] = []
         var highlights: [XYChart.Highlight] = []
         let limitMs = Double(view.target.limitUs) / 1000
-        for (row, style) in zip(view.rows, styles) {
+        // A variant none of whose probes measured anything (every one failed) has no line.
+        for (row, style) in zip(view.rows, styles) where !row.knee.isEmpty {
             series.append(XYChart.Series(
                 name: row.name, points: row.knee.compactMap { point in point.targetMs.map { XYChart.Point(x: point.offered, y: $0) } },
                 style: style))
@@ -89,7 +90,8 @@ enum CapacitySection {
         let p = percentileLabel(view.target)
         return XYChart(
             title: "Latency against offered rate: \(p) solid, p50 dotted, ◆ capacity",
-            xLabel: "offered requests/s (open loop)", yLabel: "latency (ms, log scale)", series: series, mark: .line, logY: true,
+            xLabel: "offered requests/s (open loop, log scale)", yLabel: "latency (ms, log scale)", series: series, mark: .line, logY: true,
+            logX: true,
             rule: XYChart.Rule(y: limitMs, label: "target \(view.target)"), highlights: highlights)
     }
 
