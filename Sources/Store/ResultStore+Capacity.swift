@@ -45,8 +45,20 @@ extension ResultStore {
             try database.firstRow(
                 "SELECT target, generator_limit_rps FROM capacity_searches WHERE run_id = ?", runID
             ) { row in
-                StoredCapacitySearch(
-                    target: try row.requiredString("target"), generatorLimitRPS: try row.optionalDouble("generator_limit_rps"))
+                let target = try row.requiredString("target")
+                // A store may come from anyone: a target reportgen could not have written is refused.
+                if case .failure(let error) = CapacityTarget.parse(target) {
+                    throw ReportgenError(
+                        .badStore, "capacity_searches.target of run \(runID) holds \(target.quoted), not a capacity target: \(error.message)",
+                        hint: "the store was changed outside reportgen; export the run again from the store it came from")
+                }
+                let limit = try row.optionalDouble("generator_limit_rps")
+                if let limit, !(limit > 0 && limit.isFinite) {
+                    throw ReportgenError(
+                        .badStore, "capacity_searches.generator_limit_rps of run \(runID) holds \(limit), not a rate above 0",
+                        hint: "the store was changed outside reportgen; export the run again from the store it came from")
+                }
+                return StoredCapacitySearch(target: target, generatorLimitRPS: limit)
             }
         }
     }

@@ -56,14 +56,14 @@ struct HostileStoreTests {
         Hostile(
             name: "a capacity probe that held 7 times",
             sql: """
-                INSERT INTO capacity_searches VALUES ((SELECT min(id) FROM runs), 'p99 <= 100ms', NULL);
+                INSERT INTO capacity_searches VALUES ((SELECT v.run_id FROM trials t JOIN variants v ON v.id = t.variant_id WHERE t.id = (SELECT min(id) FROM trials)), 'p99 <= 100ms', NULL);
                 INSERT INTO capacity_probes VALUES ((SELECT min(id) FROM trials), 'search', 100, 7)
                 """,
             says: "holds 7 in held, where reportgen writes 0 or 1", migrated: true),
         Hostile(
             name: "a capacity probe offered a negative rate",
             sql: """
-                INSERT INTO capacity_searches VALUES ((SELECT min(id) FROM runs), 'p99 <= 100ms', NULL);
+                INSERT INTO capacity_searches VALUES ((SELECT v.run_id FROM trials t JOIN variants v ON v.id = t.variant_id WHERE t.id = (SELECT min(id) FROM trials)), 'p99 <= 100ms', NULL);
                 INSERT INTO capacity_probes VALUES ((SELECT min(id) FROM trials), 'search', -5, 1)
                 """,
             says: "in offered_rps, where reportgen writes a rate above 0", migrated: true),
