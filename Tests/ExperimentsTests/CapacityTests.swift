@@ -15,46 +15,14 @@ extension RealServers {
 @Suite("capacity at a latency target, against servers of known capacity", .serialized, .timeLimit(.minutes(8)))
 struct CapacityTests {
     /// An asyncio server whose requests each hold one of `argv[2]` slots for `argv[3]` s.
-    static let slots = """
-        import asyncio, sys
-        SLOTS, HOLD = int(sys.argv[2]), float(sys.argv[3])
-        async def handle(reader, writer):
-            try:
-                while True:
-                    if not await reader.readline():
-                        break
-                    while (await reader.readline()) not in (b"\\r\\n", b"\\n", b""):
-                        pass
-                    async with slots:
-                        await asyncio.sleep(HOLD)
-                    writer.write(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok")
-                    await writer.drain()
-            except Exception:
-                pass
-            finally:
-                writer.close()
-        async def main():
-            global slots
-            slots = asyncio.Semaphore(SLOTS)
-            server = await asyncio.start_server(handle, "127.0.0.1", int(sys.argv[1]), backlog=256)
-            async with server:
-                await server.serve_forever()
-        asyncio.run(main())
-        """
+    static let slots = PythonServers.asyncio(
+        prelude: "SLOTS, HOLD = int(sys.argv[2]), float(sys.argv[3])\nslots = asyncio.Semaphore(SLOTS)",
+        beforeAnswer: "async with slots:\n    await asyncio.sleep(HOLD)")
 
     /// 4 and 8 slots of 20 ms (200 and 400 requests/s at most), and 64 slots of 100 ms, whose
     /// every answer misses a 60 ms p99.
-    static let definition = """
-        title = "capacity"
-        trials = 1
-        [upstream]
-        root = "upstream"
-        [app]
-        server = "command"
-        ready_timeout = "20s"
-        [load]
-        generator = "builtin"
-        path = "/"
+    static let definition = CommandExperiment.head(title: "capacity", generator: "builtin") + """
+
         connections = 32
         threads = 1
         warmup = "500ms"
