@@ -98,12 +98,17 @@ extension ExperimentRunner {
                 throw error
             }
             let measured = try await running.measurement()
-            if measured.errorShare < 0.01, measured.requestsPerSecond > 0 {
+            // Any answer counts, a 404 from an upstream folder without index.html too: what is
+            // measured is how fast the generator sends and reads, not what nginx answers.
+            let errors = measured.errors
+            let lost = Double(errors.connect + errors.read + errors.write)
+            let attempts = Double(measured.requests + errors.connect)
+            if measured.answered > 0, attempts > 0, lost / attempts < 0.01 {
                 limit = measured.requestsPerSecond
             } else {
                 emit(.note(String(
-                    format: "capacity: the generator's own limit could not be measured (%.1f%% of its requests against the upstream failed); no rate is capped",
-                    measured.errorShare * 100)))
+                    format: "capacity: the generator's own limit could not be measured (%.1f%% of its connections or reads against the upstream failed); no rate is capped",
+                    attempts > 0 ? lost / attempts * 100 : 100)))
             }
         } catch let error as ReportgenError where error.code == .processFailed && !interrupt.isRequested {
             emit(.note("capacity: the generator's own limit could not be measured (\(error.message)); no rate is capped"))

@@ -57,7 +57,12 @@ public struct CapacityView: Sendable {
             let rated = probes.filter { $0.role.stage != .start }.compactMap { probe in
                 probe.role.offeredRPS.map { (offered: $0, held: probe.role.held ?? false, probe: probe) }
             }
-            let estimate = estimates[variant.id] ?? CapacityEstimate(kind: .unfinished, probes: 0, held: 0)
+            var estimate = estimates[variant.id] ?? CapacityEstimate(kind: .unfinished, probes: 0, held: 0)
+            // A server that never served says why, not only that the target failed.
+            let failed = rated.map(\.probe.trial).filter { $0.status == .failed }
+            if estimate.kind == .none, !rated.isEmpty, failed.count == rated.count, let reason = failed.first?.failure {
+                estimate.reason = "every probe failed, the first with: \(reason)"
+            }
             var row = Row(
                 cell: variant.cell, estimate: estimate, knee: Self.knee(rated, target: target), probeCount: probes.count,
                 wallSeconds: probes.map { $0.trial.endedAt.timeIntervalSince($0.trial.startedAt) }.reduce(0, +))

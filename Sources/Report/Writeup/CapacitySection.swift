@@ -21,7 +21,8 @@ enum CapacitySection {
         let grid = ResultsTable.grid(header: header(view), rows: view.rows.map(row), rightAligned: [1, 3, 4, 5, 7], format: format)
         let notes = view.rows.compactMap { row -> String? in
             guard row.estimate.kind != .found, let reason = row.estimate.reason else { return nil }
-            return "- **\(MarkdownText.escaped(row.name))**: \(reason)."
+            // A failure's text comes from the store, which may come from anyone.
+            return "- **\(MarkdownText.escaped(row.name))**: \(MarkdownText.escaped(reason))."
         }
         return notes.isEmpty ? grid : grid + "\n" + notes.joined(separator: "\n") + "\n"
     }
